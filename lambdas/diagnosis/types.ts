@@ -1,0 +1,92 @@
+/**
+ * The diagnosis contract: what denyscope says about one denied AWS call.
+ * Shared by the Lambda, the CLI and the local mode; changing a field here is a breaking change
+ * for `--json` consumers and for incidents already stored.
+ */
+
+export const CAUSES = [
+  'identity-policy',
+  'service-control-policy',
+  'resource-control-policy',
+  'vpc-endpoint-policy',
+  'permissions-boundary',
+  'session-policy',
+  'resource-policy',
+  'mfa-required',
+  'kms-key-access',
+  'kms-key-unusable',
+  'unknown',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export type DenialKind = 'explicit' | 'implicit' | 'unknown';
+export type Confidence = 'certain' | 'likely';
+
+/** A ready-to-run AWS CLI command, with one line saying what it shows. */
+export interface RemediationCommand {
+  readonly description: string;
+  readonly command: string;
+}
+
+export interface DocLink {
+  readonly title: string;
+  readonly url: string;
+}
+
+export interface Remediation {
+  /** One sentence to read first. */
+  readonly summary: string;
+  /** Ordered checks and fixes, filled in with this event's values. */
+  readonly steps: readonly string[];
+  readonly commands: readonly RemediationCommand[];
+  /**
+   * For implicit denials: the minimal policy that allows exactly this call, and where it belongs.
+   * Null for explicit denials (the steps say to find and narrow the deny).
+   */
+  readonly policySnippet: PolicySnippet | null;
+  readonly docs: readonly DocLink[];
+}
+
+export interface PolicySnippet {
+  /** Where the statement belongs, e.g. "identity policy of arn:aws:iam::123456789012:role/app". */
+  readonly attachTo: string;
+  /** The policy document, as a JSON-serialisable object. */
+  readonly document: Record<string, unknown>;
+}
+
+export interface Diagnosis {
+  readonly eventId: string;
+  /** ISO 8601 UTC, e.g. 2026-11-20T09:15:00.000Z. */
+  readonly eventTime: string;
+  readonly eventSource: string;
+  readonly eventName: string;
+  readonly region: string;
+  /** The account that received the call (recipientAccountId, else the resource's or caller's account). */
+  readonly accountId: string;
+  /** What policies attach to: role ARN for assumed-role sessions, user ARN, root ARN, or account id. */
+  readonly principal: string;
+  /** The caller ARN as the event shows it (may be an sts assumed-role ARN); null when the event has none. */
+  readonly principalArn: string | null;
+  /** IAM action, e.g. dynamodb:PutItem. */
+  readonly action: string;
+  /** Resource ARN (or name) when known. */
+  readonly resource: string | null;
+  readonly tableName: string | null;
+  readonly cause: Cause;
+  readonly denial: DenialKind;
+  /** The policy type as the message names it ("service control policy"), or null. */
+  readonly policyType: string | null;
+  /** The denying policy's ARN when the message appends it, else null. */
+  readonly policyArn: string | null;
+  /** For "... transitively through a ..." messages: every policy type named, in order. */
+  readonly policyChain: readonly string[];
+  readonly mfaAuthenticated: boolean | null;
+  readonly viaVpcEndpoint: string | null;
+  readonly crossAccount: boolean;
+  readonly confidence: Confidence;
+  /** For cause "unknown": likely causes ranked from context, most likely first. Empty otherwise. */
+  readonly hypotheses: readonly Cause[];
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly remediation: Remediation;
+}
