@@ -1,0 +1,165 @@
+import type { Incident, Occurrence } from '../../lambdas/incidents/model';
+import { escapeSingleLine } from '../../lambdas/render/escape';
+import { renderDiagnosisText } from '../render/diagnosis-text';
+import type { Style } from '../render/style';
+import { formatTable, type Column } from './table';
+
+/** `incidents list --json`: one entry per incident, exactly these fields. */
+export interface IncidentSummary {
+  readonly id: string;
+  readonly cause: Incident['cause'];
+  readonly denial: Incident['denial'];
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string | null;
+  readonly tableName: string | null;
+  readonly accountId: string;
+  readonly region: string;
+  readonly count: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** True once an alert about this incident was delivered on at least one channel. */
+  readonly alerted: boolean;
+}
+
+export function summarize(incident: Incident): IncidentSummary {
+  return {
+    id: incident.id,
+    cause: incident.cause,
+    denial: incident.denial,
+    principal: incident.principal,
+    action: incident.action,
+    resource: incident.resource,
+    tableName: incident.tableName,
+    accountId: incident.accountId,
+    region: incident.region,
+    count: incident.count,
+    firstSeen: incident.firstSeen,
+    lastSeen: incident.lastSeen,
+    alerted: isAlerted(incident),
+  };
+}
+
+export function isAlerted(incident: Incident): boolean {
+  return Object.values(incident.alert?.channels ?? {}).some((delivery) => delivery?.status === 'sent');
+}
+
+const LIST_COLUMNS: readonly Column<Incident>[] = [
+  { header: 'LAST SEEN', value: (incident) => shortTime(incident.lastSeen) },
+  { header: 'CAUSE', value: (incident) => incident.cause },
+  { header: 'PRINCIPAL', value: (incident) => incident.principal, flexible: true },
+  { header: 'ACTION', value: (incident) => incident.action, flexible: true },
+  { header: 'RESOURCE', value: (incident) => incident.tableName ?? incident.resource ?? '-', flexible: true },
+  { header: 'COUNT', value: (incident) => String(incident.count), alignRight: true },
+  { header: 'ID', value: (incident) => incident.id },
+];
+
+export function renderList(incidents: readonly Incident[], width: number | undefined, storeDescription: string): string {
+  if (incidents.length === 0) return `no incidents match in ${escapeSingleLine(storeDescription)}\n`;
+  return formatTable(incidents, LIST_COLUMNS, width);
+}
+
+/** `incidents show --json`: the stored incident (diagnosis and remediation included) and its recent occurrences. */
+export function detailJson(incident: Incident, occurrences: readonly Occurrence[]): Record<string, unknown> {
+  return {
+    incident: {
+      ...summarize(incident),
+      policyType: incident.policyType,
+      policyArn: incident.policyArn,
+      countAtLastAlert: incident.countAtLastAlert,
+      lastEventId: incident.lastEventId,
+      alert: incident.alert,
+      enrichment: incident.enrichment,
+      diagnosis: incident.diagnosis,
+    },
+    occurrences: occurrences.map(({ eventId, eventTime, principalArn, recordedAt }) => ({ eventId, eventTime, principalArn, recordedAt })),
+  };
+}
+
+const OCCURRENCE_COLUMNS: readonly Column<Occurrence>[] = [
+  { header: 'EVENT TIME', value: (occurrence) => shortTime(occurrence.eventTime) },
+  { header: 'EVENT ID', value: (occurrence) => occurrence.eventId },
+  { header: 'CALLER', value: (occurrence) => occurrence.principalArn ?? '-', flexible: true },
+];
+
+export function renderOccurrences(occurrences: readonly Occurrence[], width: number | undefined): string {
+  return occurrences.length === 0 ? '(no occurrences kept: they expire after the retention period)\n' : formatTable(occurrences, OCCURRENCE_COLUMNS, width);
+}
+
+export interface Tally {
+  incidents: number;
+  /** Occurrences of those incidents over their lifetime (an incident's count is not split by period). */
+  occurrences: number;
+}
+
+export interface IncidentStats {
+  readonly since: string | null;
+  readonly until: string | null;
+  readonly incidents: number;
+  readonly occurrences: number;
+  readonly byCause: Record<string, Tally>;
+  readonly byPrincipal: Record<string, Tally>;
+  readonly byTable: Record<string, Tally>;
+}
+
+/** Counts by cause, principal and table, each sorted by incidents then occurrences, largest first. */
+export function computeStats(incidents: readonly Incident[], since: string | null, until: string | null): IncidentStats {
+  const tally = (key: (incident: Incident) => string | null): Record<string, Tally> => {
+    const counts = new Map<string, Tally>();
+    for (const incident of incidents) {
+      const name = key(incident);
+      if (name === null) continue;
+      const entry = counts.get(name) ?? { incidents: 0, occurrences: 0 };
+      entry.incidents += 1;
+      entry.occurrences += incident.count;
+      counts.set(name, entry);
+    }
+    const sorted = [...counts].sort(([nameA, a], [nameB, b]) => b.incidents - a.incidents || b.occurrences - a.occurrences || nameA.localeCompare(nameB));
+    return Object.fromEntries(sorted);
+  };
+  return {
+    since,
+    until,
+    incidents: incidents.length,
+    occurrences: incidents.reduce((sum, incident) => sum + incident.count, 0),
+    byCause: tally((incident) => incident.cause),
+    byPrincipal: tally((incident) => incident.principal),
+    byTable: tally((incident) => incident.tableName),
+  };
+}
+
+export function renderStats(stats: IncidentStats, width: number | undefined, storeDescription: string): string {
+  const period = `${stats.since === null ? 'all time' : `since ${stats.since}`}${stats.until === null ? '' : ` until ${stats.until}`}`;
+  const header = `${stats.incidents} incidents, ${stats.occurrences} occurrences (${period}) in ${escapeSingleLine(storeDescription)}\n`;
+  if (stats.incidents === 0) return header;
+  const section = (title: string, counts: Record<string, Tally>) => {
+    const rows = Object.entries(counts);
+    if (rows.length === 0) return '';
+    const columns: Column<[string, Tally]>[] = [
+      { header: title, value: ([name]) => name, flexible: true },
+      { header: 'INCIDENTS', value: ([, tally]) => String(tally.incidents), alignRight: true },
+      { header: 'OCCURRENCES', value: ([, tally]) => String(tally.occurrences), alignRight: true },
+    ];
+    return `\n${formatTable(rows, columns, width)}`;
+  };
+  return header + section('CAUSE', stats.byCause) + section('PRINCIPAL', stats.byPrincipal) + section('TABLE', stats.byTable);
+}
+
+/** 2026-11-20T09:15:00.000Z → 2026-11-20 09:15:00Z: readable, still UTC and sortable. */
+function shortTime(iso: string): string {
+  return escapeSingleLine(iso).replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** `incidents show`: the incident's history, then its latest diagnosis as `explain` prints it, then the occurrences. */
+export function renderIncident(incident: Incident, occurrences: readonly Occurrence[], width: number | undefined, style: Style): string {
+  const channels = Object.entries(incident.alert?.channels ?? {})
+    .map(([channel, delivery]) => `${channel} ${delivery?.status ?? 'pending'}${delivery?.detail === undefined ? '' : ` (${delivery.detail})`}`)
+    .join(', ');
+  const alert = incident.alert === null ? 'none' : `${shortTime(incident.alert.claimedAt)} (${channels === '' ? 'no channels' : channels})`;
+  const lines = [
+    `${style.bold(`Incident ${escapeSingleLine(incident.id)}`)}: ${incident.count} occurrence${incident.count === 1 ? '' : 's'}, first seen ${shortTime(incident.firstSeen)}, last seen ${shortTime(incident.lastSeen)}`,
+    `Account ${escapeSingleLine(incident.accountId)}, region ${escapeSingleLine(incident.region)}`,
+    `Last alert: ${escapeSingleLine(alert)}`,
+  ].map((line) => `${line}\n`);
+  return `${lines.join('')}\n${renderDiagnosisText(incident.diagnosis, style)}\n${style.bold('Recent occurrences')}\n${renderOccurrences(occurrences, width)}`;
+}

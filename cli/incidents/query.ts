@@ -1,0 +1,207 @@
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { CAUSES, type Cause } from '../../lambdas/diagnosis/types';
+import type { Incident, Occurrence } from '../../lambdas/incidents/model';
+import {
+  GSI_BY_CAUSE,
+  GSI_BY_PRINCIPAL,
+  GSI_BY_TABLE,
+  GSI_BY_TIME,
+  INCIDENT_SORT_KEY,
+  INCIDENTS_TABLE_KEYS,
+  LAST_SEEN_ATTRIBUTE,
+  OCCURRENCE_SK_PREFIX,
+  incidentPk,
+  monthBucket,
+} from '../../lambdas/incidents/schema';
+import { itemToIncident, itemToOccurrence } from './items';
+
+/**
+ * The read side of the incidents table: Query only, never Scan, so its cost follows the answer's
+ * size, not the table's. Filters pick the index; the rest become FilterExpressions.
+ */
+
+export interface IncidentFilters {
+  /** ISO 8601 UTC bounds on lastSeen; null = unbounded. */
+  readonly since: string | null;
+  readonly until: string | null;
+  readonly cause: Cause | null;
+  readonly principal: string | null;
+  readonly tableName: string | null;
+  readonly accountId: string | null;
+}
+
+export const NO_FILTERS: IncidentFilters = { since: null, until: null, cause: null, principal: null, tableName: null, accountId: null };
+
+export interface IncidentTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+type IndexKey = { readonly indexName: string; readonly partitionKey: string; readonly value: string };
+
+/**
+ * Newest first (by lastSeen), at most `limit` incidents.
+ * Index choice: a principal, table or cause filter names one index partition (in that order: the most
+ * selective first). Otherwise a bounded period walks the byTime month buckets newest first; an open
+ * period fans out over the byCause partitions (one per cause), which together hold every incident.
+ */
+export async function listIncidents(table: IncidentTable, filters: IncidentFilters, limit: number, now: Date): Promise<Incident[]> {
+  const partitioned = partitionFor(filters);
+  if (partitioned !== null) return queryPartition(table, partitioned, filters, limit);
+  if (filters.since !== null) {
+    const incidents: Incident[] = [];
+    for (const month of monthsNewestFirst(filters.since, filters.until ?? now.toISOString())) {
+      const key = { indexName: GSI_BY_TIME.indexName, partitionKey: GSI_BY_TIME.partitionKey, value: month };
+      incidents.push(...(await queryPartition(table, key, filters, limit - incidents.length)));
+      if (incidents.length >= limit) break;
+    }
+    return incidents;
+  }
+  const perCause = await Promise.all(
+    CAUSES.map((cause) => queryPartition(table, { indexName: GSI_BY_CAUSE.indexName, partitionKey: GSI_BY_CAUSE.partitionKey, value: cause }, filters, limit)),
+  );
+  return perCause.flat().sort(newestFirst).slice(0, limit);
+}
+
+/** Every incident matching the filters (for stats): the same index choice, without a limit. */
+export function allIncidents(table: IncidentTable, filters: IncidentFilters, now: Date): Promise<Incident[]> {
+  return listIncidents(table, filters, Number.POSITIVE_INFINITY, now);
+}
+
+export interface IncidentDetail {
+  readonly incident: Incident;
+  /** Newest first. */
+  readonly occurrences: Occurrence[];
+}
+
+/**
+ * One incident and its most recent occurrences. The partition holds both (sk META, OCC#time#id), and
+ * META sorts before every OCC#, so one Query newest-first returns the recent occurrences and, when the
+ * incident has few, META too; a busier incident needs a second Query for META alone.
+ */
+export async function showIncident(table: IncidentTable, incidentId: string, recentOccurrences: number): Promise<IncidentDetail | null> {
+  const pk = incidentPk(incidentId);
+  const page = await table.client.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': INCIDENTS_TABLE_KEYS.partitionKey },
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      ScanIndexForward: false,
+      Limit: recentOccurrences + 1,
+    }),
+  );
+  const items = page.Items ?? [];
+  const isMeta = (item: Record<string, AttributeValue>) => item[INCIDENTS_TABLE_KEYS.sortKey]?.S === INCIDENT_SORT_KEY;
+  const occurrences = items
+    .filter((item) => item[INCIDENTS_TABLE_KEYS.sortKey]?.S?.startsWith(OCCURRENCE_SK_PREFIX) === true)
+    .slice(0, recentOccurrences)
+    .map(itemToOccurrence);
+  let meta = items.find(isMeta);
+  if (meta === undefined && page.LastEvaluatedKey !== undefined) {
+    const metaPage = await table.client.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk = :meta',
+        ExpressionAttributeNames: { '#pk': INCIDENTS_TABLE_KEYS.partitionKey, '#sk': INCIDENTS_TABLE_KEYS.sortKey },
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':meta': { S: INCIDENT_SORT_KEY } },
+      }),
+    );
+    meta = metaPage.Items?.[0];
+  }
+  return meta === undefined ? null : { incident: itemToIncident(meta), occurrences };
+}
+
+function partitionFor(filters: IncidentFilters): IndexKey | null {
+  if (filters.principal !== null) return { ...GSI_BY_PRINCIPAL, value: filters.principal };
+  if (filters.tableName !== null) return { ...GSI_BY_TABLE, value: filters.tableName };
+  if (filters.cause !== null) return { ...GSI_BY_CAUSE, value: filters.cause };
+  return null;
+}
+
+async function queryPartition(table: IncidentTable, key: IndexKey, filters: IncidentFilters, limit: number): Promise<Incident[]> {
+  const input = queryInput(table.tableName, key, filters);
+  const incidents: Incident[] = [];
+  let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const remaining = limit - incidents.length;
+    const page = await table.client.send(
+      new QueryCommand({
+        ...input,
+        ExclusiveStartKey: exclusiveStartKey,
+        // Limit counts items read before the filter: only exact when nothing is filtered out.
+        ...(input.FilterExpression === undefined && Number.isFinite(remaining) ? { Limit: remaining } : {}),
+      }),
+    );
+    incidents.push(...(page.Items ?? []).map(itemToIncident));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey !== undefined && incidents.length < limit);
+  return incidents.slice(0, limit);
+}
+
+/** The index key condition (partition, lastSeen range) plus a FilterExpression for every other filter. */
+function queryInput(tableName: string, key: IndexKey, filters: IncidentFilters): QueryCommandInput {
+  const names: Record<string, string> = { '#pk': key.partitionKey, '#lastSeen': LAST_SEEN_ATTRIBUTE };
+  const values: Record<string, AttributeValue> = { ':pk': { S: key.value } };
+  let keyCondition = '#pk = :pk';
+  if (filters.since !== null && filters.until !== null) {
+    keyCondition += ' AND #lastSeen BETWEEN :since AND :until';
+  } else if (filters.since !== null) {
+    keyCondition += ' AND #lastSeen >= :since';
+  } else if (filters.until !== null) {
+    keyCondition += ' AND #lastSeen <= :until';
+  } else {
+    delete names['#lastSeen'];
+  }
+  if (filters.since !== null) values[':since'] = { S: filters.since };
+  if (filters.until !== null) values[':until'] = { S: filters.until };
+
+  const conditions: string[] = [];
+  const addFilter = (attribute: string, value: string | null) => {
+    if (value === null || key.partitionKey === GSI_ATTRIBUTE_OF[attribute]) return;
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = { S: value };
+    conditions.push(`#${attribute} = :${attribute}`);
+  };
+  addFilter('cause', filters.cause);
+  addFilter('principal', filters.principal);
+  addFilter('tableName', filters.tableName);
+  addFilter('accountId', filters.accountId);
+
+  return {
+    TableName: tableName,
+    IndexName: key.indexName,
+    KeyConditionExpression: keyCondition,
+    ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ScanIndexForward: false,
+  };
+}
+
+/** The index partition key that already constrains an incident attribute (no FilterExpression needed for it). */
+const GSI_ATTRIBUTE_OF: Record<string, string> = {
+  cause: GSI_BY_CAUSE.partitionKey,
+  principal: GSI_BY_PRINCIPAL.partitionKey,
+  tableName: GSI_BY_TABLE.partitionKey,
+};
+
+/** YYYY-MM buckets from until's month back to since's month. */
+function monthsNewestFirst(since: string, until: string): string[] {
+  const months: string[] = [];
+  const first = monthBucket(since);
+  let [year, month] = monthBucket(until).split('-').map(Number);
+  for (let bucket = monthBucket(until); bucket >= first; bucket = `${year}-${String(month).padStart(2, '0')}`) {
+    months.push(bucket);
+    month -= 1;
+    if (month === 0) {
+      month = 12;
+      year -= 1;
+    }
+  }
+  return months;
+}
+
+function newestFirst(a: Incident, b: Incident): number {
+  return a.lastSeen === b.lastSeen ? a.id.localeCompare(b.id) : a.lastSeen < b.lastSeen ? 1 : -1;
+}
