@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { escapeSingleLine } from '../../lambdas/render/escape';
+import { EXIT, reportInputError, processIo, type CliIo } from '../io';
+import { readInput } from '../input';
+import { renderDiagnosisText } from '../render/diagnosis-text';
+import { styleFor } from '../render/style';
+
+export interface ExplainOptions {
+  readonly json?: boolean;
+}
+
+export function registerExplain(program: Command, io: CliIo = processIo()): void {
+  program
+    .command('explain')
+    .description('Diagnose the denials in one input: a CloudTrail record, log file (plain or gzip), EventBridge or SQS event, lookup-events output, JSON Lines, or a pasted AWS error message')
+    .argument('[file]', 'file to read; "-" or nothing reads stdin')
+    .option('--json', 'print {"diagnoses":[...]} in input order instead of text')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the input was read (even with no denials), 2 on an input error (one line on stderr, nothing on stdout).',
+    )
+    .action(async (file: string | undefined, options: ExplainOptions) => {
+      io.setExitCode(await runExplain(file, options, io));
+    });
+}
+
+/** The whole command without the option parser: returns the exit status. */
+export async function runExplain(file: string | undefined, options: ExplainOptions, io: CliIo): Promise<number> {
+  let diagnoses: Diagnosis[];
+  let source: string;
+  try {
+    const input = await readInput(file, io.stdin);
+    source = input.source;
+    diagnoses = readRecords(input.content, input.source)
+      .map(diagnose)
+      .filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    reportInputError(io, error.message);
+    return EXIT.inputError;
+  }
+
+  if (options.json === true) {
+    io.stdout.write(`${JSON.stringify({ diagnoses }, null, 2)}\n`);
+  } else if (diagnoses.length === 0) {
+    io.stdout.write(`no denials found in ${escapeSingleLine(source)}\n`);
+  } else {
+    const style = styleFor(io.stdout, io.env);
+    io.stdout.write(diagnoses.map((diagnosis) => renderDiagnosisText(diagnosis, style)).join('\n'));
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,67 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../lambdas/diagnosis';
+import { describeFileError } from '../input';
+import type { ScanError } from './summary';
+
+export type ScanInput = { readonly kind: 'file'; readonly path: string; readonly size: number } | { readonly kind: 'stdin' };
+
+export interface CollectedInputs {
+  readonly inputs: ScanInput[];
+  /** Directories met while walking that could not be listed: named and skipped, like corrupt files. */
+  readonly errors: ScanError[];
+}
+
+/** CloudTrail writes digest files next to the logs (AWSLogs/ACCT/CloudTrail-Digest/...): they hold hashes, not records. */
+const SKIPPED_DIRECTORIES = new Set(['CloudTrail-Digest']);
+
+/**
+ * Expands the PATH arguments: files as given, directories recursively (every regular file, sorted by name,
+ * skipping hidden entries and CloudTrail-Digest), "-" as stdin. A PATH that does not exist is an InputError.
+ */
+export async function collectInputs(paths: readonly string[]): Promise<CollectedInputs> {
+  const inputs: ScanInput[] = [];
+  const errors: ScanError[] = [];
+  for (const argument of paths) {
+    if (argument === '-') {
+      if (!inputs.some((input) => input.kind === 'stdin')) inputs.push({ kind: 'stdin' });
+      continue;
+    }
+    let stats;
+    try {
+      stats = await fs.stat(argument);
+    } catch (error) {
+      throw new InputError(argument, describeFileError(error));
+    }
+    if (stats.isDirectory()) await walk(argument, inputs, errors);
+    else inputs.push({ kind: 'file', path: argument, size: stats.size });
+  }
+  return { inputs, errors };
+}
+
+async function walk(directory: string, inputs: ScanInput[], errors: ScanError[]): Promise<void> {
+  let entries;
+  try {
+    entries = await fs.readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    errors.push({ file: directory, message: `${directory}: ${describeFileError(error)}` });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const entryPath = path.join(directory, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(entryPath, inputs, errors);
+      continue;
+    }
+    // Symbolic links to files are followed; links to directories are not, so a link cannot make a loop.
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    try {
+      const stats = await fs.stat(entryPath);
+      if (stats.isFile()) inputs.push({ kind: 'file', path: entryPath, size: stats.size });
+    } catch (error) {
+      errors.push({ file: entryPath, message: `${entryPath}: ${describeFileError(error)}` });
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { Diagnosis } from '../../lambdas/diagnosis';
+
+/** One row of a by-X table: how many denials, and how often each remediation summary came up. */
+export interface GroupCount {
+  count: number;
+  summaries: Record<string, number>;
+}
+export type Groups = Record<string, GroupCount>;
+
+export const DIMENSIONS = ['byCause', 'byPrincipal', 'byAction', 'byTable'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** The key a diagnosis counts under in each dimension; null = not counted (no table named). */
+export const DIMENSION_KEY: Readonly<Record<Dimension, (diagnosis: Diagnosis) => string | null>> = {
+  byCause: (d) => d.cause,
+  byPrincipal: (d) => d.principal,
+  byAction: (d) => d.action,
+  byTable: (d) => d.tableName,
+};
+
+/** What one file (or stdin) contributed: plain data, so it can come back from a scan worker. */
+export interface FileScanResult {
+  readonly source: string;
+  /** Records read, before filters. */
+  readonly records: number;
+  /** Denials that passed the filters. */
+  readonly denials: number;
+  readonly groups: Readonly<Record<Dimension, Groups>>;
+  /** The first `limit` matching diagnoses of this file, in record order. */
+  readonly diagnoses: readonly Diagnosis[];
+  /** Set when the file could not be read; everything else is then zero. */
+  readonly error: string | null;
+}
+
+// Null-prototype maps: keys come from events, and "__proto__" or "constructor" must count like any other key.
+const newMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+export function emptyGroups(): Record<Dimension, Groups> {
+  return { byCause: newMap(), byPrincipal: newMap(), byAction: newMap(), byTable: newMap() };
+}
+
+export function countInto(groups: Record<Dimension, Groups>, diagnosis: Diagnosis): void {
+  for (const dimension of DIMENSIONS) {
+    const key = DIMENSION_KEY[dimension](diagnosis);
+    if (key === null) continue;
+    const summaries = newMap<number>();
+    summaries[diagnosis.remediation.summary] = 1;
+    addToGroup(groups[dimension], key, 1, summaries);
+  }
+}
+
+function addToGroup(groups: Groups, key: string, count: number, summaries: Record<string, number>): void {
+  const group = Object.prototype.hasOwnProperty.call(groups, key) ? groups[key] : (groups[key] = { count: 0, summaries: newMap() });
+  group.count += count;
+  for (const summary of Object.keys(summaries)) {
+    group.summaries[summary] = (Object.prototype.hasOwnProperty.call(group.summaries, summary) ? group.summaries[summary] : 0) + summaries[summary];
+  }
+}
+
+export interface ScanError {
+  readonly file: string;
+  readonly message: string;
+}
+
+/** Totals over every file, merged in file order so the output does not depend on worker timing. */
+export class ScanTotals {
+  files = 0;
+  records = 0;
+  denials = 0;
+  readonly groups = emptyGroups();
+  readonly diagnoses: Diagnosis[] = [];
+  readonly errors: ScanError[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  add(result: FileScanResult): void {
+    this.files += 1;
+    if (result.error !== null) {
+      this.errors.push({ file: result.source, message: result.error });
+      return;
+    }
+    this.records += result.records;
+    this.denials += result.denials;
+    for (const dimension of DIMENSIONS) {
+      const groups = result.groups[dimension];
+      for (const key of Object.keys(groups)) addToGroup(this.groups[dimension], key, groups[key].count, groups[key].summaries);
+    }
+    for (const diagnosis of result.diagnoses) {
+      if (this.diagnoses.length >= this.limit) break;
+      this.diagnoses.push(diagnosis);
+    }
+  }
+}
+
+/** Rows of one dimension, most denials first (ties by key, for stable output), each with its most frequent summary. */
+export function rankGroups(groups: Groups): Array<{ key: string; count: number; topSummary: string }> {
+  return Object.keys(groups)
+    .map((key) => ({ key, count: groups[key].count, topSummary: mostFrequent(groups[key].summaries) }))
+    .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function mostFrequent(counts: Record<string, number>): string {
+  let best = '';
+  let bestCount = -1;
+  for (const key of Object.keys(counts)) {
+    if (counts[key] > bestCount) {
+      best = key;
+      bestCount = counts[key];
+    }
+  }
+  return best;
+}

@@ -1,0 +1,40 @@
+// Bundles the CLI into dist/ so `npx denyscope` starts fast with no TypeScript tooling at run time.
+// Runs from `npm run prepare` (and so from `npm ci` / `npm install`); bin/denyscope.mjs also runs it when dist/ is missing.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Entry points; the scan worker is its own file because worker threads load a script by path.
+const entryPoints = {
+  denyscope: 'bin/denyscope.ts',
+  'scan-worker': 'cli/scan/scan-worker.ts',
+};
+
+// Packages that cannot be bundled: dynalite loads leveldb through level and its native binding classic-level.
+const external = ['dynalite', 'level', 'classic-level'];
+
+try {
+  await build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    minify: true,
+    external,
+    logLevel: 'warning',
+  });
+} catch (error) {
+  // esbuild has already printed each problem (e.g. an import it could not resolve); say what it means for the user.
+  const missing = Object.values(entryPoints).filter((file) => !existsSync(path.join(root, file)));
+  process.stderr.write(
+    `build-cli: bundling the denyscope CLI failed${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}; see the errors above.\n`,
+  );
+  process.exitCode = 1;
+}
