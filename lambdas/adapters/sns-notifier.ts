@@ -1,0 +1,24 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Incident } from '../incidents/model';
+import type { DeliveryResult, Notifier } from '../incidents/ports';
+import { describeError } from '../incidents/pipeline';
+import { renderSnsAlert } from '../render/sns-message';
+
+/** Publishes the alert to the SNS topic (a topic with no subscribers is still published to). */
+export class SnsNotifier implements Notifier {
+  readonly channel = 'sns' as const;
+
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async notify(incident: Incident): Promise<DeliveryResult> {
+    try {
+      const { MessageId } = await this.sns.send(new PublishCommand({ TopicArn: this.topicArn, ...renderSnsAlert(incident) }));
+      return { status: 'sent', detail: `message ${MessageId}` };
+    } catch (error) {
+      return { status: 'failed', detail: describeError(error) };
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
+import { KmsTableEnricher } from './adapters/kms-table-enricher';
+import { SecretsManagerWebhookUrlProvider } from './adapters/secrets-webhook-url';
+import { SlackNotifier } from './adapters/slack-notifier';
+import { SnsNotifier } from './adapters/sns-notifier';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
+import { createAlertHandler } from './incidents/alert-batch';
+import { createIncidentPipeline } from './incidents/pipeline';
+import { systemClock } from './incidents/ports';
+
+export { createAlertHandler } from './incidents/alert-batch';
+
+export interface HandlerConfig {
+  readonly incidentsTableName: string;
+  readonly alertTopicArn: string;
+  readonly slackWebhookSecretArn: string;
+  readonly dedupWindowMinutes: number;
+  readonly retentionDays: number;
+}
+
+/** The configuration the stack sets (lambdas/contract.ts); a missing or malformed value names the variable. */
+export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) throw new Error(`Environment variable ${name} is not set`);
+    return value;
+  };
+  const positiveNumber = (name: string): number => {
+    const value = Number(required(name));
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
+    return value;
+  };
+  return {
+    incidentsTableName: required(HANDLER_ENV.incidentsTableName),
+    alertTopicArn: required(HANDLER_ENV.alertTopicArn),
+    slackWebhookSecretArn: required(HANDLER_ENV.slackWebhookSecretArn),
+    dedupWindowMinutes: positiveNumber(HANDLER_ENV.dedupWindowMinutes),
+    retentionDays: positiveNumber(HANDLER_ENV.retentionDays),
+  };
+}
+
+// Module scope: wired once per container, reused by every invocation.
+const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+const tracer = new Tracer({ serviceName: SERVICE_NAME });
+const config = readHandlerConfig(process.env);
+
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const documents = DynamoDBDocumentClient.from(dynamodb);
+const sns = tracer.captureAWSv3Client(new SNSClient({}));
+const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+const kms = tracer.captureAWSv3Client(new KMSClient({}));
+const warn = (message: string): void => logger.warn(message);
+
+export const handler = createAlertHandler({
+  logger,
+  metrics,
+  pipeline: createIncidentPipeline({
+    store: new DynamoDbIncidentStore(documents, { tableName: config.incidentsTableName, retentionDays: config.retentionDays }),
+    notifiers: [
+      new SnsNotifier(sns, config.alertTopicArn),
+      new SlackNotifier({ webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }), warn }),
+    ],
+    enricher: new KmsTableEnricher(dynamodb, kms),
+    clock: systemClock,
+    dedupWindowMinutes: config.dedupWindowMinutes,
+  }),
+});

@@ -1,0 +1,59 @@
+import type { Cause } from '../diagnosis/types';
+import { isRepeatAlert } from '../incidents/alert-policy';
+import type { Incident } from '../incidents/model';
+import { severityOf, type Severity } from '../incidents/severity';
+
+/** Cause names as people say them, for headlines. */
+export const CAUSE_LABELS: Readonly<Record<Cause, string>> = {
+  'identity-policy': 'identity-based policy',
+  'service-control-policy': 'service control policy',
+  'resource-control-policy': 'resource control policy',
+  'vpc-endpoint-policy': 'VPC endpoint policy',
+  'permissions-boundary': 'permissions boundary',
+  'session-policy': 'session policy',
+  'resource-policy': 'resource-based policy',
+  'mfa-required': 'MFA required',
+  'kms-key-access': 'KMS key access',
+  'kms-key-unusable': 'KMS key unusable',
+  unknown: 'unknown cause',
+};
+
+/**
+ * The facts every alert rendering shows (email/terminal, Slack, SNS), computed once so the channels agree.
+ * Values are raw here; each renderer escapes them for its medium.
+ */
+export interface AlertFacts {
+  readonly incident: Incident;
+  readonly causeLabel: string;
+  readonly severity: Severity;
+  /** Table name, else resource, else "the account": what the headline says was denied. */
+  readonly target: string;
+  /** Occurrences since the previous alert when this alert repeats one, else null. */
+  readonly repeatCount: number | null;
+  /** CloudTrail event history for the event that raised the alert, or null when the region is not a region name. */
+  readonly cloudTrailUrl: string | null;
+  readonly showCommand: string;
+}
+
+export function alertFacts(incident: Incident): AlertFacts {
+  const diagnosis = incident.diagnosis;
+  const eventId = incident.alert?.eventId ?? incident.lastEventId;
+  return {
+    incident,
+    causeLabel: CAUSE_LABELS[incident.cause],
+    severity: severityOf(incident.cause, incident.denial),
+    target: incident.tableName ?? incident.resource ?? `account ${incident.accountId}`,
+    repeatCount: isRepeatAlert(incident) && incident.alert ? incident.alert.occurrencesSincePreviousAlert : null,
+    cloudTrailUrl: cloudTrailEventUrl(diagnosis.region, eventId),
+    showCommand: `denyscope incidents show ${incident.id}`,
+  };
+}
+
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** A link we build (never one taken from the event): the region must look like one, every value is URL-encoded. */
+export function cloudTrailEventUrl(region: string, eventId: string): string | null {
+  if (!REGION_NAME.test(region)) return null;
+  const encodedRegion = encodeURIComponent(region);
+  return `https://${encodedRegion}.console.aws.amazon.com/cloudtrailv2/home?region=${encodedRegion}#/events/${encodeURIComponent(eventId)}`;
+}
