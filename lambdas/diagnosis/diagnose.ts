@@ -1,0 +1,271 @@
+import { arnAccount, parseArn, principalOfCallerArn, servicePrefixOf, tableNameOfArn } from './arn';
+import { causeOfPolicyType, kmsKeyProblemOf, parseAccessDeniedMessage, type AccessDeniedMessage } from './message';
+import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from './record';
+import { remediate } from './remediation';
+import { normalizeEventTime } from './time';
+import type { Cause, Confidence, DenialKind, Diagnosis } from './types';
+
+const DENIAL_ERROR_CODES: ReadonlySet<string> = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'Client.UnauthorizedOperation',
+  'VpceAccessDenied',
+]);
+
+/**
+ * True when the record is a denial: an authorization error code, or DynamoDB reporting a KMS key problem
+ * ("KMS key access denied error", "KMS key disabled error", "... pending deletion"), which may come as
+ * ValidationException. Cheap on purpose: one Set lookup for almost every record.
+ */
+export function isDenial(record: CloudTrailRecord): boolean {
+  const errorCode = record.errorCode;
+  if (typeof errorCode !== 'string') return false;
+  if (DENIAL_ERROR_CODES.has(errorCode)) return true;
+  const errorMessage = record.errorMessage;
+  return typeof errorMessage === 'string' && errorMessage.startsWith('KMS ') && kmsKeyProblemOf(errorMessage) !== null;
+}
+
+const EMPTY_MESSAGE = parseAccessDeniedMessage('');
+
+/** What one denial is, in the terms of the contract (types.ts); the remediation is built from it. */
+export type DiagnosisFacts = Omit<Diagnosis, 'remediation'> & {
+  /** EC2's encoded authorization message, when the error message carries one. */
+  readonly encodedAuthorizationMessage: string | null;
+  /** The caller's own account when known (the principal's account; differs from accountId when crossAccount). */
+  readonly callerAccountId: string | null;
+};
+
+/** The diagnosis for a denial, or null when the record is not a denial. Never throws on odd records. */
+export function diagnose(record: CloudTrailRecord): Diagnosis | null {
+  if (!isDenial(record)) return null;
+  const facts = diagnosisFacts(record);
+  const { encodedAuthorizationMessage, callerAccountId, ...diagnosis } = facts;
+  return { ...diagnosis, remediation: remediate(facts) };
+}
+
+function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
+  const errorCode = text(record.errorCode) ?? null;
+  const errorMessage = text(record.errorMessage) ?? null;
+  const identity = objectValue(record.userIdentity) as CloudTrailUserIdentity | undefined;
+  const parsed = errorMessage ? parseAccessDeniedMessage(errorMessage) : EMPTY_MESSAGE;
+  const requestParameters = objectValue(record.requestParameters);
+  const encryptionContext = objectValue(requestParameters?.encryptionContext);
+
+  const eventSource = text(record.eventSource) ?? 'unknown';
+  const eventName = text(record.eventName) ?? 'unknown';
+  const region = text(record.awsRegion) ?? 'unknown';
+  const principalArn = text(identity?.arn) ?? parsed.callerArn;
+  const principal = principalOf(identity, principalArn);
+  const resource = resourceOf(record, parsed, requestParameters, region);
+  const resourceAccount = arnAccount(resource);
+  const callerAccountId = text(identity?.accountId) ?? arnAccount(principalArn) ?? (isAccountId(principal) ? principal : null);
+  const accountId = text(record.recipientAccountId) ?? resourceAccount ?? callerAccountId ?? 'unknown';
+  const mfaAuthenticated = mfaOf(identity);
+  const viaVpcEndpoint = text(record.vpcEndpointId) ?? null;
+  const ownerAccount = resourceAccount ?? text(record.recipientAccountId) ?? null;
+  const crossAccount = callerAccountId !== null && ownerAccount !== null && callerAccountId !== ownerAccount;
+
+  const verdict = causeOf(record, identity, parsed, errorMessage, encryptionContext, mfaAuthenticated);
+  const facts = {
+    eventId: text(record.eventID) ?? 'unknown',
+    eventTime: normalizeEventTime(record.eventTime) ?? '',
+    eventSource,
+    eventName,
+    region,
+    accountId,
+    principal,
+    principalArn,
+    action: actionOf(parsed.action, eventSource, eventName),
+    resource,
+    tableName: tableNameOf(resource, requestParameters, encryptionContext),
+    cause: verdict.cause,
+    denial: verdict.denial,
+    policyType: verdict.policyType,
+    policyArn: parsed.policyArn,
+    policyChain: verdict.policyType ? parsed.policyChain : [],
+    mfaAuthenticated,
+    viaVpcEndpoint,
+    crossAccount,
+    confidence: verdict.confidence,
+    hypotheses: [] as Cause[],
+    errorCode,
+    errorMessage,
+    encodedAuthorizationMessage: parsed.encodedAuthorizationMessage,
+    callerAccountId,
+  };
+  if (facts.cause === 'unknown') facts.hypotheses = rankHypotheses(facts, identity);
+  return facts;
+}
+
+interface Verdict {
+  readonly cause: Cause;
+  readonly denial: DenialKind;
+  readonly policyType: string | null;
+  readonly confidence: Confidence;
+}
+
+function causeOf(
+  record: CloudTrailRecord,
+  identity: CloudTrailUserIdentity | undefined,
+  parsed: AccessDeniedMessage,
+  errorMessage: string | null,
+  encryptionContext: Record<string, unknown> | undefined,
+  mfaAuthenticated: boolean | null,
+): Verdict {
+  const { denial, policyType } = parsed;
+  if (record.errorCode === 'VpceAccessDenied') {
+    // Network-activity event: "The request was denied due to a VPC endpoint policy".
+    return { cause: 'vpc-endpoint-policy', denial, policyType: policyType ?? 'VPC endpoint policy', confidence: 'certain' };
+  }
+  const kmsProblem = errorMessage ? kmsKeyProblemOf(errorMessage) : null;
+  if (kmsProblem) return { cause: kmsProblem, denial, policyType, confidence: 'certain' };
+
+  const namedCause = policyType ? causeOfPolicyType(policyType) : null;
+  const onDynamoDbsBehalf =
+    record.eventSource === 'kms.amazonaws.com' &&
+    (identity?.invokedBy === 'dynamodb.amazonaws.com' || typeof encryptionContext?.['aws:dynamodb:tableName'] === 'string');
+  if (onDynamoDbsBehalf) {
+    // Whatever policy the message names, the fix is the key's access for DynamoDB; keep the type it named.
+    return { cause: 'kms-key-access', denial, policyType, confidence: namedCause ? 'certain' : 'likely' };
+  }
+  if (namedCause === 'identity-policy' && denial === 'explicit' && identity?.type === 'IAMUser' && mfaAuthenticated === false) {
+    // AWS's deny-unless-MFA pattern shows only as an explicit identity-based deny; the missing MFA is inferred.
+    return { cause: 'mfa-required', denial, policyType, confidence: 'likely' };
+  }
+  if (namedCause) return { cause: namedCause, denial, policyType, confidence: 'certain' };
+  return { cause: 'unknown', denial, policyType, confidence: 'likely' };
+}
+
+/**
+ * MFA as the record shows it: sessionContext.attributes.mfaAuthenticated for temporary credentials. An IAM user
+ * without a sessionContext signed with its long-term access key, which never carries MFA. Otherwise unknown.
+ */
+function mfaOf(identity: CloudTrailUserIdentity | undefined): boolean | null {
+  if (!identity) return null;
+  const attributes = objectValue(objectValue(identity.sessionContext)?.attributes);
+  const flag = attributes?.mfaAuthenticated;
+  if (flag === 'true' || flag === true) return true;
+  if (flag === 'false' || flag === false) return false;
+  if (identity.type === 'IAMUser' && !identity.sessionContext) return false;
+  return null;
+}
+
+/** What policies attach to (see Diagnosis.principal). */
+function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn: string | null): string {
+  const accountId = text(identity?.accountId);
+  const issuer = objectValue(objectValue(identity?.sessionContext)?.sessionIssuer);
+  const issuerArn = text(issuer?.arn);
+  switch (identity?.type) {
+    case 'AssumedRole':
+      // The session issuer keeps the role's path (aws-reserved/sso.amazonaws.com/...); the sts ARN does not.
+      return issuerArn ?? (principalArn ? principalOfCallerArn(principalArn) : accountId ?? 'unknown');
+    case 'FederatedUser':
+      // GetFederationToken sessions are limited by the IAM user that created them, named in sessionIssuer.
+      return issuerArn ?? principalArn ?? accountId ?? 'unknown';
+    case 'IAMUser': {
+      const userName = text(identity.userName);
+      return principalArn ?? (accountId && userName ? `arn:aws:iam::${accountId}:user/${userName}` : userName ?? accountId ?? 'unknown');
+    }
+    case 'Root':
+      return principalArn ?? (accountId ? `arn:aws:iam::${accountId}:root` : 'unknown');
+    case 'AWSAccount':
+      return accountId ?? 'unknown';
+    case 'AWSService':
+      return text(identity.invokedBy) ?? 'unknown';
+    case 'IdentityCenterUser': {
+      // Identity Center users have no IAM ARN; the permission set's role shows up only in later AssumedRole events.
+      const onBehalfOf = objectValue(identity.onBehalfOf);
+      const userId = text(onBehalfOf?.userId);
+      const store = text(onBehalfOf?.identityStoreArn);
+      return principalArn ?? (userId ? (store ? `${store}/user/${userId}` : userId) : accountId ?? 'unknown');
+    }
+    default:
+      return principalArn ? principalOfCallerArn(principalArn) : text(identity?.principalId) ?? accountId ?? 'unknown';
+  }
+}
+
+function isAccountId(value: string): boolean {
+  return /^\d{12}$/.test(value);
+}
+
+/** The message's action, spelled as the event spells it when only the case differs; else prefix + eventName. */
+function actionOf(messageAction: string | null, eventSource: string, eventName: string): string {
+  const prefix = eventSource === 'unknown' ? null : servicePrefixOf(eventSource);
+  if (messageAction) {
+    const colon = messageAction.indexOf(':');
+    const name = messageAction.slice(colon + 1);
+    if (eventName !== 'unknown' && name !== eventName && name.toLowerCase() === eventName.toLowerCase()) {
+      return `${prefix ?? messageAction.slice(0, colon)}:${eventName}`;
+    }
+    return messageAction;
+  }
+  if (!prefix || eventName === 'unknown') return prefix ? `${prefix}:*` : 'unknown';
+  // Lambda's event names carry the API version ("ListFunctions20150331", "UpdateFunctionCode20150331v2").
+  const name = prefix === 'lambda' ? eventName.replace(/20\d{6}(?:v\d+)?$/, '') : eventName;
+  return `${prefix}:${name}`;
+}
+
+function resourceOf(
+  record: CloudTrailRecord,
+  parsed: AccessDeniedMessage,
+  requestParameters: Record<string, unknown> | undefined,
+  region: string,
+): string | null {
+  if (parsed.resource) return parsed.resource;
+  if (Array.isArray(record.resources)) {
+    for (const entry of record.resources) {
+      const arn = text(objectValue(entry)?.ARN);
+      if (arn) return arn;
+    }
+  }
+  const tableName = text(requestParameters?.tableName);
+  if (tableName) {
+    if (tableName.startsWith('arn:')) return tableName;
+    const account = text(record.recipientAccountId);
+    return region !== 'unknown' && account ? `arn:aws:dynamodb:${region}:${account}:table/${tableName}` : tableName;
+  }
+  for (const key of ['resourceArn', 'keyId', 'secretId', 'roleArn']) {
+    const value = text(requestParameters?.[key]);
+    if (value && parseArn(value)) return value;
+  }
+  return null;
+}
+
+function tableNameOf(
+  resource: string | null,
+  requestParameters: Record<string, unknown> | undefined,
+  encryptionContext: Record<string, unknown> | undefined,
+): string | null {
+  const fromResource = tableNameOfArn(resource);
+  if (fromResource) return fromResource;
+  const requested = text(requestParameters?.tableName);
+  if (requested) return tableNameOfArn(requested) ?? (requested.startsWith('arn:') ? null : requested);
+  return text(encryptionContext?.['aws:dynamodb:tableName']) ?? null;
+}
+
+/** For cause "unknown": the causes the context points to, most likely first. */
+function rankHypotheses(facts: DiagnosisFacts, identity: CloudTrailUserIdentity | undefined): Cause[] {
+  const ranked: Cause[] = [];
+  const add = (cause: Cause, when = true): void => {
+    if (when && !ranked.includes(cause)) ranked.push(cause);
+  };
+  const onKms = facts.eventSource === 'kms.amazonaws.com' || parseArn(facts.resource)?.service === 'kms';
+  add('kms-key-access', onKms);
+  add('resource-policy', facts.crossAccount);
+  add('vpc-endpoint-policy', facts.viaVpcEndpoint !== null);
+  add('mfa-required', identity?.type === 'IAMUser' && facts.mfaAuthenticated === false && facts.denial !== 'implicit');
+  if (facts.denial === 'explicit') {
+    // An explicit deny is most often an organization guardrail or a Deny statement on the principal.
+    add('service-control-policy');
+    add('identity-policy');
+    add('resource-control-policy');
+  } else {
+    add('identity-policy');
+    add('service-control-policy');
+  }
+  add('resource-policy', facts.tableName !== null || onKms);
+  add('permissions-boundary', /:iam::[^:]*:(role|user)\//.test(facts.principal));
+  add('session-policy', identity?.type === 'AssumedRole' || identity?.type === 'FederatedUser');
+  return ranked;
+}
