@@ -1,0 +1,25 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigurationError, configFromContext } from '../lib/config';
+import { DenyscopeStack } from '../lib/denyscope-stack';
+
+/**
+ * `npx cdk synth|deploy [-c key=value ...]`: configuration comes from cdk.json "context" and -c
+ * (README lists the keys). Environment-agnostic: synth needs no credentials and makes no lookups.
+ */
+const app = new App();
+try {
+  const alerts = configFromContext((key) => app.node.tryGetContext(key));
+  const stackName = String(app.node.tryGetContext('stackName') ?? 'Denyscope');
+  new DenyscopeStack(app, stackName, {
+    alerts,
+    description: 'denyscope: alerts on access-denied errors recorded by CloudTrail, with the denying policy diagnosed',
+  });
+} catch (error) {
+  if (!(error instanceof ConfigurationError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+// cdk-nag v3 reports through CDK policy validation: findings fail `cdk synth` and are written to
+// cdk.out/policy-validation-report.json.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

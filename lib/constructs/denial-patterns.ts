@@ -1,0 +1,92 @@
+import * as events from 'aws-cdk-lib/aws-events';
+
+/**
+ * The EventBridge patterns that pick CloudTrail-recorded denials off the default bus.
+ * Only operators that test/lib/event-pattern-matcher.ts evaluates are used: plain value arrays,
+ * prefix, exists and $or.
+ */
+
+export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+/**
+ * VPC endpoint policy denials are recorded as CloudTrail network activity events (errorCode
+ * VpceAccessDenied) and reach EventBridge with this detail-type when a trail logs network activity:
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ */
+export const NETWORK_ACTIVITY_DETAIL_TYPE = 'AWS Network Activity Event via CloudTrail';
+
+/**
+ * errorCode values of authorization failures in CloudTrail records. DynamoDB and KMS write
+ * AccessDenied (AccessDeniedException is the SDK's name, kept in case a service records it);
+ * EC2 writes Client.UnauthorizedOperation or UnauthorizedOperation.
+ */
+export const DENIAL_ERROR_CODES = [
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'Client.UnauthorizedOperation',
+  'VpceAccessDenied',
+];
+
+export interface DenialRulePattern {
+  /** Construct id of the rule; also says what it catches. */
+  readonly id: string;
+  readonly description: string;
+  readonly pattern: events.EventPattern;
+}
+
+/** Which services' denials are watched: event-source prefixes ('dynamodb') or '*' for every AWS service. */
+export type WatchedServices = '*' | readonly string[];
+
+/**
+ * One rule per kind of event, none overlapping, so that no event is delivered twice:
+ * - denials of the watched services (API calls and VPC endpoint network activity);
+ * - DynamoDB ValidationExceptions caused by the table's KMS key (disabled, pending deletion);
+ * - KMS denials of calls DynamoDB made for a caller (only when KMS itself is not watched).
+ */
+export function denialRulePatterns(services: WatchedServices): DenialRulePattern[] {
+  const everyService = services === '*';
+  const watchesDynamoDb = everyService || services.includes('dynamodb');
+  const watchesKms = everyService || services.includes('kms');
+  const rules: DenialRulePattern[] = [
+    {
+      id: 'ServiceDenials',
+      description: everyService
+        ? 'Access denied to any AWS API call recorded by CloudTrail'
+        : `Access denied to ${services.join(', ')} API calls recorded by CloudTrail`,
+      pattern: {
+        source: everyService ? events.Match.prefix('aws.') : services.map((service) => `aws.${service}`),
+        detailType: [API_CALL_DETAIL_TYPE, NETWORK_ACTIVITY_DETAIL_TYPE],
+        detail: { errorCode: DENIAL_ERROR_CODES },
+      },
+    },
+  ];
+  if (watchesDynamoDb) {
+    rules.push({
+      id: 'DynamoDbKeyFailures',
+      description: 'DynamoDB calls refused because the table KMS key is disabled, pending deletion or unusable',
+      pattern: {
+        source: ['aws.dynamodb'],
+        detailType: [API_CALL_DETAIL_TYPE],
+        detail: { errorCode: ['ValidationException'], errorMessage: events.Match.prefix('KMS') },
+      },
+    });
+  }
+  if (watchesDynamoDb && !watchesKms) {
+    rules.push({
+      id: 'KmsDenialsForDynamoDb',
+      description: 'KMS denials of calls DynamoDB made on behalf of a caller',
+      pattern: {
+        source: ['aws.kms'],
+        detailType: [API_CALL_DETAIL_TYPE],
+        detail: {
+          errorCode: DENIAL_ERROR_CODES,
+          $or: [
+            { userIdentity: { invokedBy: ['dynamodb.amazonaws.com'] } },
+            { requestParameters: { encryptionContext: { 'aws:dynamodb:tableName': events.Match.exists() } } },
+          ],
+        },
+      },
+    });
+  }
+  return rules;
+}

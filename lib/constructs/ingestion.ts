@@ -1,0 +1,179 @@
+import { Arn, ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations, Aws } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { denialRulePatterns, WatchedServices } from './denial-patterns';
+import { EncryptionKey } from './encryption-key';
+
+export interface IngestionProps {
+  readonly services: WatchedServices;
+  readonly createTrail: boolean;
+  readonly dataEventTables: '*' | readonly string[];
+  readonly retentionDays: number;
+  /** Visibility timeout of the queue: at least six times the consumer's timeout (AWS guidance for Lambda event sources). */
+  readonly visibilityTimeout: Duration;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Failed processing attempts before a message moves to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+const DEAD_LETTER_RETENTION = Duration.days(14);
+/** EventBridge retries a failed delivery to the queue for up to a day before using the target's dead-letter queue. */
+const TARGET_RETRY_ATTEMPTS = 185;
+const TARGET_MAX_EVENT_AGE = Duration.hours(24);
+
+/**
+ * CloudTrail → EventBridge rules → SQS: the rules that catch denials, the encrypted queue the alert
+ * Lambda reads, its dead-letter queues, and (optionally) the trail that makes data events visible.
+ */
+export class Ingestion extends Construct {
+  readonly rules: events.Rule[];
+  readonly queue: sqs.Queue;
+  /** Messages the Lambda failed to process MAX_RECEIVE_COUNT times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Events EventBridge could not deliver to the queue. */
+  readonly deliveryDeadLetterQueue: sqs.Queue;
+  readonly queueKey: EncryptionKey;
+  readonly trail?: cloudtrail.Trail;
+  readonly trailBucket?: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+
+    this.queueKey = new EncryptionKey(this, 'QueueKey', {
+      description: 'denyscope: encrypts the denial event queues',
+      viaService: 'sqs',
+      removalPolicy: props.removalPolicy,
+    });
+    const queueDefaults = {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.queueKey.key,
+      enforceSSL: true,
+    };
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: DEAD_LETTER_RETENTION });
+    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', { ...queueDefaults, retentionPeriod: DEAD_LETTER_RETENTION });
+    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue: the EventBridge rule targets use it for events they could not deliver.',
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...queueDefaults,
+      visibilityTimeout: props.visibilityTimeout,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    const target = new EncryptedQueueTarget(this.queue, this.deliveryDeadLetterQueue);
+    // Rules are named here, not by CloudFormation: the key policy must name them without referencing
+    // them (rule → queue → key → rule would be a circular dependency).
+    const namePrefix = Names.uniqueResourceName(this, { maxLength: 40 });
+    const patterns = denialRulePatterns(props.services);
+    const ruleArns = patterns.map(({ id: ruleId }) =>
+      Arn.format({ service: 'events', resource: 'rule', resourceName: `${namePrefix}-${ruleId}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this)),
+    );
+    this.queueKey.allowServiceToEncrypt('events.amazonaws.com', { ArnEquals: { 'aws:SourceArn': ruleArns } });
+    this.rules = patterns.map(({ id: ruleId, description, pattern }) => {
+      const rule = new events.Rule(this, ruleId, { ruleName: `${namePrefix}-${ruleId}`, description, eventPattern: pattern, targets: [target] });
+      // Read-only calls (Describe*, List*, Get*, KMS Decrypt) reach a rule only in this state,
+      // which the L2 Rule cannot set.
+      (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+      return rule;
+    });
+
+    if (props.createTrail) {
+      this.trailBucket = this.createTrailBucket(props.retentionDays);
+      this.trail = this.createTrail(this.trailBucket, props.dataEventTables);
+    }
+  }
+
+  private createTrailBucket(retentionDays: number): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'TrailBucket', {
+      // SSE-S3: CloudTrail writes without needing a key policy; the logs hold no secrets beyond what CloudTrail records.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [
+        { id: 'ExpireTrailLogs', expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) },
+      ],
+      // Audit logs outlive the stack whatever removalPolicy says: delete the bucket by hand when no longer needed.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only CloudTrail writes to this bucket; changes to its policy and configuration are themselves CloudTrail management events. A server-access-log bucket would need a log bucket of its own.',
+    });
+    return bucket;
+  }
+
+  private createTrail(bucket: s3.Bucket, dataEventTables: '*' | readonly string[]): cloudtrail.Trail {
+    const trail = new cloudtrail.Trail(this, 'Trail', {
+      bucket,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableFileValidation: true,
+    });
+    const tableArns = (tables: readonly string[]) =>
+      tables.map((table) => `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${table}`);
+    const limitTo = (resourceType: string, arnFilter?: cloudtrail.CfnTrail.AdvancedFieldSelectorProperty) => ({
+      name: `DynamoDB data events (${resourceType})`,
+      fieldSelectors: [
+        { field: 'eventCategory', equalTo: ['Data'] },
+        { field: 'resources.type', equalTo: [resourceType] },
+        ...(arnFilter ? [arnFilter] : []),
+      ],
+    });
+    // Item calls (GetItem, PutItem, Query, ...) and stream reads are data events: only logged when selected.
+    const selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [
+      { name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }] },
+      dataEventTables === '*'
+        ? limitTo('AWS::DynamoDB::Table')
+        : limitTo('AWS::DynamoDB::Table', { field: 'resources.ARN', equalTo: tableArns(dataEventTables) }),
+      dataEventTables === '*'
+        ? limitTo('AWS::DynamoDB::Stream')
+        : limitTo('AWS::DynamoDB::Stream', {
+            field: 'resources.ARN',
+            startsWith: tableArns(dataEventTables).map((arn) => `${arn}/stream/`),
+          }),
+    ];
+    (trail.node.defaultChild as cloudtrail.CfnTrail).advancedEventSelectors = selectors;
+    return trail;
+  }
+}
+
+/**
+ * Sends rule matches to the KMS-encrypted queue. aws-events-targets' SqsQueue drops the aws:SourceArn
+ * condition when the queue is encrypted and grants events.amazonaws.com the key account-wide; this
+ * target lets only these rules send to the queue (the key statement is added by Ingestion).
+ */
+class EncryptedQueueTarget implements events.IRuleTarget {
+  constructor(
+    private readonly queue: sqs.IQueue,
+    private readonly deadLetterQueue: sqs.IQueue,
+  ) {}
+
+  bind(rule: events.IRuleRef): events.RuleTargetConfig {
+    const ruleArn = events.CfnRule.arnForRule(rule);
+    for (const queue of [this.queue, this.deadLetterQueue]) {
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+        }),
+      );
+    }
+    return {
+      arn: this.queue.queueArn,
+      targetResource: this.queue,
+      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+      retryPolicy: { maximumRetryAttempts: TARGET_RETRY_ATTEMPTS, maximumEventAgeInSeconds: TARGET_MAX_EVENT_AGE.toSeconds() },
+    };
+  }
+}

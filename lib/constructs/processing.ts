@@ -1,0 +1,212 @@
+import * as path from 'path';
+import { Arn, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
+import { EncryptionKey } from './encryption-key';
+
+export const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'alert-handler.ts');
+/** A batch of 25 denials diagnosed, stored and notified (Slack at about 1 message per second) fits well inside a minute. */
+export const FUNCTION_TIMEOUT = Duration.seconds(60);
+/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6);
+/**
+ * Up to 25 messages or 5 seconds, whichever comes first: a burst of denials (a misconfigured role
+ * retrying) arrives as one batch, so repeats are deduplicated in one invocation and the alert
+ * goes out within seconds of the first one.
+ */
+export const BATCH_SIZE = 25;
+export const MAX_BATCHING_WINDOW = Duration.seconds(5);
+
+export interface ProcessingProps {
+  readonly queue: sqs.IQueue;
+  readonly queueKey: EncryptionKey;
+  readonly table: dynamodb.ITable;
+  readonly tableKey: EncryptionKey;
+  readonly topic: sns.ITopic;
+  readonly topicKey: EncryptionKey;
+  readonly slackWebhookSecret: secretsmanager.ISecret;
+  /** Tables whose descriptions the Lambda may read to enrich an alert, or '*' for every table of this account and region. */
+  readonly dataEventTables: '*' | readonly string[];
+  readonly dedupWindowMinutes: number;
+  readonly retentionDays: number;
+  readonly logLevel: string;
+  readonly reservedConcurrency: number;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The alert Lambda (lambdas/alert-handler.ts), its log group, its least-privilege role and its SQS event source. */
+export class Processing extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ProcessingProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'denyscope alert Lambda: reads the denial queue, writes incidents, notifies',
+    });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: FUNCTION_TIMEOUT,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      // Caps parallel writes to the table and parallel posts to the Slack webhook (about 1 message per second).
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: {
+        [HANDLER_ENV.incidentsTableName]: props.table.tableName,
+        [HANDLER_ENV.alertTopicArn]: props.topic.topicArn,
+        [HANDLER_ENV.slackWebhookSecretArn]: props.slackWebhookSecret.secretArn,
+        [HANDLER_ENV.dedupWindowMinutes]: String(props.dedupWindowMinutes),
+        [HANDLER_ENV.retentionDays]: String(props.retentionDays),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        forceDockerBundling: false,
+      },
+    });
+    // ReportBatchItemFailures: only the failed messages of a batch are retried. Maximum concurrency
+    // (not just reserved concurrency) keeps the poller from invoking into throttles, which would count
+    // as receives and push healthy messages to the dead-letter queue.
+    this.function.addEventSourceMapping('QueueSource', {
+      eventSourceArn: props.queue.queueArn,
+      batchSize: BATCH_SIZE,
+      maxBatchingWindow: MAX_BATCHING_WINDOW,
+      reportBatchItemFailures: true,
+      maxConcurrency: props.reservedConcurrency,
+    });
+    this.writePolicy(props);
+  }
+
+  private writePolicy(props: ProcessingProps): void {
+    const stack = Stack.of(this);
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'IncidentsTable',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
+      }),
+      keyUseVia('IncidentsTableKey', props.tableKey, ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']),
+      // DynamoDB creates grants on the table key for the caller (AWS example key policy for DynamoDB).
+      new iam.PolicyStatement({
+        sid: 'IncidentsTableKeyGrants',
+        actions: ['kms:CreateGrant'],
+        resources: [props.tableKey.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': props.tableKey.viaService },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
+      }),
+      new iam.PolicyStatement({ sid: 'AlertTopic', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+      keyUseVia('AlertTopicKey', props.topicKey, ['kms:Decrypt', 'kms:GenerateDataKey*']),
+      new iam.PolicyStatement({
+        sid: 'SlackWebhookSecret',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.slackWebhookSecret.secretFullArn ?? `${props.slackWebhookSecret.secretArn}-??????`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DenialQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        resources: [props.queue.queueArn],
+      }),
+      keyUseVia('DenialQueueKey', props.queueKey, ['kms:Decrypt']),
+      // Enrichment: the denied table's key and encryption settings. Tables of other regions are out of
+      // reach anyway: EventBridge rules only see their own region's events.
+      new iam.PolicyStatement({
+        sid: 'DescribeDeniedTables',
+        actions: ['dynamodb:DescribeTable'],
+        resources:
+          props.dataEventTables === '*'
+            ? [tableArn(stack, '*')]
+            : props.dataEventTables.map((table) => tableArn(stack, table)),
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeTableKeys',
+        actions: ['kms:DescribeKey'],
+        resources: [Arn.format({ service: 'kms', resource: 'key', resourceName: '*' }, stack)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'OwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logStreamsArn(stack, this.logGroup.logGroupName)],
+      }),
+    ];
+    const policy = new iam.Policy(this, 'Policy', { statements });
+    this.role.attachInlinePolicy(policy);
+    // Lambda checks the role's SQS permissions when it creates the event source mapping.
+    this.function.node.addDependency(policy);
+    this.acknowledgeWildcards(props, policy);
+  }
+
+  private acknowledgeWildcards(props: ProcessingProps, policy: iam.Policy): void {
+    const stack = Stack.of(this);
+    const acknowledge = (scope: Construct, finding: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    acknowledge(policy, `Resource::<${stack.getLogicalId(props.table.node.defaultChild as dynamodb.CfnTable)}.Arn>/index/*`,
+      'Queries use the incidents table GSIs (byTime, byCause, byPrincipal, byTable): every index of this one table.');
+    acknowledge(policy, 'Action::kms:ReEncrypt*', 'DynamoDB needs kms:ReEncrypt* for the caller on the table key; limited by kms:ViaService to DynamoDB.');
+    acknowledge(policy, 'Action::kms:GenerateDataKey*', 'DynamoDB and SNS need kms:GenerateDataKey* on their own keys; limited by kms:ViaService.');
+    acknowledge(policy, 'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
+      'kms:DescribeKey on the key of whichever table was denied: the keys are not known at deploy time. Read-only metadata.');
+    acknowledge(policy, `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}>:log-stream:*`,
+      'Log streams of the function\'s own log group; Lambda names them at run time.');
+    if (props.dataEventTables === '*') {
+      acknowledge(policy, 'Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/*',
+        'dynamodb:DescribeTable (read-only) on whichever table was denied; dataEventTables="*" watches every table. Give table names to narrow it.');
+    }
+    if (!props.slackWebhookSecret.secretFullArn) {
+      acknowledge(policy, `Resource::${props.slackWebhookSecret.secretArn}-??????`, 'The imported secret was named by a partial ARN; the six-character suffix is unknown.');
+    }
+    // Lambda adds xray:PutTraceSegments / PutTelemetryRecords for active tracing; X-Ray has no resource-level permissions.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (added by Lambda active tracing).',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime the handler is built and tested for (esbuild target node22); upgrade together with the Lambda code.',
+    });
+  }
+}
+
+/** The key permissions a service needs for this Lambda, only through that service (kms:ViaService). */
+function keyUseVia(sid: string, key: EncryptionKey, actions: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    actions,
+    resources: [key.key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': key.viaService } },
+  });
+}
+
+function logStreamsArn(stack: Stack, logGroupName: string): string {
+  const logGroupArn = Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+  return `${logGroupArn}:log-stream:*`;
+}
+
+function tableArn(stack: Stack, table: string): string {
+  return Arn.format({ service: 'dynamodb', resource: 'table', resourceName: table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME, partition: Aws.PARTITION }, stack);
+}

@@ -1,0 +1,26 @@
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { AccessDeniedAlerts, AccessDeniedAlertsProps } from './access-denied-alerts';
+
+export interface DenyscopeStackProps extends StackProps {
+  readonly alerts?: AccessDeniedAlertsProps;
+}
+
+/** The deployable stack: the alerting construct and the outputs an operator needs. Environment-agnostic (no lookups). */
+export class DenyscopeStack extends Stack {
+  readonly alerts: AccessDeniedAlerts;
+
+  constructor(scope: Construct, id: string, props: DenyscopeStackProps = {}) {
+    super(scope, id, props);
+    this.alerts = new AccessDeniedAlerts(this, 'Alerts', props.alerts);
+    const { incidentStore, notifications, ingestion, monitoring } = this.alerts;
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('IncidentsTableName', incidentStore.table.tableName, 'DynamoDB table of incidents (denyscope incidents --table)');
+    output('AlertTopicArn', notifications.topic.topicArn, 'SNS topic of alerts and alarms');
+    output('QueueUrl', ingestion.queue.queueUrl, 'Queue of denial events read by the alert Lambda');
+    output('DeadLetterQueueUrl', ingestion.deadLetterQueue.queueUrl, 'Denial events that failed processing (redrive after fixing)');
+    output('DeliveryDeadLetterQueueUrl', ingestion.deliveryDeadLetterQueue.queueUrl, 'Denial events EventBridge could not deliver');
+    output('SlackWebhookSecretName', notifications.slackWebhookSecret.secretName, 'Put the Slack incoming-webhook URL in this secret');
+    output('DashboardUrl', monitoring.dashboardUrl, 'CloudWatch dashboard');
+  }
+}
