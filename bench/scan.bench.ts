@@ -171,7 +171,8 @@ interface Tree {
 
 function generateTree(records: number): Tree {
   const root = path.join(DATA, `trail-${records}`);
-  const manifestFile = path.join(root, 'manifest.json');
+  // The manifest sits beside the tree, not in it: scan would (rightly) call it a corrupt log file.
+  const manifestFile = `${root}.manifest.json`;
   if (existsSync(manifestFile)) {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Tree & { version: number };
     if (manifest.version === GENERATOR_VERSION) return manifest;

@@ -19,7 +19,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
   program
     .command('scan')
     .description('Diagnose every denial in CloudTrail logs: files, directories (e.g. AWSLogs/ACCOUNT/CloudTrail/REGION/Y/M/D/*.json.gz) or stdin')
-    .argument('<paths...>', 'files and directories to read recursively (gzip is detected by content); "-" reads stdin')
+    .argument('[paths...]', 'files and directories to read recursively (gzip is detected by content); "-" reads stdin')
     .option('--json', 'print one JSON document: totals, counts by cause/principal/action/table, and the diagnoses')
     .option('--since <time>', 'only denials at or after this time: ISO 8601 (2026-11-20T09:15:00Z; no zone = UTC) or a duration before now (30m, 24h, 7d, 2w)')
     .option('--until <time>', 'only denials at or before this time (same forms as --since)')
@@ -49,6 +49,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   let jobs: number | null;
   let collected;
   try {
+    if (paths.length === 0) throw new OptionError('scan needs at least one PATH: a file, a directory, or - for stdin');
     settings = { filter: parseScanFilter(options, io.now()), limit: parseLimit(options.limit) };
     jobs = parseJobs(options.jobs);
     collected = await collectInputs(paths);

@@ -50,7 +50,9 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
   if (d.policyArn !== null) facts.push(['policy', inline(d.policyArn)]);
   if (d.policyChain.length > 1) facts.push(['chain', d.policyChain.map(inline).join(' → ')]);
   if (d.hypotheses.length > 0) facts.push(['likely', d.hypotheses.join(', ')]);
-  facts.push(['call', `${inline(d.eventSource)} ${inline(d.eventName)} at ${inline(d.eventTime)} in ${inline(d.region)}, account ${inline(d.accountId)}`]);
+  // A pasted error message carries no time: eventTime is then ''.
+  const when = d.eventTime === '' ? '' : ` at ${inline(d.eventTime)}`;
+  facts.push(['call', `${inline(d.eventSource)} ${inline(d.eventName)}${when} in ${inline(d.region)}, account ${inline(d.accountId)}`]);
   const context = contextNotes(d);
   if (context.length > 0) facts.push(['context', context.join(', ')]);
   facts.push(['event', inline(d.eventId)]);

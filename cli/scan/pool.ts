@@ -91,7 +91,7 @@ function runPool(tasks: readonly WorkerTask[], settings: ScanSettings, size: num
       if (nextTask < tasks.length) worker.postMessage(tasks[nextTask++]);
     };
     for (let i = 0; i < size; i += 1) {
-      const worker = new Worker(script.file, { workerData: settings, execArgv: script.execArgv });
+      const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
       pool.push(worker);
       worker.on('message', (reply: WorkerReply) => {
         if ('crash' in reply) {
@@ -113,8 +113,11 @@ function runPool(tasks: readonly WorkerTask[], settings: ScanSettings, size: num
   });
 }
 
-/** The built CLI ships dist/scan-worker.js next to the bundle; from source (tsx, jest) the worker runs through tsx. */
-function workerScript(): { file: string; execArgv: string[] } {
-  if (__filename.endsWith('.ts')) return { file: path.join(__dirname, 'scan-worker.ts'), execArgv: ['--import', 'tsx'] };
-  return { file: path.join(__dirname, 'scan-worker.js'), execArgv: [] };
+/**
+ * The built CLI ships dist/scan-worker.js next to the bundle. From source (tsx, jest) the worker is TypeScript:
+ * a one-line bootstrap registers tsx's require hook in the worker first.
+ */
+function workerScript(): { source: string; eval: boolean } {
+  if (!__filename.endsWith('.ts')) return { source: path.join(__dirname, 'scan-worker.js'), eval: false };
+  return { source: `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'scan-worker.ts'))});`, eval: true };
 }

@@ -1,0 +1,239 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CAUSES } from '../../lambdas/diagnosis';
+import { createProgress } from '../../cli/scan/progress';
+import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, sessionArn, writeFile } from './fixtures';
+import { runCli } from './run-cli';
+
+let root: string;
+let trail: string;
+const NOW = new Date('2026-11-21T00:00:00Z');
+
+// Three log files, seven records, five denials:
+//   19th a.json.gz       scp (orders-api/orders/PutItem 10:00), success, identity (reporting/customers/GetItem 11:00)
+//   20th b.json (plain)  vpce (orders-api/orders/PutItem 09:00), identity (orders-api/orders/PutItem 09:30), success
+//   20th c.json (gzip)   identity (checkout/inventory/DeleteItem 12:00)
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'denyscope-scan-'));
+  trail = path.join(root, 'AWSLogs');
+  const day = (d: string) => path.join(trail, '111122223333', 'CloudTrail', 'us-east-1', '2026', '11', d);
+  writeFile(
+    path.join(day('19'), 'a.json.gz'),
+    gzip(
+      logFile([
+        dynamodbRecord({ eventId: 'a1', time: '2026-11-19T10:00:00Z', reason: EXPLICIT_SCP }),
+        dynamodbRecord({ eventId: 'a2', time: '2026-11-19T10:30:00Z' }),
+        dynamodbRecord({ eventId: 'a3', role: 'reporting', session: 'rep-1', table: 'customers', action: 'GetItem', time: '2026-11-19T11:00:00Z', reason: IMPLICIT_IDENTITY('GetItem') }),
+      ]),
+    ),
+  );
+  writeFile(
+    path.join(day('20'), 'b.json'),
+    logFile([
+      dynamodbRecord({ eventId: 'b1', time: '2026-11-20T09:00:00Z', reason: EXPLICIT_VPCE }),
+      dynamodbRecord({ eventId: 'b2', time: '2026-11-20T09:30:00Z', reason: IMPLICIT_IDENTITY() }),
+      dynamodbRecord({ eventId: 'b3', time: '2026-11-20T09:45:00Z' }),
+    ]),
+  );
+  writeFile(
+    path.join(day('20'), 'c.json'),
+    gzip(logFile([dynamodbRecord({ eventId: 'c1', role: 'checkout', table: 'inventory', action: 'DeleteItem', time: '2026-11-20T12:00:00Z', reason: IMPLICIT_IDENTITY('DeleteItem') })])),
+  );
+  // Not logs: walking skips digest directories and hidden files.
+  writeFile(path.join(trail, '111122223333', 'CloudTrail-Digest', 'us-east-1', 'digest.json.gz'), gzip('{"digestStartTime":"2026-11-20T00:00:00Z"}'));
+  writeFile(path.join(trail, '.DS_Store'), 'not json');
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const scanJson = async (...args: string[]) => {
+  const run = await runCli(['scan', '--json', ...args], { now: NOW });
+  expect(run).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(run.stdout);
+};
+
+describe('scan --json', () => {
+  it('reports totals, counts by cause/principal/action/table and the diagnoses in file order', async () => {
+    const report = await scanJson(root);
+    expect(Object.keys(report)).toEqual(['files', 'records', 'denials', 'byCause', 'byPrincipal', 'byAction', 'byTable', 'diagnoses', 'errors']);
+    expect(report.files).toBe(3);
+    expect(report.records).toBe(7);
+    expect(report.denials).toBe(5);
+    expect(report.byCause).toEqual({ 'identity-policy': 3, 'service-control-policy': 1, 'vpc-endpoint-policy': 1 });
+    expect(report.byPrincipal).toEqual({ [roleArn('orders-api')]: 3, [roleArn('checkout')]: 1, [roleArn('reporting')]: 1 });
+    expect(report.byAction).toEqual({ 'dynamodb:PutItem': 3, 'dynamodb:DeleteItem': 1, 'dynamodb:GetItem': 1 });
+    expect(report.byTable).toEqual({ orders: 3, customers: 1, inventory: 1 });
+    expect(report.diagnoses.map((d: { eventId: string }) => d.eventId)).toEqual(['a1', 'a3', 'b1', 'b2', 'c1']);
+    expect(report.diagnoses[0]).toMatchObject({ cause: 'service-control-policy', principal: roleArn('orders-api'), tableName: 'orders' });
+    expect(report.errors).toEqual([]);
+  });
+
+  it('gives the same report from a pool of worker threads as from one thread', async () => {
+    const oneThread = await scanJson('--jobs', '1', root);
+    expect(await scanJson('--jobs', '2', root)).toEqual(oneThread);
+  });
+
+  it('reads stdin for "-"', async () => {
+    const lines = [dynamodbRecord({ eventId: 's1', reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: 's2' })].map((r) => JSON.stringify(r)).join('\n');
+    const run = await runCli(['scan', '--json', '-'], { stdin: lines });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ files: 1, records: 2, denials: 1, byCause: { 'service-control-policy': 1 } });
+  });
+
+  it('reads files named on the command line whatever their name, detecting gzip by content', async () => {
+    const report = await scanJson(path.join(trail, '111122223333', 'CloudTrail', 'us-east-1', '2026', '11', '20', 'c.json'));
+    expect(report).toMatchObject({ files: 1, records: 1, denials: 1 });
+  });
+});
+
+describe('scan filters: records counts every record read, the rest only matching denials', () => {
+  const ids = (report: { diagnoses: Array<{ eventId: string }> }) => report.diagnoses.map((d) => d.eventId);
+
+  it('--cause, one or several', async () => {
+    const one = await scanJson('--cause', 'identity-policy', root);
+    expect(one).toMatchObject({ records: 7, denials: 3, byCause: { 'identity-policy': 3 } });
+    expect(ids(one)).toEqual(['a3', 'b2', 'c1']);
+    expect(ids(await scanJson('--cause', 'identity-policy,vpc-endpoint-policy', root))).toEqual(['a3', 'b1', 'b2', 'c1']);
+  });
+
+  it('--principal matches the principal or the caller ARN', async () => {
+    expect(ids(await scanJson('--principal', roleArn('orders-api'), root))).toEqual(['a1', 'b1', 'b2']);
+    expect(ids(await scanJson('--principal', sessionArn('reporting', 'rep-1'), root))).toEqual(['a3']);
+  });
+
+  it('--table', async () => {
+    expect(await scanJson('--table', 'customers', root)).toMatchObject({ denials: 1, byTable: { customers: 1 } });
+  });
+
+  it('--since and --until, ISO and relative', async () => {
+    expect(ids(await scanJson('--since', '2026-11-20', root))).toEqual(['b1', 'b2', 'c1']);
+    expect(ids(await scanJson('--until', '2026-11-19T23:59:59Z', root))).toEqual(['a1', 'a3']);
+    expect(ids(await scanJson('--since', '2026-11-20T09:15:00Z', '--until', '2026-11-20 10:00', root))).toEqual(['b2']);
+    expect(ids(await scanJson('--since', '24h', root))).toEqual(['b1', 'b2', 'c1']);
+    expect(ids(await scanJson('--since', '2d', '--until', '1d', root))).toEqual(['a1', 'a3']);
+  });
+
+  it('--limit caps the diagnoses, never the counts', async () => {
+    const report = await scanJson('--limit', '2', root);
+    expect(report).toMatchObject({ denials: 5, byCause: { 'identity-policy': 3 } });
+    expect(ids(report)).toEqual(['a1', 'a3']);
+  });
+});
+
+describe('scan errors', () => {
+  const expectOptionError = async (args: string[], ...fragments: string[]) => {
+    const run = await runCli(['scan', ...args], { now: NOW });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    for (const fragment of fragments) expect(run.stderr).toContain(fragment);
+  };
+
+  it('rejects a cause that does not exist, listing the valid ones', async () => {
+    await expectOptionError(['--cause', 'scp', root], '--cause', '"scp"', CAUSES.join(', '));
+  });
+
+  it('rejects bad times', async () => {
+    await expectOptionError(['--since', 'yesterday', root], '--since', '"yesterday"', '24h');
+    await expectOptionError(['--until', '2026-13-45', root], '--until');
+    await expectOptionError(['--since', '2026-11-20', '--until', '2026-11-19', root], 'later than --until');
+  });
+
+  it('rejects a --limit or --jobs that is not a positive integer', async () => {
+    for (const limit of ['0', '-3', 'ten', '1.5']) await expectOptionError(['--limit', limit, root], '--limit', 'positive integer');
+    await expectOptionError(['--jobs', '0', root], '--jobs');
+  });
+
+  it('rejects a PATH that does not exist, and no PATH at all', async () => {
+    const missing = path.join(root, 'missing');
+    await expectOptionError([missing], missing, 'no such file');
+    await expectOptionError([], 'PATH');
+  });
+
+  it('names a corrupt file on stderr, skips it, still prints the totals, and exits 1', async () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), 'denyscope-corrupt-'));
+    try {
+      writeFile(path.join(tree, '1-good.json'), logFile([dynamodbRecord({ eventId: 'g1', reason: EXPLICIT_SCP })]));
+      const compressed = gzip(logFile([dynamodbRecord({ eventId: 'x1', reason: EXPLICIT_SCP })]));
+      const truncated = writeFile(path.join(tree, '2-truncated.json.gz'), compressed.subarray(0, compressed.length - 20));
+      const invalid = writeFile(path.join(tree, '3-invalid.json'), '{"Records": [ {');
+      writeFile(path.join(tree, '4-good.json'), logFile([dynamodbRecord({ eventId: 'g2' })]));
+
+      for (const jobs of ['1', '2']) {
+        const run = await runCli(['scan', '--json', '--jobs', jobs, tree]);
+        expect(run.code).toBe(1);
+        const stderrLines = run.stderr.trimEnd().split('\n');
+        expect(stderrLines).toHaveLength(2);
+        expect(stderrLines[0]).toContain(truncated);
+        expect(stderrLines[1]).toContain(invalid);
+        const report = JSON.parse(run.stdout);
+        expect(report).toMatchObject({ files: 4, records: 2, denials: 1 });
+        expect(report.errors.map((e: { file: string }) => e.file)).toEqual([truncated, invalid]);
+      }
+
+      const human = await runCli(['scan', tree]);
+      expect(human.code).toBe(1);
+      expect(human.stdout).toContain('Scanned 4 files, 2 records: 1 denial');
+      expect(human.stdout).toContain('2 inputs could not be read and were skipped');
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('scan human output', () => {
+  it('prints totals, then tables by cause, principal, action and table with their top remediation', async () => {
+    const run = await runCli(['scan', root]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const out = run.stdout;
+    expect(out).toContain('Scanned 3 files, 7 records: 5 denials');
+    for (const title of ['By cause', 'By principal', 'By action', 'By table']) expect(out).toContain(title);
+    expect(out).toContain('TOP REMEDIATION');
+    expect(out).toMatch(/identity-policy\s+3\s+\S/);
+    expect(out).toMatch(/orders\s+3\s+\S/);
+    expect(out).not.toContain('\u001b');
+  });
+
+  it('says when nothing matched', async () => {
+    const run = await runCli(['scan', '--table', 'nothing-here', root]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Scanned 3 files, 7 records: 0 denials');
+    expect(run.stdout).toContain('No denials found.');
+  });
+
+  it('renders control characters from events harmless in the tables', async () => {
+    const hostile = dynamodbRecord({ eventId: 'h1', role: 'r\u001b[2Jx', table: 't\u001b]0;pwned\u0007', reason: EXPLICIT_SCP });
+    const run = await runCli(['scan', '-'], { stdin: JSON.stringify(hostile), tty: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('role/r [2Jx');
+    expect(run.stdout).toContain('t ]0;pwned');
+    expect(run.stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('scan progress', () => {
+  const capture = (isTTY: boolean) => ({ isTTY, text: '', write(chunk: string) { this.text += chunk; } });
+
+  it('draws one self-overwriting line on a terminal once the scan runs long, and clears it at the end', () => {
+    const stderr = capture(true);
+    let now = 0;
+    const progress = createProgress(stderr, () => now);
+    progress.update({ filesDone: 1, filesTotal: 10, records: 200, denials: 3 });
+    expect(stderr.text).toBe('');
+    now = 1500;
+    progress.update({ filesDone: 5, filesTotal: 10, records: 1000, denials: 12 });
+    expect(stderr.text).toBe('\r\u001b[Kscanning: 5/10 files, 1,000 records, 12 denials');
+    progress.finish();
+    expect(stderr.text.endsWith('\r\u001b[K')).toBe(true);
+  });
+
+  it('writes nothing when stderr is not a terminal', () => {
+    const stderr = capture(false);
+    let now = 0;
+    const progress = createProgress(stderr, () => now);
+    now = 5000;
+    progress.update({ filesDone: 5, filesTotal: 10, records: 1000, denials: 12 });
+    progress.finish();
+    expect(stderr.text).toBe('');
+  });
+});
