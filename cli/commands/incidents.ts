@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { escapeSingleLine } from '../../lambdas/render/escape';
 import type { IncidentFilters } from '../incidents/query';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
-import { checkPeriod, FilterError, parseAccount, parseCause, parseLimit, parseName, parseTimeBound } from '../incidents/filters';
+import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';
+import { OptionError, parseLimit } from '../scan/filters';
 import { EXIT, processIo, reportInputError, type CliIo } from '../io';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import { styleFor } from '../render/style';
@@ -132,7 +133,7 @@ export async function runIncidentsList(flags: ListFlags, where: ConnectionOption
       if (flags.json === true) {
         io.stdout.write(`${JSON.stringify({ incidents: incidents.map(summarize) }, null, 2)}\n`);
       } else {
-        io.stdout.write(renderList(incidents, terminalWidth(io), connection.description));
+        io.stdout.write(renderList(incidents, terminalWidth(io), connection.description, styleFor(io.stdout, io.env)));
       }
       return EXIT.ok;
     };
@@ -141,7 +142,7 @@ export async function runIncidentsList(flags: ListFlags, where: ConnectionOption
 
 export async function runIncidentsShow(id: string, flags: { json?: boolean }, where: ConnectionOptions, io: CliIo): Promise<number> {
   return withQuery(io, where, async () => {
-    if (!/^[\w.:-]{1,200}$/.test(id)) throw new FilterError(`"${id}" is not an incident id (incidents list prints them: inc-...)`);
+    if (!/^[\w.:-]{1,200}$/.test(id)) throw new OptionError(`"${id}" is not an incident id (incidents list prints them: inc-...)`);
     return async (connection) => {
       const { showIncident } = await import('../incidents/query');
       const { detailJson, renderIncident } = await import('../incidents/output');
@@ -168,7 +169,7 @@ export async function runIncidentsStats(flags: StatsFlags, where: ConnectionOpti
       if (flags.json === true) {
         io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
       } else {
-        io.stdout.write(renderStats(stats, terminalWidth(io), connection.description));
+        io.stdout.write(renderStats(stats, terminalWidth(io), connection.description, styleFor(io.stdout, io.env)));
       }
       return EXIT.ok;
     };
@@ -203,7 +204,7 @@ async function withQuery(
   try {
     query = await prepare();
   } catch (error) {
-    if (!(error instanceof FilterError)) throw error;
+    if (!(error instanceof OptionError)) throw error;
     reportInputError(io, error.message);
     return EXIT.inputError;
   }
@@ -214,7 +215,7 @@ async function withQuery(
     connection = await openIncidentsConnection(where);
     return await query(connection);
   } catch (error) {
-    if (error instanceof FilterError) {
+    if (error instanceof OptionError) {
       reportInputError(io, error.message);
       return EXIT.inputError;
     }

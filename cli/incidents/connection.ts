@@ -1,6 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fs from 'node:fs';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_NAME, startEmbeddedDynamo } from '../local/embeddedDynamo';
+import { isHttpUrl } from '../../lambdas/adapters/secrets-webhook-url';
+import { OptionError } from '../scan/filters';
+import { LOCAL_TABLE_NAME, startEmbeddedDynamo } from '../local/embeddedDynamo';
+import { credentialsForEndpoint, LOCAL_CREDENTIALS, LOCAL_REGION, regionOr, silenceSdkNodeVersionNotice } from '../local/endpoints';
 
 /** Where the incidents live: the local data dir (the default), a deployed table, or any DynamoDB-compatible endpoint. */
 export interface ConnectionOptions {
@@ -21,26 +24,27 @@ export interface IncidentsConnection {
 
 export class ConnectionError extends Error {}
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 export async function openIncidentsConnection(options: ConnectionOptions): Promise<IncidentsConnection> {
+  silenceSdkNodeVersionNotice();
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   // One retry: enough for a blip, few enough that an unreachable endpoint fails in a second, not a minute.
   const maxAttempts = 2;
 
   if (options.endpoint !== undefined) {
-    const url = parseEndpoint(options.endpoint);
-    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? LOCAL_REGION;
-    // Emulators on this machine ignore signatures; a remote endpoint gets the standard credential chain.
-    const credentials = LOOPBACK_HOSTS.has(url.hostname) && !hasEnvironmentCredentials() ? LOCAL_CREDENTIALS : undefined;
-    const client = new DynamoDBClient({ endpoint: options.endpoint, region, credentials, maxAttempts });
+    checkEndpoint(options.endpoint);
+    const client = new DynamoDBClient({
+      endpoint: options.endpoint,
+      region: regionOr(options.region),
+      credentials: credentialsForEndpoint(options.endpoint),
+      maxAttempts,
+    });
     const tableName = options.table ?? LOCAL_TABLE_NAME;
     return { client, tableName, description: `table ${tableName} at ${options.endpoint}`, close: async () => client.destroy() };
   }
 
   if (options.table !== undefined) {
-    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (region === undefined || region === '') {
+    const region = regionOr(options.region, '');
+    if (region === '') {
       throw new ConnectionError(`no region for table ${options.table}: pass --region or set AWS_REGION`);
     }
     const client = new DynamoDBClient({ region, maxAttempts });
@@ -65,16 +69,6 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
   };
 }
 
-function parseEndpoint(endpoint: string): URL {
-  try {
-    const url = new URL(endpoint);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
-  } catch {
-    // reported below
-  }
-  throw new ConnectionError(`--endpoint ${endpoint} is not an http(s) URL`);
-}
-
-function hasEnvironmentCredentials(): boolean {
-  return Boolean(process.env.AWS_ACCESS_KEY_ID) || Boolean(process.env.AWS_PROFILE);
+function checkEndpoint(endpoint: string): void {
+  if (!isHttpUrl(endpoint)) throw new OptionError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
 }

@@ -2,7 +2,7 @@ import type { Incident, Occurrence } from '../../lambdas/incidents/model';
 import { escapeSingleLine } from '../../lambdas/render/escape';
 import { renderDiagnosisText } from '../render/diagnosis-text';
 import type { Style } from '../render/style';
-import { formatTable, type Column } from './table';
+import { renderTable, type Column } from '../render/table';
 
 /** `incidents list --json`: one entry per incident, exactly these fields. */
 export interface IncidentSummary {
@@ -44,19 +44,29 @@ export function isAlerted(incident: Incident): boolean {
   return Object.values(incident.alert?.channels ?? {}).some((delivery) => delivery?.status === 'sent');
 }
 
-const LIST_COLUMNS: readonly Column<Incident>[] = [
-  { header: 'LAST SEEN', value: (incident) => shortTime(incident.lastSeen) },
-  { header: 'CAUSE', value: (incident) => incident.cause },
-  { header: 'PRINCIPAL', value: (incident) => incident.principal, flexible: true },
-  { header: 'ACTION', value: (incident) => incident.action, flexible: true },
-  { header: 'RESOURCE', value: (incident) => incident.tableName ?? incident.resource ?? '-', flexible: true },
-  { header: 'COUNT', value: (incident) => String(incident.count), alignRight: true },
-  { header: 'ID', value: (incident) => incident.id },
+// The principal goes last: on a narrow terminal the last column is the one cut.
+const LIST_COLUMNS: readonly Column[] = [
+  { header: 'LAST SEEN' },
+  { header: 'ID' },
+  { header: 'CAUSE' },
+  { header: 'COUNT', align: 'right' },
+  { header: 'ACTION' },
+  { header: 'RESOURCE' },
+  { header: 'PRINCIPAL' },
 ];
 
-export function renderList(incidents: readonly Incident[], width: number | undefined, storeDescription: string): string {
+export function renderList(incidents: readonly Incident[], width: number | undefined, storeDescription: string, style: Style): string {
   if (incidents.length === 0) return `no incidents match in ${escapeSingleLine(storeDescription)}\n`;
-  return formatTable(incidents, LIST_COLUMNS, width);
+  const rows = incidents.map((incident) => [
+    shortTime(incident.lastSeen),
+    incident.id,
+    incident.cause,
+    String(incident.count),
+    incident.action,
+    incident.tableName ?? incident.resource ?? '-',
+    incident.principal,
+  ]);
+  return lines(renderTable(LIST_COLUMNS, rows, style, width));
 }
 
 /** `incidents show --json`: the stored incident (diagnosis and remediation included) and its recent occurrences. */
@@ -76,14 +86,12 @@ export function detailJson(incident: Incident, occurrences: readonly Occurrence[
   };
 }
 
-const OCCURRENCE_COLUMNS: readonly Column<Occurrence>[] = [
-  { header: 'EVENT TIME', value: (occurrence) => shortTime(occurrence.eventTime) },
-  { header: 'EVENT ID', value: (occurrence) => occurrence.eventId },
-  { header: 'CALLER', value: (occurrence) => occurrence.principalArn ?? '-', flexible: true },
-];
+const OCCURRENCE_COLUMNS: readonly Column[] = [{ header: 'EVENT TIME' }, { header: 'EVENT ID' }, { header: 'CALLER' }];
 
-export function renderOccurrences(occurrences: readonly Occurrence[], width: number | undefined): string {
-  return occurrences.length === 0 ? '(no occurrences kept: they expire after the retention period)\n' : formatTable(occurrences, OCCURRENCE_COLUMNS, width);
+export function renderOccurrences(occurrences: readonly Occurrence[], width: number | undefined, style: Style): string {
+  if (occurrences.length === 0) return '  (none kept: occurrences expire after the retention period)\n';
+  const rows = occurrences.map((occurrence) => [shortTime(occurrence.eventTime), occurrence.eventId, occurrence.principalArn ?? '-']);
+  return lines(renderTable(OCCURRENCE_COLUMNS, rows, style, width));
 }
 
 export interface Tally {
@@ -128,21 +136,20 @@ export function computeStats(incidents: readonly Incident[], since: string | nul
   };
 }
 
-export function renderStats(stats: IncidentStats, width: number | undefined, storeDescription: string): string {
+export function renderStats(stats: IncidentStats, width: number | undefined, storeDescription: string, style: Style): string {
   const period = `${stats.since === null ? 'all time' : `since ${stats.since}`}${stats.until === null ? '' : ` until ${stats.until}`}`;
   const header = `${stats.incidents} incidents, ${stats.occurrences} occurrences (${period}) in ${escapeSingleLine(storeDescription)}\n`;
-  if (stats.incidents === 0) return header;
   const section = (title: string, counts: Record<string, Tally>) => {
-    const rows = Object.entries(counts);
+    const rows = Object.entries(counts).map(([name, tally]) => [String(tally.incidents), String(tally.occurrences), name]);
     if (rows.length === 0) return '';
-    const columns: Column<[string, Tally]>[] = [
-      { header: title, value: ([name]) => name, flexible: true },
-      { header: 'INCIDENTS', value: ([, tally]) => String(tally.incidents), alignRight: true },
-      { header: 'OCCURRENCES', value: ([, tally]) => String(tally.occurrences), alignRight: true },
-    ];
-    return `\n${formatTable(rows, columns, width)}`;
+    const columns: Column[] = [{ header: 'INCIDENTS', align: 'right' }, { header: 'OCCURRENCES', align: 'right' }, { header: title }];
+    return `\n${lines(renderTable(columns, rows, style, width))}`;
   };
   return header + section('CAUSE', stats.byCause) + section('PRINCIPAL', stats.byPrincipal) + section('TABLE', stats.byTable);
+}
+
+function lines(rendered: readonly string[]): string {
+  return rendered.map((line) => `${line}\n`).join('');
 }
 
 /** 2026-11-20T09:15:00.000Z → 2026-11-20 09:15:00Z: readable, still UTC and sortable. */
@@ -161,5 +168,5 @@ export function renderIncident(incident: Incident, occurrences: readonly Occurre
     `Account ${escapeSingleLine(incident.accountId)}, region ${escapeSingleLine(incident.region)}`,
     `Last alert: ${escapeSingleLine(alert)}`,
   ].map((line) => `${line}\n`);
-  return `${lines.join('')}\n${renderDiagnosisText(incident.diagnosis, style)}\n${style.bold('Recent occurrences')}\n${renderOccurrences(occurrences, width)}`;
+  return `${lines.join('')}\n${renderDiagnosisText(incident.diagnosis, style)}\n${style.bold('Recent occurrences')}\n${renderOccurrences(occurrences, width, style)}`;
 }

@@ -1,4 +1,6 @@
-import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { incidentFromItem, occurrenceFromItem } from '../../lambdas/adapters/dynamodb-incident-store';
 import { CAUSES, type Cause } from '../../lambdas/diagnosis/types';
 import type { Incident, Occurrence } from '../../lambdas/incidents/model';
 import {
@@ -13,7 +15,6 @@ import {
   incidentPk,
   monthBucket,
 } from '../../lambdas/incidents/schema';
-import { itemToIncident, itemToOccurrence } from './items';
 
 /**
  * The read side of the incidents table: Query only, never Scan, so its cost follows the answer's
@@ -36,6 +37,9 @@ export interface IncidentTable {
   readonly client: DynamoDBClient;
   readonly tableName: string;
 }
+
+/** Items as plain objects: the adapter's item mapping reads them in that form. */
+const documentsOf = (table: IncidentTable): DynamoDBDocumentClient => DynamoDBDocumentClient.from(table.client);
 
 type IndexKey = { readonly indexName: string; readonly partitionKey: string; readonly value: string };
 
@@ -81,35 +85,35 @@ export interface IncidentDetail {
  */
 export async function showIncident(table: IncidentTable, incidentId: string, recentOccurrences: number): Promise<IncidentDetail | null> {
   const pk = incidentPk(incidentId);
-  const page = await table.client.send(
+  const page = await documentsOf(table).send(
     new QueryCommand({
       TableName: table.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': INCIDENTS_TABLE_KEYS.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: pk } },
+      ExpressionAttributeValues: { ':pk': pk },
       ScanIndexForward: false,
       Limit: recentOccurrences + 1,
     }),
   );
   const items = page.Items ?? [];
-  const isMeta = (item: Record<string, AttributeValue>) => item[INCIDENTS_TABLE_KEYS.sortKey]?.S === INCIDENT_SORT_KEY;
+  const isMeta = (item: Record<string, unknown>) => item[INCIDENTS_TABLE_KEYS.sortKey] === INCIDENT_SORT_KEY;
   const occurrences = items
-    .filter((item) => item[INCIDENTS_TABLE_KEYS.sortKey]?.S?.startsWith(OCCURRENCE_SK_PREFIX) === true)
+    .filter((item) => String(item[INCIDENTS_TABLE_KEYS.sortKey]).startsWith(OCCURRENCE_SK_PREFIX))
     .slice(0, recentOccurrences)
-    .map(itemToOccurrence);
+    .map(occurrenceFromItem);
   let meta = items.find(isMeta);
   if (meta === undefined && page.LastEvaluatedKey !== undefined) {
-    const metaPage = await table.client.send(
+    const metaPage = await documentsOf(table).send(
       new QueryCommand({
         TableName: table.tableName,
         KeyConditionExpression: '#pk = :pk AND #sk = :meta',
         ExpressionAttributeNames: { '#pk': INCIDENTS_TABLE_KEYS.partitionKey, '#sk': INCIDENTS_TABLE_KEYS.sortKey },
-        ExpressionAttributeValues: { ':pk': { S: pk }, ':meta': { S: INCIDENT_SORT_KEY } },
+        ExpressionAttributeValues: { ':pk': pk, ':meta': INCIDENT_SORT_KEY },
       }),
     );
     meta = metaPage.Items?.[0];
   }
-  return meta === undefined ? null : { incident: itemToIncident(meta), occurrences };
+  return meta === undefined ? null : { incident: incidentFromItem(meta), occurrences };
 }
 
 function partitionFor(filters: IncidentFilters): IndexKey | null {
@@ -122,10 +126,10 @@ function partitionFor(filters: IncidentFilters): IndexKey | null {
 async function queryPartition(table: IncidentTable, key: IndexKey, filters: IncidentFilters, limit: number): Promise<Incident[]> {
   const input = queryInput(table.tableName, key, filters);
   const incidents: Incident[] = [];
-  let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+  let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const remaining = limit - incidents.length;
-    const page = await table.client.send(
+    const page = await documentsOf(table).send(
       new QueryCommand({
         ...input,
         ExclusiveStartKey: exclusiveStartKey,
@@ -133,7 +137,7 @@ async function queryPartition(table: IncidentTable, key: IndexKey, filters: Inci
         ...(input.FilterExpression === undefined && Number.isFinite(remaining) ? { Limit: remaining } : {}),
       }),
     );
-    incidents.push(...(page.Items ?? []).map(itemToIncident));
+    incidents.push(...(page.Items ?? []).map(incidentFromItem));
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey !== undefined && incidents.length < limit);
   return incidents.slice(0, limit);
@@ -142,7 +146,7 @@ async function queryPartition(table: IncidentTable, key: IndexKey, filters: Inci
 /** The index key condition (partition, lastSeen range) plus a FilterExpression for every other filter. */
 function queryInput(tableName: string, key: IndexKey, filters: IncidentFilters): QueryCommandInput {
   const names: Record<string, string> = { '#pk': key.partitionKey, '#lastSeen': LAST_SEEN_ATTRIBUTE };
-  const values: Record<string, AttributeValue> = { ':pk': { S: key.value } };
+  const values: Record<string, unknown> = { ':pk': key.value };
   let keyCondition = '#pk = :pk';
   if (filters.since !== null && filters.until !== null) {
     keyCondition += ' AND #lastSeen BETWEEN :since AND :until';
@@ -153,14 +157,14 @@ function queryInput(tableName: string, key: IndexKey, filters: IncidentFilters):
   } else {
     delete names['#lastSeen'];
   }
-  if (filters.since !== null) values[':since'] = { S: filters.since };
-  if (filters.until !== null) values[':until'] = { S: filters.until };
+  if (filters.since !== null) values[':since'] = filters.since;
+  if (filters.until !== null) values[':until'] = filters.until;
 
   const conditions: string[] = [];
   const addFilter = (attribute: string, value: string | null) => {
     if (value === null || key.partitionKey === GSI_ATTRIBUTE_OF[attribute]) return;
     names[`#${attribute}`] = attribute;
-    values[`:${attribute}`] = { S: value };
+    values[`:${attribute}`] = value;
     conditions.push(`#${attribute} = :${attribute}`);
   };
   addFilter('cause', filters.cause);
@@ -204,4 +208,31 @@ function monthsNewestFirst(since: string, until: string): string[] {
 
 function newestFirst(a: Incident, b: Incident): number {
   return a.lastSeen === b.lastSeen ? a.id.localeCompare(b.id) : a.lastSeen < b.lastSeen ? 1 : -1;
+}
+
+/** How many incidents the table holds: a COUNT Query per byCause partition (every incident has a cause). */
+export async function countIncidents(table: IncidentTable): Promise<number> {
+  const counts = await Promise.all(
+    CAUSES.map(async (cause) => {
+      let count = 0;
+      let exclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await documentsOf(table).send(
+          new QueryCommand({
+            TableName: table.tableName,
+            IndexName: GSI_BY_CAUSE.indexName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': GSI_BY_CAUSE.partitionKey },
+            ExpressionAttributeValues: { ':pk': cause },
+            Select: 'COUNT',
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+        count += page.Count ?? 0;
+        exclusiveStartKey = page.LastEvaluatedKey;
+      } while (exclusiveStartKey !== undefined);
+      return count;
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -8,10 +8,6 @@ export const DEFAULT_DATA_DIR = './.denyscope';
 /** The local store's table: one per data dir, so its name never needs choosing. */
 export const LOCAL_TABLE_NAME = 'denyscope-incidents';
 
-/** dynalite checks no signature, but the SDK will not sign without credentials. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'denyscope-local', secretAccessKey: 'denyscope-local' } as const;
-export const LOCAL_REGION = 'us-east-1';
-
 export interface EmbeddedDynamo {
   readonly endpoint: string;
   readonly dataDir: string;

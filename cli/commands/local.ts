@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { InputError } from '../../lambdas/diagnosis';
+import { escapeSingleLine } from '../../lambdas/render/escape';
+import { EXIT, processIo, reportInputError, type CliIo } from '../io';
+import { DataDirError } from '../local/dataDirLock';
+import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
+import type { LocalSummary } from '../local/run';
+import { OptionError } from '../scan/filters';
+
+export interface LocalOptions {
+  readonly dataDir?: string;
+  readonly slackWebhook?: string;
+  readonly snsEndpoint?: string;
+  readonly snsTopicArn?: string;
+  readonly json?: boolean;
+}
+
+/** Same defaults as the deployed stack (lib/config.ts). */
+const DEDUP_WINDOW_MINUTES = 60;
+const RETENTION_DAYS = 90;
+/** Some input could not be processed, or an alert was not delivered: everything else was still done. */
+const EXIT_PARTIAL = EXIT.partial;
+
+export function registerLocal(program: Command, io: CliIo = processIo()): void {
+  program
+    .command('local')
+    .description('Run the alert pipeline on this machine: diagnose, record incidents in an embedded store, deduplicate, alert (no AWS account needed)')
+    .argument('[paths...]', 'files and directories to read recursively (every shape `explain` reads); "-" reads stdin; none: the bundled samples')
+    .option('--data-dir <dir>', `where incidents persist between runs (default: ${DEFAULT_DATA_DIR})`)
+    .option('--slack-webhook <url>', 'also post alerts to this Slack incoming webhook (default: SLACK_WEBHOOK_URL)')
+    .option('--sns-endpoint <url>', 'also publish alerts to this SNS-compatible endpoint, e.g. an emulator')
+    .option('--sns-topic-arn <arn>', `topic to publish to on --sns-endpoint (default: create or reuse topic "denyscope-alerts")`)
+    .option('--json', 'print one JSON document at the end: {"events","denials","duplicates","incidents","newIncidents","alerts","suppressed","errors"}')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Alerts print as the alert email text (not with --json). Running the same input again records nothing new:',
+        'every denial is a duplicate of its CloudTrail eventID. Delete the data dir to start over.',
+        'Exit status: 0 when everything was processed, 1 when some input could not be processed or an alert was not',
+        'delivered (each named on stderr; the rest was processed), 2 on a bad option or a PATH that does not exist.',
+      ].join('\n'),
+    )
+    .action(async (paths: string[], options: LocalOptions) => {
+      io.setExitCode(await runLocal(paths, options, io));
+    });
+}
+
+/** The whole command without the option parser: returns the exit status. */
+export async function runLocal(paths: readonly string[], options: LocalOptions, io: CliIo): Promise<number> {
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const slackWebhook = options.slackWebhook ?? (io.env.SLACK_WEBHOOK_URL || undefined);
+  const { isHttpUrl } = await import('../../lambdas/adapters/secrets-webhook-url');
+  const { collectInputs } = await import('../scan/files');
+  const { bundledSamplesDir } = await import('../local/samples');
+  const usesSamples = paths.length === 0;
+  let collected;
+  try {
+    if (slackWebhook !== undefined && !isHttpUrl(slackWebhook)) throw new OptionError('--slack-webhook (or SLACK_WEBHOOK_URL) must be an http(s) URL');
+    if (options.snsEndpoint !== undefined && !isHttpUrl(options.snsEndpoint)) {
+      throw new OptionError(`--sns-endpoint must be an http(s) URL, got "${options.snsEndpoint}"`);
+    }
+    if (options.snsTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(options.snsTopicArn)) {
+      throw new OptionError(`--sns-topic-arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${options.snsTopicArn}"`);
+    }
+    if (options.snsTopicArn !== undefined && options.snsEndpoint === undefined) throw new OptionError('--sns-topic-arn needs --sns-endpoint');
+    collected = await collectInputs(usesSamples ? [bundledSamplesDir()] : paths);
+  } catch (error) {
+    if (!(error instanceof OptionError || error instanceof InputError)) throw error;
+    reportInputError(io, error.message);
+    return EXIT.inputError;
+  }
+
+  const { openLocalPipeline } = await import('../local/pipeline');
+  const { emptySummary, processInputs, reportError } = await import('../local/run');
+  const summary = emptySummary();
+  for (const error of collected.errors) reportError(io, summary, `${error.message} (skipped)`);
+
+  let local;
+  try {
+    local = await openLocalPipeline({ dataDir, slackWebhook, snsEndpoint: options.snsEndpoint, snsTopicArn: options.snsTopicArn, terminal: options.json !== true, io, dedupWindowMinutes: DEDUP_WINDOW_MINUTES, retentionDays: RETENTION_DAYS });
+  } catch (error) {
+    const { describeError } = await import('../../lambdas/incidents/pipeline');
+    io.stderr.write(`denyscope: ${escapeSingleLine(error instanceof DataDirError ? error.message : describeError(error))}\n`);
+    return EXIT_PARTIAL;
+  }
+  let undelivered: readonly string[];
+  try {
+    if (usesSamples && options.json !== true) {
+      io.stdout.write(`Running the bundled sample events (one denial per cause) through the alert pipeline, store in ${escapeSingleLine(dataDir)}\n\n`);
+    }
+    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary));
+    summary.incidents = await local.countIncidents();
+  } finally {
+    await local.close();
+  }
+
+  if (options.json === true) {
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    io.stdout.write(renderSummary(summary, dataDir));
+  }
+  if (undelivered.length > 0) {
+    io.stderr.write(`denyscope: ${undelivered.length} alert(s) not delivered on every channel; run the same input again to retry them\n`);
+  }
+  return summary.errors > 0 || undelivered.length > 0 ? EXIT_PARTIAL : EXIT.ok;
+}
+
+function renderSummary(summary: LocalSummary, dataDir: string): string {
+  const dir = escapeSingleLine(dataDir);
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const lines = [
+    `${plural(summary.events, 'event')} read, ${plural(summary.denials, 'denial')}: ${plural(summary.newIncidents, 'new incident')}, ${plural(summary.alerts, 'alert')}, ${summary.suppressed} suppressed (repeats inside the ${DEDUP_WINDOW_MINUTES}-minute window), ${plural(summary.duplicates, 'duplicate')}${summary.duplicates > 0 ? ` (already recorded in ${dir}; delete it to start over)` : ''}${summary.errors > 0 ? `, ${plural(summary.errors, 'error')} (see above)` : ''}.`,
+    `${dir} holds ${plural(summary.incidents, 'incident')}: see them with \`denyscope incidents${dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${dir}`} list\`.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,41 @@
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { Incident } from '../../lambdas/incidents/model';
+import type { DeliveryResult, Notifier } from '../../lambdas/incidents/ports';
+import { renderAlertText } from '../../lambdas/render/alert-text';
+import type { OutputStream } from '../io';
+import type { Style } from '../render/style';
+import { credentialsForEndpoint, regionOr } from './endpoints';
+
+/** The local mode's first channel: the alert printed as the email text (the same renderer as the SNS email). */
+export class TerminalNotifier implements Notifier {
+  readonly channel = 'terminal' as const;
+
+  constructor(
+    private readonly stdout: OutputStream,
+    private readonly style: Style,
+  ) {}
+
+  notify(incident: Incident): Promise<DeliveryResult> {
+    const { subject, body } = renderAlertText(incident);
+    this.stdout.write(`${this.style.bold(subject)}\n\n${body.endsWith('\n') ? body : `${body}\n`}\n`);
+    return Promise.resolve({ status: 'sent' });
+  }
+}
+
+/** The topic `local --sns-endpoint` creates (CreateTopic is idempotent) when no --sns-topic-arn is given. */
+export const LOCAL_TOPIC_NAME = 'denyscope-alerts';
+
+/** An SNS client for an SNS-compatible endpoint (credentials: see credentialsForEndpoint). */
+export async function snsClientFor(endpoint: string, region: string | undefined): Promise<SNSClient> {
+  const { SNSClient } = await import('@aws-sdk/client-sns');
+  return new SNSClient({ endpoint, region: regionOr(region), credentials: credentialsForEndpoint(endpoint), maxAttempts: 2 });
+}
+
+/** The topic to publish to: the one named, else denyscope's own topic on that endpoint (created if missing). */
+export async function resolveTopicArn(sns: SNSClient, topicArn: string | undefined): Promise<string> {
+  if (topicArn !== undefined) return topicArn;
+  const { CreateTopicCommand } = await import('@aws-sdk/client-sns');
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: LOCAL_TOPIC_NAME }));
+  if (TopicArn === undefined) throw new Error(`the SNS endpoint returned no ARN for topic ${LOCAL_TOPIC_NAME}`);
+  return TopicArn;
+}

@@ -1,0 +1,84 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
+import { createIncidentsTable } from '../../lambdas/adapters/dynamodb-incidents-table';
+import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
+import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
+import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
+import { createIncidentPipeline, type IncidentPipeline } from '../../lambdas/incidents/pipeline';
+import type { Notifier } from '../../lambdas/incidents/ports';
+import { countIncidents } from '../incidents/query';
+import type { CliIo } from '../io';
+import { styleFor } from '../render/style';
+import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo } from './embeddedDynamo';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, silenceSdkNodeVersionNotice } from './endpoints';
+import { resolveTopicArn, snsClientFor, TerminalNotifier } from './notifiers';
+
+export interface LocalPipelineOptions {
+  readonly dataDir: string;
+  readonly slackWebhook?: string;
+  readonly snsEndpoint?: string;
+  readonly snsTopicArn?: string;
+  /** Print alerts on stdout (off for --json, whose stdout is one document). */
+  readonly terminal: boolean;
+  readonly io: CliIo;
+  readonly dedupWindowMinutes: number;
+  readonly retentionDays: number;
+}
+
+export interface LocalPipeline {
+  readonly pipeline: IncidentPipeline;
+  countIncidents(): Promise<number>;
+  /** Closes the clients and the embedded store; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The Lambda's pipeline wired to local parts: the embedded store instead of the deployed table, and the
+ * terminal, a Slack webhook and an SNS-compatible endpoint as channels (in that order).
+ */
+export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  silenceSdkNodeVersionNotice();
+  const store = await startEmbeddedDynamo(options.dataDir);
+  const removeSignalHandlers = closeOnSignal(() => store.close());
+  const client = new DynamoDBClient({ endpoint: store.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  let sns: SNSClient | undefined;
+  const close = async () => {
+    removeSignalHandlers();
+    client.destroy();
+    sns?.destroy();
+    await store.close();
+  };
+  try {
+    await createIncidentsTable(client, LOCAL_TABLE_NAME);
+    const notifiers: Notifier[] = [];
+    if (options.terminal) notifiers.push(new TerminalNotifier(options.io.stdout, styleFor(options.io.stdout, options.io.env)));
+    if (options.slackWebhook !== undefined) {
+      notifiers.push(
+        new SlackNotifier({
+          webhookUrls: new StaticWebhookUrlProvider(options.slackWebhook),
+          warn: (message) => options.io.stderr.write(`denyscope: warning: ${message}\n`),
+        }),
+      );
+    }
+    if (options.snsEndpoint !== undefined) {
+      sns = await snsClientFor(options.snsEndpoint, regionOfTopic(options.snsTopicArn));
+      notifiers.push(new SnsNotifier(sns, await resolveTopicArn(sns, options.snsTopicArn)));
+    }
+    const pipeline = createIncidentPipeline({
+      store: new DynamoDbIncidentStore(DynamoDBDocumentClient.from(client), { tableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays }),
+      notifiers,
+      clock: { now: () => options.io.now() },
+      dedupWindowMinutes: options.dedupWindowMinutes,
+    });
+    return { pipeline, countIncidents: () => countIncidents({ client, tableName: LOCAL_TABLE_NAME }), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function regionOfTopic(topicArn: string | undefined): string | undefined {
+  return topicArn?.split(':')[3];
+}

@@ -1,0 +1,123 @@
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import type { IncidentPipeline, PipelineOutcome } from '../../lambdas/incidents/pipeline';
+import { describeError } from '../../lambdas/incidents/pipeline';
+import type { PipelineLog } from '../../lambdas/incidents/ports';
+import { escapeSingleLine } from '../../lambdas/render/escape';
+import type { CliIo } from '../io';
+import { readInputFile, readStream, STDIN_SOURCE } from '../input';
+import type { ScanInput } from '../scan/files';
+import { createProgress } from '../scan/progress';
+
+/** `local --json`: exactly these counts (see the README). */
+export interface LocalSummary {
+  /** Records read. */
+  events: number;
+  /** Records diagnosed as denials. */
+  denials: number;
+  /** Denials whose eventID was already recorded. */
+  duplicates: number;
+  /** Incidents in the store after the run. */
+  incidents: number;
+  /** Incidents opened by this run. */
+  newIncidents: number;
+  /** Alerts raised by this run. */
+  alerts: number;
+  /** Repeats counted into an incident without an alert (inside the dedup window). */
+  suppressed: number;
+  /** Inputs that could not be processed, each named on stderr. */
+  errors: number;
+}
+
+export function emptySummary(): LocalSummary {
+  return { events: 0, denials: 0, duplicates: 0, incidents: 0, newIncidents: 0, alerts: 0, suppressed: 0, errors: 0 };
+}
+
+export interface ProcessResult {
+  /** Incidents whose alert failed on some channel (the pipeline logged why); a rerun of the same input retries them. */
+  readonly undeliveredIncidents: readonly string[];
+}
+
+/**
+ * Feeds every input through the same pipeline the Lambda runs, one denial at a time (so alerts print
+ * in input order), and tallies what happened. An unreadable input or a denial that cannot be recorded
+ * is named on stderr, counted in `errors`, and the run goes on.
+ */
+export async function processInputs(inputs: readonly ScanInput[], pipeline: IncidentPipeline, io: CliIo, summary: LocalSummary): Promise<ProcessResult> {
+  const undelivered = new Set<string>();
+  const progress = createProgress(io.stderr);
+  const log = stderrLog(io);
+  const budget = { remainingMs: () => Number.POSITIVE_INFINITY };
+  let filesDone = 0;
+  for (const input of inputs) {
+    const source = input.kind === 'stdin' ? STDIN_SOURCE : input.path;
+    let diagnoses: Diagnosis[];
+    try {
+      const content = input.kind === 'stdin' ? await readStream(io.stdin) : await readInputFile(input.path);
+      const records = readRecords(content, source);
+      summary.events += records.length;
+      diagnoses = records.map(diagnose).filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      reportError(io, summary, `${error.message} (skipped)`);
+      continue;
+    }
+    let failed = false;
+    for (const diagnosis of diagnoses) {
+      summary.denials += 1;
+      const recordable = recordableDiagnosis(diagnosis, io.now());
+      if (recordable === null) {
+        failed = true;
+        io.stderr.write(`denyscope: ${escapeSingleLine(source)}: a denial without an eventID cannot be deduplicated: not recorded\n`);
+        continue;
+      }
+      try {
+        tally(await pipeline.process(recordable, { budget, log }), summary, undelivered);
+      } catch (error) {
+        failed = true;
+        io.stderr.write(`denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`);
+      }
+    }
+    if (failed) summary.errors += 1;
+    filesDone += 1;
+    progress.update({ filesDone, filesTotal: inputs.length, records: summary.events, denials: summary.denials });
+  }
+  progress.finish();
+  return { undeliveredIncidents: [...undelivered] };
+}
+
+/**
+ * An incident needs an eventID (the idempotency key) and a time. A pasted error message has a stable
+ * eventID (a hash of the text) but no time: it is recorded at the time it is read.
+ */
+function recordableDiagnosis(diagnosis: Diagnosis, now: Date): Diagnosis | null {
+  if (diagnosis.eventId === '' || diagnosis.eventId === 'unknown') return null;
+  return diagnosis.eventTime === '' ? { ...diagnosis, eventTime: now.toISOString() } : diagnosis;
+}
+
+function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set<string>): void {
+  if (outcome.kind === 'duplicate' || !outcome.counted) summary.duplicates += 1;
+  if (outcome.kind === 'duplicate') return;
+  if (outcome.newIncident) summary.newIncidents += 1;
+  if (outcome.kind === 'suppressed') {
+    if (outcome.counted) summary.suppressed += 1;
+    return;
+  }
+  summary.alerts += 1;
+  if (!outcome.complete) undelivered.add(outcome.incident.id);
+}
+
+export function reportError(io: CliIo, summary: LocalSummary, message: string): void {
+  summary.errors += 1;
+  io.stderr.write(`denyscope: ${escapeSingleLine(message)}\n`);
+}
+
+/** The pipeline's own log lines: warnings and errors matter to a person at a terminal, info does not. */
+function stderrLog(io: CliIo): PipelineLog {
+  const write = (level: string, message: string, attributes?: Record<string, unknown>) =>
+    io.stderr.write(`denyscope: ${level}: ${escapeSingleLine(message)}${attributes === undefined ? '' : ` ${escapeSingleLine(JSON.stringify(attributes))}`}\n`);
+  return {
+    info: () => undefined,
+    warn: (message, attributes) => write('warning', message, attributes),
+    error: (message, attributes) => write('error', message, attributes),
+  };
+}
