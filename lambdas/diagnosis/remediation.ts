@@ -178,9 +178,11 @@ function mfaCommands(facts: DiagnosisFacts): RemediationCommand[] {
 
 function sessionIssueCommand(facts: DiagnosisFacts): RemediationCommand {
   const session = sessionNameOf(facts.principalArn);
+  // A JMESPath JSON literal; characters that could end it are dropped (real session names never have them).
+  const literal = JSON.stringify((session ?? '').replace(/[`"\\]/g, ''));
   return {
-    description: `The AssumeRole call that started session ${shown(session, 'SESSION_NAME')}: its requestParameters.policy / policyArns are the session policy`,
-    command: shellCommand('aws cloudtrail lookup-events --lookup-attributes', ['AttributeKey=EventName,AttributeValue=AssumeRole', 'LOOKUP'], '--region', regionOption(facts), '--query', [`Events[?contains(CloudTrailEvent, '${(session ?? '').replace(/'/g, '')}')].CloudTrailEvent`, 'QUERY']),
+    description: `The AssumeRole calls of the role's account: the one that started session ${shown(session, 'SESSION_NAME')} has the session policy in requestParameters.policy / policyArns`,
+    command: shellCommand('aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole --region', regionOption(facts), '--query', [`Events[?contains(CloudTrailEvent, \`${literal}\`)].CloudTrailEvent`, 'QUERY']),
   };
 }
 
