@@ -11,41 +11,13 @@ import { KmsTableEnricher } from './adapters/kms-table-enricher';
 import { SecretsManagerWebhookUrlProvider } from './adapters/secrets-webhook-url';
 import { SlackNotifier } from './adapters/slack-notifier';
 import { SnsNotifier } from './adapters/sns-notifier';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './contract';
 import { createAlertHandler } from './incidents/alert-batch';
+import { readHandlerConfig } from './incidents/handler-config';
 import { createIncidentPipeline } from './incidents/pipeline';
 import { systemClock } from './incidents/ports';
 
 export { createAlertHandler } from './incidents/alert-batch';
-
-export interface HandlerConfig {
-  readonly incidentsTableName: string;
-  readonly alertTopicArn: string;
-  readonly slackWebhookSecretArn: string;
-  readonly dedupWindowMinutes: number;
-  readonly retentionDays: number;
-}
-
-/** The configuration the stack sets (lambdas/contract.ts); a missing or malformed value names the variable. */
-export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (!value) throw new Error(`Environment variable ${name} is not set`);
-    return value;
-  };
-  const positiveNumber = (name: string): number => {
-    const value = Number(required(name));
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
-    return value;
-  };
-  return {
-    incidentsTableName: required(HANDLER_ENV.incidentsTableName),
-    alertTopicArn: required(HANDLER_ENV.alertTopicArn),
-    slackWebhookSecretArn: required(HANDLER_ENV.slackWebhookSecretArn),
-    dedupWindowMinutes: positiveNumber(HANDLER_ENV.dedupWindowMinutes),
-    retentionDays: positiveNumber(HANDLER_ENV.retentionDays),
-  };
-}
 
 // Module scope: wired once per container, reused by every invocation.
 const logger = new Logger({ serviceName: SERVICE_NAME });

@@ -1,0 +1,281 @@
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
+import { HANDLER_ENV, METRIC } from '../../lambdas/contract';
+import { diagnose, readRecords } from '../../lambdas/diagnosis';
+import { incidentIdFor } from '../../lambdas/incidents/identity';
+import { incidentPk, OCCURRENCE_SK_PREFIX } from '../../lambdas/incidents/schema';
+import { readHandlerConfig } from '../../lambdas/incidents/handler-config';
+import { denialEvent, lambdaContext, sqsEvent, sqsMessage, type DenialEventOptions } from '../support/denial-events';
+import { startDynalite, type LocalDynamo } from '../support/dynalite';
+import { startFauxqs, type LocalSnsSqs } from '../support/fauxqs';
+import { createHarness, ManualClock, OutputCapture } from '../support/handler-harness';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-server';
+
+let dynamo: LocalDynamo;
+let fauxqs: LocalSnsSqs;
+let slack: SlackStandIn;
+let output: OutputCapture;
+let topicCounter = 0;
+
+beforeAll(async () => {
+  [dynamo, fauxqs, slack] = await Promise.all([startDynalite(), startFauxqs(), startSlackStandIn()]);
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo?.stop(), fauxqs?.stop(), slack?.stop()]);
+});
+
+beforeEach(() => {
+  slack.requests.length = 0;
+  slack.always({ status: 200 });
+  output = new OutputCapture();
+  output.start();
+});
+
+afterEach(() => output.stop());
+
+function incidentIdOf(options: DenialEventOptions = {}): string {
+  const diagnosis = diagnose(readRecords(JSON.stringify(denialEvent(options)), 'test')[0]);
+  if (diagnosis === null) throw new Error('test event is not a denial');
+  return incidentIdFor(diagnosis);
+}
+
+async function occurrenceCount(tableName: string, incidentId: string): Promise<number> {
+  const { Count } = await dynamo.documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :occ)',
+      ExpressionAttributeValues: { ':pk': incidentPk(incidentId), ':occ': OCCURRENCE_SK_PREFIX },
+    }),
+  );
+  return Count ?? 0;
+}
+
+async function setUp(options: { slackWebhookUrl?: string | null; topicName?: string; createTopic?: boolean; clock?: ManualClock } = {}) {
+  const tableName = await dynamo.createTable();
+  const topicName = options.topicName ?? `alerts-${++topicCounter}`;
+  const topic = options.createTopic === false ? null : await fauxqs.createSubscribedTopic(topicName);
+  const topicArn = topic?.topicArn ?? `arn:aws:sns:us-east-1:000000000000:${topicName}`;
+  const sleeps: number[] = [];
+  const harness = createHarness({
+    dynamo,
+    tableName,
+    clock: options.clock,
+    sns: { client: fauxqs.sns, topicArn },
+    slackWebhookUrl: options.slackWebhookUrl === undefined ? slack.webhookUrl : options.slackWebhookUrl,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+  return { ...harness, tableName, topicName, queueUrl: topic?.queueUrl ?? null, sleeps };
+}
+
+describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
+  it('folds the same eventID delivered three times into one occurrence and one alert', async () => {
+    const { handler, tableName, queueUrl, incident } = await setUp();
+    const body = denialEvent({ eventId: 'dup-1' });
+    for (let delivery = 0; delivery < 3; delivery += 1) {
+      expect(await handler(sqsEvent(sqsMessage(body)), lambdaContext())).toEqual({ batchItemFailures: [] });
+    }
+    const id = incidentIdOf({ eventId: 'dup-1' });
+    expect(await occurrenceCount(tableName, id)).toBe(1);
+    expect((await incident(id))?.count).toBe(1);
+    expect(await fauxqs.drain(queueUrl ?? '', 1)).toHaveLength(1);
+    expect(slack.requests).toHaveLength(1);
+    expect(output.metric(METRIC.duplicates)).toBe(2);
+    expect(output.metric(METRIC.alertsSent, 'service-control-policy')).toBe(1);
+  });
+
+  it('turns a storm of 1,000 events of one incident into one alert and a count of 1,000', async () => {
+    const { handler, tableName, queueUrl, incident } = await setUp();
+    for (let batch = 0; batch < 100; batch += 1) {
+      const messages = Array.from({ length: 10 }, (_, index) => sqsMessage(denialEvent({ eventId: `storm-${batch * 10 + index}` })));
+      expect(await handler(sqsEvent(...messages), lambdaContext())).toEqual({ batchItemFailures: [] });
+    }
+    const id = incidentIdOf();
+    const stored = await incident(id);
+    expect(stored?.count).toBe(1000);
+    expect(stored?.alert?.occurrencesSincePreviousAlert).toBe(1);
+    expect(await occurrenceCount(tableName, id)).toBe(1000);
+    expect(await fauxqs.drain(queueUrl ?? '', 1)).toHaveLength(1);
+    expect(slack.requests).toHaveLength(1);
+    expect(output.metric(METRIC.denials, 'service-control-policy')).toBe(1000);
+    expect(output.metric(METRIC.incidentsOpened, 'service-control-policy')).toBe(1);
+    expect(output.metric(METRIC.alertsSuppressed, 'service-control-policy')).toBe(999);
+  });
+
+  it('alerts again after the dedup window, saying how many occurrences happened since the last alert', async () => {
+    const clock = new ManualClock();
+    const { handler, queueUrl, incident } = await setUp({ clock });
+    await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'w-0' }))), lambdaContext());
+    for (let minute = 1; minute <= 5; minute += 1) {
+      clock.advanceMinutes(10);
+      await handler(sqsEvent(sqsMessage(denialEvent({ eventId: `w-${minute}`, eventTime: `2026-11-20T09:1${minute}:00Z` }))), lambdaContext());
+    }
+    clock.advanceMinutes(11); // 61 minutes after the first alert
+    await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'w-6', eventTime: '2026-11-20T10:16:00Z' }))), lambdaContext());
+
+    const published = await fauxqs.drain(queueUrl ?? '', 2);
+    expect(published).toHaveLength(2);
+    const second = JSON.parse(JSON.parse(published[1].Body ?? '{}').Message) as { email: string; default: string };
+    expect(second.email).toContain('6 occurrences since the last alert');
+    expect(JSON.parse(published[1].Body ?? '{}').Subject).toMatch(/^\[denyscope\] \(6 more\) dynamodb:PutItem denied on Orders/);
+    expect(slack.requests).toHaveLength(2);
+    expect(slack.requests[1].body).toContain('6 occurrences since the last alert');
+    const stored = await incident(incidentIdOf());
+    expect(stored).toMatchObject({ count: 7, countAtLastAlert: 7, lastEventId: 'w-6', alert: { eventId: 'w-6', occurrencesSincePreviousAlert: 6 } });
+  });
+
+  it('retries a message whose SNS publish failed, and sends the alert once on each channel', async () => {
+    const topicName = `late-topic-${++topicCounter}`;
+    const { handler, incident, tableName } = await setUp({ topicName, createTopic: false });
+    const message = sqsMessage(denialEvent({ eventId: 'sns-flaky' }));
+    expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+    const id = incidentIdOf();
+    expect((await incident(id))?.alert?.channels).toMatchObject({ sns: { status: 'failed' }, slack: { status: 'sent' } });
+
+    const { queueUrl } = await fauxqs.createSubscribedTopic(topicName); // SNS recovers
+    expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(await fauxqs.drain(queueUrl, 1)).toHaveLength(1);
+    expect(slack.requests).toHaveLength(1);
+    const stored = await incident(id);
+    expect(stored?.count).toBe(1);
+    expect(stored?.alert?.channels).toMatchObject({ sns: { status: 'sent' }, slack: { status: 'sent' } });
+    expect(await occurrenceCount(tableName, id)).toBe(1);
+    expect(output.metric(METRIC.notifyFailures)).toBe(1);
+    expect(output.metric(METRIC.alertsSent, 'service-control-policy')).toBe(1);
+  });
+
+  it('honours Slack 429 Retry-After, then delivers', async () => {
+    const { handler, incident, sleeps } = await setUp();
+    slack.script({ status: 429, retryAfterSeconds: 2 }, { status: 200 });
+    expect(await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'rate-1' }))), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(slack.requests).toHaveLength(2);
+    expect(sleeps).toEqual([2000]);
+    expect((await incident(incidentIdOf()))?.alert?.channels.slack?.status).toBe('sent');
+  });
+
+  it('when Slack is down: SNS is sent, the incident says Slack failed, retries never send a second email', async () => {
+    const { handler, incident, queueUrl } = await setUp();
+    slack.always({ status: 500 });
+    const message = sqsMessage(denialEvent({ eventId: 'slack-down' }));
+    expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+    const id = incidentIdOf();
+    const afterFirst = await incident(id);
+    expect(afterFirst?.alert?.channels.sns?.status).toBe('sent');
+    expect(afterFirst?.alert?.channels.slack).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500') });
+
+    expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+    slack.always({ status: 200 });
+    expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [] });
+
+    expect(await fauxqs.drain(queueUrl ?? '', 1)).toHaveLength(1);
+    expect((await incident(id))?.alert?.channels.slack?.status).toBe('sent');
+    expect((await incident(id))?.count).toBe(1);
+  });
+
+  it('skips Slack with one warning when no webhook URL is configured', async () => {
+    const { handler, incident, warnings, queueUrl } = await setUp({ slackWebhookUrl: null });
+    await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'n-1' })), sqsMessage(denialEvent({ eventId: 'n-2', roleName: 'other' }))), lambdaContext());
+    expect(warnings).toEqual(['No Slack webhook URL configured: Slack alerts are skipped']);
+    expect((await incident(incidentIdOf()))?.alert?.channels).toMatchObject({ sns: { status: 'sent' }, slack: { status: 'skipped' } });
+    expect(await fauxqs.drain(queueUrl ?? '', 2)).toHaveLength(2);
+  });
+
+  it('acknowledges poison messages, logging each raw body with the reason and counting it', async () => {
+    const { handler } = await setUp();
+    const notJson = sqsMessage('{"detail": {"eventID": "x"');
+    const successRecord = denialEvent({ eventId: 'ok-1', errorCode: 'ConditionalCheckFailedException' });
+    const notADenial = sqsMessage(successRecord);
+    const unknownShape = sqsMessage({ hello: 'world' });
+    const result = await handler(sqsEvent(notJson, notADenial, unknownShape), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [] });
+    const warnings = output.json().filter((line) => line.message === 'Unprocessable message acknowledged');
+    expect(warnings.map((line) => line.messageId).sort()).toEqual([notJson.messageId, notADenial.messageId, unknownShape.messageId].sort());
+    expect(warnings.find((line) => line.messageId === notJson.messageId)?.rawBody).toBe(notJson.body);
+    expect(warnings.find((line) => line.messageId === notADenial.messageId)?.reason).toBe('not an access denial');
+    expect(output.metric(METRIC.unprocessableMessages)).toBe(3);
+  });
+
+  it('truncates the raw body of a huge poison message in the log', async () => {
+    const { handler } = await setUp();
+    const huge = sqsMessage(`not json ${'x'.repeat(10_000)}`);
+    await handler(sqsEvent(huge), lambdaContext());
+    const warning = output.json().find((line) => line.message === 'Unprocessable message acknowledged');
+    expect(String(warning?.rawBody)).toHaveLength(2048);
+    expect(warning?.rawBodyLength).toBe(huge.body.length);
+  });
+
+  it('never writes the Slack webhook URL to a log line or the incident', async () => {
+    const { handler, incident } = await setUp();
+    slack.always({ status: 500 });
+    await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-1' }))), lambdaContext());
+    slack.always({ status: 404, body: 'no_service' });
+    await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-2', roleName: 'r2' }))), lambdaContext());
+    const unreachable = createHarness({ dynamo, tableName: await dynamo.createTable(), slackWebhookUrl: 'http://127.0.0.1:1/services/T0/B0/xoxSecretWebhookToken' });
+    await unreachable.handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-3' }))), lambdaContext());
+
+    const stored = JSON.stringify([await incident(incidentIdOf()), await unreachable.incident(incidentIdOf())]);
+    expect(stored).toContain('failed');
+    expect(output.lines.length).toBeGreaterThan(0);
+    for (const text of [output.text, stored]) {
+      expect(text).not.toContain('xoxSecretWebhookToken');
+      expect(text).not.toContain('/services/');
+    }
+  });
+});
+
+describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
+  it('returns only the throttled message as a batch item failure and releases its occurrence', async () => {
+    const documents = mockClient(DynamoDBDocumentClient);
+    try {
+      // The generic answer first: aws-sdk-client-mock lets the more specific one defined after it win.
+      documents.on(UpdateCommand).resolves({});
+      documents.on(UpdateCommand, { Key: { pk: incidentPk(incidentIdOf()), sk: 'META' } }).rejects(
+        new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity', $metadata: {} }),
+      );
+      documents.on(DeleteCommand).resolves({});
+      documents.on(GetCommand).resolves({});
+      const store = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(dynamo.client), { tableName: 'incidents', retentionDays: 90 });
+      const { handler } = createHarness({ dynamo, tableName: 'incidents', store });
+      const throttled = sqsMessage(denialEvent({ eventId: 'throttled-1' }));
+      const poison = sqsMessage('garbage');
+      expect(await handler(sqsEvent(throttled, poison), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: throttled.messageId }] });
+      const deletes = documents.commandCalls(DeleteCommand);
+      expect(deletes).toHaveLength(1);
+      expect(deletes[0].args[0].input.Key).toEqual({ pk: incidentPk(incidentIdOf()), sk: expect.stringContaining('throttled-1') });
+      expect(output.json().some((line) => line.message === 'Message failed; SQS will retry it' && line.messageId === throttled.messageId)).toBe(true);
+    } finally {
+      documents.restore();
+    }
+  });
+});
+
+describe('readHandlerConfig', () => {
+  const env = {
+    [HANDLER_ENV.incidentsTableName]: 'incidents',
+    [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+    [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+    [HANDLER_ENV.dedupWindowMinutes]: '60',
+    [HANDLER_ENV.retentionDays]: '90',
+  };
+
+  it('reads the variables the stack sets', () => {
+    expect(readHandlerConfig(env)).toEqual({
+      incidentsTableName: 'incidents',
+      alertTopicArn: env[HANDLER_ENV.alertTopicArn],
+      slackWebhookSecretArn: env[HANDLER_ENV.slackWebhookSecretArn],
+      dedupWindowMinutes: 60,
+      retentionDays: 90,
+    });
+  });
+
+  it('names a missing or malformed variable', () => {
+    expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.alertTopicArn]: '' })).toThrow('Environment variable ALERT_TOPIC_ARN is not set');
+    expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.dedupWindowMinutes]: 'soon' })).toThrow(
+      'Environment variable DEDUP_WINDOW_MINUTES must be a positive number, got "soon"',
+    );
+  });
+});

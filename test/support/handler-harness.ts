@@ -1,0 +1,119 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
+import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
+import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
+import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
+import { createAlertHandler, type AlertHandler } from '../../lambdas/incidents/alert-batch';
+import type { Incident } from '../../lambdas/incidents/model';
+import { createIncidentPipeline } from '../../lambdas/incidents/pipeline';
+import type { Clock, IncidentStore } from '../../lambdas/incidents/ports';
+import type { LocalDynamo } from './dynalite';
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(private current = new Date('2026-11-20T10:00:00.000Z')) {}
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advanceMinutes(minutes: number): void {
+    this.current = new Date(this.current.getTime() + minutes * 60_000);
+  }
+}
+
+/** Everything the handler writes to stdout (Powertools logs and EMF metrics), one parsed JSON line each. */
+export class OutputCapture {
+  readonly lines: string[] = [];
+  private restore: (() => void) | null = null;
+
+  start(): void {
+    const write = process.stdout.write.bind(process.stdout);
+    const errorWrite = process.stderr.write.bind(process.stderr);
+    const capture = (chunk: unknown): boolean => {
+      this.lines.push(...String(chunk).split('\n').filter((line) => line.trim() !== ''));
+      return true;
+    };
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+    this.restore = () => {
+      process.stdout.write = write;
+      process.stderr.write = errorWrite;
+    };
+  }
+
+  stop(): void {
+    this.restore?.();
+    this.restore = null;
+  }
+
+  get text(): string {
+    return this.lines.join('\n');
+  }
+
+  json(): Record<string, unknown>[] {
+    return this.lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** Sum of an EMF metric over every document, optionally for one cause. */
+  metric(name: string, cause?: string): number {
+    return this.json()
+      .filter((document) => document._aws !== undefined && name in document && (cause === undefined || document.cause === cause))
+      .reduce((sum, document) => sum + Number(document[name]), 0);
+  }
+}
+
+export interface HarnessOptions {
+  readonly dynamo: LocalDynamo;
+  readonly tableName: string;
+  readonly clock?: Clock;
+  readonly sns?: { client: SNSClient; topicArn: string };
+  readonly slackWebhookUrl?: string | null;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly dedupWindowMinutes?: number;
+  readonly store?: IncidentStore;
+  readonly concurrency?: number;
+}
+
+export interface Harness {
+  readonly handler: AlertHandler;
+  readonly store: IncidentStore;
+  readonly clock: Clock;
+  readonly warnings: string[];
+  incident(id: string): Promise<Incident | null>;
+}
+
+/** The real handler factory wired to dynalite, fauxqs and the Slack stand-in, as alert-handler.ts wires AWS. */
+export function createHarness(options: HarnessOptions): Harness {
+  const clock = options.clock ?? new ManualClock();
+  const store = options.store ?? new DynamoDbIncidentStore(options.dynamo.documents, { tableName: options.tableName, retentionDays: 90 });
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+  };
+  const notifiers = [
+    ...(options.sns ? [new SnsNotifier(options.sns.client, options.sns.topicArn)] : []),
+    new SlackNotifier({
+      webhookUrls: new StaticWebhookUrlProvider(options.slackWebhookUrl ?? null),
+      warn,
+      sleep: options.sleep ?? (() => Promise.resolve()),
+      backoffMs: 1,
+    }),
+  ];
+  const handler = createAlertHandler({
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+    concurrency: options.concurrency,
+    pipeline: createIncidentPipeline({ store, notifiers, clock, dedupWindowMinutes: options.dedupWindowMinutes ?? 60 }),
+  });
+  return { handler, store, clock, warnings, incident: (id) => store.getIncident(id) };
+}
