@@ -1,0 +1,406 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
+import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/incidents/schema';
+import { synthStack } from './stack-fixture';
+
+const { template } = synthStack({ alertEmails: ['oncall@example.com', 'sec@example.com'] });
+
+/** Every IAM-style statement in the template: identity policies, roles and resource policies of keys, queues, topics, buckets. */
+function allStatements(t: Template): Array<Record<string, unknown>> {
+  const statements: Array<Record<string, unknown>> = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (Array.isArray(record.Statement)) statements.push(...(record.Statement as Array<Record<string, unknown>>));
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(t.toJSON().Resources);
+  return statements;
+}
+const actionsOf = (statement: Record<string, unknown>): string[] =>
+  ([] as string[]).concat((statement.Action ?? statement.NotAction ?? []) as string | string[]);
+
+describe('ingestion', () => {
+  it('sets every rule to receive read-only management events (CfnRule escape hatch)', () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(3);
+    for (const rule of Object.values(rules)) expect(rule.Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+  });
+
+  it('matches DynamoDB denials, KMS-caused ValidationExceptions and KMS denials on DynamoDB\'s behalf', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.dynamodb'],
+        'detail-type': ['AWS API Call via CloudTrail', 'AWS Network Activity Event via CloudTrail'],
+        detail: { errorCode: Match.arrayWith(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation']) },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.dynamodb'], detail: { errorCode: ['ValidationException'], errorMessage: [{ prefix: 'KMS' }] } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.kms'],
+        detail: {
+          $or: [
+            { userIdentity: { invokedBy: ['dynamodb.amazonaws.com'] } },
+            { requestParameters: { encryptionContext: { 'aws:dynamodb:tableName': [{ exists: true }] } } },
+          ],
+        },
+      },
+    });
+  });
+
+  it('watches every AWS service with services "*" and leaves the KMS rule to the catch-all', () => {
+    const all = synthStack({ services: '*' }).template;
+    all.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: [{ prefix: 'aws.' }] } });
+    expect(Object.keys(all.findResources('AWS::Events::Rule'))).toHaveLength(2);
+  });
+
+  it('targets the queue with a retry policy and a dead-letter queue of its own', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionQueue'), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeliveryDeadLetterQueue'), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+  });
+
+  it('encrypts the queue with a CMK, redrives to a 14-day dead-letter queue after 5 receives, and times out visibility at 6x the function timeout', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: Match.anyValue(),
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(3);
+    for (const queue of queues) expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    const deadLetterQueues = queues.filter((queue) => !queue.Properties.RedrivePolicy);
+    for (const queue of deadLetterQueues) expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('requires TLS on every queue and lets only the rules send to them', () => {
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(policies).toHaveLength(3);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      );
+    }
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets EventBridge use the queue key only for these rules (aws:SourceArn)', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.arrayWith([Match.objectLike({ 'Fn::Join': Match.anyValue() })]) } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('trail', () => {
+  it('creates a multi-region trail with log-file validation and DynamoDB data events for every table by default', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsMultiRegionTrail: true,
+      EnableLogFileValidation: true,
+      IsLogging: true,
+      AdvancedEventSelectors: Match.arrayWith([
+        { Name: Match.anyValue(), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+        { Name: Match.anyValue(), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] }] },
+        { Name: Match.anyValue(), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::DynamoDB::Stream'] }] },
+      ]),
+    });
+  });
+
+  it('limits data events to the named tables and their streams', () => {
+    const limited = synthStack({ dataEventTables: ['orders', 'users'] }).template;
+    limited.hasResourceProperties('AWS::CloudTrail::Trail', {
+      AdvancedEventSelectors: Match.arrayWith([
+        Match.objectLike({
+          FieldSelectors: Match.arrayWith([
+            { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] },
+            { Field: 'resources.ARN', Equals: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':table/orders'])] }), Match.anyValue()] },
+          ]),
+        }),
+        Match.objectLike({
+          FieldSelectors: Match.arrayWith([
+            { Field: 'resources.type', Equals: ['AWS::DynamoDB::Stream'] },
+            { Field: 'resources.ARN', StartsWith: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':table/orders/stream/'])] }), Match.anyValue()] },
+          ]),
+        }),
+      ]),
+    });
+  });
+
+  it('logs to an encrypted, versioned, TLS-only bucket with public access blocked and a lifecycle rule', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Action: 's3:PutObject', Principal: { Service: 'cloudtrail.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  it('creates no trail and no bucket with createTrail=false', () => {
+    const noTrail = synthStack({ createTrail: false }).template;
+    noTrail.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    noTrail.resourceCountIs('AWS::S3::Bucket', 0);
+  });
+});
+
+describe('incident store', () => {
+  it('builds the table from the shared key schema, on demand, with PITR, TTL, deletion protection and a rotating CMK', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: INCIDENTS_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: INCIDENTS_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      GlobalSecondaryIndexes: INCIDENT_INDEXES.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+    const attributes = template.findResources('AWS::DynamoDB::Table');
+    const definitions = Object.values(attributes)[0].Properties.AttributeDefinitions as Array<{ AttributeType: string }>;
+    expect(definitions.every((definition) => definition.AttributeType === 'S')).toBe(true);
+    template.templateMatches({
+      Resources: { [Object.keys(attributes)[0]]: { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } },
+    });
+  });
+
+  it('rotates every customer managed key and keeps them by default', () => {
+    const keys = Object.values(template.findResources('AWS::KMS::Key'));
+    expect(keys).toHaveLength(3);
+    for (const key of keys) {
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('drops deletion protection and retention with removalPolicy=destroy', () => {
+    const disposable = synthStack({ removalPolicy: 'destroy' }).template;
+    disposable.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    disposable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    // Trail logs are audit evidence: the bucket is kept whatever removalPolicy says.
+    disposable.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('notifications', () => {
+  it('encrypts the topic, requires TLS, lets only this account\'s alarms publish, and subscribes every e-mail', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it('creates the Slack webhook secret empty, under the configured name', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'denyscope/slack-webhook',
+      GenerateSecretString: Match.absent(),
+      SecretString: Match.absent(),
+    });
+    synthStack({ slackWebhookSecretName: 'team/slack' }).template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'team/slack' });
+  });
+
+  it('uses an existing secret instead of creating one', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf';
+    const existing = synthStack({ existingSlackWebhookSecretArn: arn }).template;
+    existing.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    existing.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [HANDLER_ENV.slackWebhookSecretArn]: arn }) },
+    });
+  });
+});
+
+describe('processing', () => {
+  it('runs the handler on Node.js 22, arm64, with tracing, reserved concurrency and the contract environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 60,
+      TracingConfig: { Mode: 'Active' },
+      ReservedConcurrentExecutions: 5,
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: {
+          [HANDLER_ENV.incidentsTableName]: { Ref: Match.stringLikeRegexp('IncidentStoreTable') },
+          [HANDLER_ENV.alertTopicArn]: { Ref: Match.stringLikeRegexp('NotificationsTopic') },
+          [HANDLER_ENV.slackWebhookSecretArn]: { Ref: Match.stringLikeRegexp('NotificationsSlackWebhook') },
+          [HANDLER_ENV.dedupWindowMinutes]: '60',
+          [HANDLER_ENV.retentionDays]: '90',
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  });
+
+  it('reads the queue in batches with partial batch failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionQueue'), 'Arn'] },
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('grants exactly the table, topic, secret, queue and key actions, each on its own resource', () => {
+    const statement = (sid: string, body: Record<string, unknown>) => Match.objectLike({ Sid: sid, Effect: 'Allow', ...body });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          statement('IncidentsTable', {
+            Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+            Resource: [
+              { 'Fn::GetAtt': [Match.stringLikeRegexp('IncidentStoreTable'), 'Arn'] },
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('IncidentStoreTable'), 'Arn'] }, '/index/*']] },
+            ],
+          }),
+          statement('IncidentsTableKey', {
+            Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+            Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+          }),
+          statement('AlertTopic', { Action: 'sns:Publish', Resource: { Ref: Match.stringLikeRegexp('NotificationsTopic') } }),
+          statement('AlertTopicKey', { Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+          statement('SlackWebhookSecret', { Action: 'secretsmanager:GetSecretValue', Resource: { Ref: Match.stringLikeRegexp('SlackWebhook') } }),
+          statement('DenialQueue', {
+            Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionQueue'), 'Arn'] },
+          }),
+          statement('DenialQueueKey', { Action: 'kms:Decrypt' }),
+          statement('DescribeDeniedTables', { Action: 'dynamodb:DescribeTable' }),
+          statement('DescribeTableKeys', { Action: 'kms:DescribeKey' }),
+          statement('OwnLogGroup', { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+        ]),
+      },
+    });
+  });
+
+  it('scopes DescribeTable to the named tables when dataEventTables lists them', () => {
+    const limited = synthStack({ dataEventTables: ['orders'] }).template;
+    limited.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DescribeDeniedTables',
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':table/orders'])] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('uses its own role with no AWS managed policy, and no statement anywhere allows "*" or "service:*"', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    const statements = allStatements(template);
+    expect(statements.length).toBeGreaterThan(20);
+    const isWildcard = (action: string) => action === '*' || action.endsWith(':*');
+    const allowed = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allowed.flatMap(actionsOf).filter(isWildcard)).toEqual([]);
+    // The only "service:*" statements are the TLS-only denies of enforceSSL.
+    for (const statement of statements.filter((candidate) => actionsOf(candidate).some(isWildcard))) {
+      expect(statement).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    }
+  });
+});
+
+describe('monitoring and outputs', () => {
+  it('alarms on both dead-letter queues, errors, throttles, notify failures and message age, notifying the topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    const alarmsOn = (metricName: string) =>
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('NotificationsTopic') }],
+      });
+    alarmsOn('ApproximateNumberOfMessagesVisible');
+    alarmsOn('Errors');
+    alarmsOn('Throttles');
+    alarmsOn('ApproximateAgeOfOldestMessage');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'NotifyFailures',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+    });
+    const dlqAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(dlqAlarms).toHaveLength(2);
+  });
+
+  it('charts denials by cause with the service dimension Powertools adds', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const title of ['Denials by cause', 'Alerts sent by cause', 'Repeats suppressed by cause', 'Errors', 'Queues']) {
+      expect(body).toContain(title);
+    }
+    expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"Denials\\",\\"cause\\",\\"kms-key-access\\",\\"service\\",\\"${SERVICE_NAME}\\"`);
+  });
+
+  it('outputs the table, topic, queues, secret and dashboard', () => {
+    for (const output of ['IncidentsTableName', 'AlertTopicArn', 'QueueUrl', 'DeadLetterQueueUrl', 'DeliveryDeadLetterQueueUrl', 'SlackWebhookSecretName', 'DashboardUrl']) {
+      template.hasOutput(output, { Value: Match.anyValue() });
+    }
+  });
+});
