@@ -40,7 +40,8 @@ export function alertFacts(incident: Incident): AlertFacts {
   const eventId = incident.alert?.eventId ?? incident.lastEventId;
   return {
     incident,
-    causeLabel: CAUSE_LABELS[incident.cause],
+    // A stored item is data, not a type: an unexpected cause is shown as unknown rather than as "undefined".
+    causeLabel: CAUSE_LABELS[incident.cause] ?? CAUSE_LABELS.unknown,
     severity: severityOf(incident.cause, incident.denial),
     target: incident.tableName ?? incident.resource ?? `account ${incident.accountId}`,
     repeatCount: isRepeatAlert(incident) && incident.alert ? incident.alert.occurrencesSincePreviousAlert : null,

@@ -28,7 +28,7 @@ export function renderAlertText(incident: Incident): AlertText {
   );
 
   const lines: string[] = [
-    `${value(incident.action)} was denied: ${facts.causeLabel} (${incident.denial} deny, severity ${facts.severity}).`,
+    `${value(incident.action)} was denied: ${facts.causeLabel} (${value(incident.denial)} deny, severity ${facts.severity}).`,
     '',
     `Who:      ${value(incident.principal)}${diagnosis.principalArn && diagnosis.principalArn !== incident.principal ? ` (as ${value(diagnosis.principalArn)})` : ''}`,
     `What:     ${value(incident.action)} on ${value(incident.resource ?? '(no resource named)')}`,

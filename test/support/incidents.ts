@@ -1,0 +1,56 @@
+import { diagnose, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { incidentIdFor } from '../../lambdas/incidents/identity';
+import type { AlertState, Incident } from '../../lambdas/incidents/model';
+import { denialEvent, type DenialEventOptions } from './denial-events';
+
+/** The diagnosis core's verdict on a test event. */
+export function diagnosisOf(options: DenialEventOptions = {}): Diagnosis {
+  const diagnosis = diagnose(readRecords(JSON.stringify(denialEvent(options)), 'test event')[0]);
+  if (diagnosis === null) throw new Error('test event is not a denial');
+  return diagnosis;
+}
+
+/** An incident as the store returns it after its first alert was claimed. */
+export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = {}): Incident {
+  const alert: AlertState = { eventId: diagnosis.eventId, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1, channels: {} };
+  return {
+    id: incidentIdFor(diagnosis),
+    accountId: diagnosis.accountId,
+    region: diagnosis.region,
+    principal: diagnosis.principal,
+    action: diagnosis.action,
+    resource: diagnosis.resource,
+    tableName: diagnosis.tableName,
+    cause: diagnosis.cause,
+    denial: diagnosis.denial,
+    policyType: diagnosis.policyType,
+    policyArn: diagnosis.policyArn,
+    firstSeen: diagnosis.eventTime,
+    lastSeen: diagnosis.eventTime,
+    count: 1,
+    countAtLastAlert: 1,
+    lastEventId: diagnosis.eventId,
+    diagnosis,
+    alert,
+    enrichment: null,
+    ...overrides,
+  };
+}
+
+/** Strings an attacker can place in event fields (role session names, table names, request parameters). */
+export const INJECTION = '<!channel> <!here> <!everyone> <@U123> <https://evil.example|click> & \u001b[31mred\u001b[0m\r\nforged line ```code``` \u0007';
+
+/** Every string of the diagnosis (and so of the incident) with the injection payload appended. */
+export function poisoned<T>(value: T): T {
+  if (typeof value === 'string') return `${value}${INJECTION}` as T;
+  if (Array.isArray(value)) return value.map((item) => poisoned(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, poisoned(item)])) as T;
+  }
+  return value;
+}
+
+export function poisonedIncident(): Incident {
+  const diagnosis = poisoned(diagnosisOf({ reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+  return incidentOf(diagnosis, { count: 1001, countAtLastAlert: 1001, alert: { eventId: diagnosis.eventId, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1000, channels: {} } });
+}
