@@ -58,7 +58,7 @@ const schema = z
     slackWebhookSecretName: secretName.default(DEFAULT_SLACK_WEBHOOK_SECRET_NAME),
     existingSlackWebhookSecretArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'not a Secrets Manager secret ARN')
+      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'not the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)')
       .optional(),
     createTrail: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
     dataEventTables: z
@@ -87,7 +87,7 @@ export interface AlertsConfigInput {
   readonly alertEmails?: readonly string[];
   /** Name of the Secrets Manager secret holding the Slack incoming-webhook URL; created empty by the stack. @default 'denyscope/slack-webhook' */
   readonly slackWebhookSecretName?: string;
-  /** Use this existing secret for the Slack webhook instead of creating one. @default - the stack creates `slackWebhookSecretName` */
+  /** Complete ARN (with the six-character suffix) of an existing secret to use for the Slack webhook instead of creating one. @default - the stack creates `slackWebhookSecretName` */
   readonly existingSlackWebhookSecretArn?: string;
   /** Create a multi-region trail that logs DynamoDB data events (item calls reach EventBridge only when a trail logs them). @default true */
   readonly createTrail?: boolean;

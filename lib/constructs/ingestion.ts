@@ -55,7 +55,7 @@ export class Ingestion extends Construct {
     };
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: DEAD_LETTER_RETENTION });
     this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', { ...queueDefaults, retentionPeriod: DEAD_LETTER_RETENTION });
-    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
+    Validations.of(this.deliveryDeadLetterQueue.node.defaultChild as sqs.CfnQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter queue: the EventBridge rule targets use it for events they could not deliver.',
     });
@@ -103,7 +103,7 @@ export class Ingestion extends Construct {
       // Audit logs outlive the stack whatever removalPolicy says: delete the bucket by hand when no longer needed.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(bucket).acknowledge({
+    Validations.of(bucket.node.defaultChild as s3.CfnBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'Only CloudTrail writes to this bucket; changes to its policy and configuration are themselves CloudTrail management events. A server-access-log bucket would need a log bucket of its own.',

@@ -73,7 +73,7 @@ export class Notifications extends Construct {
     // The L2 Secret always generates a random value; without SecretString and GenerateSecretString
     // CloudFormation creates the secret with no value, and the Lambda treats that as "Slack not configured".
     (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
-    Validations.of(secret).acknowledge({
+    Validations.of(secret.node.defaultChild as secretsmanager.CfnSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: 'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
     });

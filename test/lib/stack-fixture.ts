@@ -16,10 +16,16 @@ export function cdkJsonContext(): Record<string, unknown> {
  * A DenyscopeStack in a fresh app. Bundling is skipped (context aws:cdk:bundling-stacks = []) unless
  * `bundle` is set: only the bundling test pays for esbuild.
  */
-export function synthStack(alerts: AccessDeniedAlertsProps = {}, options: { bundle?: boolean; outdir?: string } = {}) {
+export function buildStack(alerts: AccessDeniedAlertsProps = {}, options: { bundle?: boolean; outdir?: string } = {}) {
   const context = { ...cdkJsonContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
   const app = new App({ context, outdir: options.outdir });
   const stack = new DenyscopeStack(app, 'Denyscope', { alerts });
+  return { app, stack };
+}
+
+/** {@link buildStack}, synthesized to a Template. */
+export function synthStack(alerts: AccessDeniedAlertsProps = {}, options: { bundle?: boolean; outdir?: string } = {}) {
+  const { app, stack } = buildStack(alerts, options);
   return { app, stack, template: Template.fromStack(stack) };
 }
 
