@@ -32,7 +32,7 @@ export function renderDiagnosisText(diagnosis: Diagnosis, style: Style): string 
 }
 
 function renderHeadline(d: Diagnosis, style: Style): string[] {
-  const kind = d.denial === 'unknown' ? 'denial' : `${d.denial} deny`;
+  const kind = d.denial === 'unknown' ? 'deny kind not stated' : `${d.denial} deny`;
   return [
     `${style.bold(style.red('DENIED'))} ${style.bold(inline(d.action))} ${style.dim('—')} ${style.bold(d.cause)} ${style.dim(`(${kind}, ${d.confidence})`)}`,
   ];

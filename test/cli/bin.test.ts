@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dynamodbRecord, EXPLICIT_SCP, gzip, logFile, writeFile } from './fixtures';
+
+// The real binary as a user runs it: bin/denyscope.mjs loading the esbuild bundle in dist/.
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'denyscope.mjs');
+const BUNDLE = path.join(ROOT, 'dist', 'denyscope.js');
+
+function newestSource(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const entryPath = path.join(directory, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(entryPath));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(entryPath).mtimeMs);
+  }
+  return newest;
+}
+
+const denyscope = (args: readonly string[], input?: string) =>
+  spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+let dir: string;
+beforeAll(() => {
+  // `npm ci` builds dist/ (prepare); rebuild only when a source is newer, so local runs test the current code.
+  const sourcesChanged = ['bin', 'cli', 'lambdas'].some((folder) => newestSource(path.join(ROOT, folder)) > (existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : 0));
+  if (sourcesChanged) {
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`building the CLI failed:\n${build.stderr}`);
+  }
+  dir = mkdtempSync(path.join(os.tmpdir(), 'denyscope-bin-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('--help lists the commands and exits 0', () => {
+  const run = denyscope(['--help']);
+  expect(run.status).toBe(0);
+  for (const command of ['explain', 'scan', 'local', 'incidents']) expect(run.stdout).toContain(command);
+});
+
+it('explain: exit 0 with the JSON document, reading a piped stdin', () => {
+  const run = denyscope(['explain', '--json'], JSON.stringify(dynamodbRecord({ eventId: 'e1', reason: EXPLICIT_SCP })));
+  expect(run.status).toBe(0);
+  expect(JSON.parse(run.stdout).diagnoses[0]).toMatchObject({ eventId: 'e1', cause: 'service-control-policy' });
+});
+
+it('explain: exit 2 on an input error, one line on stderr and nothing on stdout', () => {
+  const missing = path.join(dir, 'missing.json');
+  const run = denyscope(['explain', missing]);
+  expect(run.status).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toBe(`denyscope: ${missing}: no such file or directory\n`);
+});
+
+it('scan: bundled worker threads, a corrupt file named and skipped, exit 1', () => {
+  const tree = path.join(dir, 'AWSLogs');
+  for (let index = 0; index < 4; index += 1) {
+    writeFile(path.join(tree, `${index}.json.gz`), gzip(logFile([dynamodbRecord({ eventId: `s${index}`, reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: `ok${index}` })])));
+  }
+  const corrupt = writeFile(path.join(tree, '9.json.gz'), gzip('{"Records": [').subarray(0, 12));
+  const run = denyscope(['scan', '--json', '--jobs', '2', tree]);
+  expect(run.status).toBe(1);
+  expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(corrupt)]);
+  expect(JSON.parse(run.stdout)).toMatchObject({ files: 5, records: 8, denials: 4, byCause: { 'service-control-policy': 4 } });
+});
+
+it('scan: exit 2 on a bad option value, nothing on stdout', () => {
+  const run = denyscope(['scan', '--limit', '0', dir]);
+  expect(run.status).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toContain('--limit');
+});
