@@ -28,9 +28,8 @@ export class KmsTableEnricher implements Enricher {
     let keyId = diagnosis.resource !== null && KMS_KEY_ARN.test(diagnosis.resource) ? diagnosis.resource : null;
     if (diagnosis.tableName !== null) {
       try {
-        const { Table } = await this.dynamodb.send(new DescribeTableCommand({ TableName: diagnosis.tableName }), {
-          abortSignal: AbortSignal.timeout(this.timeoutMs),
-        });
+        const tableName = diagnosis.tableName;
+        const { Table } = await this.bounded((abortSignal) => this.dynamodb.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal }));
         const sse = Table?.SSEDescription;
         result.tableEncryption = {
           status: sse?.Status ?? 'AWS_OWNED_KEY',
@@ -45,9 +44,8 @@ export class KmsTableEnricher implements Enricher {
     }
     if (keyId !== null && KMS_CAUSES.has(diagnosis.cause)) {
       try {
-        const { KeyMetadata } = await this.kms.send(new DescribeKeyCommand({ KeyId: keyId }), {
-          abortSignal: AbortSignal.timeout(this.timeoutMs),
-        });
+        const key = keyId;
+        const { KeyMetadata } = await this.bounded((abortSignal) => this.kms.send(new DescribeKeyCommand({ KeyId: key }), { abortSignal }));
         result.key = {
           arn: KeyMetadata?.Arn ?? keyId,
           state: KeyMetadata?.KeyState ?? null,
@@ -59,5 +57,14 @@ export class KmsTableEnricher implements Enricher {
       }
     }
     return result;
+  }
+
+  /** The call with an abort signal, and a deadline that holds even if the transport ignores the signal. */
+  private bounded<T>(call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const deadline = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(Object.assign(new Error(`aborted after ${this.timeoutMs} ms`), { name: 'TimeoutError' })), { once: true });
+    });
+    return Promise.race([call(signal), deadline]);
   }
 }

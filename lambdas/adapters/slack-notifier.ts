@@ -91,7 +91,8 @@ function retryAfterMs(header: string | null): number {
 }
 
 function networkErrorCode(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? `${error.name} ${cause.code}` : error.name;
+  // Duck-typed: fetch's errors may come from another realm (vm contexts), where instanceof Error fails.
+  const { name, cause } = (error ?? {}) as { name?: unknown; cause?: { code?: unknown } };
+  const errorName = typeof name === 'string' ? name : 'unknown error';
+  return typeof cause?.code === 'string' ? `${errorName} ${cause.code}` : errorName;
 }

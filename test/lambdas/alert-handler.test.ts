@@ -11,7 +11,7 @@ import { denialEvent, lambdaContext, sqsEvent, sqsMessage, type DenialEventOptio
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { startFauxqs, type LocalSnsSqs } from '../support/fauxqs';
 import { createHarness, ManualClock, OutputCapture } from '../support/handler-harness';
-import { startSlackStandIn, type SlackStandIn } from '../support/slack-server';
+import { startSlackStandIn, unusedLoopbackPort, type SlackStandIn } from '../support/slack-server';
 
 let dynamo: LocalDynamo;
 let fauxqs: LocalSnsSqs;
@@ -214,7 +214,7 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
     await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-1' }))), lambdaContext());
     slack.always({ status: 404, body: 'no_service' });
     await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-2', roleName: 'r2' }))), lambdaContext());
-    const unreachable = createHarness({ dynamo, tableName: await dynamo.createTable(), slackWebhookUrl: 'http://127.0.0.1:1/services/T0/B0/xoxSecretWebhookToken' });
+    const unreachable = createHarness({ dynamo, tableName: await dynamo.createTable(), slackWebhookUrl: `http://127.0.0.1:${await unusedLoopbackPort()}/services/T0/B0/xoxSecretWebhookToken` });
     await unreachable.handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-3' }))), lambdaContext());
 
     const stored = JSON.stringify([await incident(incidentIdOf()), await unreachable.incident(incidentIdOf())]);

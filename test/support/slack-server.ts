@@ -61,3 +61,12 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       }),
   };
 }
+
+/** A loopback port nothing listens on (bound, then released), for "webhook unreachable" cases. */
+export async function unusedLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,55 @@
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { SnsNotifier } from '../../../lambdas/adapters/sns-notifier';
+import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';
+import { diagnosisOf, incidentOf } from '../../support/incidents';
+
+let fauxqs: LocalSnsSqs;
+
+beforeAll(async () => {
+  fauxqs = await startFauxqs();
+});
+
+afterAll(async () => {
+  await fauxqs?.stop();
+});
+
+interface SnsEnvelope {
+  Subject: string;
+  Message: string;
+  MessageAttributes: Record<string, { Type: string; Value: string }>;
+}
+
+describe('SnsNotifier against fauxqs (SNS→SQS)', () => {
+  it('publishes one message with the email text, the incident JSON and the filter attributes', async () => {
+    const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic('alerts-structure');
+    const incident = incidentOf(diagnosisOf());
+    const result = await new SnsNotifier(fauxqs.sns, topicArn).notify(incident);
+    expect(result.status).toBe('sent');
+
+    const messages = await fauxqs.drain(queueUrl, 1);
+    expect(messages).toHaveLength(1);
+    const envelope = JSON.parse(messages[0].Body ?? '{}') as SnsEnvelope;
+    expect(envelope.Subject).toBe('[denyscope] dynamodb:PutItem denied on Orders: service control policy');
+    // fauxqs forwards the whole MessageStructure=json document; real SNS would pick the protocol's key.
+    const structured = JSON.parse(envelope.Message) as { default: string; email: string };
+    expect(structured.email).toContain(`Incident: ${incident.id}`);
+    expect(JSON.parse(structured.default)).toMatchObject({ type: 'denyscope.incident.alert', incident: { id: incident.id, count: 1 } });
+    expect(envelope.MessageAttributes).toEqual({
+      cause: { Type: 'String', Value: 'service-control-policy' },
+      severity: { Type: 'String', Value: 'high' },
+      accountId: { Type: 'String', Value: '111122223333' },
+      tableName: { Type: 'String', Value: 'Orders' },
+    });
+  });
+
+  it('publishes to a topic without subscribers', async () => {
+    const { TopicArn } = await fauxqs.sns.send(new CreateTopicCommand({ Name: 'alerts-lonely' }));
+    expect((await new SnsNotifier(fauxqs.sns, TopicArn ?? '').notify(incidentOf(diagnosisOf()))).status).toBe('sent');
+  });
+
+  it('reports a failed publish (unknown topic) as failed, with the SDK error name', async () => {
+    const result = await new SnsNotifier(fauxqs.sns, 'arn:aws:sns:us-east-1:000000000000:missing').notify(incidentOf(diagnosisOf()));
+    expect(result.status).toBe('failed');
+    expect(result.detail).toMatch(/NotFound/);
+  });
+});
