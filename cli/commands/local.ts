@@ -89,7 +89,9 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     if (usesSamples && options.json !== true) {
       io.stdout.write(`Running the bundled sample events (one denial per cause) through the alert pipeline, store in ${escapeSingleLine(dataDir)}\n\n`);
     }
-    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary));
+    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, local.stopping));
+    // Interrupted: the signal handler exits (130/143) once the store is closed; report nothing half-counted.
+    if (local.stopping()) return await new Promise<never>(() => undefined);
     summary.incidents = await local.countIncidents();
   } finally {
     await local.close();

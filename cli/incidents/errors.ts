@@ -6,7 +6,8 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EC
 /** One line that says what went wrong with the store and what to do, instead of an SDK stack. */
 export function describeStoreError(error: unknown, where: string): string {
   if (error instanceof ConnectionError || error instanceof DataDirError) return error.message;
-  if (!(error instanceof Error)) return `${where}: ${String(error)}`;
+  // Not `instanceof Error`: network errors can come from another realm (a vm context, jest).
+  if (!isErrorLike(error)) return `${where}: ${String(error)}`;
   const code = errorCode(error);
   if (error.name === 'CredentialsProviderError' || /could not load credentials/i.test(error.message)) {
     return `no AWS credentials for ${where}: configure the standard chain (AWS_PROFILE, \`aws configure\`, \`aws sso login\`, environment variables or an instance role)`;
@@ -27,11 +28,27 @@ export function describeStoreError(error: unknown, where: string): string {
   }
 }
 
-/** Node network errors carry `code`; the SDK sometimes wraps them (AggregateError, `cause`). */
-function errorCode(error: Error): string | undefined {
-  const withCode = error as Error & { code?: unknown; cause?: unknown; errors?: unknown[] };
-  if (typeof withCode.code === 'string') return withCode.code;
-  if (withCode.cause instanceof Error) return errorCode(withCode.cause);
-  const first = withCode.errors?.[0];
-  return first instanceof Error ? errorCode(first) : undefined;
+interface ErrorLike {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: unknown;
+  readonly cause?: unknown;
+  readonly errors?: unknown;
+}
+
+function isErrorLike(value: unknown): value is ErrorLike {
+  return typeof value === 'object' && value !== null && typeof (value as ErrorLike).message === 'string' && typeof (value as ErrorLike).name === 'string';
+}
+
+/**
+ * Node network errors carry `code`; the SDK sometimes wraps them (AggregateError, `cause`, or a plain
+ * "AWS SDK error wrapper for Error: connect ECONNREFUSED ..." that keeps only the message).
+ */
+function errorCode(error: ErrorLike): string | undefined {
+  if (typeof error.code === 'string') return error.code;
+  const named = [...UNREACHABLE_CODES].find((code) => new RegExp(`\\b${code}\\b`).test(error.message));
+  if (named !== undefined) return named;
+  if (isErrorLike(error.cause)) return errorCode(error.cause);
+  const first: unknown = Array.isArray(error.errors) ? error.errors[0] : undefined;
+  return isErrorLike(first) ? errorCode(first) : undefined;
 }

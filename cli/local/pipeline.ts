@@ -30,6 +30,8 @@ export interface LocalPipelineOptions {
 export interface LocalPipeline {
   readonly pipeline: IncidentPipeline;
   countIncidents(): Promise<number>;
+  /** True once Ctrl-C or SIGTERM arrived: the store is closing, so stop feeding it. */
+  stopping(): boolean;
   /** Closes the clients and the embedded store; idempotent. */
   close(): Promise<void>;
 }
@@ -41,7 +43,11 @@ export interface LocalPipeline {
 export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   silenceSdkNodeVersionNotice();
   const store = await startEmbeddedDynamo(options.dataDir);
-  const removeSignalHandlers = closeOnSignal(() => store.close());
+  let stopping = false;
+  const removeSignalHandlers = closeOnSignal(() => {
+    stopping = true;
+    return store.close();
+  });
   const client = new DynamoDBClient({ endpoint: store.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   let sns: SNSClient | undefined;
   const close = async () => {
@@ -72,7 +78,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       clock: { now: () => options.io.now() },
       dedupWindowMinutes: options.dedupWindowMinutes,
     });
-    return { pipeline, countIncidents: () => countIncidents({ client, tableName: LOCAL_TABLE_NAME }), close };
+    return { pipeline, countIncidents: () => countIncidents({ client, tableName: LOCAL_TABLE_NAME }), stopping: () => stopping, close };
   } catch (error) {
     await close();
     throw error;

@@ -42,13 +42,20 @@ export interface ProcessResult {
  * in input order), and tallies what happened. An unreadable input or a denial that cannot be recorded
  * is named on stderr, counted in `errors`, and the run goes on.
  */
-export async function processInputs(inputs: readonly ScanInput[], pipeline: IncidentPipeline, io: CliIo, summary: LocalSummary): Promise<ProcessResult> {
+export async function processInputs(
+  inputs: readonly ScanInput[],
+  pipeline: IncidentPipeline,
+  io: CliIo,
+  summary: LocalSummary,
+  stopping: () => boolean = () => false,
+): Promise<ProcessResult> {
   const undelivered = new Set<string>();
   const progress = createProgress(io.stderr);
   const log = stderrLog(io);
   const budget = { remainingMs: () => Number.POSITIVE_INFINITY };
   let filesDone = 0;
   for (const input of inputs) {
+    if (stopping()) break;
     const source = input.kind === 'stdin' ? STDIN_SOURCE : input.path;
     let diagnoses: Diagnosis[];
     try {
@@ -63,6 +70,7 @@ export async function processInputs(inputs: readonly ScanInput[], pipeline: Inci
     }
     let failed = false;
     for (const diagnosis of diagnoses) {
+      if (stopping()) break;
       summary.denials += 1;
       const recordable = recordableDiagnosis(diagnosis, io.now());
       if (recordable === null) {
