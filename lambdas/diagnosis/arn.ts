@@ -9,12 +9,21 @@ export interface Arn {
   readonly resource: string;
 }
 
+// One diagnosis looks at the same few ARNs many times (principal, resource, policy); a scan sees the same ones
+// across records. A small cache, emptied when full, keeps that from splitting strings over and over.
+const PARSED_ARNS = new Map<string, Arn | null>();
+const PARSED_ARNS_LIMIT = 2048;
+
 /** The parts of an ARN, or null when the value is not one. */
 export function parseArn(value: string | null | undefined): Arn | null {
   if (!value || !value.startsWith('arn:')) return null;
+  const cached = PARSED_ARNS.get(value);
+  if (cached !== undefined) return cached;
   const parts = value.split(':');
-  if (parts.length < 6) return null;
-  return { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
+  const arn = parts.length < 6 ? null : { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
+  if (PARSED_ARNS.size >= PARSED_ARNS_LIMIT) PARSED_ARNS.clear();
+  PARSED_ARNS.set(value, arn);
+  return arn;
 }
 
 /** The account id in an ARN when it has one (12 digits or whatever the record wrote), else null. */
