@@ -93,6 +93,13 @@ describe('the JSON contract, field by field', () => {
     expect(remediation.docs.map((link) => link.url)).toContain('https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html');
   });
 
+  it('carries its remediation through spreading and structured cloning (a worker thread\'s postMessage)', () => {
+    const diagnosis = diagnoseSample('permissions-boundary.json');
+    expect({ ...diagnosis }.remediation).toEqual(diagnosis.remediation);
+    expect(structuredClone(diagnosis)).toEqual({ ...diagnosis });
+    expect(Object.keys(diagnosis)).toContain('remediation');
+  });
+
   it('survives a JSON round trip unchanged (no undefined, no functions)', () => {
     const diagnosis = diagnoseSample('kms-key-access.json');
     expect(JSON.parse(JSON.stringify(diagnosis))).toEqual(diagnosis);
@@ -203,6 +210,11 @@ describe('rules that need more than the message', () => {
     record.userIdentity = { ...record.userIdentity, invokedBy: undefined };
     record.errorMessage = 'User: arn:aws:sts::111122223333:assumed-role/reporting/r is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k with an explicit deny in a service control policy';
     expect(diagnose(record)).toMatchObject({ cause: 'kms-key-access', denial: 'explicit', policyType: 'service control policy', confidence: 'certain' });
+  });
+
+  it('kms-key-unusable for a key that does not exist', () => {
+    const record = withMessage('KMS validation error: com.amazonaws.services.kms.model.NotFoundException: Key \'arn:aws:kms:eu-west-1:111122223333:key/gone\' does not exist (Service: AWSKMS; Status Code: 400)', { errorCode: 'ValidationException', eventName: 'UpdateTable' });
+    expect(diagnose(record)).toMatchObject({ cause: 'kms-key-unusable', confidence: 'certain' });
   });
 
   it('a transitive chain: the cause is the first policy named, the chain is kept', () => {
