@@ -46,15 +46,18 @@ type IndexKey = { readonly indexName: string; readonly partitionKey: string; rea
 /**
  * Newest first (by lastSeen), at most `limit` incidents.
  * Index choice: a principal, table or cause filter names one index partition (in that order: the most
- * selective first). Otherwise a bounded period walks the byTime month buckets newest first; an open
- * period fans out over the byCause partitions (one per cause), which together hold every incident.
+ * selective first). Otherwise a period of a few months walks the byTime month buckets newest first,
+ * stopping once `limit` is reached; an open or longer period fans out over the byCause partitions (one
+ * per cause, together holding every incident), so no listing costs more than one Query per cause.
+ * The period is always a key condition on lastSeen; account and the other filters are FilterExpressions.
  */
 export async function listIncidents(table: IncidentTable, filters: IncidentFilters, limit: number, now: Date): Promise<Incident[]> {
   const partitioned = partitionFor(filters);
   if (partitioned !== null) return queryPartition(table, partitioned, filters, limit);
-  if (filters.since !== null) {
+  const months = filters.since === null ? null : monthsNewestFirst(filters.since, filters.until ?? now.toISOString());
+  if (months !== null && months.length <= CAUSES.length) {
     const incidents: Incident[] = [];
-    for (const month of monthsNewestFirst(filters.since, filters.until ?? now.toISOString())) {
+    for (const month of months) {
       const key = { indexName: GSI_BY_TIME.indexName, partitionKey: GSI_BY_TIME.partitionKey, value: month };
       incidents.push(...(await queryPartition(table, key, filters, limit - incidents.length)));
       if (incidents.length >= limit) break;

@@ -17,7 +17,8 @@ export class TerminalNotifier implements Notifier {
 
   notify(incident: Incident): Promise<DeliveryResult> {
     const { subject, body } = renderAlertText(incident);
-    this.stdout.write(`${this.style.bold(subject)}\n\n${body.endsWith('\n') ? body : `${body}\n`}\n`);
+    const rule = this.style.dim('─'.repeat(72));
+    this.stdout.write(`${rule}\n${this.style.bold(subject)}\n\n${body.endsWith('\n') ? body : `${body}\n`}\n`);
     return Promise.resolve({ status: 'sent' });
   }
 }

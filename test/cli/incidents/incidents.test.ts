@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incident-store';
-import { diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
+import { CAUSES, diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
 import { createIncidentPipeline } from '../../../lambdas/incidents/pipeline';
 import type { Notifier } from '../../../lambdas/incidents/ports';
 import { allIncidents, countIncidents, listIncidents, NO_FILTERS, showIncident } from '../../../cli/incidents/query';
@@ -260,6 +260,14 @@ describe('denyscope incidents', () => {
       const incidents = await allIncidents(table, { ...NO_FILTERS, since: '2026-10-15T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' }, TEST_NOW);
       expect(incidents.map((incident) => incident.id)).toEqual([ids.resourcePolicyCarts, ids.busy, ids.scpOrders]);
       expect(commands).toEqual(['QueryCommand', 'QueryCommand']); // 2026-11, then 2026-10
+    });
+
+    it('a long period costs one Query per cause, not one per month', async () => {
+      const table = { client: dynamo.client as DynamoDBClient, tableName };
+      commands.length = 0;
+      const incidents = await allIncidents(table, { ...NO_FILTERS, since: '2001-01-01T00:00:00.000Z', until: '2026-10-31T00:00:00.000Z' }, TEST_NOW);
+      expect(incidents.map((incident) => incident.id)).toEqual([ids.implicitInvoices, ids.otherAccount]);
+      expect(commands).toHaveLength(CAUSES.length);
     });
   });
 
