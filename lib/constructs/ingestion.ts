@@ -37,7 +37,7 @@ export class Ingestion extends Construct {
   /** Events EventBridge could not deliver to the queue. */
   readonly deliveryDeadLetterQueue: sqs.Queue;
   readonly queueKey: EncryptionKey;
-  readonly trail?: cloudtrail.Trail;
+  readonly trail?: cloudtrail.CfnTrail;
   readonly trailBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
@@ -111,16 +111,30 @@ export class Ingestion extends Construct {
     return bucket;
   }
 
-  private createTrail(bucket: s3.Bucket, dataEventTables: '*' | readonly string[]): cloudtrail.Trail {
-    const trail = new cloudtrail.Trail(this, 'Trail', {
-      bucket,
-      isMultiRegionTrail: true,
-      includeGlobalServiceEvents: true,
-      enableFileValidation: true,
-    });
+  private createTrail(bucket: s3.Bucket, dataEventTables: '*' | readonly string[]): cloudtrail.CfnTrail {
+    const stack = Stack.of(this);
+    // Named here so the bucket policy can require this trail (aws:SourceArn) without a circular reference.
+    const trailName = `${Names.uniqueResourceName(this, { maxLength: 100 })}-Trail`;
+    const fromThisTrail = {
+      'aws:SourceArn': Arn.format({ service: 'cloudtrail', resource: 'trail', resourceName: trailName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack),
+    };
+    const cloudTrailService = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: 'CloudTrailAclCheck', principals: [cloudTrailService], actions: ['s3:GetBucketAcl'], resources: [bucket.bucketArn], conditions: { StringEquals: fromThisTrail } }),
+    );
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailWrite',
+        principals: [cloudTrailService],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+        conditions: { StringEquals: { ...fromThisTrail, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+      }),
+    );
+
     const tableArns = (tables: readonly string[]) =>
       tables.map((table) => `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${table}`);
-    const limitTo = (resourceType: string, arnFilter?: cloudtrail.CfnTrail.AdvancedFieldSelectorProperty) => ({
+    const dataEvents = (resourceType: string, arnFilter?: cloudtrail.CfnTrail.AdvancedFieldSelectorProperty) => ({
       name: `DynamoDB data events (${resourceType})`,
       fieldSelectors: [
         { field: 'eventCategory', equalTo: ['Data'] },
@@ -129,19 +143,29 @@ export class Ingestion extends Construct {
       ],
     });
     // Item calls (GetItem, PutItem, Query, ...) and stream reads are data events: only logged when selected.
-    const selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [
+    const advancedEventSelectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [
       { name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }] },
       dataEventTables === '*'
-        ? limitTo('AWS::DynamoDB::Table')
-        : limitTo('AWS::DynamoDB::Table', { field: 'resources.ARN', equalTo: tableArns(dataEventTables) }),
+        ? dataEvents('AWS::DynamoDB::Table')
+        : dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', equalTo: tableArns(dataEventTables) }),
       dataEventTables === '*'
-        ? limitTo('AWS::DynamoDB::Stream')
-        : limitTo('AWS::DynamoDB::Stream', {
+        ? dataEvents('AWS::DynamoDB::Stream')
+        : dataEvents('AWS::DynamoDB::Stream', {
             field: 'resources.ARN',
             startsWith: tableArns(dataEventTables).map((arn) => `${arn}/stream/`),
           }),
     ];
-    (trail.node.defaultChild as cloudtrail.CfnTrail).advancedEventSelectors = selectors;
+    const trail = new cloudtrail.CfnTrail(this, 'Trail', {
+      trailName,
+      isLogging: true,
+      s3BucketName: bucket.bucketName,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      advancedEventSelectors,
+    });
+    // CloudTrail checks that it may write to the bucket when the trail is created.
+    trail.node.addDependency(bucket);
     return trail;
   }
 }
