@@ -82,8 +82,22 @@ const SERVICE_PREFIX_EXCEPTIONS: Readonly<Record<string, string>> = {
   'streams.dynamodb': 'dynamodb',
 };
 
-/** IAM service prefix for an event source: "dynamodb.amazonaws.com" → "dynamodb". */
+const AWS_DOMAIN = /\.amazonaws\.com$|\.api\.aws$/;
+
+/** The service's host name in an event source: "dynamodb.amazonaws.com" → "dynamodb" (also VPC endpoint service names). */
+export function serviceHostOf(eventSource: string): string {
+  return eventSource.replace(AWS_DOMAIN, '');
+}
+
+/** IAM service prefix for an event source: "dynamodb.amazonaws.com" → "dynamodb", "monitoring.amazonaws.com" → "cloudwatch". */
 export function servicePrefixOf(eventSource: string): string {
-  const host = eventSource.replace(/\.amazonaws\.com$/, '').replace(/\.api\.aws$/, '');
+  const host = serviceHostOf(eventSource);
   return SERVICE_PREFIX_EXCEPTIONS[host] ?? host;
+}
+
+/** The ARN partition of a region: aws-cn for China, aws-us-gov for GovCloud, else aws. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
 }

@@ -1,4 +1,4 @@
-import { arnAccount, parseArn, principalOfCallerArn, servicePrefixOf, tableNameOfArn } from './arn';
+import { arnAccount, iamEntityOf, parseArn, partitionOf, principalOfCallerArn, servicePrefixOf, tableNameOfArn } from './arn';
 import { causeOfPolicyType, kmsKeyProblemOf, parseAccessDeniedMessage, type AccessDeniedMessage } from './message';
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from './record';
 import { remediate } from './remediation';
@@ -88,7 +88,7 @@ function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
   const eventName = text(record.eventName) ?? 'unknown';
   const region = text(record.awsRegion) ?? 'unknown';
   const principalArn = text(identity?.arn) ?? parsed.callerArn;
-  const principal = principalOf(identity, principalArn);
+  const principal = principalOf(identity, principalArn, partitionOf(region));
   const resource = resourceOf(record, parsed, requestParameters, region);
   const resourceAccount = arnAccount(resource);
   const callerAccountId = text(identity?.accountId) ?? arnAccount(principalArn) ?? (isAccountId(principal) ? principal : null);
@@ -184,7 +184,7 @@ function mfaOf(identity: CloudTrailUserIdentity | undefined): boolean | null {
 }
 
 /** What policies attach to (see Diagnosis.principal). */
-function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn: string | null): string {
+function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn: string | null, partition: string): string {
   const accountId = text(identity?.accountId);
   const issuer = objectValue(objectValue(identity?.sessionContext)?.sessionIssuer);
   const issuerArn = text(issuer?.arn);
@@ -197,10 +197,10 @@ function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn:
       return issuerArn ?? principalArn ?? accountId ?? 'unknown';
     case 'IAMUser': {
       const userName = text(identity.userName);
-      return principalArn ?? (accountId && userName ? `arn:aws:iam::${accountId}:user/${userName}` : userName ?? accountId ?? 'unknown');
+      return principalArn ?? (accountId && userName ? `arn:${partition}:iam::${accountId}:user/${userName}` : userName ?? accountId ?? 'unknown');
     }
     case 'Root':
-      return principalArn ?? (accountId ? `arn:aws:iam::${accountId}:root` : 'unknown');
+      return principalArn ?? (accountId ? `arn:${partition}:iam::${accountId}:root` : 'unknown');
     case 'AWSAccount':
       return accountId ?? 'unknown';
     case 'AWSService':
@@ -217,9 +217,14 @@ function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn:
   }
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+
 function isAccountId(value: string): boolean {
-  return /^\d{12}$/.test(value);
+  return ACCOUNT_ID.test(value);
 }
+
+// Lambda's event names carry the API version ("ListFunctions20150331", "UpdateFunctionCode20150331v2").
+const LAMBDA_API_VERSION = /20\d{6}(?:v\d+)?$/;
 
 /** The message's action, spelled as the event spells it when only the case differs; else prefix + eventName. */
 function actionOf(messageAction: string | null, eventSource: string, eventName: string): string {
@@ -233,8 +238,7 @@ function actionOf(messageAction: string | null, eventSource: string, eventName: 
     return messageAction;
   }
   if (!prefix || eventName === 'unknown') return prefix ? `${prefix}:*` : 'unknown';
-  // Lambda's event names carry the API version ("ListFunctions20150331", "UpdateFunctionCode20150331v2").
-  const name = prefix === 'lambda' ? eventName.replace(/20\d{6}(?:v\d+)?$/, '') : eventName;
+  const name = prefix === 'lambda' ? eventName.replace(LAMBDA_API_VERSION, '') : eventName;
   return `${prefix}:${name}`;
 }
 
@@ -255,7 +259,7 @@ function resourceOf(
   if (tableName) {
     if (tableName.startsWith('arn:')) return tableName;
     const account = text(record.recipientAccountId);
-    return region !== 'unknown' && account ? `arn:aws:dynamodb:${region}:${account}:table/${tableName}` : tableName;
+    return region !== 'unknown' && account ? `arn:${partitionOf(region)}:dynamodb:${region}:${account}:table/${tableName}` : tableName;
   }
   for (const key of ['resourceArn', 'keyId', 'secretId', 'roleArn']) {
     const value = text(requestParameters?.[key]);
@@ -297,7 +301,7 @@ function rankHypotheses(facts: DiagnosisFacts, identity: CloudTrailUserIdentity 
     add('service-control-policy');
   }
   add('resource-policy', facts.tableName !== null || onKms);
-  add('permissions-boundary', /:iam::[^:]*:(role|user)\//.test(facts.principal));
+  add('permissions-boundary', iamEntityOf(facts.principal) !== null);
   add('session-policy', identity?.type === 'AssumedRole' || identity?.type === 'FederatedUser');
   return ranked;
 }

@@ -1,4 +1,4 @@
-import { iamEntityOf, parseArn, sessionNameOf } from './arn';
+import { iamEntityOf, parseArn, partitionOf, serviceHostOf, sessionNameOf } from './arn';
 import type { DiagnosisFacts } from './diagnose';
 import { shellCommand } from './shell';
 import type { Cause, DocLink, PolicySnippet, Remediation, RemediationCommand } from './types';
@@ -66,7 +66,8 @@ const shown = (value: string | null, placeholder: string): string => (value && v
 const isIamPrincipal = (facts: DiagnosisFacts): boolean => iamEntityOf(facts.principal) !== null;
 const known = (value: string): string | null => (value === 'unknown' ? null : value);
 const onKey = (facts: DiagnosisFacts): string | null => (parseArn(facts.resource)?.service === 'kms' ? facts.resource : null);
-const policyIdOf = (policyArn: string | null): string | null => policyArn?.match(/\/(p-[0-9a-zA-Z_]+)$/)?.[1] ?? null;
+const ORGANIZATION_POLICY_ID = /\/(p-[0-9a-zA-Z_]+)$/;
+const policyIdOf = (policyArn: string | null): string | null => policyArn?.match(ORGANIZATION_POLICY_ID)?.[1] ?? null;
 const regionOption = (facts: DiagnosisFacts): readonly [string | null, string] => [known(facts.region), 'REGION'];
 
 // ---- commands: one builder per check, shared by every cause that needs it ----
@@ -116,7 +117,7 @@ function vpcEndpointCommand(facts: DiagnosisFacts): RemediationCommand {
   if (facts.viaVpcEndpoint) {
     return { description: `The policy of VPC endpoint ${facts.viaVpcEndpoint}`, command: shellCommand('aws ec2 describe-vpc-endpoints --vpc-endpoint-ids', [facts.viaVpcEndpoint, 'VPC_ENDPOINT_ID'], '--region', regionOption(facts), '--query', ['VpcEndpoints[].PolicyDocument', 'QUERY']) };
   }
-  const service = facts.eventSource !== 'unknown' ? facts.eventSource.replace(/\.amazonaws\.com$/, '') : 'dynamodb';
+  const service = facts.eventSource !== 'unknown' ? serviceHostOf(facts.eventSource) : 'dynamodb';
   return { description: `The VPC endpoints for ${service} in ${shown(known(facts.region), 'REGION')} and their policies`, command: shellCommand('aws ec2 describe-vpc-endpoints --filters', [`Name=service-name,Values=com.amazonaws.${shown(known(facts.region), 'REGION')}.${service}`, 'FILTER'], '--region', regionOption(facts), '--query', ['VpcEndpoints[].[VpcEndpointId,PolicyDocument]', 'QUERY']) };
 }
 
@@ -169,17 +170,19 @@ function mfaCommands(facts: DiagnosisFacts): RemediationCommand[] {
   const entity = iamEntityOf(facts.principal);
   const userName = entity?.kind === 'user' ? entity.name : null;
   const account = facts.callerAccountId ?? known(facts.accountId);
-  const device = userName && account ? `arn:aws:iam::${account}:mfa/${userName}` : null;
+  const device = userName && account ? `arn:${partitionOf(facts.region)}:iam::${account}:mfa/${userName}` : null;
   return [
     { description: `MFA devices of ${shown(userName, 'USER_NAME')}`, command: shellCommand('aws iam list-mfa-devices --user-name', [userName, 'USER_NAME']) },
     { description: 'Get MFA session credentials (use the SerialNumber list-mfa-devices shows; the code from the device)', command: shellCommand('aws sts get-session-token --serial-number', [device, 'MFA_DEVICE_ARN'], '--token-code', [null, 'MFA_CODE']) },
   ];
 }
 
+const JMESPATH_LITERAL_DELIMITERS = /[`"\\]/g;
+
 function sessionIssueCommand(facts: DiagnosisFacts): RemediationCommand {
   const session = sessionNameOf(facts.principalArn);
   // A JMESPath JSON literal; characters that could end it are dropped (real session names never have them).
-  const literal = JSON.stringify((session ?? '').replace(/[`"\\]/g, ''));
+  const literal = JSON.stringify((session ?? '').replace(JMESPATH_LITERAL_DELIMITERS, ''));
   return {
     description: `The AssumeRole calls of the role's account: the one that started session ${shown(session, 'SESSION_NAME')} has the session policy in requestParameters.policy / policyArns`,
     command: shellCommand('aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole --region', regionOption(facts), '--query', [`Events[?contains(CloudTrailEvent, \`${literal}\`)].CloudTrailEvent`, 'QUERY']),

@@ -177,6 +177,11 @@ describe('action, resource and table', () => {
     expect(diagnose(record)).toMatchObject({ resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders', tableName: 'Orders' });
   });
 
+  it('a table ARN built for a China region uses the aws-cn partition', () => {
+    const record = withMessage(undefined, { resources: undefined, requestParameters: { tableName: 'Orders' }, awsRegion: 'cn-north-1' });
+    expect(diagnose(record)?.resource).toBe('arn:aws-cn:dynamodb:cn-north-1:111122223333:table/Orders');
+  });
+
   it.each([
     ['arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/index/byCustomer', 'Orders'],
     ['arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/stream/2026-11-01T00:00:00.000', 'Orders'],
