@@ -18,7 +18,8 @@ export function remediate(facts: DiagnosisFacts): Remediation {
     steps: guide.steps(facts),
     commands: uniqueCommands(guide.commands(facts)),
     policySnippet: snippet,
-    docs: guide.docs,
+    // The encoded message's decoder matters whatever the cause, as soon as the message carries one.
+    docs: facts.encodedAuthorizationMessage ? [...guide.docs, DOCS.decodeMessage] : guide.docs,
   };
 }
 
@@ -397,7 +398,7 @@ const GUIDES: Readonly<Record<Cause, Guide>> = {
       isIamPrincipal(f) ? 'The policy simulator evaluates identity policies, the permissions boundary and SCPs in one call.' : `Look at the caller's policies where ${f.principal}'s access is defined.`,
     ],
     commands: (f) => [decodeCommand(f), ...f.hypotheses.slice(0, 3).flatMap((cause) => (cause === 'unknown' ? [] : GUIDES[cause].commands(f)))],
-    docs: [DOCS.accessDeniedMessages, DOCS.dynamodbAccessDenied, DOCS.decodeMessage, DOCS.evaluationLogic],
+    docs: [DOCS.accessDeniedMessages, DOCS.dynamodbAccessDenied, DOCS.evaluationLogic],
   },
 };
 

@@ -125,6 +125,7 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
       expect(diagnosis.cause).toBe('unknown');
       expect(diagnosis.remediation.summary).toMatch(/decode it first/);
       expect(diagnosis.remediation.commands[0].command).toMatch(/^aws sts decode-authorization-message --encoded-message qRdHZdkY/);
+      expect(diagnosis.remediation.docs.map((link) => link.url)).toContain('https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html');
     });
 
     it.each(['panther-9.json', 'panther-10.json', 'panther-11.json'])('%s: a denial without errorMessage is unknown', (file) => {
