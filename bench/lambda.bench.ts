@@ -1,0 +1,270 @@
+/**
+ * Alert Lambda benchmarks (issue 4 "Performance"): `npx tsx bench/lambda.bench.ts`.
+ * 1. Cold start: bundle size and module-init time of lambdas/alert-handler.ts built like the stack builds it,
+ *    next to a minimal handler that only creates the same SDK clients.
+ * 2. Cost per event: DynamoDB calls and capacity units, and notifications, per path (SDK middleware on dynalite).
+ * 3. Storm: 10,000 events over 5 incidents through the handler in SQS-sized batches, against dynalite.
+ * Environment: BENCH_INIT_RUNS (default 15), BENCH_STORM_EVENTS (default 10000), BENCH_STORM_CONCURRENCY (default "1,4,10").
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { build } from 'esbuild';
+import { DynamoDbIncidentStore } from '../lambdas/adapters/dynamodb-incident-store';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/contract';
+import { createAlertHandler } from '../lambdas/incidents/alert-batch';
+import type { Incident } from '../lambdas/incidents/model';
+import { createIncidentPipeline } from '../lambdas/incidents/pipeline';
+import type { DeliveryResult, Notifier } from '../lambdas/incidents/ports';
+import { denialEvent, lambdaContext, sqsEvent, sqsMessage } from '../test/support/denial-events';
+import { startDynalite, type LocalDynamo } from '../test/support/dynalite';
+import { ManualClock } from '../test/support/handler-harness';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
+const STORM_EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 10_000);
+const STORM_CONCURRENCY = (process.env.BENCH_STORM_CONCURRENCY ?? '1,4,10').split(',').map(Number);
+const STORM_INCIDENTS = 5;
+const SQS_BATCH_SIZE = 10;
+
+// ---------------------------------------------------------------------------------------------- 1. cold start
+
+/** The same SDK clients the handler creates, and nothing else: the baseline for module init. */
+const MINIMAL_HANDLER = `
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { KMSClient } from '@aws-sdk/client-kms';
+const dynamodb = new DynamoDBClient({});
+const documents = DynamoDBDocumentClient.from(dynamodb);
+const clients = [documents, new SNSClient({}), new SecretsManagerClient({}), new KMSClient({})];
+export const handler = async () => ({ batchItemFailures: [], clients: clients.length });
+`;
+
+interface BuiltHandler {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** esbuild as lib/constructs/processing.ts has NodejsFunction run it: minify, sourcemap, node22, cjs; `@aws-sdk/*` external by default. */
+async function buildHandlers(outDir: string): Promise<BuiltHandler[]> {
+  const common = { bundle: true, minify: true, sourcemap: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'error' } as const;
+  const variants = [
+    { name: 'alert-handler (as deployed: @aws-sdk/* from the runtime)', entry: 'lambdas/alert-handler.ts', external: ['@aws-sdk/*'] },
+    { name: 'minimal handler, same SDK clients (@aws-sdk/* from the runtime)', source: MINIMAL_HANDLER, external: ['@aws-sdk/*'] },
+    { name: 'alert-handler, SDK bundled', entry: 'lambdas/alert-handler.ts', external: [] },
+    { name: 'minimal handler, SDK bundled', source: MINIMAL_HANDLER, external: [] },
+  ];
+  const built: BuiltHandler[] = [];
+  for (const [index, variant] of variants.entries()) {
+    const file = path.join(outDir, `variant-${index}`, 'index.js');
+    await build({
+      ...common,
+      external: variant.external,
+      outfile: file,
+      ...(variant.entry
+        ? { entryPoints: [path.join(REPO_ROOT, variant.entry)] }
+        : { stdin: { contents: variant.source ?? '', resolveDir: REPO_ROOT, loader: 'ts' } }),
+      // Externals resolve from the repository's node_modules, as they would from the Lambda runtime's.
+      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
+    });
+    built.push({ name: variant.name, file, bytes: statSync(file).size });
+  }
+  return built;
+}
+
+const HANDLER_ENVIRONMENT = {
+  [HANDLER_ENV.incidentsTableName]: 'incidents',
+  [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+  [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+  [HANDLER_ENV.dedupWindowMinutes]: '60',
+  [HANDLER_ENV.retentionDays]: '90',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+};
+
+/** Milliseconds to require() the bundle in a fresh node process (module init: imports + module-scope code). */
+function initTimeMs(file: string): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
+  const result = spawnSync(process.execPath, ['-e', script], {
+    env: { PATH: process.env.PATH, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), ...HANDLER_ENVIRONMENT },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`loading ${file} failed: ${result.stderr}`);
+  return Number(result.stdout);
+}
+
+async function coldStart(): Promise<void> {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'denyscope-bench-'));
+  try {
+    const handlers = await buildHandlers(outDir);
+    const samples = new Map<string, number[]>(handlers.map((handler) => [handler.name, []]));
+    for (const handler of handlers) initTimeMs(handler.file); // warm the file cache
+    // Interleaved, so drift on a shared machine hits every variant alike.
+    for (let run = 0; run < INIT_RUNS; run += 1) {
+      for (const handler of handlers) samples.get(handler.name)?.push(initTimeMs(handler.file));
+    }
+    console.log(`\n## 1. Cold start: bundle size and module init (median of ${INIT_RUNS} fresh node processes)\n`);
+    console.log('| bundle | size | init median | init p90 | vs minimal |');
+    console.log('|---|---:|---:|---:|---:|');
+    const medians = handlers.map((handler) => percentile(samples.get(handler.name) ?? [], 50));
+    handlers.forEach((handler, index) => {
+      const baseline = medians[index % 2 === 0 ? index + 1 : index];
+      console.log(
+        `| ${handler.name} | ${(handler.bytes / 1024).toFixed(0)} KiB | ${medians[index].toFixed(1)} ms | ${percentile(samples.get(handler.name) ?? [], 90).toFixed(1)} ms | ${(medians[index] / baseline).toFixed(2)}x |`,
+      );
+    });
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------ 2. cost per event
+
+interface CallTally {
+  calls: Map<string, number>;
+  capacityUnits: number;
+  capacityReported: boolean;
+}
+
+/** Counts every DynamoDB call through the client and asks for ReturnConsumedCapacity=TOTAL. */
+function instrument(dynamo: LocalDynamo): CallTally {
+  const tally: CallTally = { calls: new Map(), capacityUnits: 0, capacityReported: false };
+  dynamo.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      const command = String(context.commandName).replace(/Command$/, '');
+      const result = await next(args).catch((error: unknown) => {
+        const failed = `${command} (${(error as { name?: string }).name ?? 'failed'})`;
+        tally.calls.set(failed, (tally.calls.get(failed) ?? 0) + 1);
+        throw error;
+      });
+      tally.calls.set(command, (tally.calls.get(command) ?? 0) + 1);
+      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
+      if (consumed?.CapacityUnits !== undefined) {
+        tally.capacityReported = true;
+        tally.capacityUnits += consumed.CapacityUnits;
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  );
+  return tally;
+}
+
+/** Stands in for SNS and Slack: counts alerts, no network. */
+class CountingNotifier implements Notifier {
+  sent = 0;
+  constructor(readonly channel: Notifier['channel']) {}
+  async notify(_incident: Incident): Promise<DeliveryResult> {
+    this.sent += 1;
+    return { status: 'sent' };
+  }
+}
+
+function quietHandler(dynamo: LocalDynamo, tableName: string, notifiers: Notifier[], concurrency: number) {
+  return createAlertHandler({
+    // ERROR: the acknowledged non-denial's raw-body warning would interrupt the report.
+    logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'ERROR' }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+    concurrency,
+    pipeline: createIncidentPipeline({
+      store: new DynamoDbIncidentStore(dynamo.documents, { tableName, retentionDays: 90 }),
+      notifiers,
+      clock: new ManualClock(),
+      dedupWindowMinutes: 60,
+    }),
+  });
+}
+
+async function costPerEvent(dynamo: LocalDynamo, tally: CallTally): Promise<void> {
+  const tableName = await dynamo.createTable();
+  const sns = new CountingNotifier('sns');
+  const slack = new CountingNotifier('slack');
+  const handler = quietHandler(dynamo, tableName, [sns, slack], 1);
+  const paths: [string, Record<string, unknown>][] = [
+    ['new incident (alert on SNS and Slack)', denialEvent({ eventId: 'cost-1', roleName: 'cost' })],
+    ['repeat within the window', denialEvent({ eventId: 'cost-2', roleName: 'cost' })],
+    ['duplicate (same eventID again)', denialEvent({ eventId: 'cost-2', roleName: 'cost' })],
+    ['not a denial (acknowledged)', denialEvent({ eventId: 'cost-3', errorCode: 'ThrottlingException' })],
+  ];
+  console.log('\n## 2. Cost per event (DynamoDB calls counted by SDK middleware against dynalite)\n');
+  console.log('| path | DynamoDB calls | writes | capacity units | notifications |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const [name, event] of paths) {
+    tally.calls.clear();
+    tally.capacityUnits = 0;
+    tally.capacityReported = false;
+    const notificationsBefore = sns.sent + slack.sent;
+    await handler(sqsEvent(sqsMessage(event)), lambdaContext());
+    const calls = [...tally.calls.entries()].map(([command, count]) => `${command} x${count}`).join(', ') || 'none';
+    const writes = [...tally.calls.entries()].filter(([command]) => !/^(Get|Query|Describe)/.test(command)).reduce((sum, [, count]) => sum + count, 0);
+    let capacity = tally.capacityUnits.toFixed(1);
+    if (tally.calls.size === 0) capacity = '0';
+    else if (!tally.capacityReported) capacity = 'not reported (a failed conditional write returns no ConsumedCapacity)';
+    console.log(`| ${name} | ${calls} | ${writes} | ${capacity} | ${sns.sent + slack.sent - notificationsBefore} |`);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ 3. storm
+
+async function storm(dynamo: LocalDynamo, concurrency: number): Promise<string> {
+  const tableName = await dynamo.createTable();
+  const sns = new CountingNotifier('sns');
+  const handler = quietHandler(dynamo, tableName, [sns, new CountingNotifier('slack')], concurrency);
+  const events = Array.from({ length: STORM_EVENTS }, (_, index) =>
+    sqsMessage(denialEvent({ eventId: `storm-${index}`, roleName: `storm-role-${index % STORM_INCIDENTS}` })),
+  );
+  const latencies: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  for (let offset = 0; offset < events.length; offset += SQS_BATCH_SIZE) {
+    const batchStarted = performance.now();
+    const { batchItemFailures } = await handler(sqsEvent(...events.slice(offset, offset + SQS_BATCH_SIZE)), lambdaContext());
+    latencies.push(performance.now() - batchStarted);
+    failures += batchItemFailures.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return `| ${concurrency} | ${STORM_EVENTS} | ${(STORM_EVENTS / seconds).toFixed(0)} | ${sns.sent} | ${failures} | ${percentile(latencies, 50).toFixed(1)} ms | ${percentile(latencies, 99).toFixed(1)} ms |`;
+}
+
+// --------------------------------------------------------------------------------------------------- main
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  console.log('# denyscope alert Lambda benchmark\n');
+  console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, Node.js ${process.version}, ${os.platform()} ${os.arch()}`);
+  await coldStart();
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // EMF lines would flood the report; counting them is not what is measured
+  // A separate process, as DynamoDB is remote: the handler and the store do not share one event loop.
+  const dynamo = await startDynalite('child');
+  try {
+    const tally = instrument(dynamo);
+    await costPerEvent(dynamo, tally);
+    console.log(`\n## 3. Storm: ${STORM_EVENTS} events over ${STORM_INCIDENTS} incidents, SQS batches of ${SQS_BATCH_SIZE}, dynalite in a child process\n`);
+    console.log('| messages processed at once per batch | events | events/s | alerts (must be 5) | batch item failures | p50 batch | p99 batch |');
+    console.log('|---:|---:|---:|---:|---:|---:|---:|');
+    for (const concurrency of STORM_CONCURRENCY) console.log(await storm(dynamo, concurrency));
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
