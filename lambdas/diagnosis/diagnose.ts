@@ -115,7 +115,7 @@ function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
     denial: verdict.denial,
     policyType: verdict.policyType,
     policyArn: parsed.policyArn,
-    policyChain: verdict.policyType ? parsed.policyChain : [],
+    policyChain: parsed.policyChain.length > 0 ? parsed.policyChain : verdict.policyType ? [verdict.policyType] : [],
     mfaAuthenticated,
     viaVpcEndpoint,
     crossAccount,

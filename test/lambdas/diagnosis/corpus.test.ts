@@ -92,6 +92,8 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
       expect(only('awsdocs-ct-1.json')).toMatchObject({
         cause: 'vpc-endpoint-policy',
         viaVpcEndpoint: 'vpce-EXAMPLE08c1b6b9b7',
+        policyType: 'VPC endpoint policy',
+        policyChain: ['VPC endpoint policy'],
         principal: '777788889999',
         accountId: '123456789012',
         crossAccount: true,
