@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lockDataDir } from './dataDirLock';
+import * as path from 'node:path';
+import { DataDirError, lockDataDir } from './dataDirLock';
 
 /** Where `local` keeps incidents and `incidents` reads them unless told otherwise: relative to the working directory. */
 export const DEFAULT_DATA_DIR = './.denyscope';
@@ -24,6 +25,7 @@ type DynaliteFactory = (options: { path: string; createTableMs: number; deleteTa
 export async function startEmbeddedDynamo(dataDir: string): Promise<EmbeddedDynamo> {
   const lock = lockDataDir(dataDir);
   try {
+    await checkStoreOpens(dataDir);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dynalite = require('dynalite') as DynaliteFactory;
     const server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -49,6 +51,31 @@ export async function startEmbeddedDynamo(dataDir: string): Promise<EmbeddedDyna
   } catch (error) {
     lock.release();
     throw error;
+  }
+}
+
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite opens LevelDB lazily and throws from its request handler when that fails (a corrupt or
+ * foreign directory), which would crash with a stack trace. Opening it once first turns that into one line.
+ * `level` is dynalite's own LevelDB binding, resolved from dynalite so both use the same one.
+ */
+async function checkStoreOpens(dataDir: string): Promise<void> {
+  const levelPath = require.resolve('level', { paths: [path.dirname(require.resolve('dynalite/package.json'))] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Level } = require(levelPath) as { Level: new (location: string, options: { valueEncoding: string }) => LevelDatabase };
+  const database = new Level(dataDir, { valueEncoding: 'json' });
+  try {
+    await database.open();
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new DataDirError(`the local store in ${dataDir} cannot be opened (${cause}); delete the directory to start over`);
+  } finally {
+    await database.close();
   }
 }
 

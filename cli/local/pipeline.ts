@@ -65,6 +65,8 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
         new SlackNotifier({
           webhookUrls: new StaticWebhookUrlProvider(options.slackWebhook),
           warn: (message) => options.io.stderr.write(`denyscope: warning: ${message}\n`),
+          // A person is waiting at the terminal: fail a down webhook in about a second, not four.
+          maxAttempts: 3,
         }),
       );
     }

@@ -214,6 +214,15 @@ describe('denyscope local inputs', () => {
     expect(existsSync(path.join(data.dir, 'denyscope.lock'))).toBe(false);
   });
 
+  it('names a corrupt store in one line instead of crashing', async () => {
+    writeFileSync(path.join(data.dir, 'CURRENT'), 'MANIFEST-999999\n');
+    const run = await runDenyscope(['local', '--data-dir', data.dir, '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(new RegExp(`^denyscope: the local store in ${data.dir} cannot be opened \\(.+\\); delete the directory to start over\n$`));
+    expect(existsSync(path.join(data.dir, 'denyscope.lock'))).toBe(false);
+  });
+
   it('names a data dir it cannot create', async () => {
     const file = path.join(data.dir, 'a-file');
     writeFileSync(file, '');
