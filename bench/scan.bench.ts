@@ -217,23 +217,30 @@ function generateTree(records: number): Tree {
 // ---------------------------------------------------------------- measurement
 
 interface Measured {
+  /** Median wall-clock seconds. */
   readonly seconds: number;
+  /** Median CPU seconds (user + system, the command and its children): fairer than wall time on a busy machine. */
+  readonly cpuSeconds: number;
   readonly output: string;
 }
 
-/** Runs a command `runs` times and keeps the median wall time (the machine is shared; the median resists noise). */
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs a command `runs` times under /usr/bin/time and keeps the medians (the machine may be shared). */
 function measure(runs: number, command: string, args: readonly string[]): Measured {
-  const timings: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const timeFile = path.join(DATA, 'time.txt');
   let output = '';
   for (let run = 0; run < runs; run += 1) {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
-    timings.push(Number(process.hrtime.bigint() - started) / 1e9);
+    const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ').slice(0, 200)} exited ${result.status}: ${result.stderr}`);
+    const [elapsed, user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    wall.push(elapsed);
+    cpu.push(user + system);
     output = result.stdout;
   }
-  timings.sort((a, b) => a - b);
-  return { seconds: timings[Math.floor(timings.length / 2)], output };
+  return { seconds: median(wall), cpuSeconds: median(cpu), output };
 }
 
 const BARE_LOOP = `
@@ -258,12 +265,13 @@ function main(): void {
   writeFileSync(fileList, JSON.stringify(tree.files));
   process.stderr.write(`tree: ${tree.files.length} files, ${records} records, ${(tree.bytes / 1e6).toFixed(1)} MB gzipped, in ${path.relative(ROOT, tree.root)}\n`);
 
-  if (!existsSync(path.join(ROOT, 'dist', 'denyscope.js'))) execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  // Bench the current sources, as `npm ci` would have built them.
+  execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, stdio: 'inherit' });
 
   const jq = measure(runs, 'bash', ['-c', `set -o pipefail; find "$0" -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | /usr/bin/jq -r '${JQ_FILTER}'`, tree.root]);
   const bare = measure(runs, process.execPath, ['-e', BARE_LOOP, fileList]);
-  const scan = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', '--limit', '1', tree.root]);
-  const scanOneThread = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', '--limit', '1', '--jobs', '1', tree.root]);
+  const scan = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', tree.root]);
+  const scanOneThread = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', '--jobs', '1', tree.root]);
 
   const jqDenials = jq.output.split('\n').filter((line) => line !== '').length;
   const report = JSON.parse(scan.output) as { records: number; denials: number; files: number };
@@ -274,19 +282,20 @@ function main(): void {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const jqVersion = spawnSync('/usr/bin/jq', ['--version'], { encoding: 'utf8' }).stdout.trim();
   const row = (name: string, m: Measured) =>
-    `| ${name} | ${m.seconds.toFixed(2)} | ${Math.round(records / m.seconds).toLocaleString('en-US')} | ${(jq.seconds / m.seconds).toFixed(1)}x | ${(m.seconds / bare.seconds).toFixed(2)} |`;
+    `| ${name} | ${m.seconds.toFixed(2)} | ${Math.round(records / m.seconds).toLocaleString('en-US')} | ${(jq.seconds / m.seconds).toFixed(1)}x | ${(m.seconds / bare.seconds).toFixed(2)}x | ${m.cpuSeconds.toFixed(2)} |`;
+  const load = os.loadavg().map((value) => value.toFixed(1)).join(' ');
   const lines = [
     `Scan benchmark: ${records.toLocaleString('en-US')} records in ${tree.files.length} gzipped CloudTrail log files (${(tree.bytes / 1e6).toFixed(1)} MB), median of ${runs} runs`,
     '',
-    '| what | seconds | records/s | speed vs jq | time vs bare loop |',
-    '|---|---:|---:|---:|---:|',
+    '| what | wall s | records/s | speed vs jq | time vs bare loop | CPU s |',
+    '|---|---:|---:|---:|---:|---:|',
     row('(a) jq filter from the AWS article (zcat \\| jq)', jq),
     row('(b) bare Node loop: gunzip + JSON.parse only', bare),
-    row('(c) `denyscope scan --json` (default jobs)', scan),
+    row(`(c) \`denyscope scan --json\` (default: ${os.availableParallelism()} worker threads)`, scan),
     row('(c1) `denyscope scan --json --jobs 1`', scanOneThread),
     '',
     `Denials: jq lists ${jqDenials}, denyscope diagnoses ${report.denials}.`,
-    `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}, ${jqVersion}.`,
+    `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}, ${jqVersion}; load average at the end ${load}.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

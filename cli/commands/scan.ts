@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CAUSES, InputError } from '../../lambdas/diagnosis';
 import { EXIT, processIo, reportInputError, type CliIo } from '../io';
 import { styleFor } from '../render/style';
+import type { ScanSettings } from '../scan/file-scan';
 import { collectInputs } from '../scan/files';
 import { DEFAULT_LIMIT, OptionError, parseLimit, parseScanFilter, type ScanFilterOptions } from '../scan/filters';
 import { defaultJobs, scanInputs } from '../scan/pool';
@@ -45,12 +46,14 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
 
 /** The whole command without the option parser: returns the exit status. */
 export async function runScan(paths: readonly string[], options: ScanOptions, io: CliIo): Promise<number> {
-  let settings;
+  let settings: ScanSettings;
+  let limit: number;
   let jobs: number | null;
   let collected;
   try {
     if (paths.length === 0) throw new OptionError('scan needs at least one PATH: a file, a directory, or - for stdin');
-    settings = { filter: parseScanFilter(options, io.now()), limit: parseLimit(options.limit) };
+    settings = { filter: parseScanFilter(options, io.now()), summaries: options.json !== true };
+    limit = parseLimit(options.limit);
     jobs = parseJobs(options.jobs);
     collected = await collectInputs(paths);
   } catch (error) {
@@ -59,7 +62,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
     return EXIT.inputError;
   }
 
-  const totals = new ScanTotals(settings.limit);
+  const totals = new ScanTotals(limit);
   const skip = (message: string): void => reportInputError(io, `${message} (skipped)`);
   for (const error of collected.errors) {
     totals.errors.push(error);
@@ -67,10 +70,13 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   }
   const progress = createProgress(io.stderr);
   const filesTotal = collected.inputs.length;
-  await scanInputs(collected.inputs, settings, jobs ?? defaultJobs(collected.inputs), io.stdin, (result) => {
-    totals.add(result);
-    if (result.error !== null) skip(result.error);
-    progress.update({ filesDone: totals.files, filesTotal, records: totals.records, denials: totals.denials });
+  await scanInputs(collected.inputs, settings, jobs ?? defaultJobs(collected.inputs), io.stdin, {
+    onResult: (result) => {
+      totals.add(result);
+      if (result.error !== null) skip(result.error);
+      progress.update({ filesDone: totals.files, filesTotal, records: totals.records, denials: totals.denials });
+    },
+    wantedDiagnoses: () => totals.wantedDiagnoses(),
   });
   progress.finish();
 

@@ -2,18 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { readStream, STDIN_SOURCE } from '../input';
-import { scanContent, scanFile } from './file-scan';
-import type { ScanFilter } from './filters';
+import { scanContent, scanFile, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
 import type { FileScanResult } from './summary';
 
-/** What every worker needs to scan a file; sent once as workerData. */
-export interface ScanSettings {
-  readonly filter: ScanFilter;
-  readonly limit: number;
-}
-
-export type WorkerTask = { readonly index: number; readonly path: string };
+export type WorkerTask = { readonly index: number; readonly path: string; readonly maxDiagnoses: number };
 export type WorkerReply = { readonly index: number; readonly result: FileScanResult } | { readonly index: number; readonly crash: string };
 
 /** Below this much input, starting workers costs more than it saves. */
@@ -26,34 +19,37 @@ export function defaultJobs(inputs: readonly ScanInput[]): number {
   return Math.min(os.availableParallelism(), files.length);
 }
 
+export interface ScanSink {
+  /** Receives each input's result, in input order. */
+  onResult(result: FileScanResult): void;
+  /** How many more diagnoses the report still wants; files scanned after that send counts only. */
+  wantedDiagnoses(): number;
+}
+
 /**
- * Scans every input and hands the results to `onResult` in input order, whatever order workers finish in.
+ * Scans every input and hands the results to the sink in input order, whatever order workers finish in.
  * With jobs > 1, files go one at a time to a pool of worker threads that read, gunzip, parse and diagnose them
- * and send back only counts and the first `limit` diagnoses; stdin is always read in this thread.
+ * and send back counts and only the diagnoses still wanted; stdin is always read in this thread.
  */
-export async function scanInputs(
-  inputs: readonly ScanInput[],
-  settings: ScanSettings,
-  jobs: number,
-  stdin: NodeJS.ReadableStream,
-  onResult: (result: FileScanResult) => void,
-): Promise<void> {
-  const ordered = new InOrder(onResult);
-  const fileTasks: WorkerTask[] = [];
+export async function scanInputs(inputs: readonly ScanInput[], settings: ScanSettings, jobs: number, stdin: NodeJS.ReadableStream, sink: ScanSink): Promise<void> {
+  const ordered = new InOrder((result) => sink.onResult(result));
+  const fileTasks: Array<{ index: number; path: string }> = [];
   for (const [index, input] of inputs.entries()) {
     if (input.kind === 'file') {
       fileTasks.push({ index, path: input.path });
     } else {
       // stdin is read up front so its turn in the output order never waits on a worker.
-      ordered.deliver(index, scanContent(await readStream(stdin), STDIN_SOURCE, settings.filter, settings.limit));
+      ordered.deliver(index, scanContent(await readStream(stdin), STDIN_SOURCE, settings, sink.wantedDiagnoses()));
     }
   }
   const workers = Math.min(jobs, fileTasks.length);
   if (workers <= 1) {
-    for (const task of fileTasks) ordered.deliver(task.index, scanFile(task.path, settings.filter, settings.limit));
+    for (const task of fileTasks) ordered.deliver(task.index, scanFile(task.path, settings, sink.wantedDiagnoses()));
     return;
   }
-  await runPool(fileTasks, settings, workers, (index, result) => ordered.deliver(index, result));
+  // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
+  const tasks = fileTasks.map((task) => () => ({ ...task, maxDiagnoses: sink.wantedDiagnoses() }));
+  await runPool(tasks, settings, workers, (index, result) => ordered.deliver(index, result));
 }
 
 class InOrder {
@@ -73,9 +69,10 @@ class InOrder {
   }
 }
 
-function runPool(tasks: readonly WorkerTask[], settings: ScanSettings, size: number, onResult: (index: number, result: FileScanResult) => void): Promise<void> {
+function runPool(tasks: ReadonlyArray<() => WorkerTask>, settings: ScanSettings, size: number, onResult: (index: number, result: FileScanResult) => void): Promise<void> {
   const script = workerScript();
   const pool: Worker[] = [];
+  const paths = new Map<number, string>();
   let nextTask = 0;
   let pending = tasks.length;
 
@@ -88,14 +85,17 @@ function runPool(tasks: readonly WorkerTask[], settings: ScanSettings, size: num
       reject(error);
     };
     const feed = (worker: Worker): void => {
-      if (nextTask < tasks.length) worker.postMessage(tasks[nextTask++]);
+      if (nextTask >= tasks.length) return;
+      const task = tasks[nextTask++]();
+      paths.set(task.index, task.path);
+      worker.postMessage(task);
     };
     for (let i = 0; i < size; i += 1) {
       const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
       pool.push(worker);
       worker.on('message', (reply: WorkerReply) => {
         if ('crash' in reply) {
-          fail(new Error(`scanning ${tasks.find((task) => task.index === reply.index)?.path ?? 'a file'} failed: ${reply.crash}`));
+          fail(new Error(`scanning ${paths.get(reply.index) ?? 'a file'} failed: ${reply.crash}`));
           return;
         }
         onResult(reply.index, reply.result);

@@ -39,13 +39,13 @@ export function emptyGroups(): Record<Dimension, Groups> {
   return { byCause: newMap(), byPrincipal: newMap(), byAction: newMap(), byTable: newMap() };
 }
 
-export function countInto(groups: Record<Dimension, Groups>, diagnosis: Diagnosis): void {
+/** Counts one diagnosis in every dimension; with `withSummary`, also tallies its remediation summary. */
+export function countInto(groups: Record<Dimension, Groups>, diagnosis: Diagnosis, withSummary: boolean): void {
+  const summaries = newMap<number>();
+  if (withSummary) summaries[diagnosis.remediation.summary] = 1;
   for (const dimension of DIMENSIONS) {
     const key = DIMENSION_KEY[dimension](diagnosis);
-    if (key === null) continue;
-    const summaries = newMap<number>();
-    summaries[diagnosis.remediation.summary] = 1;
-    addToGroup(groups[dimension], key, 1, summaries);
+    if (key !== null) addToGroup(groups[dimension], key, 1, summaries);
   }
 }
 
@@ -72,6 +72,11 @@ export class ScanTotals {
   readonly errors: ScanError[] = [];
 
   constructor(private readonly limit: number) {}
+
+  /** How many more diagnoses the report can take. */
+  wantedDiagnoses(): number {
+    return this.limit - this.diagnoses.length;
+  }
 
   add(result: FileScanResult): void {
     this.files += 1;

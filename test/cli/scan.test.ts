@@ -69,8 +69,10 @@ describe('scan --json', () => {
   });
 
   it('gives the same report from a pool of worker threads as from one thread', async () => {
-    const oneThread = await scanJson('--jobs', '1', root);
-    expect(await scanJson('--jobs', '2', root)).toEqual(oneThread);
+    for (const limit of ['100', '2']) {
+      const oneThread = await scanJson('--jobs', '1', '--limit', limit, root);
+      expect(await scanJson('--jobs', '2', '--limit', limit, root)).toEqual(oneThread);
+    }
   });
 
   it('reads stdin for "-"', async () => {
