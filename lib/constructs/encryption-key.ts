@@ -56,7 +56,7 @@ export class EncryptionKey extends Construct {
         new iam.PolicyStatement({ sid: 'KeyAdministration', principals: [account], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
         // IAM policies of this account decide who may use the key, and only through the owning service.
         new iam.PolicyStatement({
-          sid: `UseThrough${props.viaService}`,
+          sid: `UseThrough${capitalized(props.viaService)}`,
           principals: [account],
           actions: KEY_USE_VIA_SERVICE_ACTIONS,
           resources: ['*'],
@@ -77,7 +77,7 @@ export class EncryptionKey extends Construct {
   allowServiceToEncrypt(servicePrincipal: string, conditions: Record<string, unknown>): void {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: `Allow${servicePrincipal.split('.')[0]}ToEncrypt`,
+        sid: `Allow${capitalized(servicePrincipal.split('.')[0])}ToEncrypt`,
         principals: [new iam.ServicePrincipal(servicePrincipal)],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
@@ -86,3 +86,5 @@ export class EncryptionKey extends Construct {
     );
   }
 }
+
+const capitalized = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);

@@ -1,9 +1,10 @@
+import { Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
 import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/incidents/schema';
 import { synthStack } from './stack-fixture';
 
-const { template } = synthStack({ alertEmails: ['oncall@example.com', 'sec@example.com'] });
+const { stack, template } = synthStack({ alertEmails: ['oncall@example.com', 'sec@example.com'] });
 
 /** Every IAM-style statement in the template: identity policies, roles and resource policies of keys, queues, topics, buckets. */
 function allStatements(t: Template): Array<Record<string, unknown>> {
@@ -401,6 +402,11 @@ describe('monitoring and outputs', () => {
       expect(body).toContain(title);
     }
     expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"Denials\\",\\"cause\\",\\"kms-key-access\\",\\"service\\",\\"${SERVICE_NAME}\\"`);
+  });
+
+  it('is environment-agnostic: synth needs no account, region or lookups', () => {
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
   });
 
   it('outputs the table, topic, queues, secret and dashboard', () => {
