@@ -195,7 +195,8 @@ function messageOf(error: unknown): string {
 // AWS CLI print it (optionally "(reached max retries: N)" after the operation).
 const CLI_ERROR = /An error occurred \(([^)]+)\)(?: \(reached max retries: \d+\))? when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)$/;
 // Other SDKs: "AccessDeniedException: User: arn:... is not authorized to perform: ..." or the bare message.
-const SDK_ERROR = /(?:\b(\w*(?:AccessDenied|Unauthorized)\w*):\s*)?((?:User: \S+ |User )?is not authorized to perform: .*)$/;
+const SDK_ERROR = /(?:\b(\w{0,64}(?:AccessDenied|Unauthorized)\w{0,64}):\s*)?((?:User: \S+ |User )?is not authorized to perform: .*)$/;
+const ERROR_LINE_LIMIT = 16_384;
 const MESSAGE_ACTION = /is not authorized to perform: ([A-Za-z0-9-]+):([A-Za-z0-9*]+)/;
 const MESSAGE_RESOURCE = / on resource: (\S+)/;
 const MESSAGE_CALLER = /User: (\S+) is not authorized/;
@@ -220,6 +221,8 @@ function errorMessageRecords(lines: readonly string[]): CloudTrailRecord[] {
  *   comes from the message; nothing is claimed about MFA).
  */
 export function errorMessageRecord(line: string): CloudTrailRecord | null {
+  // Error messages are a few hundred characters (EC2's encoded blob a few thousand): longer lines are something else.
+  if (line.length > ERROR_LINE_LIMIT) return null;
   let errorCode: string | undefined;
   let operation: string | undefined;
   let message: string;

@@ -25,15 +25,20 @@ const ACTION = /is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/;
 // The resource ends at whitespace; a sentence-ending period before EC2's "Encoded ..." or the end is not part of it.
 const RESOURCE = / on resource: (\S+?)(?:\.(?=\s+Encoded|\s*$))?(?=\s|$)/;
 const EXPLICIT = 'with an explicit deny';
-const IMPLICIT = /because no ([A-Za-z][A-Za-z -]*?) allows the /;
-// A policy type is words and hyphens; it ends where a chain, an appended ARN, a parenthesis or the sentence begins.
-const POLICY_TYPE = /^\s*in (?:an? )?([A-Za-z][A-Za-z -]*?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
-const CHAINED_POLICY_TYPE = /^ transitively through (?:an? )?([A-Za-z][A-Za-z -]*?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
+const IMPLICIT = /because no ([A-Za-z][A-Za-z -]{0,60}?) allows the /;
+// A policy type is a few words and hyphens (bounded, so crafted text cannot make the lazy match backtrack for long);
+// it ends where a chain, an appended ARN, a parenthesis or the sentence begins.
+const POLICY_TYPE = /^\s*in (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
+const CHAINED_POLICY_TYPE = /^ transitively through (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
 const POLICY_ARN = /^(?:\s*:|,?\s*with policy ARN:)\s*(arn:\S+?)[.,]?(?=\s|$)/;
 const ENCODED = /Encoded authorization failure message: (\S+)/;
 
+// Real messages, EC2's encoded blob included, stay well under this; longer text is cut so no regex runs on megabytes.
+const MESSAGE_LIMIT = 8192;
+
 /** Reads the parts of an access-denied message. Any text is accepted; what it does not say comes back null. */
-export function parseAccessDeniedMessage(message: string): AccessDeniedMessage {
+export function parseAccessDeniedMessage(fullMessage: string): AccessDeniedMessage {
+  const message = fullMessage.length > MESSAGE_LIMIT ? fullMessage.slice(0, MESSAGE_LIMIT) : fullMessage;
   const caller = CALLER.exec(message);
   const action = ACTION.exec(message);
   const resource = RESOURCE.exec(message);

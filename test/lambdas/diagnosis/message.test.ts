@@ -103,6 +103,11 @@ describe('parseAccessDeniedMessage', () => {
     expect(parseAccessDeniedMessage(`${USER} with an explicit deny in a resource-based policy (Service: AWSKMS; Status Code: 400)`)).toMatchObject({ policyType: 'resource-based policy', policyArn: null });
   });
 
+  it('returns on huge crafted text (repeated phrases, long runs of spaces) and still reads its start', () => {
+    const crafted = `${USER} with an explicit deny in a${' a'.repeat(200_000)}${' because no'.repeat(50_000)}${' '.repeat(200_000)}x`;
+    expect(parseAccessDeniedMessage(crafted)).toMatchObject({ action: 'dynamodb:GetItem', denial: 'explicit', policyType: null });
+  });
+
   it('text that is no access-denied message at all', () => {
     expect(parseAccessDeniedMessage('Access Denied')).toMatchObject({ callerArn: null, action: null, resource: null, denial: 'unknown', policyType: null });
   });
