@@ -52,6 +52,26 @@ describe('the bundled samples: one per cause and denial kind', () => {
   });
 });
 
+describe('every policy type, explicit and implicit', () => {
+  it.each([
+    ['identity-based policy', 'identity-policy'],
+    ['service control policy', 'service-control-policy'],
+    ['resource control policy', 'resource-control-policy'],
+    ['VPC endpoint policy', 'vpc-endpoint-policy'],
+    ['permissions boundary', 'permissions-boundary'],
+    ['session policy', 'session-policy'],
+    ['sessions policy', 'session-policy'],
+    ['resource-based policy', 'resource-policy'],
+  ])('%s → %s: explicit has no snippet, implicit has one', (type, cause) => {
+    const explicit = diagnose(withMessage(`${MESSAGE_HEAD} with an explicit deny in a ${type}`))!;
+    const implicit = diagnose(withMessage(`${MESSAGE_HEAD} because no ${type} allows the dynamodb:GetItem action`))!;
+    expect(explicit).toMatchObject({ cause, denial: 'explicit', policyType: type, confidence: 'certain', hypotheses: [] });
+    expect(implicit).toMatchObject({ cause, denial: 'implicit', policyType: type, confidence: 'certain' });
+    expect(explicit.remediation.policySnippet).toBeNull();
+    if (cause !== 'resource-control-policy') expect(implicit.remediation.policySnippet?.document).toMatchObject({ Statement: [expect.objectContaining({ Effect: 'Allow', Action: 'dynamodb:GetItem' })] });
+  });
+});
+
 describe('the JSON contract, field by field', () => {
   it('on the SCP sample', () => {
     const diagnosis = diagnoseSample('service-control-policy-explicit.json');
