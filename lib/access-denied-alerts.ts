@@ -31,7 +31,6 @@ export class AccessDeniedAlerts extends Construct {
     const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
-      services: config.services,
       createTrail: config.createTrail,
       dataEventTables: config.dataEventTables,
       retentionDays: config.retentionDays,
@@ -60,6 +59,7 @@ export class AccessDeniedAlerts extends Construct {
       reservedConcurrency: config.reservedConcurrency,
       removalPolicy,
     });
+    this.ingestion.routeDenials(config.services, this.processing.role.roleArn);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.processing.function,
       queue: this.ingestion.queue,

@@ -38,13 +38,21 @@ export interface DenialRulePattern {
 export type WatchedServices = '*' | readonly string[];
 
 /**
- * One rule per kind of event, none overlapping, so that no event is delivered twice:
+ * One rule per kind of event, none overlapping, so that no event is delivered twice, and none
+ * delivering a denial of `ownRoleArn` (the alert Lambda's role):
  * - denials of the watched services (API calls and VPC endpoint network activity);
  * - DynamoDB ValidationExceptions caused by the table's KMS key (disabled, pending deletion);
  * - KMS denials of calls DynamoDB made for a caller (only when KMS itself is not watched).
  */
-export function denialRulePatterns(services: WatchedServices): DenialRulePattern[] {
+export function denialRulePatterns(services: WatchedServices, ownRoleArn: string): DenialRulePattern[] {
   const everyService = services === '*';
+  // The alert Lambda's own denials are left out: handling one would call the denied API again (for
+  // enrichment) and record another denial, a loop. They surface through the Lambda's error alarm.
+  const notByOwnRole = {
+    userIdentity: {
+      sessionContext: { sessionIssuer: { $or: [{ arn: [{ 'anything-but': ownRoleArn }] }, { arn: [{ exists: false }] }] } },
+    },
+  };
   const watchesDynamoDb = everyService || services.includes('dynamodb');
   const watchesKms = everyService || services.includes('kms');
   const rules: DenialRulePattern[] = [
@@ -56,7 +64,7 @@ export function denialRulePatterns(services: WatchedServices): DenialRulePattern
       pattern: {
         source: everyService ? events.Match.prefix('aws.') : services.map((service) => `aws.${service}`),
         detailType: [API_CALL_DETAIL_TYPE, NETWORK_ACTIVITY_DETAIL_TYPE],
-        detail: { errorCode: DENIAL_ERROR_CODES },
+        detail: { errorCode: DENIAL_ERROR_CODES, ...notByOwnRole },
       },
     },
   ];
@@ -67,7 +75,7 @@ export function denialRulePatterns(services: WatchedServices): DenialRulePattern
       pattern: {
         source: ['aws.dynamodb'],
         detailType: [API_CALL_DETAIL_TYPE],
-        detail: { errorCode: ['ValidationException'], errorMessage: events.Match.prefix('KMS') },
+        detail: { errorCode: ['ValidationException'], errorMessage: events.Match.prefix('KMS'), ...notByOwnRole },
       },
     });
   }
@@ -80,6 +88,7 @@ export function denialRulePatterns(services: WatchedServices): DenialRulePattern
         detailType: [API_CALL_DETAIL_TYPE],
         detail: {
           errorCode: DENIAL_ERROR_CODES,
+          ...notByOwnRole,
           $or: [
             { userIdentity: { invokedBy: ['dynamodb.amazonaws.com'] } },
             { requestParameters: { encryptionContext: { 'aws:dynamodb:tableName': events.Match.exists() } } },

@@ -9,7 +9,6 @@ import { denialRulePatterns, WatchedServices } from './denial-patterns';
 import { EncryptionKey } from './encryption-key';
 
 export interface IngestionProps {
-  readonly services: WatchedServices;
   readonly createTrail: boolean;
   readonly dataEventTables: '*' | readonly string[];
   readonly retentionDays: number;
@@ -30,7 +29,7 @@ const TARGET_MAX_EVENT_AGE = Duration.hours(24);
  * Lambda reads, its dead-letter queues, and (optionally) the trail that makes data events visible.
  */
 export class Ingestion extends Construct {
-  readonly rules: events.Rule[];
+  readonly rules: events.Rule[] = [];
   readonly queue: sqs.Queue;
   /** Messages the Lambda failed to process MAX_RECEIVE_COUNT times. */
   readonly deadLetterQueue: sqs.Queue;
@@ -66,27 +65,35 @@ export class Ingestion extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    const target = new EncryptedQueueTarget(this.queue, this.deliveryDeadLetterQueue);
-    // Rules are named here, not by CloudFormation: the key policy must name them without referencing
-    // them (rule → queue → key → rule would be a circular dependency).
-    const namePrefix = Names.uniqueResourceName(this, { maxLength: 40 });
-    const patterns = denialRulePatterns(props.services);
-    const ruleArns = patterns.map(({ id: ruleId }) =>
-      Arn.format({ service: 'events', resource: 'rule', resourceName: `${namePrefix}-${ruleId}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this)),
-    );
-    this.queueKey.allowServiceToEncrypt('events.amazonaws.com', { ArnEquals: { 'aws:SourceArn': ruleArns } });
-    this.rules = patterns.map(({ id: ruleId, description, pattern }) => {
-      const rule = new events.Rule(this, ruleId, { ruleName: `${namePrefix}-${ruleId}`, description, eventPattern: pattern, targets: [target] });
-      // Read-only calls (Describe*, List*, Get*, KMS Decrypt) reach a rule only in this state,
-      // which the L2 Rule cannot set.
-      (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
-      return rule;
-    });
-
     if (props.createTrail) {
       this.trailBucket = this.createTrailBucket(props.retentionDays);
       this.trail = this.createTrail(this.trailBucket, props.dataEventTables);
     }
+  }
+
+  /**
+   * Creates the EventBridge rules for `services`, leaving out denials of `ownRoleArn` (the alert Lambda's
+   * role, created after the queue it reads). Called once.
+   */
+  routeDenials(services: WatchedServices, ownRoleArn: string): events.Rule[] {
+    if (this.rules.length > 0) throw new Error('Ingestion.routeDenials: the rules already exist');
+    const target = new EncryptedQueueTarget(this.queue, this.deliveryDeadLetterQueue);
+    // Rules are named here, not by CloudFormation: the key policy must name them without referencing
+    // them (rule → queue → key → rule would be a circular dependency).
+    const namePrefix = Names.uniqueResourceName(this, { maxLength: 40 });
+    const patterns = denialRulePatterns(services, ownRoleArn);
+    const ruleArns = patterns.map(({ id: ruleId }) =>
+      Arn.format({ service: 'events', resource: 'rule', resourceName: `${namePrefix}-${ruleId}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this)),
+    );
+    this.queueKey.allowServiceToEncrypt('events.amazonaws.com', { ArnEquals: { 'aws:SourceArn': ruleArns } });
+    for (const { id: ruleId, description, pattern } of patterns) {
+      const rule = new events.Rule(this, ruleId, { ruleName: `${namePrefix}-${ruleId}`, description, eventPattern: pattern, targets: [target] });
+      // Read-only calls (Describe*, List*, Get*, KMS Decrypt) reach a rule only in this state,
+      // which the L2 Rule cannot set.
+      (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+      this.rules.push(rule);
+    }
+    return this.rules;
   }
 
   private createTrailBucket(retentionDays: number): s3.Bucket {

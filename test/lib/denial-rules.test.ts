@@ -2,7 +2,7 @@ import { corpusManifest, describeWithCorpus, readCorpusFile } from '../support/c
 import { denialEvent } from '../support/denial-events';
 import { AccessDeniedAlertsProps } from '../../lib/access-denied-alerts';
 import { matchesPattern } from './event-pattern-matcher';
-import { rulePatterns, synthStack } from './stack-fixture';
+import { OWN_ROLE_ARN, rulePatterns, synthStack } from './stack-fixture';
 
 type CloudTrailRecord = Record<string, unknown> & { eventSource?: string; eventType?: string };
 
@@ -88,6 +88,20 @@ describe('denial rules against built events', () => {
     // With KMS watched, every KMS denial is delivered once, by the service rule.
     const unrelatedKms = kmsDenial({});
     expect(matcherFor({ services: ['dynamodb', 'kms'] })(onTheBus(unrelatedKms))).toBe(true);
+  });
+
+  it('leave out the alert Lambda\'s own denials, which would loop through enrichment', () => {
+    const ownSession = {
+      type: 'AssumedRole',
+      arn: 'arn:aws:sts::111122223333:assumed-role/denyscope-alert-handler/fn',
+      sessionContext: { sessionIssuer: { type: 'Role', arn: OWN_ROLE_ARN, userName: 'denyscope-alert-handler' } },
+    };
+    expect(matchesDefault(onTheBus({ ...dynamoDbDenial, eventName: 'DescribeTable', userIdentity: ownSession }))).toBe(false);
+    expect(matchesDefault(onTheBus(kmsDenial({ userIdentity: { ...ownSession, invokedBy: 'dynamodb.amazonaws.com' } })))).toBe(false);
+    expect(matchesEveryService(onTheBus({ ...dynamoDbDenial, userIdentity: ownSession }))).toBe(false);
+    // Callers without a role session (IAM users, root) are still delivered.
+    const iamUser = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', userName: 'alice' };
+    expect(matchesDefault(onTheBus({ ...dynamoDbDenial, userIdentity: iamUser }))).toBe(true);
   });
 
   it('deliver no event to more than one rule', () => {
