@@ -5,13 +5,19 @@ import { remediate } from './remediation';
 import { normalizeEventTime } from './time';
 import type { Cause, Confidence, DenialKind, Diagnosis, Remediation } from './types';
 
-const DENIAL_ERROR_CODES: ReadonlySet<string> = new Set([
+/**
+ * errorCode values that always mean a denial. CloudTrail writes AccessDenied for DynamoDB and KMS
+ * (AccessDeniedException is the SDK's name), EC2 (Client.)UnauthorizedOperation, network activity VpceAccessDenied.
+ * Exported so that event filters (EventBridge patterns) use the same list.
+ */
+export const DENIAL_ERROR_CODES: readonly string[] = [
   'AccessDenied',
   'AccessDeniedException',
   'UnauthorizedOperation',
   'Client.UnauthorizedOperation',
   'VpceAccessDenied',
-]);
+];
+const DENIAL_ERROR_CODE_SET: ReadonlySet<string> = new Set(DENIAL_ERROR_CODES);
 
 /**
  * True when the record is a denial: an authorization error code, or DynamoDB reporting a KMS key problem
@@ -21,7 +27,7 @@ const DENIAL_ERROR_CODES: ReadonlySet<string> = new Set([
 export function isDenial(record: CloudTrailRecord): boolean {
   const errorCode = record.errorCode;
   if (typeof errorCode !== 'string') return false;
-  if (DENIAL_ERROR_CODES.has(errorCode)) return true;
+  if (DENIAL_ERROR_CODE_SET.has(errorCode)) return true;
   const errorMessage = record.errorMessage;
   return typeof errorMessage === 'string' && errorMessage.startsWith('KMS ') && kmsKeyProblemOf(errorMessage) !== null;
 }
