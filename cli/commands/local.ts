@@ -15,11 +15,12 @@ export interface LocalOptions {
   readonly json?: boolean;
 }
 
-/** Same defaults as the deployed stack (lib/config.ts). */
-const DEDUP_WINDOW_MINUTES = 60;
-const RETENTION_DAYS = 90;
-/** Some input could not be processed, or an alert was not delivered: everything else was still done. */
-const EXIT_PARTIAL = EXIT.partial;
+
+/**
+ * The deployed stack's defaults (lib/config.ts). Copied rather than imported so the CLI bundle does not
+ * carry zod; test/cli/local checks the two agree.
+ */
+export const LOCAL_ALERT_SETTINGS = { dedupWindowMinutes: 60, retentionDays: 90 } as const;
 
 export function registerLocal(program: Command, io: CliIo = processIo()): void {
   program
@@ -71,6 +72,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     return EXIT.inputError;
   }
 
+  const { dedupWindowMinutes, retentionDays } = LOCAL_ALERT_SETTINGS;
   const { openLocalPipeline } = await import('../local/pipeline');
   const { emptySummary, processInputs, reportError } = await import('../local/run');
   const summary = emptySummary();
@@ -78,11 +80,20 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
 
   let local;
   try {
-    local = await openLocalPipeline({ dataDir, slackWebhook, snsEndpoint: options.snsEndpoint, snsTopicArn: options.snsTopicArn, terminal: options.json !== true, io, dedupWindowMinutes: DEDUP_WINDOW_MINUTES, retentionDays: RETENTION_DAYS });
+    local = await openLocalPipeline({
+      dataDir,
+      slackWebhook,
+      snsEndpoint: options.snsEndpoint,
+      snsTopicArn: options.snsTopicArn,
+      terminal: options.json !== true,
+      io,
+      dedupWindowMinutes,
+      retentionDays,
+    });
   } catch (error) {
     const { describeError } = await import('../../lambdas/incidents/pipeline');
     io.stderr.write(`denyscope: ${escapeSingleLine(error instanceof DataDirError ? error.message : describeError(error))}\n`);
-    return EXIT_PARTIAL;
+    return EXIT.partial;
   }
   let undelivered: readonly string[];
   try {
@@ -100,19 +111,19 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   if (options.json === true) {
     io.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
-    io.stdout.write(renderSummary(summary, dataDir));
+    io.stdout.write(renderSummary(summary, dataDir, dedupWindowMinutes));
   }
   if (undelivered.length > 0) {
     io.stderr.write(`denyscope: ${undelivered.length} alert(s) not delivered on every channel; run the same input again to retry them\n`);
   }
-  return summary.errors > 0 || undelivered.length > 0 ? EXIT_PARTIAL : EXIT.ok;
+  return summary.errors > 0 || undelivered.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
-function renderSummary(summary: LocalSummary, dataDir: string): string {
+function renderSummary(summary: LocalSummary, dataDir: string, dedupWindowMinutes: number): string {
   const dir = escapeSingleLine(dataDir);
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const lines = [
-    `${plural(summary.events, 'event')} read, ${plural(summary.denials, 'denial')}: ${plural(summary.newIncidents, 'new incident')}, ${plural(summary.alerts, 'alert')}, ${summary.suppressed} suppressed (repeats inside the ${DEDUP_WINDOW_MINUTES}-minute window), ${plural(summary.duplicates, 'duplicate')}${summary.duplicates > 0 ? ` (already recorded in ${dir}; delete it to start over)` : ''}${summary.errors > 0 ? `, ${plural(summary.errors, 'error')} (see above)` : ''}.`,
+    `${plural(summary.events, 'event')} read, ${plural(summary.denials, 'denial')}: ${plural(summary.newIncidents, 'new incident')}, ${plural(summary.alerts, 'alert')}, ${summary.suppressed} suppressed (repeats inside the ${dedupWindowMinutes}-minute window), ${plural(summary.duplicates, 'duplicate')}${summary.duplicates > 0 ? ` (already recorded in ${dir}; delete it to start over)` : ''}${summary.errors > 0 ? `, ${plural(summary.errors, 'error')} (see above)` : ''}.`,
     `${dir} holds ${plural(summary.incidents, 'incident')}: see them with \`denyscope incidents${dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${dir}`} list\`.`,
   ];
   return `${lines.join('\n')}\n`;

@@ -11,7 +11,7 @@ import type { Notifier } from '../../lambdas/incidents/ports';
 import { countIncidents } from '../incidents/query';
 import type { CliIo } from '../io';
 import { styleFor } from '../render/style';
-import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo } from './embeddedDynamo';
+import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo, type EmbeddedDynamo } from './embeddedDynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, silenceSdkNodeVersionNotice } from './endpoints';
 import { resolveTopicArn, snsClientFor, TerminalNotifier } from './notifiers';
 
@@ -42,12 +42,21 @@ export interface LocalPipeline {
  */
 export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   silenceSdkNodeVersionNotice();
-  const store = await startEmbeddedDynamo(options.dataDir);
+  // Handlers go in before the store starts: a Ctrl-C during start-up waits for the store, then closes it.
+  let starting: Promise<EmbeddedDynamo> | undefined;
   let stopping = false;
-  const removeSignalHandlers = closeOnSignal(() => {
+  const removeSignalHandlers = closeOnSignal(async () => {
     stopping = true;
-    return store.close();
+    await starting?.then((started) => started.close(), () => undefined);
   });
+  starting = startEmbeddedDynamo(options.dataDir);
+  let store;
+  try {
+    store = await starting;
+  } catch (error) {
+    removeSignalHandlers();
+    throw error;
+  }
   const client = new DynamoDBClient({ endpoint: store.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   let sns: SNSClient | undefined;
   const close = async () => {

@@ -1,6 +1,5 @@
 import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import type { IncidentPipeline, PipelineOutcome } from '../../lambdas/incidents/pipeline';
-import { describeError } from '../../lambdas/incidents/pipeline';
+import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';
 import type { PipelineLog } from '../../lambdas/incidents/ports';
 import { escapeSingleLine } from '../../lambdas/render/escape';
 import type { CliIo } from '../io';

@@ -5,7 +5,9 @@ import { gzipSync } from 'node:zlib';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
 import { incidentIdFor } from '../../../lambdas/incidents/identity';
+import { LOCAL_ALERT_SETTINGS } from '../../../cli/commands/local';
 import { bundledSamplesDir } from '../../../cli/local/samples';
+import { resolveConfig } from '../../../lib/config';
 import { denialEvent, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';
 import { startSlackStandIn, type SlackStandIn } from '../../support/slack-server';
@@ -50,6 +52,11 @@ function parseSummary(stdout: string): Summary {
 }
 
 const event = (eventId: string, extra: Parameters<typeof denialEvent>[0] = {}) => denialEvent({ eventId, ...extra });
+
+it('uses the deployed stack\'s default dedup window and retention', () => {
+  const { dedupWindowMinutes, retentionDays } = resolveConfig({});
+  expect(LOCAL_ALERT_SETTINGS).toEqual({ dedupWindowMinutes, retentionDays });
+});
 
 describe('denyscope local on the bundled samples', () => {
   const data = temporaryDir('local-samples');
@@ -345,10 +352,10 @@ describe('denyscope local from the built CLI', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const lock = path.join(store, 'denyscope.lock');
-    // stdin stays open: the run waits for input with the store open.
+    // stdin stays open: the run waits for input. The lock appears once the signal handlers are in place.
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        if (existsSync(lock) && readdirSync(store).some((name) => name.endsWith('.log') || name === 'CURRENT')) {
+        if (existsSync(lock)) {
           clearInterval(poll);
           resolve();
         }
