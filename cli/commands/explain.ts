@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
 import { escapeSingleLine } from '../../lambdas/render/escape';
-import { EXIT, reportInputError, processIo, type CliIo } from '../io';
+import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';
 import { renderDiagnosisText } from '../render/diagnosis-text';
 import { styleFor } from '../render/style';
@@ -20,6 +20,7 @@ export function registerExplain(program: Command, io: CliIo = processIo()): void
       'after',
       '\nExit status: 0 when the input was read (even with no denials), 2 on an input error (one line on stderr, nothing on stdout).',
     )
+    .exitOverride(usageErrorsExitWith2(io))
     .action(async (file: string | undefined, options: ExplainOptions) => {
       io.setExitCode(await runExplain(file, options, io));
     });

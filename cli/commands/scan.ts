@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CAUSES, InputError } from '../../lambdas/diagnosis';
-import { EXIT, processIo, reportInputError, type CliIo } from '../io';
+import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { styleFor } from '../render/style';
 import type { ScanSettings } from '../scan/file-scan';
 import { collectInputs } from '../scan/files';
@@ -39,6 +39,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
         'the totals still print), 2 on a bad option value or a PATH that does not exist (nothing on stdout).',
       ].join('\n'),
     )
+    .exitOverride(usageErrorsExitWith2(io))
     .action(async (paths: string[], options: ScanOptions) => {
       io.setExitCode(await runScan(paths, options, io));
     });

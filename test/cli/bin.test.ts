@@ -66,9 +66,13 @@ it('scan: bundled worker threads, a corrupt file named and skipped, exit 1', () 
   expect(JSON.parse(run.stdout)).toMatchObject({ files: 5, records: 8, denials: 4, byCause: { 'service-control-policy': 4 } });
 });
 
-it('scan: exit 2 on a bad option value, nothing on stdout', () => {
-  const run = denyscope(['scan', '--limit', '0', dir]);
-  expect(run.status).toBe(2);
-  expect(run.stdout).toBe('');
-  expect(run.stderr).toContain('--limit');
+it('scan: exit 2 on a bad option value or an unknown option, nothing on stdout', () => {
+  const badValue = denyscope(['scan', '--limit', '0', dir]);
+  expect(badValue.status).toBe(2);
+  expect(badValue.stdout).toBe('');
+  expect(badValue.stderr).toContain('--limit');
+  const unknownOption = denyscope(['scan', '--frobnicate', dir]);
+  expect(unknownOption.status).toBe(2);
+  expect(unknownOption.stdout).toBe('');
+  expect(unknownOption.stderr).toContain("unknown option '--frobnicate'");
 });

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { Readable } from 'node:stream';
 import { registerExplain } from '../../cli/commands/explain';
 import { registerScan } from '../../cli/commands/scan';
@@ -15,6 +15,13 @@ export interface RunOptions {
   readonly tty?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   readonly now?: Date;
+}
+
+/** Thrown by io.exit in tests, where the process must not exit. */
+class ExitSignal extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
 }
 
 class Capture implements OutputStream {
@@ -39,20 +46,22 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     setExitCode: (value) => {
       code = value;
     },
+    exit: (value) => {
+      throw new ExitSignal(value);
+    },
     now: () => options.now ?? new Date('2026-11-21T00:00:00Z'),
   };
   const program = new Command()
     .name('denyscope')
-    .exitOverride()
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
   registerExplain(program, io);
   registerScan(program, io);
   try {
     await program.parseAsync(['node', 'denyscope', ...args]);
   } catch (error) {
-    // exitOverride turns the parser's own exits (help, usage errors) into exceptions carrying the status.
-    if (!(error instanceof CommanderError)) throw error;
-    code = error.exitCode;
+    // The parser's own exits (help shown, usage errors) come through io.exit.
+    if (!(error instanceof ExitSignal)) throw error;
+    code = error.code;
   }
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -239,3 +239,21 @@ describe('scan progress', () => {
     expect(stderr.text).toBe('');
   });
 });
+
+describe('the option parser', () => {
+  it('exits 2 on a usage error (unknown option, missing value), nothing on stdout', async () => {
+    for (const args of [['scan', '--frobnicate', '.'], ['scan', '.', '--cause'], ['explain', '--nope']]) {
+      const run = await runCli(args);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('error:');
+    }
+  });
+
+  it('exits 0 after printing help', async () => {
+    const run = await runCli(['scan', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--since <time>');
+    expect(run.stdout).toContain('Exit status');
+  });
+});
