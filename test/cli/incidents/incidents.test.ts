@@ -373,6 +373,21 @@ describe('denyscope incidents on the local store', () => {
     expect(JSON.parse(show.stdout).incident.id).toBe(incidents[0].id);
   });
 
+  it('renders attacker-chosen event values harmlessly: no escape sequence reaches the terminal', async () => {
+    const store = path.join(data.dir, 'hostile');
+    const hostile = denialEvent({ eventId: 'evil-1', roleName: 'x\u001b]0;pwned\u0007', sessionName: 's\u001b[2J', tableName: 'T\u001b[31mred' });
+    const recorded = await runDenyscope(['local', '-', '--data-dir', store], { stdin: JSON.stringify(hostile) });
+    expect(recorded.code).toBe(0);
+    const list = await runDenyscope(['incidents', '--data-dir', store, 'list']);
+    const id = /inc-[0-9a-f]{16}/.exec(list.stdout)?.[0] ?? '';
+    const show = await runDenyscope(['incidents', '--data-dir', store, 'show', id]);
+    const stats = await runDenyscope(['incidents', '--data-dir', store, 'stats']);
+    for (const output of [recorded.stdout, list.stdout, show.stdout, stats.stdout]) {
+      expect(output).toContain('red');
+      expect(output).not.toMatch(/[\u001b\u0007]/);
+    }
+  });
+
   it('no local store yet: says how to make one', async () => {
     const missing = path.join(data.dir, 'nothing-here');
     const run = await runDenyscope(['incidents', '--data-dir', missing, 'list']);
