@@ -23,7 +23,7 @@ export class InputError extends Error {
  * output {"Events":[{"CloudTrailEvent": string or object}]}; 5. an SQS event whose Records[].body holds any of these;
  * 6. JSON Lines of any of these (a JSON array of them is read the same way); 7. plain text holding AWS error
  * messages, one synthetic record per message (see errorMessageRecord).
- * Pure: the caller reads the bytes. Throws InputError for anything else.
+ * Text is UTF-8, or UTF-16 with a byte-order mark. Pure: the caller reads the bytes. Throws InputError for anything else.
  */
 export function readRecords(input: Buffer | string, source: string): CloudTrailRecord[] {
   const textInput = typeof input === 'string' ? input : decode(input, source);
@@ -49,6 +49,9 @@ function decode(input: Buffer, source: string): string {
       throw new InputError(source, `corrupt or truncated gzip data (${messageOf(error)})`);
     }
   }
+  // Windows PowerShell's `>` writes UTF-16 with a byte-order mark: `aws cloudtrail lookup-events > out.json`.
+  if (input.length >= 2 && input[0] === 0xff && input[1] === 0xfe) return input.toString('utf16le', 2);
+  if (input.length >= 2 && input[0] === 0xfe && input[1] === 0xff) return new TextDecoder('utf-16be').decode(input.subarray(2));
   return input.toString('utf8');
 }
 

@@ -60,6 +60,14 @@ describe('readRecords: supported shapes', () => {
     expect(ids(readRecords(gzipSync(Buffer.from(text)), 'lines.gz'))).toEqual([record.eventID, other.eventID]);
   });
 
+  it('UTF-16 with a byte-order mark (Windows PowerShell redirection), little and big endian', () => {
+    const text = JSON.stringify({ Events: [{ CloudTrailEvent: JSON.stringify(record) }] });
+    const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const big = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+    expect(ids(readRecords(little, 'ps-le.json'))).toEqual([record.eventID]);
+    expect(ids(readRecords(big, 'ps-be.json'))).toEqual([record.eventID]);
+  });
+
   it('a JSON array of supported shapes (jq -s output) is read element by element', () => {
     expect(ids(readRecords(JSON.stringify([record, eventBridge(other)]), 'array.json'))).toEqual([record.eventID, other.eventID]);
   });
