@@ -22,7 +22,7 @@ export function describeStoreError(error: unknown, where: string): string {
     case 'ExpiredTokenException':
       return `AWS rejected the credentials for ${where}: ${error.message}`;
     case 'AccessDeniedException':
-      return `access denied to ${where} (the caller needs dynamodb:Query on the table and its indexes): ${error.message}`;
+      return `access denied to ${where} (the caller needs dynamodb:Query on the table and its indexes, and kms:Decrypt on the table's key): ${error.message}`;
     default:
       return `${where}: ${error.name}: ${error.message}`;
   }
