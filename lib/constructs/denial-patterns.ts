@@ -1,9 +1,11 @@
 import * as events from 'aws-cdk-lib/aws-events';
+import { DENIAL_ERROR_CODES } from '../../lambdas/diagnosis/diagnose';
 
 /**
  * The EventBridge patterns that pick CloudTrail-recorded denials off the default bus.
  * Only operators that test/lib/event-pattern-matcher.ts evaluates are used: plain value arrays,
- * prefix, exists and $or.
+ * prefix, anything-but, exists and $or. The denial error codes are the diagnosis core's
+ * (lambdas/diagnosis/diagnose.ts), so the rules deliver exactly what the Lambda treats as denials.
  */
 
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
@@ -13,19 +15,6 @@ export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
  */
 export const NETWORK_ACTIVITY_DETAIL_TYPE = 'AWS Network Activity Event via CloudTrail';
-
-/**
- * errorCode values of authorization failures in CloudTrail records. DynamoDB and KMS write
- * AccessDenied (AccessDeniedException is the SDK's name, kept in case a service records it);
- * EC2 writes Client.UnauthorizedOperation or UnauthorizedOperation.
- */
-export const DENIAL_ERROR_CODES = [
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'Client.UnauthorizedOperation',
-  'VpceAccessDenied',
-];
 
 export interface DenialRulePattern {
   /** Construct id of the rule; also says what it catches. */
@@ -64,7 +53,7 @@ export function denialRulePatterns(services: WatchedServices, ownRoleArn: string
       pattern: {
         source: everyService ? events.Match.prefix('aws.') : services.map((service) => `aws.${service}`),
         detailType: [API_CALL_DETAIL_TYPE, NETWORK_ACTIVITY_DETAIL_TYPE],
-        detail: { errorCode: DENIAL_ERROR_CODES, ...notByOwnRole },
+        detail: { errorCode: [...DENIAL_ERROR_CODES], ...notByOwnRole },
       },
     },
   ];
@@ -87,7 +76,7 @@ export function denialRulePatterns(services: WatchedServices, ownRoleArn: string
         source: ['aws.kms'],
         detailType: [API_CALL_DETAIL_TYPE],
         detail: {
-          errorCode: DENIAL_ERROR_CODES,
+          errorCode: [...DENIAL_ERROR_CODES],
           ...notByOwnRole,
           $or: [
             { userIdentity: { invokedBy: ['dynamodb.amazonaws.com'] } },
