@@ -55,9 +55,11 @@ function decode(input: Buffer, source: string): string {
   return input.toString('utf8');
 }
 
+const LINE_BREAK = /\r?\n/;
+
 /** Not one JSON document: JSON Lines when the first line parses on its own, else an error message in plain text. */
 function readNonJsonDocument(content: string, source: string, documentError: unknown): CloudTrailRecord[] {
-  const lines = content.split(/\r?\n/);
+  const lines = content.split(LINE_BREAK);
   const firstLine = lines.findIndex((line) => line.trim() !== '');
   const first = lines[firstLine].trim();
   if (!first.startsWith('{') && !first.startsWith('[') && !first.startsWith('"')) {
