@@ -73,7 +73,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   }
 
   const { dedupWindowMinutes, retentionDays } = LOCAL_ALERT_SETTINGS;
-  const { openLocalPipeline } = await import('../local/pipeline');
+  const { LocalSetupError, openLocalPipeline } = await import('../local/pipeline');
   const { emptySummary, processInputs, reportError } = await import('../local/run');
   const summary = emptySummary();
   for (const error of collected.errors) reportError(io, summary, `${error.message} (skipped)`);
@@ -91,14 +91,14 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
       retentionDays,
     });
   } catch (error) {
-    const { describeError } = await import('../../lambdas/incidents/pipeline');
-    io.stderr.write(`denyscope: ${escapeSingleLine(error instanceof DataDirError ? error.message : describeError(error))}\n`);
+    if (!(error instanceof DataDirError || error instanceof LocalSetupError)) throw error;
+    io.stderr.write(`denyscope: ${escapeSingleLine(error.message)}\n`);
     return EXIT.partial;
   }
   let undelivered: readonly string[];
   try {
     if (usesSamples && options.json !== true) {
-      io.stdout.write(`Running the bundled sample events (one denial per cause) through the alert pipeline, store in ${escapeSingleLine(dataDir)}\n\n`);
+      io.stdout.write(`Running the bundled sample events (a denial of every cause, and a few calls that are not denials) through the alert pipeline; incidents are stored in ${escapeSingleLine(dataDir)}\n\n`);
     }
     ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, local.stopping));
     // Interrupted: the signal handler exits (130/143) once the store is closed; report nothing half-counted.

@@ -8,6 +8,19 @@ export function describeStoreError(error: unknown, where: string): string {
   if (error instanceof ConnectionError || error instanceof DataDirError) return error.message;
   // Not `instanceof Error`: network errors can come from another realm (a vm context, jest).
   if (!isErrorLike(error)) return `${where}: ${String(error)}`;
+  switch (error.name) {
+    case 'ResourceNotFoundException':
+      return `${where} does not exist (check the table name and region; the stack outputs the name)`;
+    case 'AccessDeniedException':
+      return `access denied to ${where} (the caller needs dynamodb:Query on the table and its indexes, and kms:Decrypt on the table's key): ${error.message}`;
+    default:
+      return describeAwsCallError(error, where);
+  }
+}
+
+/** The failures any AWS-compatible endpoint shares: no credentials, unreachable, credentials rejected. */
+export function describeAwsCallError(error: unknown, where: string): string {
+  if (!isErrorLike(error)) return `${where}: ${String(error)}`;
   const code = errorCode(error);
   if (error.name === 'CredentialsProviderError' || /could not load credentials/i.test(error.message)) {
     return `no AWS credentials for ${where}: configure the standard chain (AWS_PROFILE, \`aws configure\`, \`aws sso login\`, environment variables or an instance role)`;
@@ -15,14 +28,11 @@ export function describeStoreError(error: unknown, where: string): string {
   if (code !== undefined && UNREACHABLE_CODES.has(code)) return `cannot reach ${where}: ${code}`;
   if (error.name === 'TimeoutError') return `cannot reach ${where}: timed out`;
   switch (error.name) {
-    case 'ResourceNotFoundException':
-      return `${where} does not exist (check the table name and region; the stack outputs the name)`;
     case 'UnrecognizedClientException':
     case 'InvalidSignatureException':
     case 'ExpiredTokenException':
+    case 'InvalidClientTokenId':
       return `AWS rejected the credentials for ${where}: ${error.message}`;
-    case 'AccessDeniedException':
-      return `access denied to ${where} (the caller needs dynamodb:Query on the table and its indexes, and kms:Decrypt on the table's key): ${error.message}`;
     default:
       return `${where}: ${error.name}: ${error.message}`;
   }

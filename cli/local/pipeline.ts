@@ -8,12 +8,16 @@ import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { createIncidentPipeline, type IncidentPipeline } from '../../lambdas/incidents/pipeline';
 import type { Notifier } from '../../lambdas/incidents/ports';
+import { describeAwsCallError } from '../incidents/errors';
 import { countIncidents } from '../incidents/query';
 import type { CliIo } from '../io';
 import { styleFor } from '../render/style';
 import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo, type EmbeddedDynamo } from './embeddedDynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, silenceSdkNodeVersionNotice } from './endpoints';
 import { resolveTopicArn, snsClientFor, TerminalNotifier } from './notifiers';
+
+/** The local pipeline could not be set up (a channel's endpoint); the message is one line for the user. */
+export class LocalSetupError extends Error {}
 
 export interface LocalPipelineOptions {
   readonly dataDir: string;
@@ -81,7 +85,11 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     }
     if (options.snsEndpoint !== undefined) {
       sns = await snsClientFor(options.snsEndpoint, regionOfTopic(options.snsTopicArn));
-      notifiers.push(new SnsNotifier(sns, await resolveTopicArn(sns, options.snsTopicArn)));
+      try {
+        notifiers.push(new SnsNotifier(sns, await resolveTopicArn(sns, options.snsTopicArn)));
+      } catch (error) {
+        throw new LocalSetupError(describeAwsCallError(error, `SNS endpoint ${options.snsEndpoint}`));
+      }
     }
     const pipeline = createIncidentPipeline({
       store: new DynamoDbIncidentStore(DynamoDBDocumentClient.from(client), { tableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays }),
