@@ -30,6 +30,9 @@ export function registerExplain(program: Command, io: CliIo = processIo()): void
 export async function runExplain(file: string | undefined, options: ExplainOptions, io: CliIo): Promise<number> {
   let diagnoses: Diagnosis[];
   let source: string;
+  if (file === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) {
+    io.stderr.write('denyscope: reading stdin: paste a CloudTrail record or an AWS error message, then Ctrl-D\n');
+  }
   try {
     const input = await readInput(file, io.stdin);
     source = input.source;
