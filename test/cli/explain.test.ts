@@ -124,6 +124,12 @@ describe('explain input errors: exit 2, one line on stderr naming the input, not
     expectInputError(await runCli(['explain', '-']), 'stdin');
   });
 
+  it('a path that cannot be opened (a file used as a directory)', async () => {
+    const file = writeFile(path.join(dir, 'plain.json'), JSON.stringify(scpDenial));
+    const below = path.join(file, 'child.json');
+    expectInputError(await runCli(['explain', below]), below, 'cannot read');
+  });
+
   const asRoot = process.getuid?.() === 0;
   (asRoot ? it.skip : it)('an unreadable file', async () => {
     const file = writeFile(path.join(dir, 'secret.json'), JSON.stringify(scpDenial));
