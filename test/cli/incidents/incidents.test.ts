@@ -156,6 +156,16 @@ describe('denyscope incidents', () => {
       expect(run.code).toBe(0);
       const detail = JSON.parse(run.stdout) as { incident: Record<string, unknown>; occurrences: Record<string, unknown>[] };
       expect(Object.keys(detail)).toEqual(['incident', 'occurrences']);
+      expect(Object.keys(detail.incident)).toEqual([
+        'id', 'cause', 'denial', 'principal', 'action', 'resource', 'tableName', 'accountId', 'region', 'count', 'firstSeen', 'lastSeen', 'alerted',
+        'policyType', 'policyArn', 'countAtLastAlert', 'lastEventId', 'alert', 'enrichment', 'diagnosis',
+      ]);
+      expect(detail.incident.alert).toEqual({
+        eventId: 'a-1',
+        claimedAt: TEST_NOW.toISOString(),
+        occurrencesSincePreviousAlert: 1,
+        channels: { sns: { status: 'sent', at: TEST_NOW.toISOString() } },
+      });
       expect(detail.incident).toMatchObject({ id: ids.scpOrders, count: 3, policyType: 'service control policy', policyArn: null, lastEventId: 'a-3', alerted: true });
       expect(detail.incident.diagnosis).toMatchObject({ eventId: 'a-3', cause: 'service-control-policy', remediation: { summary: expect.any(String) } });
       expect(detail.occurrences).toEqual(
