@@ -64,12 +64,15 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   }
 
   const totals = new ScanTotals(limit);
-  const skip = (message: string): void => reportInputError(io, `${message} (skipped)`);
+  const progress = createProgress(io.stderr);
+  const skip = (message: string): void => {
+    progress.clear();
+    reportInputError(io, `${message} (skipped)`);
+  };
   for (const error of collected.errors) {
     totals.errors.push(error);
     skip(error.message);
   }
-  const progress = createProgress(io.stderr);
   const filesTotal = collected.inputs.length;
   await scanInputs(collected.inputs, settings, jobs ?? defaultJobs(collected.inputs), io.stdin, {
     onResult: (result) => {
@@ -79,7 +82,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
     },
     wantedDiagnoses: () => totals.wantedDiagnoses(),
   });
-  progress.finish();
+  progress.clear();
 
   if (options.json === true) {
     io.stdout.write(`${JSON.stringify(scanJson(totals), null, 2)}\n`);

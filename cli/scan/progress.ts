@@ -9,8 +9,8 @@ export interface ProgressCounts {
 
 export interface Progress {
   update(counts: ProgressCounts): void;
-  /** Clears the progress line, so the report starts on a clean line. */
-  finish(): void;
+  /** Clears the progress line, so what is written next (a skipped file, the report) starts on a clean line. */
+  clear(): void;
 }
 
 /** Shown only once a scan has run this long: short scans print nothing extra. */
@@ -19,7 +19,7 @@ const REFRESH_EVERY_MS = 150;
 
 /** A single self-overwriting line on stderr, only when stderr is a terminal. */
 export function createProgress(stderr: OutputStream, clock: () => number = Date.now): Progress {
-  if (stderr.isTTY !== true) return { update: () => undefined, finish: () => undefined };
+  if (stderr.isTTY !== true) return { update: () => undefined, clear: () => undefined };
   const startedAt = clock();
   let lastDrawnAt = 0;
   let drawn = false;
@@ -32,8 +32,9 @@ export function createProgress(stderr: OutputStream, clock: () => number = Date.
       const n = (value: number) => value.toLocaleString('en-US');
       stderr.write(`\r\u001b[Kscanning: ${n(counts.filesDone)}/${n(counts.filesTotal)} files, ${n(counts.records)} records, ${n(counts.denials)} denials`);
     },
-    finish() {
+    clear() {
       if (drawn) stderr.write('\r\u001b[K');
+      drawn = false;
     },
   };
 }

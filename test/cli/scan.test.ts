@@ -216,7 +216,7 @@ describe('scan human output', () => {
 describe('scan progress', () => {
   const capture = (isTTY: boolean) => ({ isTTY, text: '', write(chunk: string) { this.text += chunk; } });
 
-  it('draws one self-overwriting line on a terminal once the scan runs long, and clears it at the end', () => {
+  it('draws one self-overwriting line on a terminal once the scan runs long, and clears it on request', () => {
     const stderr = capture(true);
     let now = 0;
     const progress = createProgress(stderr, () => now);
@@ -225,7 +225,7 @@ describe('scan progress', () => {
     now = 1500;
     progress.update({ filesDone: 5, filesTotal: 10, records: 1000, denials: 12 });
     expect(stderr.text).toBe('\r\u001b[Kscanning: 5/10 files, 1,000 records, 12 denials');
-    progress.finish();
+    progress.clear();
     expect(stderr.text.endsWith('\r\u001b[K')).toBe(true);
   });
 
@@ -235,7 +235,7 @@ describe('scan progress', () => {
     const progress = createProgress(stderr, () => now);
     now = 5000;
     progress.update({ filesDone: 5, filesTotal: 10, records: 1000, denials: 12 });
-    progress.finish();
+    progress.clear();
     expect(stderr.text).toBe('');
   });
 });
