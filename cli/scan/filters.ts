@@ -69,12 +69,19 @@ export function parseTime(option: string, value: string, now: Date): number {
   const relative = RELATIVE_TIME.exec(trimmed);
   if (relative !== null) return now.getTime() - Number(relative[1]) * RELATIVE_UNITS_MS[relative[2]];
   const iso = ISO_TIME.exec(trimmed);
-  if (iso !== null) {
+  if (iso !== null && isCalendarDate(trimmed.slice(0, 10))) {
     const hasTime = trimmed.length > 10;
     const parsed = Date.parse(hasTime && iso[1] === undefined ? `${trimmed.replace(' ', 'T')}Z` : trimmed.replace(' ', 'T'));
     if (!Number.isNaN(parsed)) return parsed;
   }
   throw new OptionError(`${option} must be an ISO 8601 time (2026-11-20, 2026-11-20T09:15:00Z) or a duration before now (30m, 24h, 7d, 2w), got "${value}"`);
+}
+
+/** Date.parse rolls 2026-02-30 over to March 2; a typo like that should be an error instead. */
+function isCalendarDate(yyyyMmDd: string): boolean {
+  const [year, month, day] = yyyyMmDd.split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function parseCauses(value: string): Cause[] {

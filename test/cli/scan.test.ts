@@ -111,6 +111,7 @@ describe('scan filters: records counts every record read, the rest only matching
     expect(ids(await scanJson('--since', '2026-11-20', root))).toEqual(['b1', 'b2', 'c1']);
     expect(ids(await scanJson('--until', '2026-11-19T23:59:59Z', root))).toEqual(['a1', 'a3']);
     expect(ids(await scanJson('--since', '2026-11-20T09:15:00Z', '--until', '2026-11-20 10:00', root))).toEqual(['b2']);
+    expect(ids(await scanJson('--since', '2026-11-20T10:30:00+0100', root))).toEqual(['b2', 'c1']);
     expect(ids(await scanJson('--since', '24h', root))).toEqual(['b1', 'b2', 'c1']);
     expect(ids(await scanJson('--since', '2d', '--until', '1d', root))).toEqual(['a1', 'a3']);
   });
@@ -138,6 +139,7 @@ describe('scan errors', () => {
   it('rejects bad times', async () => {
     await expectOptionError(['--since', 'yesterday', root], '--since', '"yesterday"', '24h');
     await expectOptionError(['--until', '2026-13-45', root], '--until');
+    await expectOptionError(['--until', '2026-02-30', root], '--until', '"2026-02-30"');
     await expectOptionError(['--since', '2026-11-20', '--until', '2026-11-19', root], 'later than --until');
   });
 
