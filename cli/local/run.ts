@@ -64,6 +64,7 @@ export async function processInputs(
       diagnoses = records.map(diagnose).filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
+      progress.clear();
       reportError(io, summary, `${error.message} (skipped)`);
       continue;
     }
@@ -74,21 +75,26 @@ export async function processInputs(
       const recordable = recordableDiagnosis(diagnosis, io.now());
       if (recordable === null) {
         failed = true;
+        progress.clear();
         io.stderr.write(`denyscope: ${escapeSingleLine(source)}: a denial without an eventID cannot be deduplicated: not recorded\n`);
         continue;
       }
+      // The line is cleared before anything else is written: an alert on stdout, a warning on stderr.
+      progress.clear();
       try {
         tally(await pipeline.process(recordable, { budget, log }), summary, undelivered);
       } catch (error) {
         failed = true;
         io.stderr.write(`denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`);
       }
+      // One big file (a storm exported as JSON Lines) still shows progress; the progress line throttles itself.
+      progress.update({ filesDone, filesTotal: inputs.length, records: summary.events, denials: summary.denials });
     }
     if (failed) summary.errors += 1;
     filesDone += 1;
     progress.update({ filesDone, filesTotal: inputs.length, records: summary.events, denials: summary.denials });
   }
-  progress.finish();
+  progress.clear();
   return { undeliveredIncidents: [...undelivered] };
 }
 

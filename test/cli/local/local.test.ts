@@ -171,6 +171,15 @@ describe('denyscope local inputs', () => {
     expect(JSON.parse(list.stdout).incidents[0]).toMatchObject({ lastSeen: '2026-11-25T12:00:00.000Z', cause: 'service-control-policy' });
   });
 
+  it('a denial without an eventID cannot be deduplicated: named, counted as an error, not recorded', async () => {
+    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], {
+      stdin: [event('', { roleName: 'no-id' }), event('with-id')].map((e) => JSON.stringify(e)).join('\n'),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('denyscope: stdin: a denial without an eventID cannot be deduplicated: not recorded\n');
+    expect(parseSummary(run.stdout)).toEqual({ events: 2, denials: 2, duplicates: 0, incidents: 1, newIncidents: 1, alerts: 1, suppressed: 0, errors: 1 });
+  });
+
   it('names a corrupt file and an unreadable file on stderr, counts them, processes the rest, exits 1', async () => {
     const tree = path.join(data.dir, 'in');
     mkdirSync(tree);
