@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/ so `npx denyscope` starts fast with no TypeScript tooling at run time.
 // Runs from `npm run prepare` (and so from `npm ci` / `npm install`); bin/denyscope.mjs also runs it when dist/ is missing.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,8 +16,9 @@ const entryPoints = {
 // Packages that cannot be bundled: dynalite loads leveldb through level and its native binding classic-level.
 const external = ['dynalite', 'level', 'classic-level'];
 
+let result;
 try {
-  await build({
+  result = await build({
     absWorkingDir: root,
     entryPoints,
     outdir: 'dist',
@@ -29,12 +30,21 @@ try {
     minify: true,
     external,
     logLevel: 'warning',
+    write: false,
   });
-} catch (error) {
+} catch {
   // esbuild has already printed each problem (e.g. an import it could not resolve); say what it means for the user.
   const missing = Object.values(entryPoints).filter((file) => !existsSync(path.join(root, file)));
   process.stderr.write(
     `build-cli: bundling the denyscope CLI failed${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}; see the errors above.\n`,
   );
-  process.exitCode = 1;
+  process.exit(1);
+}
+
+// Each file is written aside and renamed into place, so a denyscope starting meanwhile loads the old or the new bundle, never half of one.
+for (const file of result.outputFiles) {
+  mkdirSync(path.dirname(file.path), { recursive: true });
+  const partial = `${file.path}.${process.pid}.partial`;
+  writeFileSync(partial, file.contents);
+  renameSync(partial, file.path);
 }
