@@ -54,10 +54,7 @@ describe('KmsTableEnricher (aws-sdk-client-mock)', () => {
 
   it('gives up on a slow call after its timeout and notes it', async () => {
     dynamodb.on(DescribeTableCommand).callsFake(() => new Promise(() => undefined)); // never answers
-    const result = await Promise.race([
-      enricher(20).enrich(kmsDenial),
-      new Promise((resolve) => setTimeout(() => resolve('timeout not honoured'), 5_000)),
-    ]);
-    expect(result).toEqual({ tableEncryptionError: expect.stringMatching(/abort/i) });
+    // Without the deadline this would hang until jest's test timeout.
+    expect(await enricher(20).enrich(kmsDenial)).toEqual({ tableEncryptionError: expect.stringMatching(/abort/i) });
   });
 });
