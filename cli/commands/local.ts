@@ -74,8 +74,10 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
 
   const { dedupWindowMinutes, retentionDays } = LOCAL_ALERT_SETTINGS;
   const { LocalSetupError, openLocalPipeline } = await import('../local/pipeline');
-  const { emptySummary, processInputs, reportError } = await import('../local/run');
+  const { emptySummary, processInputs, reportError, withProgressCleared } = await import('../local/run');
+  const { createProgress } = await import('../scan/progress');
   const summary = emptySummary();
+  const progress = createProgress(io.stderr);
   for (const error of collected.errors) reportError(io, summary, `${error.message} (skipped)`);
 
   let local;
@@ -85,7 +87,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
       slackWebhook,
       snsEndpoint: options.snsEndpoint,
       snsTopicArn: options.snsTopicArn,
-      terminal: options.json !== true,
+      terminal: options.json === true ? null : withProgressCleared(io.stdout, progress),
       io,
       dedupWindowMinutes,
       retentionDays,
@@ -100,7 +102,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     if (usesSamples && options.json !== true) {
       io.stdout.write(`Running the bundled sample events (a denial of every cause, and a few calls that are not denials) through the alert pipeline; incidents are stored in ${escapeSingleLine(dataDir)}\n\n`);
     }
-    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, local.stopping));
+    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, progress, local.stopping));
     // Interrupted: the signal handler exits (130/143) once the store is closed; report nothing half-counted.
     if (local.stopping()) return await new Promise<never>(() => undefined);
     summary.incidents = await local.countIncidents();

@@ -10,7 +10,7 @@ import { createIncidentPipeline, type IncidentPipeline } from '../../lambdas/inc
 import type { Notifier } from '../../lambdas/incidents/ports';
 import { describeAwsCallError } from '../incidents/errors';
 import { countIncidents } from '../incidents/query';
-import type { CliIo } from '../io';
+import type { CliIo, OutputStream } from '../io';
 import { styleFor } from '../render/style';
 import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo, type EmbeddedDynamo } from './embeddedDynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, silenceSdkNodeVersionNotice } from './endpoints';
@@ -24,8 +24,8 @@ export interface LocalPipelineOptions {
   readonly slackWebhook?: string;
   readonly snsEndpoint?: string;
   readonly snsTopicArn?: string;
-  /** Print alerts on stdout (off for --json, whose stdout is one document). */
-  readonly terminal: boolean;
+  /** Where alerts print, or null (--json, whose stdout is one document). */
+  readonly terminal: OutputStream | null;
   readonly io: CliIo;
   readonly dedupWindowMinutes: number;
   readonly retentionDays: number;
@@ -72,7 +72,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   try {
     await createIncidentsTable(client, LOCAL_TABLE_NAME);
     const notifiers: Notifier[] = [];
-    if (options.terminal) notifiers.push(new TerminalNotifier(options.io.stdout, styleFor(options.io.stdout, options.io.env)));
+    if (options.terminal !== null) notifiers.push(new TerminalNotifier(options.terminal, styleFor(options.io.stdout, options.io.env)));
     if (options.slackWebhook !== undefined) {
       notifiers.push(
         new SlackNotifier({

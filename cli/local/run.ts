@@ -2,10 +2,10 @@ import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas
 import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';
 import type { PipelineLog } from '../../lambdas/incidents/ports';
 import { escapeSingleLine } from '../../lambdas/render/escape';
-import type { CliIo } from '../io';
+import type { CliIo, OutputStream } from '../io';
 import { readInputFile, readStream, STDIN_SOURCE } from '../input';
 import type { ScanInput } from '../scan/files';
-import { createProgress } from '../scan/progress';
+import type { Progress } from '../scan/progress';
 
 /** `local --json`: exactly these counts (see the README). */
 export interface LocalSummary {
@@ -46,11 +46,13 @@ export async function processInputs(
   pipeline: IncidentPipeline,
   io: CliIo,
   summary: LocalSummary,
-  stopping: () => boolean = () => false,
+  progress: Progress,
+  stopping: () => boolean,
 ): Promise<ProcessResult> {
+  // Whatever goes to stderr first clears the progress line.
+  const screen: CliIo = { ...io, stderr: withProgressCleared(io.stderr, progress) };
   const undelivered = new Set<string>();
-  const progress = createProgress(io.stderr);
-  const log = stderrLog(io);
+  const log = stderrLog(screen);
   const budget = { remainingMs: () => Number.POSITIVE_INFINITY };
   let filesDone = 0;
   for (const input of inputs) {
@@ -58,34 +60,30 @@ export async function processInputs(
     const source = input.kind === 'stdin' ? STDIN_SOURCE : input.path;
     let diagnoses: Diagnosis[];
     try {
-      const content = input.kind === 'stdin' ? await readStream(io.stdin) : await readInputFile(input.path);
+      const content = input.kind === 'stdin' ? await readStream(screen.stdin) : await readInputFile(input.path);
       const records = readRecords(content, source);
       summary.events += records.length;
       diagnoses = records.map(diagnose).filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      progress.clear();
-      reportError(io, summary, `${error.message} (skipped)`);
+      reportError(screen, summary, `${error.message} (skipped)`);
       continue;
     }
     let failed = false;
     for (const diagnosis of diagnoses) {
       if (stopping()) break;
       summary.denials += 1;
-      const recordable = recordableDiagnosis(diagnosis, io.now());
+      const recordable = recordableDiagnosis(diagnosis, screen.now());
       if (recordable === null) {
         failed = true;
-        progress.clear();
-        io.stderr.write(`denyscope: ${escapeSingleLine(source)}: a denial without an eventID cannot be deduplicated: not recorded\n`);
+        screen.stderr.write(`denyscope: ${escapeSingleLine(source)}: a denial without an eventID cannot be deduplicated: not recorded\n`);
         continue;
       }
-      // The line is cleared before anything else is written: an alert on stdout, a warning on stderr.
-      progress.clear();
       try {
         tally(await pipeline.process(recordable, { budget, log }), summary, undelivered);
       } catch (error) {
         failed = true;
-        io.stderr.write(`denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`);
+        screen.stderr.write(`denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`);
       }
       // One big file (a storm exported as JSON Lines) still shows progress; the progress line throttles itself.
       progress.update({ filesDone, filesTotal: inputs.length, records: summary.events, denials: summary.denials });
@@ -117,6 +115,18 @@ function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set
   }
   summary.alerts += 1;
   if (!outcome.complete) undelivered.add(outcome.incident.id);
+}
+
+/** The progress line clears itself before anything else is written to the terminal. */
+export function withProgressCleared(stream: OutputStream, progress: Progress): OutputStream {
+  return {
+    isTTY: stream.isTTY,
+    columns: stream.columns,
+    write: (chunk: string) => {
+      progress.clear();
+      return stream.write(chunk);
+    },
+  };
 }
 
 export function reportError(io: CliIo, summary: LocalSummary, message: string): void {
