@@ -219,7 +219,8 @@ async function withQuery(
       reportInputError(io, error.message);
       return EXIT.inputError;
     }
-    const message = error instanceof QueryError ? error.message : describeStoreError(error, connection?.description ?? describeWhere(where));
+    const message =
+      error instanceof QueryError ? error.message : describeStoreError(error, connection?.description ?? describeWhere(where), connection?.missingTable);
     io.stderr.write(`denyscope: ${escapeSingleLine(message)}\n`);
     return EXIT_QUERY_FAILED;
   } finally {

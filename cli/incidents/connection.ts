@@ -19,6 +19,8 @@ export interface IncidentsConnection {
   readonly tableName: string;
   /** Names the store in messages: "local store ./.denyscope", "table X in eu-west-1". */
   readonly description: string;
+  /** What to say when the table is not there (a local store `local` never wrote to is not a typo). */
+  readonly missingTable: string;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
       maxAttempts,
     });
     const tableName = options.table ?? LOCAL_TABLE_NAME;
-    return { client, tableName, description: `table ${tableName} at ${options.endpoint}`, close: async () => client.destroy() };
+    const description = `table ${tableName} at ${options.endpoint}`;
+    return { client, tableName, description, missingTable: `${description} does not exist (check --table)`, close: async () => client.destroy() };
   }
 
   if (options.table !== undefined) {
@@ -48,7 +51,14 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
       throw new ConnectionError(`no region for table ${options.table}: pass --region or set AWS_REGION`);
     }
     const client = new DynamoDBClient({ region, maxAttempts });
-    return { client, tableName: options.table, description: `table ${options.table} in ${region}`, close: async () => client.destroy() };
+    const description = `table ${options.table} in ${region}`;
+    return {
+      client,
+      tableName: options.table,
+      description,
+      missingTable: `${description} does not exist (check the table name and region; the stack outputs the name)`,
+      close: async () => client.destroy(),
+    };
   }
 
   if (!fs.existsSync(options.dataDir)) {
@@ -62,6 +72,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     client,
     tableName: LOCAL_TABLE_NAME,
     description: `local store ${options.dataDir}`,
+    missingTable: `no incidents recorded in ${options.dataDir} yet: run \`denyscope local\` first`,
     close: async () => {
       client.destroy();
       await store.close();

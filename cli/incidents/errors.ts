@@ -3,14 +3,17 @@ import { ConnectionError } from './connection';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** One line that says what went wrong with the store and what to do, instead of an SDK stack. */
-export function describeStoreError(error: unknown, where: string): string {
+/**
+ * One line that says what went wrong with the store and what to do, instead of an SDK stack.
+ * `missingTable` is the line for a table that does not exist (it depends on where the table was looked for).
+ */
+export function describeStoreError(error: unknown, where: string, missingTable = `${where} does not exist`): string {
   if (error instanceof ConnectionError || error instanceof DataDirError) return error.message;
   // Not `instanceof Error`: network errors can come from another realm (a vm context, jest).
   if (!isErrorLike(error)) return `${where}: ${String(error)}`;
   switch (error.name) {
     case 'ResourceNotFoundException':
-      return `${where} does not exist (check the table name and region; the stack outputs the name)`;
+      return missingTable;
     case 'AccessDeniedException':
       return `access denied to ${where} (the caller needs dynamodb:Query on the table and its indexes, and kms:Decrypt on the table's key): ${error.message}`;
     default:

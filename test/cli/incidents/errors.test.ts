@@ -17,10 +17,7 @@ describe('describeStoreError: one line saying what went wrong with the store', (
     [named('Error', 'getaddrinfo ENOTFOUND dynamodb.nowhere.example'), `cannot reach ${WHERE}: ENOTFOUND`],
     [named('Error', 'fetch failed', { cause: named('Error', 'timeout', { code: 'ETIMEDOUT' }) }), `cannot reach ${WHERE}: ETIMEDOUT`],
     [named('TimeoutError', 'socket hang up'), `cannot reach ${WHERE}: timed out`],
-    [
-      named('ResourceNotFoundException', 'Requested resource not found'),
-      `${WHERE} does not exist (check the table name and region; the stack outputs the name)`,
-    ],
+    [named('ResourceNotFoundException', 'Requested resource not found'), `${WHERE} does not exist`],
     [
       named('UnrecognizedClientException', 'The security token included in the request is invalid.'),
       `AWS rejected the credentials for ${WHERE}: The security token included in the request is invalid.`,

@@ -311,7 +311,7 @@ describe('denyscope incidents', () => {
     it('a table that does not exist', async () => {
       const run = await runDenyscope(['incidents', '--endpoint', dynamo.endpoint, '--table', 'no-such-table', 'stats']);
       expect(run.code).toBe(1);
-      expect(run.stderr).toBe(`denyscope: table no-such-table at ${dynamo.endpoint} does not exist (check the table name and region; the stack outputs the name)\n`);
+      expect(run.stderr).toBe(`denyscope: table no-such-table at ${dynamo.endpoint} does not exist (check --table)\n`);
     });
 
     it('an endpoint that is not a URL', async () => {
@@ -406,6 +406,13 @@ describe('denyscope incidents on the local store', () => {
       stdout: '',
       stderr: `denyscope: no local store at ${missing}: run \`denyscope local\` first, or name a deployed table with --table NAME --region R\n`,
     });
+  });
+
+  it('a data dir that `local` never wrote to', async () => {
+    const empty = path.join(data.dir, 'empty');
+    mkdirSync(empty);
+    const run = await runDenyscope(['incidents', '--data-dir', empty, 'list']);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `denyscope: no incidents recorded in ${empty} yet: run \`denyscope local\` first\n` });
   });
 
   it('a data dir in use by another denyscope process', async () => {
