@@ -355,8 +355,11 @@ describe('denyscope local from the built CLI', () => {
     expect(existsSync(path.join(data.dir, '.denyscope'))).toBe(true);
   }, 120_000);
 
-  it('shuts the store down cleanly on Ctrl-C (SIGINT): lock released, exit 130', async () => {
-    const store = path.join(data.dir, 'interrupted');
+  it.each([
+    ['SIGINT', 130, 'interrupted'],
+    ['SIGTERM', 143, 'terminated'],
+  ] as const)('shuts the store down cleanly on %s: lock released, exit %i', async (signal, status, word) => {
+    const store = path.join(data.dir, `stopped-by-${signal}`);
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'denyscope.mjs'), 'local', '-', '--data-dir', store], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -371,9 +374,9 @@ describe('denyscope local from the built CLI', () => {
       }, 50);
     });
     const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
-    expect(stderr).toContain('interrupted, closing the local store');
+    child.kill(signal);
+    expect(await exit).toBe(status);
+    expect(stderr).toContain(`${word}, closing the local store`);
     expect(existsSync(lock)).toBe(false);
   }, 60_000);
 });
