@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CAUSES } from '../../lambdas/diagnosis';
+import { defaultJobs } from '../../cli/scan/pool';
 import { createProgress } from '../../cli/scan/progress';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, sessionArn, writeFile } from './fixtures';
 import { runCli } from './run-cli';
@@ -257,5 +258,21 @@ describe('the option parser', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('--since <time>');
     expect(run.stdout).toContain('Exit status');
+  });
+});
+
+describe('default number of scan workers', () => {
+  const files = (count: number, size: number) => Array.from({ length: count }, (_, index) => ({ kind: 'file' as const, path: `f${index}`, size }));
+
+  it('is 1 for small inputs, which do not pay for starting workers', () => {
+    expect(defaultJobs(files(3, 1000), 8, 0)).toBe(1);
+    expect(defaultJobs(files(1, 50_000_000), 8, 0)).toBe(1);
+  });
+
+  it('is one per idle core for large inputs, never more than the files, never less than 1', () => {
+    expect(defaultJobs(files(100, 100_000), 8, 0.2)).toBe(8);
+    expect(defaultJobs(files(100, 100_000), 8, 3)).toBe(5);
+    expect(defaultJobs(files(3, 10_000_000), 8, 0)).toBe(3);
+    expect(defaultJobs(files(100, 100_000), 2, 6.5)).toBe(1);
   });
 });
