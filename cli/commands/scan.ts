@@ -28,7 +28,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
     .option('--table <name>', 'only denials on this DynamoDB table')
     .option('--cause <causes>', `only these causes, comma-separated: ${CAUSES.join(', ')}`)
     .option('--limit <n>', `at most this many diagnoses in --json output (counts are never capped)`, String(DEFAULT_LIMIT))
-    .option('--jobs <n>', 'worker threads (default: one per idle CPU core for inputs over 4 MB, else 1)')
+    .option('--jobs <n>', 'worker threads (default: one per CPU core for inputs over 4 MB, else 1)')
     .addHelpText(
       'after',
       [

@@ -12,16 +12,12 @@ export type WorkerReply = { readonly index: number; readonly result: FileScanRes
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024;
 
-/**
- * One worker per idle core, for inputs big enough to pay for starting them. Cores already busy (the 1-minute
- * load average, as `make -l` uses it) are left out: on a loaded machine extra threads only add contention.
- */
-export function defaultJobs(inputs: readonly ScanInput[], cores = os.availableParallelism(), load = os.loadavg()[0]): number {
+/** One worker per core (as make -j or ripgrep do) for inputs big enough to pay for starting them, else 1. */
+export function defaultJobs(inputs: readonly ScanInput[], cores = os.availableParallelism()): number {
   const files = inputs.filter((input) => input.kind === 'file');
   const bytes = files.reduce((sum, input) => sum + input.size, 0);
   if (files.length < 2 || bytes < PARALLEL_THRESHOLD_BYTES) return 1;
-  const idleCores = Math.round(cores - load);
-  return Math.max(1, Math.min(idleCores, files.length));
+  return Math.min(cores, files.length);
 }
 
 export interface ScanSink {

@@ -265,14 +265,12 @@ describe('default number of scan workers', () => {
   const files = (count: number, size: number) => Array.from({ length: count }, (_, index) => ({ kind: 'file' as const, path: `f${index}`, size }));
 
   it('is 1 for small inputs, which do not pay for starting workers', () => {
-    expect(defaultJobs(files(3, 1000), 8, 0)).toBe(1);
-    expect(defaultJobs(files(1, 50_000_000), 8, 0)).toBe(1);
+    expect(defaultJobs(files(3, 1000), 8)).toBe(1);
+    expect(defaultJobs(files(1, 50_000_000), 8)).toBe(1);
   });
 
-  it('is one per idle core for large inputs, never more than the files, never less than 1', () => {
-    expect(defaultJobs(files(100, 100_000), 8, 0.2)).toBe(8);
-    expect(defaultJobs(files(100, 100_000), 8, 3)).toBe(5);
-    expect(defaultJobs(files(3, 10_000_000), 8, 0)).toBe(3);
-    expect(defaultJobs(files(100, 100_000), 2, 6.5)).toBe(1);
+  it('is one per core for large inputs, never more than the files', () => {
+    expect(defaultJobs(files(100, 100_000), 8)).toBe(8);
+    expect(defaultJobs(files(3, 10_000_000), 8)).toBe(3);
   });
 });
