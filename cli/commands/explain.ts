@@ -18,7 +18,7 @@ export function registerExplain(program: Command, io: CliIo = processIo()): void
     .option('--json', 'print {"diagnoses":[...]} in input order instead of text')
     .addHelpText(
       'after',
-      '\nExit status: 0 when the input was read (even with no denials), 2 on an input error (one line on stderr, nothing on stdout).',
+      '\nExit status: 0 when the input was read (even with no denials), 2 on an input or usage error (one line on stderr, nothing on stdout).',
     )
     .exitOverride(usageErrorsExitWith2(io))
     .action(async (file: string | undefined, options: ExplainOptions) => {

@@ -36,7 +36,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
         '"records" counts every record read; "denials", the tables and the diagnoses count only denials that pass the filters.',
         'Hidden files and CloudTrail-Digest directories are skipped when walking directories.',
         'Exit status: 0 when every input was read, 1 when some were unreadable or corrupt (each named on stderr and skipped;',
-        'the totals still print), 2 on a bad option value or a PATH that does not exist (nothing on stdout).',
+        'the totals still print), 2 on a usage error, a bad option value or a PATH that does not exist (nothing on stdout).',
       ].join('\n'),
     )
     .exitOverride(usageErrorsExitWith2(io))
