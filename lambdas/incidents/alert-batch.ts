@@ -64,7 +64,13 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
       let retry = false;
       for (const diagnosis of diagnoses) {
         const log = keyedLog(logger, { messageId: message.messageId, eventId: diagnosis.eventId, incidentId: incidentIdFor(diagnosis) });
-        const outcome = await pipeline.process(diagnosis, { budget, log });
+        let outcome: PipelineOutcome;
+        try {
+          outcome = await pipeline.process(diagnosis, { budget, log });
+        } catch (error) {
+          log.error('Event failed; SQS will retry its message', { error });
+          return true; // the message's other events are duplicates on the retry, so nothing is done twice
+        }
         tally.count(outcome, diagnosis.cause);
         logOutcome(log, outcome);
         if (outcome.kind === 'alerted' && !outcome.complete) retry = true;

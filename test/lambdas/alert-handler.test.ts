@@ -246,7 +246,8 @@ describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
       const deletes = documents.commandCalls(DeleteCommand);
       expect(deletes).toHaveLength(1);
       expect(deletes[0].args[0].input.Key).toEqual({ pk: incidentPk(incidentIdOf()), sk: expect.stringContaining('throttled-1') });
-      expect(output.json().some((line) => line.message === 'Message failed; SQS will retry it' && line.messageId === throttled.messageId)).toBe(true);
+      const failure = output.json().find((line) => line.message === 'Event failed; SQS will retry its message');
+      expect(failure).toMatchObject({ messageId: throttled.messageId, eventId: 'throttled-1', incidentId: incidentIdOf(), error: { name: 'ProvisionedThroughputExceededException' } });
     } finally {
       documents.restore();
     }
