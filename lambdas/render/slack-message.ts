@@ -80,9 +80,9 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
 
 /** A titled code block whose content is cut to fit, keeping the closing fence. */
 function codeSection(title: string, code: string): Record<string, unknown> {
-  const frame = `${title}\n\`\`\`\n\`\`\``;
+  const frame = `${title}\n\`\`\`\n\n\`\`\``;
   const content = truncateEscaped(escapeSlackCode(code), SLACK_LIMITS.sectionText - frame.length);
-  return { type: 'section', text: { type: 'mrkdwn', text: `${title}\n\`\`\`\n${content}\`\`\`` } };
+  return { type: 'section', text: { type: 'mrkdwn', text: `${title}\n\`\`\`\n${content}\n\`\`\`` } };
 }
 
 /** Cut escaped Slack text to `max` characters with "…", never inside an `&amp;`/`&lt;`/`&gt;` entity. */

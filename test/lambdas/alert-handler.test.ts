@@ -280,3 +280,39 @@ describe('readHandlerConfig', () => {
     );
   });
 });
+
+describe('lambdas/alert-handler module', () => {
+  it('wires the real adapters once at module scope from the stack environment and exports the handler', () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      [HANDLER_ENV.incidentsTableName]: 'incidents',
+      [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+      [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+      [HANDLER_ENV.dedupWindowMinutes]: '60',
+      [HANDLER_ENV.retentionDays]: '90',
+      AWS_REGION: 'eu-west-1',
+    });
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const module = require('../../lambdas/alert-handler') as typeof import('../../lambdas/alert-handler');
+        expect(typeof module.handler).toBe('function');
+      });
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('fails at init, naming the variable, when the stack environment is missing', () => {
+    const saved = { ...process.env };
+    delete process.env[HANDLER_ENV.incidentsTableName];
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        expect(() => require('../../lambdas/alert-handler')).toThrow('Environment variable INCIDENTS_TABLE_NAME is not set');
+      });
+    } finally {
+      process.env = saved;
+    }
+  });
+});
