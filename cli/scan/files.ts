@@ -8,7 +8,7 @@ export type ScanInput = { readonly kind: 'file'; readonly path: string; readonly
 
 export interface CollectedInputs {
   readonly inputs: ScanInput[];
-  /** Directories met while walking that could not be listed: named and skipped, like corrupt files. */
+  /** Entries met while walking that could not be listed or examined: named and skipped, like corrupt files. */
   readonly errors: ScanError[];
 }
 

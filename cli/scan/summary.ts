@@ -26,7 +26,7 @@ export interface FileScanResult {
   /** Denials that passed the filters. */
   readonly denials: number;
   readonly groups: Readonly<Record<Dimension, Groups>>;
-  /** The first `limit` matching diagnoses of this file, in record order. */
+  /** The first matching diagnoses of this file, in record order: as many as the report still wanted when it was scanned. */
   readonly diagnoses: readonly Diagnosis[];
   /** Set when the file could not be read; everything else is then zero. */
   readonly error: string | null;
