@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CAUSE_DIMENSION, METRIC } from '../contract';
-import { InputError, diagnose, readRecords, type Cause, type Diagnosis } from '../diagnosis';
+import { InputError, diagnose, readRecords, type Cause, type CloudTrailRecord, type Diagnosis } from '../diagnosis';
 import { incidentIdFor } from './identity';
 import type { IncidentPipeline, PipelineOutcome } from './pipeline';
 import type { PipelineLog } from './ports';
@@ -87,13 +88,15 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
         if (!(error instanceof InputError)) throw error;
         return unprocessable(message, error.message);
       }
-      const diagnoses = records.map((record) => diagnose(record)).filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
+      const diagnoses = records.flatMap((record) => {
+        const diagnosis = diagnose(record);
+        return diagnosis === null ? [] : [withEventId(diagnosis, record)];
+      });
       if (diagnoses.length === 0) {
         return unprocessable(message, records.length === 0 ? 'holds no CloudTrail record' : 'not an access denial');
       }
-      const withoutIdentity = diagnoses.find((diagnosis) => !hasEventIdentity(diagnosis));
-      if (withoutIdentity !== undefined) {
-        return unprocessable(message, 'denial without eventID or eventTime: it cannot be deduplicated');
+      if (diagnoses.some((diagnosis) => diagnosis.eventTime === '')) {
+        return unprocessable(message, 'denial without eventTime: it cannot be recorded as an occurrence');
       }
       return diagnoses;
     }
@@ -111,9 +114,13 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
   };
 }
 
-/** The diagnosis core writes 'unknown' / '' for missing values; a record without them cannot be an occurrence. */
-function hasEventIdentity(diagnosis: Diagnosis): boolean {
-  return diagnosis.eventId !== '' && diagnosis.eventId !== 'unknown' && diagnosis.eventTime !== '';
+/**
+ * CloudTrail always sets eventID, but hand-made or trimmed records may lack it (the diagnosis core then says
+ * 'unknown'). A hash of the record stands in: stable across redeliveries of the same body, so it still deduplicates.
+ */
+function withEventId(diagnosis: Diagnosis, record: CloudTrailRecord): Diagnosis {
+  if (diagnosis.eventId !== '' && diagnosis.eventId !== 'unknown') return diagnosis;
+  return { ...diagnosis, eventId: `sha256-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}` };
 }
 
 function logOutcome(log: PipelineLog, outcome: PipelineOutcome): void {

@@ -199,6 +199,22 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
     expect(output.metric(METRIC.unprocessableMessages)).toBe(3);
   });
 
+  it('deduplicates a denial without eventID by a hash of its record, and acknowledges one without eventTime', async () => {
+    const { handler } = await setUp();
+    const withoutId = denialEvent({ roleName: 'no-id' });
+    delete (withoutId.detail as Record<string, unknown>).eventID;
+    const withoutTime = denialEvent({ roleName: 'no-time', eventId: 'no-time-1' });
+    delete (withoutTime.detail as Record<string, unknown>).eventTime;
+    delete withoutTime.time;
+    const timeless = sqsMessage(withoutTime);
+    expect(await handler(sqsEvent(sqsMessage(withoutId), timeless), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(await handler(sqsEvent(sqsMessage(withoutId)), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(slack.requests).toHaveLength(1);
+    expect(output.metric(METRIC.duplicates)).toBe(1);
+    const warning = output.json().find((line) => line.message === 'Unprocessable message acknowledged');
+    expect(warning).toMatchObject({ messageId: timeless.messageId, reason: 'denial without eventTime: it cannot be recorded as an occurrence' });
+  });
+
   it('truncates the raw body of a huge poison message in the log', async () => {
     const { handler } = await setUp();
     const huge = sqsMessage(`not json ${'x'.repeat(10_000)}`);
