@@ -4,7 +4,7 @@ import type { IncidentFilters } from '../incidents/query';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
 import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';
 import { OptionError, parseLimit } from '../scan/filters';
-import { EXIT, processIo, reportInputError, type CliIo } from '../io';
+import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import { styleFor } from '../render/style';
 
@@ -54,6 +54,7 @@ export function registerIncidents(program: Command, io: CliIo = processIo()): vo
   program.enablePositionalOptions();
   const incidents = program
     .command('incidents')
+    .exitOverride(usageErrorsExitWith2(io))
     .description('Query stored incidents: locally (the default) or in the deployed table')
     .enablePositionalOptions()
     .option('--table <name>', 'the deployed incidents table (give it before the subcommand)')

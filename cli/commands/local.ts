@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../lambdas/diagnosis';
 import { escapeSingleLine } from '../../lambdas/render/escape';
-import { EXIT, processIo, reportInputError, type CliIo } from '../io';
+import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { DataDirError } from '../local/dataDirLock';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import type { LocalSummary } from '../local/run';
@@ -25,6 +25,7 @@ export const LOCAL_ALERT_SETTINGS = { dedupWindowMinutes: 60, retentionDays: 90 
 export function registerLocal(program: Command, io: CliIo = processIo()): void {
   program
     .command('local')
+    .exitOverride(usageErrorsExitWith2(io))
     .description('Run the alert pipeline on this machine: diagnose, record incidents in an embedded store, deduplicate, alert (no AWS account needed)')
     .argument('[paths...]', 'files and directories to read recursively (every shape `explain` reads); "-" reads stdin; none: the bundled samples')
     .option('--data-dir <dir>', `where incidents persist between runs (default: ${DEFAULT_DATA_DIR})`)

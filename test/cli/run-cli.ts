@@ -1,6 +1,8 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { Readable } from 'node:stream';
 import { registerExplain } from '../../cli/commands/explain';
+import { registerIncidents } from '../../cli/commands/incidents';
+import { registerLocal } from '../../cli/commands/local';
 import { registerScan } from '../../cli/commands/scan';
 import type { CliIo, OutputStream } from '../../cli/io';
 
@@ -13,6 +15,8 @@ export interface CliRun {
 export interface RunOptions {
   readonly stdin?: string | Buffer;
   readonly tty?: boolean;
+  /** Pretend stdout is a terminal this wide (implies tty). */
+  readonly columns?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly now?: Date;
 }
@@ -35,7 +39,8 @@ class Capture implements OutputStream {
 
 /** Runs `denyscope <args>` in-process: the real option parser and commands, with buffers for stdin/stdout/stderr. */
 export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
-  const stdout = new Capture(options.tty === true, options.tty === true ? 120 : undefined);
+  const tty = options.tty ?? options.columns !== undefined;
+  const stdout = new Capture(tty, options.columns ?? (tty ? 120 : undefined));
   const stderr = new Capture(false);
   let code = 0;
   const io: CliIo = {
@@ -53,15 +58,19 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
   };
   const program = new Command()
     .name('denyscope')
+    .exitOverride()
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
   registerExplain(program, io);
   registerScan(program, io);
+  registerLocal(program, io);
+  registerIncidents(program, io);
   try {
     await program.parseAsync(['node', 'denyscope', ...args]);
   } catch (error) {
-    // The parser's own exits (help shown, usage errors) come through io.exit.
-    if (!(error instanceof ExitSignal)) throw error;
-    code = error.code;
+    // The parser's own exits (help shown, usage errors) come through io.exit or, at the root, exitOverride.
+    if (error instanceof ExitSignal) code = error.code;
+    else if (error instanceof CommanderError) code = error.exitCode;
+    else throw error;
   }
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

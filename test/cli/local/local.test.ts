@@ -208,6 +208,8 @@ describe('denyscope local inputs', () => {
       [['local', '--sns-endpoint', 'ftp://x'], /--sns-endpoint must be an http\(s\) URL/],
       [['local', '--sns-endpoint', 'http://127.0.0.1:1', '--sns-topic-arn', 'alerts'], /--sns-topic-arn must be an SNS topic ARN/],
       [['local', '--sns-topic-arn', 'arn:aws:sns:us-east-1:111122223333:alerts'], /--sns-topic-arn needs --sns-endpoint/],
+      [['local', '--no-such-option'], /unknown option '--no-such-option'/],
+      [['incidents', 'list', '--no-such-option'], /unknown option '--no-such-option'/],
     ];
     for (const [args, message] of cases) {
       const run = await runDenyscope([...args, '--data-dir', data.dir]);
