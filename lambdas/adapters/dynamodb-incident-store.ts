@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Diagnosis } from '../diagnosis/types';
 import type { AlertChannel, AlertState, ChannelDelivery, Incident, Occurrence } from '../incidents/model';
+import { incidentDescription } from '../incidents/identity';
 import type { IncidentStore, OccurrenceClaim } from '../incidents/ports';
 import {
   GSI_BY_CAUSE,
@@ -141,16 +142,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   private async recordLatestOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<Incident> {
     const descriptive = {
       id: incidentId,
-      accountId: diagnosis.accountId,
-      region: diagnosis.region,
-      principal: diagnosis.principal,
-      action: diagnosis.action,
-      resource: diagnosis.resource,
-      tableName: diagnosis.tableName,
-      cause: diagnosis.cause,
-      denial: diagnosis.denial,
-      policyType: diagnosis.policyType,
-      policyArn: diagnosis.policyArn,
+      ...incidentDescription(diagnosis),
       lastSeen: diagnosis.eventTime,
       lastEventId: diagnosis.eventId,
       diagnosis,

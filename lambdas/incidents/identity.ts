@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Diagnosis } from '../diagnosis/types';
+import type { Incident } from './model';
 
 /**
  * The incident a denial belongs to: deterministic from (account, principal, action, resource, cause),
@@ -9,4 +10,25 @@ export function incidentIdFor(diagnosis: Pick<Diagnosis, 'accountId' | 'principa
   // A separator that cannot occur in ARNs keeps ("a", "b:c") and ("a:b", "c") apart.
   const identity = [diagnosis.accountId, diagnosis.principal, diagnosis.action, diagnosis.resource ?? '', diagnosis.cause].join('\u0000');
   return `inc-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
+}
+
+/** The fields an incident takes from its latest diagnosis (everything but counts, times and alert state). */
+export type IncidentDescription = Pick<
+  Incident,
+  'accountId' | 'region' | 'principal' | 'action' | 'resource' | 'tableName' | 'cause' | 'denial' | 'policyType' | 'policyArn'
+>;
+
+export function incidentDescription(diagnosis: Diagnosis): IncidentDescription {
+  return {
+    accountId: diagnosis.accountId,
+    region: diagnosis.region,
+    principal: diagnosis.principal,
+    action: diagnosis.action,
+    resource: diagnosis.resource,
+    tableName: diagnosis.tableName,
+    cause: diagnosis.cause,
+    denial: diagnosis.denial,
+    policyType: diagnosis.policyType,
+    policyArn: diagnosis.policyArn,
+  };
 }

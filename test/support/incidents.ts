@@ -1,5 +1,5 @@
 import { diagnose, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { incidentIdFor } from '../../lambdas/incidents/identity';
+import { incidentDescription, incidentIdFor } from '../../lambdas/incidents/identity';
 import type { AlertState, Incident } from '../../lambdas/incidents/model';
 import { denialEvent, type DenialEventOptions } from './denial-events';
 
@@ -15,16 +15,7 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
   const alert: AlertState = { eventId: diagnosis.eventId, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1, channels: {} };
   return {
     id: incidentIdFor(diagnosis),
-    accountId: diagnosis.accountId,
-    region: diagnosis.region,
-    principal: diagnosis.principal,
-    action: diagnosis.action,
-    resource: diagnosis.resource,
-    tableName: diagnosis.tableName,
-    cause: diagnosis.cause,
-    denial: diagnosis.denial,
-    policyType: diagnosis.policyType,
-    policyArn: diagnosis.policyArn,
+    ...incidentDescription(diagnosis),
     firstSeen: diagnosis.eventTime,
     lastSeen: diagnosis.eventTime,
     count: 1,

@@ -11,23 +11,13 @@ import { resolveConfig } from '../../../lib/config';
 import { denialEvent, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';
 import { startSlackStandIn, type SlackStandIn } from '../../support/slack-server';
+import type { LocalSummary } from '../../../cli/local/run';
 import { REPO_ROOT, runDenyscope, SAMPLES_DIR, temporaryDir } from './harness';
-
-interface Summary {
-  events: number;
-  denials: number;
-  duplicates: number;
-  incidents: number;
-  newIncidents: number;
-  alerts: number;
-  suppressed: number;
-  errors: number;
-}
 
 const SUMMARY_KEYS = ['events', 'denials', 'duplicates', 'incidents', 'newIncidents', 'alerts', 'suppressed', 'errors'];
 
 /** What the bundled samples must produce on a first run, derived from the samples themselves. */
-function expectedFirstRun(): Summary {
+function expectedFirstRun(): LocalSummary {
   const files = readdirSync(SAMPLES_DIR).filter((name) => name.endsWith('.json'));
   const records = files.flatMap((name) => readRecords(readFileSync(path.join(SAMPLES_DIR, name)), name));
   const diagnoses = records.map(diagnose).filter((d): d is Diagnosis => d !== null);
@@ -45,8 +35,8 @@ function expectedFirstRun(): Summary {
   };
 }
 
-function parseSummary(stdout: string): Summary {
-  const summary = JSON.parse(stdout) as Summary;
+function parseSummary(stdout: string): LocalSummary {
+  const summary = JSON.parse(stdout) as LocalSummary;
   expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
   return summary;
 }
