@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { diagnose, InputError, isDenial, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnose, InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
 import { describeFileError } from '../input';
 import { matchesFilter, type ScanFilter } from './filters';
 import { countInto, emptyGroups, type FileScanResult } from './summary';
@@ -21,7 +21,8 @@ export interface ScanSettings {
 export function scanContent(content: Buffer, source: string, settings: ScanSettings, maxDiagnoses: number): FileScanResult {
   let records;
   try {
-    records = readRecords(content, source);
+    // Log files as S3 delivers them take the fast reader; it returns null for anything it cannot vouch for.
+    records = readCloudTrailLogFile(content) ?? readRecords(content, source);
   } catch (error) {
     if (error instanceof InputError) return failedScan(source, error.message);
     throw error;
