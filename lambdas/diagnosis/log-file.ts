@@ -23,7 +23,7 @@ export function readCloudTrailLogFile(input: Buffer): CloudTrailRecord[] | null 
   let bytes = input;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { chunkSize: gunzipChunkSize(bytes) });
     } catch {
       return null;
     }
@@ -55,6 +55,19 @@ export function readCloudTrailLogFile(input: Buffer): CloudTrailRecord[] | null 
     start = stop + 1;
   }
 }
+
+/**
+ * gunzipSync inflates into chunks of this size and then copies them into one buffer; one chunk as large as the
+ * text saves that copy. A gzip stream ends with its text's size (mod 2^32) in 4 bytes: taken as a hint only, kept
+ * within bounds, since a corrupt or crafted file can claim any size. The chunk size never changes the output.
+ */
+function gunzipChunkSize(gzip: Buffer): number {
+  const claimedSize = gzip.length >= GZIP_MIN_LENGTH ? gzip.readUInt32LE(gzip.length - 4) : 0;
+  return Math.min(Math.max(claimedSize + 1, MIN_GUNZIP_CHUNK), MAX_GUNZIP_CHUNK);
+}
+const GZIP_MIN_LENGTH = 18;
+const MIN_GUNZIP_CHUNK = 64 * 1024;
+const MAX_GUNZIP_CHUNK = 64 * 1024 * 1024;
 
 const RECORD_START = '{"eventVersion":';
 const FILE_START = Buffer.from(`{"Records":[${RECORD_START}`);

@@ -91,6 +91,19 @@ describe('readCloudTrailLogFile', () => {
     expect(fullRead(truncated)).toEqual({ error: expect.stringMatching(/^file: corrupt or truncated gzip data/) });
   });
 
+  it('reads a gzip of several members, whose trailer gives only the last member\'s size', () => {
+    const text = logFile([denial, success, otherDenial]);
+    const members = Buffer.concat([gz(text.slice(0, 1000)), gz(text.slice(1000))]);
+    expect(expectFastReadAgrees(members)).toHaveLength(3);
+  });
+
+  it('declines a gzip stream whose trailer claims another size', () => {
+    const compressed = Buffer.from(gz(logFile([denial])));
+    compressed.writeUInt32LE(0xffffffff, compressed.length - 4);
+    expect(readCloudTrailLogFile(compressed)).toBeNull();
+    expect(fullRead(compressed)).toEqual({ error: expect.stringMatching(/^file: corrupt or truncated gzip data/) });
+  });
+
   it('declines other input shapes', () => {
     for (const text of [JSON.stringify(denial), JSON.stringify({ Events: [{ CloudTrailEvent: JSON.stringify(denial) }] }), `${JSON.stringify(denial)}\n${JSON.stringify(success)}`, 'AccessDenied', '']) {
       expect(readCloudTrailLogFile(Buffer.from(text))).toBeNull();
