@@ -2,7 +2,10 @@
  * Benchmark: `denyscope scan --json` over a CloudTrail log tree as S3 delivers it, side by side with
  * (a) the jq one-liner from AWS's troubleshooting article and (b) a bare Node loop that only gunzips and parses.
  *
- *   npx tsx bench/scan.bench.ts [--records 100000] [--runs 3]
+ *   npx tsx bench/scan.bench.ts [--records 100000] [--runs 3] [--baseline DIR]
+ *
+ * --baseline DIR also measures the CLI of another built checkout (e.g. `git archive <commit>` unpacked, with
+ * node_modules, after `node scripts/build-cli.mjs`), so a change is judged before/after within one run.
  *
  * The tree is generated deterministically into bench/.data/ (reused when present) and the CLI runs as a user
  * runs it (node bin/denyscope.mjs, the built bundle). Prints a Markdown table and the machine.
@@ -256,6 +259,11 @@ function argument(name: string, fallback: number): number {
   return index === -1 ? fallback : Number(process.argv[index + 1]);
 }
 
+function stringArgument(name: string): string | null {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? null : process.argv[index + 1];
+}
+
 function main(): void {
   const records = argument('--records', 100_000);
   const runs = argument('--runs', 3);
@@ -272,6 +280,15 @@ function main(): void {
   const bare = measure(runs, process.execPath, ['-e', BARE_LOOP, fileList]);
   const scan = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', tree.root]);
   const scanOneThread = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', '--jobs', '1', tree.root]);
+  const baselineDirectory = stringArgument('--baseline');
+  const baselineCli = baselineDirectory === null ? null : path.resolve(baselineDirectory, 'bin', 'denyscope.mjs');
+  const baseline =
+    baselineCli === null
+      ? null
+      : {
+          scan: measure(runs, process.execPath, [baselineCli, 'scan', '--json', tree.root]),
+          scanOneThread: measure(runs, process.execPath, [baselineCli, 'scan', '--json', '--jobs', '1', tree.root]),
+        };
 
   const jqDenials = jq.output.split('\n').filter((line) => line !== '').length;
   const report = JSON.parse(scan.output) as { records: number; denials: number; files: number };
@@ -293,10 +310,14 @@ function main(): void {
     row('(b) bare Node loop: gunzip + JSON.parse only', bare),
     row(`(c) \`denyscope scan --json\` (default: ${os.availableParallelism()} workers, one per core)`, scan),
     row('(c1) `denyscope scan --json --jobs 1`', scanOneThread),
+    ...(baseline === null
+      ? []
+      : [row(`(c) baseline ${baselineDirectory}: default workers`, baseline.scan), row(`(c1) baseline ${baselineDirectory}: --jobs 1`, baseline.scanOneThread)]),
     '',
     `Targets (issue 2): scan at least 3x faster than jq, at most 1.3x the bare loop. Default scan: ${(jq.seconds / scan.seconds).toFixed(1)}x jq (${jq.seconds / scan.seconds >= 3 ? 'met' : 'not met'}), ${(scan.seconds / bare.seconds).toFixed(2)}x the bare loop (${scan.seconds / bare.seconds <= 1.3 ? 'met' : 'not met'}).`,
     `Per CPU second (fairer on a shared machine): jq ${(jq.cpuSeconds / bare.cpuSeconds).toFixed(2)}x, scan --jobs 1 ${(scanOneThread.cpuSeconds / bare.cpuSeconds).toFixed(2)}x the bare loop's CPU time.`,
     `Denials: jq lists ${jqDenials}, denyscope diagnoses ${report.denials}.`,
+    ...(baseline === null ? [] : [`Baseline --json output ${baseline.scan.output === scan.output ? 'identical to' : 'DIFFERS from'} this checkout's.`]),
     `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}, ${jqVersion}; load average at the end ${load}.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
