@@ -56,7 +56,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
     settings = { filter: parseScanFilter(options, io.now()), summaries: options.json !== true };
     limit = parseLimit(options.limit);
     jobs = parseJobs(options.jobs);
-    collected = await collectInputs(paths);
+    collected = collectInputs(paths);
   } catch (error) {
     if (!(error instanceof OptionError || error instanceof InputError)) throw error;
     reportInputError(io, error.message);

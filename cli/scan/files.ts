@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../lambdas/diagnosis';
 import { describeFileError } from '../input';
@@ -18,8 +18,10 @@ const SKIPPED_DIRECTORIES = new Set(['CloudTrail-Digest']);
 /**
  * Expands the PATH arguments: files as given, directories recursively (every regular file, sorted by name,
  * skipping hidden entries and CloudTrail-Digest), "-" as stdin. A PATH that does not exist is an InputError.
+ * The file system calls are synchronous: the walk is sequential anyway and nothing else runs meanwhile, and they
+ * cost half as much as awaited ones (the 500-file bench tree: ~27 ms instead of ~50 ms).
  */
-export async function collectInputs(paths: readonly string[]): Promise<CollectedInputs> {
+export function collectInputs(paths: readonly string[]): CollectedInputs {
   const inputs: ScanInput[] = [];
   const errors: ScanError[] = [];
   for (const argument of paths) {
@@ -29,20 +31,20 @@ export async function collectInputs(paths: readonly string[]): Promise<Collected
     }
     let stats;
     try {
-      stats = await fs.stat(argument);
+      stats = fs.statSync(argument);
     } catch (error) {
       throw new InputError(argument, describeFileError(error));
     }
-    if (stats.isDirectory()) await walk(argument, inputs, errors);
+    if (stats.isDirectory()) walk(argument, inputs, errors);
     else inputs.push({ kind: 'file', path: argument, size: stats.size });
   }
   return { inputs, errors };
 }
 
-async function walk(directory: string, inputs: ScanInput[], errors: ScanError[]): Promise<void> {
+function walk(directory: string, inputs: ScanInput[], errors: ScanError[]): void {
   let entries;
   try {
-    entries = await fs.readdir(directory, { withFileTypes: true });
+    entries = fs.readdirSync(directory, { withFileTypes: true });
   } catch (error) {
     errors.push({ file: directory, message: `${directory}: ${describeFileError(error)}` });
     return;
@@ -52,13 +54,13 @@ async function walk(directory: string, inputs: ScanInput[], errors: ScanError[])
     if (entry.name.startsWith('.')) continue;
     const entryPath = path.join(directory, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(entryPath, inputs, errors);
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(entryPath, inputs, errors);
       continue;
     }
     // Symbolic links to files are followed; links to directories are not, so a link cannot make a loop.
     if (!entry.isFile() && !entry.isSymbolicLink()) continue;
     try {
-      const stats = await fs.stat(entryPath);
+      const stats = fs.statSync(entryPath);
       if (stats.isFile()) inputs.push({ kind: 'file', path: entryPath, size: stats.size });
     } catch (error) {
       errors.push({ file: entryPath, message: `${entryPath}: ${describeFileError(error)}` });
