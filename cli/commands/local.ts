@@ -66,7 +66,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
       throw new OptionError(`--sns-topic-arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${options.snsTopicArn}"`);
     }
     if (options.snsTopicArn !== undefined && options.snsEndpoint === undefined) throw new OptionError('--sns-topic-arn needs --sns-endpoint');
-    collected = await collectInputs(usesSamples ? [bundledSamplesDir()] : paths);
+    collected = collectInputs(usesSamples ? [bundledSamplesDir()] : paths);
   } catch (error) {
     if (!(error instanceof OptionError || error instanceof InputError)) throw error;
     reportInputError(io, error.message);
