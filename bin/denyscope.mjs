@@ -3,8 +3,7 @@
 // When dist/ is missing (e.g. a clone installed with --ignore-scripts), it builds it once, then runs it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const bundle = fileURLToPath(new URL('../dist/denyscope.js', import.meta.url));
 
@@ -20,4 +19,4 @@ if (!existsSync(bundle)) {
 
 // dist/ carries source maps; they are not loaded by default (parsing them costs ~60 ms of CPU at every start).
 // For stack traces that point at the TypeScript sources: node --enable-source-maps bin/denyscope.mjs ...
-createRequire(import.meta.url)(bundle);
+await import(pathToFileURL(bundle).href);

@@ -16,6 +16,18 @@ const entryPoints = {
 // Packages that cannot be bundled: dynalite loads leveldb through level and its native binding classic-level.
 const external = ['dynalite', 'level', 'classic-level'];
 
+// ES modules with code splitting, so `explain` and `scan` start without loading what only `local` and `incidents`
+// use (the AWS SDK, the alert pipeline): those are separate chunks behind their dynamic imports. The banner gives the
+// bundled CommonJS code (and our own path lookups) the require, __filename and __dirname that ES modules lack.
+const banner = [
+  "import { createRequire as __denyscopeCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __denyscopeFileURLToPath } from 'node:url';",
+  "import { dirname as __denyscopeDirname } from 'node:path';",
+  'const require = __denyscopeCreateRequire(import.meta.url);',
+  'const __filename = __denyscopeFileURLToPath(import.meta.url);',
+  'const __dirname = __denyscopeDirname(__filename);',
+].join('\n');
+
 let result;
 try {
   result = await build({
@@ -25,7 +37,9 @@ try {
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
+    format: 'esm',
+    splitting: true,
+    banner: { js: banner },
     sourcemap: true,
     minify: true,
     external,
@@ -40,6 +54,9 @@ try {
   );
   process.exit(1);
 }
+
+// dist/package.json makes Node load dist/*.js as ES modules.
+result.outputFiles.push({ path: path.join(root, 'dist', 'package.json'), contents: Buffer.from('{ "type": "module" }\n') });
 
 // Each file is written aside and renamed into place, so a denyscope starting meanwhile loads the old or the new bundle, never half of one.
 for (const file of result.outputFiles) {

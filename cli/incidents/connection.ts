@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fs from 'node:fs';
 import { isHttpUrl } from '../../lambdas/adapters/secrets-webhook-url';
 import { OptionError } from '../scan/filters';
@@ -28,7 +28,6 @@ export class ConnectionError extends Error {}
 
 export async function openIncidentsConnection(options: ConnectionOptions): Promise<IncidentsConnection> {
   silenceSdkNodeVersionNotice();
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   // One retry: enough for a blip, few enough that an unreachable endpoint fails in a second, not a minute.
   const maxAttempts = 2;
 

@@ -1,4 +1,4 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Incident } from '../../lambdas/incidents/model';
 import type { DeliveryResult, Notifier } from '../../lambdas/incidents/ports';
 import { renderAlertText } from '../../lambdas/render/alert-text';
@@ -27,15 +27,13 @@ export class TerminalNotifier implements Notifier {
 export const LOCAL_TOPIC_NAME = 'denyscope-alerts';
 
 /** An SNS client for an SNS-compatible endpoint (credentials: see credentialsForEndpoint). */
-export async function snsClientFor(endpoint: string, region: string | undefined): Promise<SNSClient> {
-  const { SNSClient } = await import('@aws-sdk/client-sns');
+export function snsClientFor(endpoint: string, region: string | undefined): SNSClient {
   return new SNSClient({ endpoint, region: regionOr(region), credentials: credentialsForEndpoint(endpoint), maxAttempts: 2 });
 }
 
 /** The topic to publish to: the one named, else denyscope's own topic on that endpoint (created if missing). */
 export async function resolveTopicArn(sns: SNSClient, topicArn: string | undefined): Promise<string> {
   if (topicArn !== undefined) return topicArn;
-  const { CreateTopicCommand } = await import('@aws-sdk/client-sns');
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: LOCAL_TOPIC_NAME }));
   if (TopicArn === undefined) throw new Error(`the SNS endpoint returned no ARN for topic ${LOCAL_TOPIC_NAME}`);
   return TopicArn;

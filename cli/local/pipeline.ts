@@ -84,7 +84,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       );
     }
     if (options.snsEndpoint !== undefined) {
-      sns = await snsClientFor(options.snsEndpoint, regionOfTopic(options.snsTopicArn));
+      sns = snsClientFor(options.snsEndpoint, regionOfTopic(options.snsTopicArn));
       try {
         notifiers.push(new SnsNotifier(sns, await resolveTopicArn(sns, options.snsTopicArn)));
       } catch (error) {
