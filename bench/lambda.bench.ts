@@ -15,14 +15,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { build, type Plugin } from 'esbuild';
 import { DynamoDbIncidentStore } from '../lambdas/adapters/dynamodb-incident-store';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/contract';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/contract';
 import { createAlertHandler } from '../lambdas/incidents/alert-batch';
 import type { Incident } from '../lambdas/incidents/model';
 import { createIncidentPipeline } from '../lambdas/incidents/pipeline';
 import type { DeliveryResult, Notifier } from '../lambdas/incidents/ports';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage } from '../test/support/denial-events';
 import { startDynalite, type LocalDynamo } from '../test/support/dynalite';
-import { ManualClock } from '../test/support/handler-harness';
+import { ManualClock, STACK_HANDLER_ENV } from '../test/support/handler-harness';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
@@ -95,11 +95,7 @@ const TRACER_STUB: Plugin = {
 };
 
 const HANDLER_ENVIRONMENT = {
-  [HANDLER_ENV.incidentsTableName]: 'incidents',
-  [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
-  [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
-  [HANDLER_ENV.dedupWindowMinutes]: '60',
-  [HANDLER_ENV.retentionDays]: '90',
+  ...STACK_HANDLER_ENV,
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

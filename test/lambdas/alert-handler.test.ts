@@ -10,7 +10,7 @@ import { readHandlerConfig } from '../../lambdas/incidents/handler-config';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage, type DenialEventOptions } from '../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { startFauxqs, type LocalSnsSqs } from '../support/fauxqs';
-import { createHarness, ManualClock, OutputCapture } from '../support/handler-harness';
+import { createHarness, ManualClock, OutputCapture, STACK_HANDLER_ENV } from '../support/handler-harness';
 import { startSlackStandIn, unusedLoopbackPort, type SlackStandIn } from '../support/slack-server';
 
 let dynamo: LocalDynamo;
@@ -271,13 +271,7 @@ describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
 });
 
 describe('readHandlerConfig', () => {
-  const env = {
-    [HANDLER_ENV.incidentsTableName]: 'incidents',
-    [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
-    [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
-    [HANDLER_ENV.dedupWindowMinutes]: '60',
-    [HANDLER_ENV.retentionDays]: '90',
-  };
+  const env = STACK_HANDLER_ENV;
 
   it('reads the variables the stack sets', () => {
     expect(readHandlerConfig(env)).toEqual({

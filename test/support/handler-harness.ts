@@ -5,12 +5,21 @@ import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
 import { createAlertHandler, type AlertHandler } from '../../lambdas/incidents/alert-batch';
 import type { Incident } from '../../lambdas/incidents/model';
 import { createIncidentPipeline } from '../../lambdas/incidents/pipeline';
 import type { Clock, IncidentStore } from '../../lambdas/incidents/ports';
 import type { LocalDynamo } from './dynalite';
+
+/** The environment the stack gives the alert Lambda, with test values. */
+export const STACK_HANDLER_ENV = {
+  [HANDLER_ENV.incidentsTableName]: 'incidents',
+  [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+  [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+  [HANDLER_ENV.dedupWindowMinutes]: '60',
+  [HANDLER_ENV.retentionDays]: '90',
+};
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
