@@ -1,4 +1,5 @@
 import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { withStableEventId } from '../../lambdas/incidents/identity';
 import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';
 import type { PipelineLog } from '../../lambdas/incidents/ports';
 import { escapeSingleLine } from '../../lambdas/render/escape';
@@ -63,7 +64,10 @@ export async function processInputs(
       const content = input.kind === 'stdin' ? await readStream(screen.stdin) : await readInputFile(input.path);
       const records = readRecords(content, source);
       summary.events += records.length;
-      diagnoses = records.map(diagnose).filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
+      diagnoses = records.flatMap((record) => {
+        const diagnosis = diagnose(record);
+        return diagnosis === null ? [] : [withStableEventId(diagnosis, record)];
+      });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       reportError(screen, summary, `${error.message} (skipped)`);
@@ -73,14 +77,8 @@ export async function processInputs(
     for (const diagnosis of diagnoses) {
       if (stopping()) break;
       summary.denials += 1;
-      const recordable = recordableDiagnosis(diagnosis, screen.now());
-      if (recordable === null) {
-        failed = true;
-        screen.stderr.write(`denyscope: ${escapeSingleLine(source)}: a denial without an eventID cannot be deduplicated: not recorded\n`);
-        continue;
-      }
       try {
-        tally(await pipeline.process(recordable, { budget, log }), summary, undelivered);
+        tally(await pipeline.process(diagnosis, { budget, log }), summary, undelivered);
       } catch (error) {
         failed = true;
         screen.stderr.write(`denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`);
@@ -94,15 +92,6 @@ export async function processInputs(
   }
   progress.clear();
   return { undeliveredIncidents: [...undelivered] };
-}
-
-/**
- * An incident needs an eventID (the idempotency key) and a time. A pasted error message has a stable
- * eventID (a hash of the text) but no time: it is recorded at the time it is read.
- */
-function recordableDiagnosis(diagnosis: Diagnosis, now: Date): Diagnosis | null {
-  if (diagnosis.eventId === '' || diagnosis.eventId === 'unknown') return null;
-  return diagnosis.eventTime === '' ? { ...diagnosis, eventTime: now.toISOString() } : diagnosis;
 }
 
 function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set<string>): void {

@@ -111,7 +111,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
             ':eventTime': diagnosis.eventTime,
             ':principalArn': diagnosis.principalArn,
             ':now': now.toISOString(),
-            ':expiresAt': expiresAt(diagnosis.eventTime, this.options.retentionDays),
+            ':expiresAt': expiresAt(diagnosis.eventTime || now.toISOString(), this.options.retentionDays),
             ':true': true,
           },
           ReturnValues: 'ALL_OLD',

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CAUSE_DIMENSION, METRIC } from '../contract';
-import { InputError, diagnose, readRecords, type Cause, type CloudTrailRecord, type Diagnosis } from '../diagnosis';
-import { incidentIdFor } from './identity';
+import { InputError, diagnose, readRecords, type Cause, type Diagnosis } from '../diagnosis';
+import { incidentIdFor, withStableEventId } from './identity';
 import type { IncidentPipeline, PipelineOutcome } from './pipeline';
 import type { PipelineLog } from './ports';
 
@@ -90,13 +89,10 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
       }
       const diagnoses = records.flatMap((record) => {
         const diagnosis = diagnose(record);
-        return diagnosis === null ? [] : [withEventId(diagnosis, record)];
+        return diagnosis === null ? [] : [withStableEventId(diagnosis, record)];
       });
       if (diagnoses.length === 0) {
         return unprocessable(message, records.length === 0 ? 'holds no CloudTrail record' : 'not an access denial');
-      }
-      if (diagnoses.some((diagnosis) => diagnosis.eventTime === '')) {
-        return unprocessable(message, 'denial without eventTime: it cannot be recorded as an occurrence');
       }
       return diagnoses;
     }
@@ -112,15 +108,6 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
       return null;
     }
   };
-}
-
-/**
- * CloudTrail always sets eventID, but hand-made or trimmed records may lack it (the diagnosis core then says
- * 'unknown'). A hash of the record stands in: stable across redeliveries of the same body, so it still deduplicates.
- */
-function withEventId(diagnosis: Diagnosis, record: CloudTrailRecord): Diagnosis {
-  if (diagnosis.eventId !== '' && diagnosis.eventId !== 'unknown') return diagnosis;
-  return { ...diagnosis, eventId: `sha256-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}` };
 }
 
 function logOutcome(log: PipelineLog, outcome: PipelineOutcome): void {

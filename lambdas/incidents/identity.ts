@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CloudTrailRecord } from '../diagnosis';
 import type { Diagnosis } from '../diagnosis/types';
 import type { Incident } from './model';
 
@@ -31,4 +32,14 @@ export function incidentDescription(diagnosis: Diagnosis): IncidentDescription {
     policyType: diagnosis.policyType,
     policyArn: diagnosis.policyArn,
   };
+}
+
+/**
+ * The eventID is the idempotency key of an occurrence. CloudTrail always sets it, but hand-made or trimmed records
+ * may lack it (the diagnosis core then says 'unknown'): a hash of the record stands in, stable across redeliveries
+ * and reruns of the same input, so it still deduplicates. Used by every writer (the Lambda and `denyscope local`).
+ */
+export function withStableEventId(diagnosis: Diagnosis, record: CloudTrailRecord): Diagnosis {
+  if (diagnosis.eventId !== '' && diagnosis.eventId !== 'unknown') return diagnosis;
+  return { ...diagnosis, eventId: `sha256-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}` };
 }

@@ -65,7 +65,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
 
     let incident: Incident;
     try {
-      incident = await store.recordOccurrence(incidentId, diagnosis);
+      incident = await store.recordOccurrence(incidentId, seenAt(diagnosis, now));
     } catch (error) {
       await store.releaseOccurrence(incidentId, diagnosis).catch((releaseError: unknown) =>
         options.log.error('Could not release the occurrence after a failed incident update; its retry will count as a duplicate', {
@@ -170,4 +170,12 @@ export function describeError(error: unknown): string {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`.slice(0, 500);
   return String(error).slice(0, 500);
+}
+
+/**
+ * When the occurrence counts as seen. A denial whose event carries no time (a pasted error message) is seen when it
+ * is processed; its occurrence key keeps the event's own (empty) time, so processing it again is still a duplicate.
+ */
+function seenAt(diagnosis: Diagnosis, now: Date): Diagnosis {
+  return diagnosis.eventTime === '' ? { ...diagnosis, eventTime: now.toISOString() } : diagnosis;
 }

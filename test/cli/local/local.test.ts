@@ -12,7 +12,7 @@ import { denialEvent, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';
 import { startSlackStandIn, type SlackStandIn } from '../../support/slack-server';
 import type { LocalSummary } from '../../../cli/local/run';
-import { REPO_ROOT, runDenyscope, SAMPLES_DIR, temporaryDir } from './harness';
+import { REPO_ROOT, runDenyscope, SAMPLES_DIR, temporaryDir, TEST_NOW } from './harness';
 
 const SUMMARY_KEYS = ['events', 'denials', 'duplicates', 'incidents', 'newIncidents', 'alerts', 'suppressed', 'errors'];
 
@@ -155,19 +155,22 @@ describe('denyscope local inputs', () => {
       'An error occurred (AccessDeniedException) when calling the GetItem operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders with an explicit deny in a service control policy';
     const first = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: message });
     expect(parseSummary(first.stdout)).toMatchObject({ denials: 1, newIncidents: 1, alerts: 1, errors: 0 });
-    const second = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: message });
-    expect(parseSummary(second.stdout)).toMatchObject({ denials: 1, duplicates: 1, newIncidents: 0, alerts: 0 });
+    // Pasted again hours later (past the dedup window): still the same occurrence, not a repeat.
+    const later = new Date(TEST_NOW.getTime() + 3 * 3_600_000);
+    const second = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: message, now: later });
+    expect(parseSummary(second.stdout)).toMatchObject({ denials: 1, duplicates: 1, newIncidents: 0, alerts: 0, suppressed: 0 });
     const list = await runDenyscope(['incidents', '--data-dir', data.dir, 'list', '--json']);
     expect(JSON.parse(list.stdout).incidents[0]).toMatchObject({ lastSeen: '2026-11-25T12:00:00.000Z', cause: 'service-control-policy' });
   });
 
-  it('a denial without an eventID cannot be deduplicated: named, counted as an error, not recorded', async () => {
-    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], {
-      stdin: [event('', { roleName: 'no-id' }), event('with-id')].map((e) => JSON.stringify(e)).join('\n'),
-    });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe('denyscope: stdin: a denial without an eventID cannot be deduplicated: not recorded\n');
-    expect(parseSummary(run.stdout)).toEqual({ events: 2, denials: 2, duplicates: 0, incidents: 1, newIncidents: 1, alerts: 1, suppressed: 0, errors: 1 });
+  it('records a denial without an eventID under a hash of its record, so running it again is a duplicate', async () => {
+    const input = [event('', { roleName: 'no-id' }), event('with-id')].map((e) => JSON.stringify(e)).join('\n');
+    const first = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: input });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe('');
+    expect(parseSummary(first.stdout)).toEqual({ events: 2, denials: 2, duplicates: 0, incidents: 2, newIncidents: 2, alerts: 2, suppressed: 0, errors: 0 });
+    const second = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: input });
+    expect(parseSummary(second.stdout)).toEqual({ events: 2, denials: 2, duplicates: 2, incidents: 2, newIncidents: 0, alerts: 0, suppressed: 0, errors: 0 });
   });
 
   it('names a corrupt file and an unreadable file on stderr, counts them, processes the rest, exits 1', async () => {
