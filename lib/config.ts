@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ALERT_SETTINGS } from '../lambdas/incidents/alert-policy';
 
 /**
  * Configuration of the access-denied alerting stack: one schema for both entry points, the typed
@@ -66,10 +67,10 @@ const schema = z
       .default('*'),
     dedupWindowMinutes: z
       .preprocess(integerString, z.number('expected a whole number of minutes').int('expected a whole number of minutes').min(1, 'must be 1 to 10080 minutes (a week)').max(10_080, 'must be 1 to 10080 minutes (a week)'))
-      .default(60),
+      .default(DEFAULT_ALERT_SETTINGS.dedupWindowMinutes),
     retentionDays: z
       .preprocess(integerString, z.number('expected a whole number of days').int('expected a whole number of days').min(1, 'must be 1 to 3650 days').max(3_650, 'must be 1 to 3650 days'))
-      .default(90),
+      .default(DEFAULT_ALERT_SETTINGS.retentionDays),
     services: z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(serviceName).min(1, 'give "*" or at least one service')]))
       .default(['dynamodb']),

@@ -6,6 +6,7 @@ import { DataDirError } from '../local/dataDirLock';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import type { LocalSummary } from '../local/run';
 import { OptionError } from '../scan/filters';
+import { DEFAULT_ALERT_SETTINGS } from '../../lambdas/incidents/alert-policy';
 
 export interface LocalOptions {
   readonly dataDir?: string;
@@ -15,12 +16,6 @@ export interface LocalOptions {
   readonly json?: boolean;
 }
 
-
-/**
- * The deployed stack's defaults (lib/config.ts). Copied rather than imported so the CLI bundle does not
- * carry zod; test/cli/local checks the two agree.
- */
-export const LOCAL_ALERT_SETTINGS = { dedupWindowMinutes: 60, retentionDays: 90 } as const;
 
 export function registerLocal(program: Command, io: CliIo = processIo()): void {
   program
@@ -73,7 +68,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     return EXIT.inputError;
   }
 
-  const { dedupWindowMinutes, retentionDays } = LOCAL_ALERT_SETTINGS;
+  const { dedupWindowMinutes, retentionDays } = DEFAULT_ALERT_SETTINGS;
   const { LocalSetupError, openLocalPipeline } = await import('../local/pipeline');
   const { emptySummary, processInputs, reportError, withProgressCleared } = await import('../local/run');
   const { createProgress } = await import('../scan/progress');

@@ -1,5 +1,8 @@
 import type { AlertState, Incident } from './model';
 
+/** The alert policy's defaults: the deployed stack's configuration and `denyscope local` both start from these. */
+export const DEFAULT_ALERT_SETTINGS = { dedupWindowMinutes: 60, retentionDays: 90 } as const;
+
 /**
  * The alert policy: the first occurrence alerts at once; later occurrences inside the dedup window
  * (measured from the moment the last alert was claimed, in processing time) only count.

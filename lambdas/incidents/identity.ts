@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CloudTrailRecord } from '../diagnosis';
 import type { Diagnosis } from '../diagnosis/types';
-import type { Incident } from './model';
+import type { IncidentDescription } from './model';
 
 /**
  * The incident a denial belongs to: deterministic from (account, principal, action, resource, cause),
@@ -12,12 +12,6 @@ export function incidentIdFor(diagnosis: Pick<Diagnosis, 'accountId' | 'principa
   const identity = [diagnosis.accountId, diagnosis.principal, diagnosis.action, diagnosis.resource ?? '', diagnosis.cause].join('\u0000');
   return `inc-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
 }
-
-/** The fields an incident takes from its latest diagnosis (everything but counts, times and alert state). */
-export type IncidentDescription = Pick<
-  Incident,
-  'accountId' | 'region' | 'principal' | 'action' | 'resource' | 'tableName' | 'cause' | 'denial' | 'policyType' | 'policyArn'
->;
 
 export function incidentDescription(diagnosis: Diagnosis): IncidentDescription {
   return {

@@ -1,4 +1,4 @@
-import type { Cause, DenialKind, Diagnosis } from '../diagnosis/types';
+import type { Diagnosis } from '../diagnosis/types';
 
 /**
  * An incident is one (account, principal, action, resource, cause): every repeat of the same denial
@@ -27,18 +27,14 @@ export interface AlertState {
   readonly channels: Partial<Record<AlertChannel, ChannelDelivery>>;
 }
 
-export interface Incident {
+/** The fields an incident takes from its latest diagnosis, with the diagnosis's meaning. */
+export type IncidentDescription = Pick<
+  Diagnosis,
+  'accountId' | 'region' | 'principal' | 'action' | 'resource' | 'tableName' | 'cause' | 'denial' | 'policyType' | 'policyArn'
+>;
+
+export interface Incident extends IncidentDescription {
   readonly id: string;
-  readonly accountId: string;
-  readonly region: string;
-  readonly principal: string;
-  readonly action: string;
-  readonly resource: string | null;
-  readonly tableName: string | null;
-  readonly cause: Cause;
-  readonly denial: DenialKind;
-  readonly policyType: string | null;
-  readonly policyArn: string | null;
   readonly firstSeen: string;
   readonly lastSeen: string;
   readonly count: number;

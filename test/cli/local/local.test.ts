@@ -5,9 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
 import { incidentIdFor } from '../../../lambdas/incidents/identity';
-import { LOCAL_ALERT_SETTINGS } from '../../../cli/commands/local';
 import { bundledSamplesDir } from '../../../cli/local/samples';
-import { resolveConfig } from '../../../lib/config';
 import { denialEvent, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';
 import { startSlackStandIn, type SlackStandIn } from '../../support/slack-server';
@@ -43,10 +41,6 @@ function parseSummary(stdout: string): LocalSummary {
 
 const event = (eventId: string, extra: Parameters<typeof denialEvent>[0] = {}) => denialEvent({ eventId, ...extra });
 
-it('uses the deployed stack\'s default dedup window and retention', () => {
-  const { dedupWindowMinutes, retentionDays } = resolveConfig({});
-  expect(LOCAL_ALERT_SETTINGS).toEqual({ dedupWindowMinutes, retentionDays });
-});
 
 describe('denyscope local on the bundled samples', () => {
   const data = temporaryDir('local-samples');
