@@ -73,7 +73,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   const { emptySummary, processInputs, reportError, withProgressCleared } = await import('../local/run');
   const { createProgress } = await import('../scan/progress');
   const summary = emptySummary();
-  const progress = createProgress(io.stderr);
+  const progress = createProgress(io.stderr, 'processing');
   for (const error of collected.errors) reportError(io, summary, `${error.message} (skipped)`);
 
   let local;

@@ -64,7 +64,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   }
 
   const totals = new ScanTotals(limit);
-  const progress = createProgress(io.stderr);
+  const progress = createProgress(io.stderr, 'scanning');
   const skip = (message: string): void => {
     progress.clear();
     reportInputError(io, `${message} (skipped)`);

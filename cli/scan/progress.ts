@@ -18,7 +18,8 @@ const SHOW_AFTER_MS = 1000;
 const REFRESH_EVERY_MS = 150;
 
 /** A single self-overwriting line on stderr, only when stderr is a terminal. */
-export function createProgress(stderr: OutputStream, clock: () => number = Date.now): Progress {
+/** `label` names what runs: "scanning" (scan), "processing" (local). */
+export function createProgress(stderr: OutputStream, label: string, clock: () => number = Date.now): Progress {
   if (stderr.isTTY !== true) return { update: () => undefined, clear: () => undefined };
   const startedAt = clock();
   let lastDrawnAt = 0;
@@ -30,7 +31,7 @@ export function createProgress(stderr: OutputStream, clock: () => number = Date.
       lastDrawnAt = now;
       drawn = true;
       const n = (value: number) => value.toLocaleString('en-US');
-      stderr.write(`\r\u001b[Kscanning: ${n(counts.filesDone)}/${n(counts.filesTotal)} files, ${n(counts.records)} records, ${n(counts.denials)} denials`);
+      stderr.write(`\r\u001b[K${label}: ${n(counts.filesDone)}/${n(counts.filesTotal)} files, ${n(counts.records)} records, ${n(counts.denials)} denials`);
     },
     clear() {
       if (drawn) stderr.write('\r\u001b[K');

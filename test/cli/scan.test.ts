@@ -222,7 +222,7 @@ describe('scan progress', () => {
   it('draws one self-overwriting line on a terminal once the scan runs long, and clears it on request', () => {
     const stderr = capture(true);
     let now = 0;
-    const progress = createProgress(stderr, () => now);
+    const progress = createProgress(stderr, 'scanning', () => now);
     progress.update({ filesDone: 1, filesTotal: 10, records: 200, denials: 3 });
     expect(stderr.text).toBe('');
     now = 1500;
@@ -235,7 +235,7 @@ describe('scan progress', () => {
   it('writes nothing when stderr is not a terminal', () => {
     const stderr = capture(false);
     let now = 0;
-    const progress = createProgress(stderr, () => now);
+    const progress = createProgress(stderr, 'scanning', () => now);
     now = 5000;
     progress.update({ filesDone: 5, filesTotal: 10, records: 1000, denials: 12 });
     progress.clear();
