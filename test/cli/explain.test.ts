@@ -182,7 +182,8 @@ describe('explain human output', () => {
     for (const tty of [false, true]) {
       const { stdout, code } = await runCli(['explain', file], { tty });
       expect(code).toBe(0);
-      expect(stdout).toContain('\uFFFD');
+      // Shown as visible escapes, not as raw characters.
+      expect(stdout).toContain('\\u001B]0;pwned\\u0007\\u001B[2J\\rfake\\u009B31m');
       // Only our own SGR colour codes may reach the terminal: ESC followed by "[<digits>m".
       expect(stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     }
