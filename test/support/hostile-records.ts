@@ -16,6 +16,7 @@ export const PAYLOADS: Readonly<Record<string, string>> = {
   doubleQuote: '";touch pwned;"',
   backtick: '`touch pwned`',
   codeFence: '```\n```touch pwned',
+  codeFenceOneLine: '```;touch pwned;```',
   commandSubstitution: '$(touch pwned)',
   parameterExpansion: '${HOME:+$(touch pwned)}${IFS}',
   separators: ';touch pwned|touch pwned2&&touch pwned3 # ',

@@ -260,6 +260,8 @@ describe('hostile records in every channel', () => {
         const problem = argvProblem(argv, item.hostile.diagnosis, item.hostile.record);
         if (problem !== null) fail(problem);
       }
+      // Slack's rendering of a backtick inside a code block is not something a copied command can depend on.
+      if (channel === 'slack' && lines.some((line) => line.includes('`'))) fail('a backtick in the Slack code block');
       const omitted = lines.filter((line) => NOTE.test(line.trim())).length;
       const moreMatch = lines.map((line) => /^# \((\d+) more commands? not shown: /.exec(line.trim())).find((match) => match !== null);
       const more = moreMatch ? Number(moreMatch[1]) : 0;
