@@ -99,9 +99,10 @@ function commandsSection(commands: readonly { description: string; command: stri
   const kept: string[] = [];
   let used = 0;
   for (const [index, entry] of entries.entries()) {
-    const needed = used + (kept.length > 0 ? 1 : 0) + entry.length + (index < entries.length - 1 ? NOTE_ROOM : 0);
-    if (needed > room) break;
-    used = needed - (index < entries.length - 1 ? NOTE_ROOM : 0);
+    const withEntry = used + (kept.length > 0 ? 1 : 0) + entry.length;
+    const reserve = index < entries.length - 1 ? NOTE_ROOM : 0;
+    if (withEntry + reserve > room) break;
+    used = withEntry;
     kept.push(entry);
   }
   const left = entries.length - kept.length;
