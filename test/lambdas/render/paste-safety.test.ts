@@ -4,7 +4,7 @@ import { createStyle } from '../../../cli/render/style';
 import type { CloudTrailRecord, Diagnosis } from '../../../lambdas/diagnosis';
 import type { Incident } from '../../../lambdas/incidents/model';
 import { renderAlertText } from '../../../lambdas/render/alert-text';
-import { renderSlackMessage } from '../../../lambdas/render/slack-message';
+import { renderSlackMessage, SLACK_LIMITS } from '../../../lambdas/render/slack-message';
 import { renderSnsAlert } from '../../../lambdas/render/sns-message';
 import { hostileRecords, PAYLOADS, type HostileRecord } from '../../support/hostile-records';
 import { incidentOf } from '../../support/incidents';
@@ -296,7 +296,7 @@ describe('hostile records in every channel', () => {
     expect(problems.slice(0, 20)).toEqual([]);
   });
 
-  it('no value starts a line, a step or a code block in any channel', () => {
+  it('no value starts a line, a step or a code block in any channel, and Slack texts stay within its limits', () => {
     const problems: string[] = [];
     for (const item of rendered) {
       const name = item.hostile.name;
@@ -316,7 +316,9 @@ describe('hostile records in every channel', () => {
       for (const [channel, list] of Object.entries(stepLists)) {
         if (list.join() !== expected.join()) problems.push(`${name} (${channel}): steps numbered ${JSON.stringify(list)}`);
       }
+      if (item.slack.blocks.length > SLACK_LIMITS.blocks) problems.push(`${name} (slack): ${item.slack.blocks.length} blocks`);
       for (const text of item.slackTexts) {
+        if (text.length > SLACK_LIMITS.sectionText) problems.push(`${name} (slack): a text of ${text.length} characters`);
         const fences = text.match(/```/g)?.length ?? 0;
         const isCode = text.startsWith('*Commands*\n```\n') || text.startsWith('*Context*\n```\n');
         if (isCode && (fences !== 2 || !text.endsWith('\n```'))) problems.push(`${name} (slack): code block with ${fences} fences`);
