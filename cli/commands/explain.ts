@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';
 import { renderDiagnosisText } from '../render/diagnosis-text';
@@ -46,7 +46,7 @@ export async function runExplain(file: string | undefined, options: ExplainOptio
   }
 
   if (options.json === true) {
-    io.stdout.write(`${JSON.stringify({ diagnoses }, null, 2)}\n`);
+    io.stdout.write(`${escapeJson({ diagnoses }, 2)}\n`);
   } else if (diagnoses.length === 0) {
     io.stdout.write(`no denials found in ${escapeSingleLine(source)}\n`);
   } else {

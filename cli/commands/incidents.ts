@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
 import type { IncidentFilters } from '../incidents/query';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
 import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';
@@ -132,7 +132,7 @@ export async function runIncidentsList(flags: ListFlags, where: ConnectionOption
       const { summarize, renderList } = await import('../incidents/output');
       const incidents = await listIncidents(connection, filters, limit, now);
       if (flags.json === true) {
-        io.stdout.write(`${JSON.stringify({ incidents: incidents.map(summarize) }, null, 2)}\n`);
+        io.stdout.write(`${escapeJson({ incidents: incidents.map(summarize) }, 2)}\n`);
       } else {
         io.stdout.write(renderList(incidents, terminalWidth(io), connection.description, styleFor(io.stdout, io.env)));
       }
@@ -150,7 +150,7 @@ export async function runIncidentsShow(id: string, flags: { json?: boolean }, wh
       const detail = await showIncident(connection, id, RECENT_OCCURRENCES);
       if (detail === null) throw new QueryError(`no incident ${id} in ${connection.description}`);
       if (flags.json === true) {
-        io.stdout.write(`${JSON.stringify(detailJson(detail.incident, detail.occurrences), null, 2)}\n`);
+        io.stdout.write(`${escapeJson(detailJson(detail.incident, detail.occurrences), 2)}\n`);
       } else {
         io.stdout.write(renderIncident(detail.incident, detail.occurrences, terminalWidth(io), styleFor(io.stdout, io.env)));
       }
@@ -168,7 +168,7 @@ export async function runIncidentsStats(flags: StatsFlags, where: ConnectionOpti
       const { computeStats, renderStats } = await import('../incidents/output');
       const stats = computeStats(await allIncidents(connection, filters, now), filters.since, filters.until);
       if (flags.json === true) {
-        io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+        io.stdout.write(`${escapeJson(stats, 2)}\n`);
       } else {
         io.stdout.write(renderStats(stats, terminalWidth(io), connection.description, styleFor(io.stdout, io.env)));
       }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CAUSES, InputError } from '../../lambdas/diagnosis';
+import { escapeJson } from '../../lambdas/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { styleFor } from '../render/style';
 import type { ScanSettings } from '../scan/file-scan';
@@ -85,7 +86,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   progress.clear();
 
   if (options.json === true) {
-    io.stdout.write(`${JSON.stringify(scanJson(totals), null, 2)}\n`);
+    io.stdout.write(`${escapeJson(scanJson(totals), 2)}\n`);
   } else {
     io.stdout.write(renderScanText(totals, styleFor(io.stdout, io.env), io.stdout.isTTY === true ? io.stdout.columns : undefined));
   }

@@ -1,5 +1,5 @@
 import type { Cause, Diagnosis, Remediation } from '../../lambdas/diagnosis';
-import { escapeSingleLine, escapeTerminal } from '../../lambdas/render/escape';
+import { commandLines, escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
 import type { Style } from './style';
 
 /** How each cause reads in a sentence: "denied by <label>". */
@@ -17,9 +17,8 @@ export const CAUSE_LABELS: Readonly<Record<Cause, string>> = {
   unknown: 'a policy the message does not name',
 };
 
-// Event values are attacker-influenced: every one goes through these before reaching the terminal.
+// Event values are attacker-influenced: every one goes through this before reaching the terminal.
 const inline = (value: string): string => escapeSingleLine(value);
-const block = (value: string): string => escapeTerminal(value);
 
 /**
  * One denial as a block a person reads at a glance: what was denied, to whom, why, what to do.
@@ -34,7 +33,7 @@ export function renderDiagnosisText(diagnosis: Diagnosis, style: Style): string 
 function renderHeadline(d: Diagnosis, style: Style): string[] {
   const kind = d.denial === 'unknown' ? 'deny kind not stated' : `${d.denial} deny`;
   return [
-    `${style.bold(style.red('DENIED'))} ${style.bold(inline(d.action))} ${style.dim('—')} ${style.bold(d.cause)} ${style.dim(`(${kind}, ${d.confidence})`)}`,
+    `${style.bold(style.red('DENIED'))} ${style.bold(inline(d.action))} ${style.dim('—')} ${style.bold(inline(d.cause))} ${style.dim(`(${kind}, ${d.confidence})`)}`,
   ];
 }
 
@@ -46,10 +45,10 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
     const table = d.tableName !== null && !(d.resource ?? '').endsWith(`/${d.tableName}`) ? ` ${style.dim(`(table ${inline(d.tableName)})`)}` : '';
     facts.push(['on', `${inline(d.resource ?? d.tableName ?? '')}${table}`]);
   }
-  facts.push(['why', `denied by ${CAUSE_LABELS[d.cause]}${d.policyType !== null ? ` — the message names "${inline(d.policyType)}"` : ''}`]);
+  facts.push(['why', `denied by ${CAUSE_LABELS[d.cause] ?? CAUSE_LABELS.unknown}${d.policyType !== null ? ` — the message names "${inline(d.policyType)}"` : ''}`]);
   if (d.policyArn !== null) facts.push(['policy', inline(d.policyArn)]);
   if (d.policyChain.length > 1) facts.push(['chain', d.policyChain.map(inline).join(' → ')]);
-  if (d.hypotheses.length > 0) facts.push(['likely', d.hypotheses.join(', ')]);
+  if (d.hypotheses.length > 0) facts.push(['likely', d.hypotheses.map(inline).join(', ')]);
   // A pasted error message carries no time: eventTime is then ''.
   const when = d.eventTime === '' ? '' : ` at ${inline(d.eventTime)}`;
   facts.push(['call', `${inline(d.eventSource)} ${inline(d.eventName)}${when} in ${inline(d.region)}, account ${inline(d.accountId)}`]);
@@ -75,28 +74,23 @@ function renderRemediation(r: Remediation, style: Style): string[] {
   const lines = [`  ${style.bold(inline(r.summary))}`];
   if (r.steps.length > 0) {
     lines.push('', `  ${style.bold('Steps')}`);
-    r.steps.forEach((step, index) => lines.push(...indentBlock(`${index + 1}. ${block(step)}`, '    ', '       ')));
+    r.steps.forEach((step, index) => lines.push(`    ${index + 1}. ${inline(step)}`));
   }
   if (r.commands.length > 0) {
     lines.push('', `  ${style.bold('Commands')}`);
     for (const command of r.commands) {
-      lines.push(`    ${style.dim(`# ${inline(command.description)}`)}`);
-      lines.push(...indentBlock(style.cyan(block(command.command)), '    ', '      '));
+      // Each command exactly as it must be pasted, or a note in its place (commandLines).
+      const [description, line] = commandLines(command, 'text', { seeAlso: 'the --json output' });
+      lines.push(`    ${style.dim(description)}`, `    ${line === command.command ? style.cyan(line) : style.dim(line)}`);
     }
   }
   if (r.policySnippet !== null) {
     lines.push('', `  ${style.bold('Policy that allows this call')} ${style.dim(`— add to the ${inline(r.policySnippet.attachTo)}`)}`);
-    // JSON.stringify escapes control characters inside strings; escapeTerminal is the belt to that brace.
-    lines.push(...indentBlock(block(JSON.stringify(r.policySnippet.document, null, 2)), '    ', '    '));
+    lines.push(...escapeJson(r.policySnippet.document, 2).split('\n').map((line) => `    ${line}`));
   }
   if (r.docs.length > 0) {
     lines.push('', `  ${style.bold('Docs')}`);
     for (const doc of r.docs) lines.push(`    ${inline(doc.title)}: ${style.dim(inline(doc.url))}`);
   }
   return lines;
-}
-
-/** Indents a possibly multi-line value: first line with `first`, continuation lines with `rest`. */
-function indentBlock(text: string, first: string, rest: string): string[] {
-  return text.split('\n').map((line, index) => `${index === 0 ? first : rest}${line}`);
 }

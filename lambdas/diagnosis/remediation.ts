@@ -178,15 +178,17 @@ function mfaCommands(facts: DiagnosisFacts): RemediationCommand[] {
   ];
 }
 
-const JMESPATH_LITERAL_DELIMITERS = /[`"\\]/g;
+// AWS's pattern for role session names; such a name needs no escaping inside a JMESPath raw string literal.
+const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 function sessionIssueCommand(facts: DiagnosisFacts): RemediationCommand {
   const session = sessionNameOf(facts.principalArn);
-  // A JMESPath JSON literal; characters that could end it are dropped (real session names never have them).
-  const literal = JSON.stringify((session ?? '').replace(JMESPATH_LITERAL_DELIMITERS, ''));
+  // A raw string literal ('…') rather than a JSON literal (`…`): a Slack code block cannot carry backticks. A name
+  // AWS would not issue is not written into it altered: the user fills in the placeholder.
+  const name = session !== null && ROLE_SESSION_NAME.test(session) ? session : '<SESSION_NAME>';
   return {
     description: `The AssumeRole calls of the role's account: the one that started session ${shown(session, 'SESSION_NAME')} has the session policy in requestParameters.policy / policyArns`,
-    command: shellCommand('aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole --region', regionOption(facts), '--query', [`Events[?contains(CloudTrailEvent, \`${literal}\`)].CloudTrailEvent`, 'QUERY']),
+    command: shellCommand('aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole --region', regionOption(facts), '--query', [`Events[?contains(CloudTrailEvent, '${name}')].CloudTrailEvent`, 'QUERY']),
   };
 }
 

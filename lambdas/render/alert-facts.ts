@@ -1,3 +1,4 @@
+import { shellCommand } from '../diagnosis/shell';
 import type { Cause } from '../diagnosis/types';
 import { isRepeatAlert } from '../incidents/alert-policy';
 import type { Incident } from '../incidents/model';
@@ -32,6 +33,7 @@ export interface AlertFacts {
   readonly repeatCount: number | null;
   /** CloudTrail event history for the event that raised the alert, or null when the region is not a region name. */
   readonly cloudTrailUrl: string | null;
+  /** The CLI command that shows the incident in full, as a person pastes it. */
   readonly showCommand: string;
 }
 
@@ -46,7 +48,8 @@ export function alertFacts(incident: Incident): AlertFacts {
     target: incident.tableName ?? incident.resource ?? `account ${incident.accountId}`,
     repeatCount: isRepeatAlert(incident) && incident.alert ? incident.alert.occurrencesSincePreviousAlert : null,
     cloudTrailUrl: cloudTrailEventUrl(diagnosis.region, eventId),
-    showCommand: `denyscope incidents show ${incident.id}`,
+    // Stored items are data: even our own id is quoted like any value a person may paste.
+    showCommand: shellCommand('denyscope incidents show', [incident.id, 'INCIDENT_ID']),
   };
 }
 

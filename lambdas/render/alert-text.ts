@@ -1,6 +1,6 @@
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
-import { escapeSingleLine } from './escape';
+import { commandLines, cutWithEllipsis, escapeJson, escapeSingleLine } from './escape';
 
 export interface AlertText {
   /** At most 100 characters, one line. */
@@ -11,21 +11,28 @@ export interface AlertText {
 export const SUBJECT_MAX_LENGTH = 100;
 /** Long attacker-chosen values (error messages) are cut so one event cannot flood an inbox or a terminal. */
 const VALUE_MAX_LENGTH = 1_000;
+/**
+ * What a person copies (a command, the policy) is never cut: longer ones are left out with a note. Real ones are
+ * far shorter; EC2's encoded authorization message is the longest value a command carries.
+ */
+export const COPYABLE_MAX_LENGTH = 4_000;
 
 /**
  * The alert as plain text: the SNS email and the terminal alert of `denyscope local` (the same text).
- * Every value from the event goes through escapeSingleLine, so none can forge lines or carry escape sequences.
+ * Every value from the event goes through escapeSingleLine, so none can forge lines or carry escape sequences;
+ * commands go through commandLines, so each is shown exactly or not at all.
  */
 export function renderAlertText(incident: Incident): AlertText {
   const facts = alertFacts(incident);
   const diagnosis = incident.diagnosis;
-  const value = (text: string): string => truncate(escapeSingleLine(text), VALUE_MAX_LENGTH);
+  const value = (text: string): string => cutWithEllipsis(escapeSingleLine(text), VALUE_MAX_LENGTH);
   const repeat = facts.repeatCount === null ? '' : `(${facts.repeatCount} more) `;
-  const subject = truncate(
+  const subject = cutWithEllipsis(
     escapeSingleLine(`[denyscope] ${repeat}${incident.action} denied on ${facts.target}: ${facts.causeLabel}`),
     SUBJECT_MAX_LENGTH,
     '...',
   );
+  const seeAlso = `${facts.showCommand} --json`;
 
   const lines: string[] = [
     `${value(incident.action)} was denied: ${facts.causeLabel} (${value(incident.denial)} deny, severity ${facts.severity}).`,
@@ -48,18 +55,23 @@ export function renderAlertText(incident: Incident): AlertText {
   }
   if (remediation.commands.length > 0) {
     lines.push('', 'Commands');
-    for (const command of remediation.commands) lines.push(`  # ${value(command.description)}`, `  ${value(command.command)}`);
+    for (const command of remediation.commands) {
+      const shown = commandLines(command, 'text', { seeAlso, commandMaxLength: COPYABLE_MAX_LENGTH, descriptionMaxLength: VALUE_MAX_LENGTH });
+      lines.push(...shown.map((line) => `  ${line}`));
+    }
   }
   if (remediation.policySnippet !== null) {
     lines.push('', `Policy that allows this call (attach to ${value(remediation.policySnippet.attachTo)}):`);
-    for (const line of JSON.stringify(remediation.policySnippet.document, null, 2).split('\n')) lines.push(`  ${value(line)}`);
+    const policy = escapeJson(remediation.policySnippet.document, 2);
+    if (policy.length <= COPYABLE_MAX_LENGTH) lines.push(...policy.split('\n').map((line) => `  ${line}`));
+    else lines.push(`  (not shown: it is longer than ${COPYABLE_MAX_LENGTH.toLocaleString('en-US')} characters; see it with ${seeAlso})`);
   }
-  if (incident.enrichment !== null) lines.push('', `Context:  ${value(JSON.stringify(withoutEventId(incident.enrichment)))}`);
+  if (incident.enrichment !== null) lines.push('', `Context:  ${value(escapeJson(withoutEventId(incident.enrichment)))}`);
   if (remediation.docs.length > 0) {
     lines.push('', 'Docs');
     for (const doc of remediation.docs) lines.push(`  ${value(doc.title)}: ${value(doc.url)}`);
   }
-  lines.push('', `Incident: ${incident.id} (details: ${facts.showCommand})`);
+  lines.push('', `Incident: ${value(incident.id)} (details: ${value(facts.showCommand)})`);
   if (facts.cloudTrailUrl !== null) lines.push(`CloudTrail event: ${facts.cloudTrailUrl}`);
   return { subject, body: `${lines.join('\n')}\n` };
 }
@@ -67,12 +79,4 @@ export function renderAlertText(incident: Incident): AlertText {
 function withoutEventId(enrichment: Record<string, unknown>): Record<string, unknown> {
   const { eventId: _eventId, ...rest } = enrichment;
   return rest;
-}
-
-/** Cut to `max` characters with an ellipsis, never splitting a surrogate pair. */
-export function truncate(text: string, max: number, ellipsis = '…'): string {
-  if (text.length <= max) return text;
-  let cut = max - ellipsis.length;
-  if (cut > 0 && /[\uD800-\uDBFF]/.test(text.charAt(cut - 1))) cut -= 1;
-  return `${text.slice(0, Math.max(cut, 0))}${ellipsis}`;
 }

@@ -1,10 +1,15 @@
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
-import { truncate } from './alert-text';
-import { escapeSlack, escapeSlackCode } from './escape';
+import { commandLines, cutWithEllipsis, escapeSlack, escapeSlackCode } from './escape';
 
 /** Slack's documented limits (Block Kit): text objects, header text, fields, blocks. */
 export const SLACK_LIMITS = { sectionText: 3_000, headerText: 150, fieldText: 2_000, fields: 10, blocks: 50 } as const;
+
+const CODE_FENCE = '```';
+/** Descriptions above commands are cut to this, so the code block has room for the commands themselves. */
+const DESCRIPTION_MAX_LENGTH = 300;
+/** Kept free in the Commands block for the note that says how many commands did not fit. */
+const NOTE_ROOM = 300;
 
 export interface SlackMessage {
   /** The notification fallback text. */
@@ -16,24 +21,25 @@ export interface SlackMessage {
 
 /**
  * The alert as a Block Kit message for an incoming webhook. Every event value goes through escapeSlack
- * (escapeSlackCode inside code blocks), so no value can mention, link or close a block; the only links are
- * ones built here. No `link_names`, no `parse: full`.
+ * (escapeSlackCode inside code blocks), so no value can mention, link, start a line or close a block; commands go
+ * through commandLines, so the Commands block holds each command exactly as it must be copied, or a note instead.
+ * The only links are ones built here. No `link_names`, no `parse: full`.
  */
 export function renderSlackMessage(incident: Incident): SlackMessage {
   const facts = alertFacts(incident);
   const remediation = incident.diagnosis.remediation;
   const field = (label: string, value: string): Record<string, unknown> => ({
     type: 'mrkdwn',
-    text: truncateEscaped(`*${label}*\n${escapeSlack(value)}`, SLACK_LIMITS.fieldText),
+    text: cutWithEllipsis(`*${label}*\n${escapeSlack(value)}`, SLACK_LIMITS.fieldText),
   });
   const section = (text: string): Record<string, unknown> => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: truncateEscaped(text, SLACK_LIMITS.sectionText) },
+    text: { type: 'mrkdwn', text: cutWithEllipsis(text, SLACK_LIMITS.sectionText) },
   });
 
   const headline = `${facts.repeatCount === null ? '' : `(${facts.repeatCount} more) `}${incident.action} denied: ${facts.causeLabel}`;
   const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncateEscaped(escapeSlack(headline), SLACK_LIMITS.headerText), emoji: false } },
+    { type: 'header', text: { type: 'plain_text', text: cutWithEllipsis(escapeSlack(headline), SLACK_LIMITS.headerText), emoji: false } },
     section(
       [
         escapeSlack(remediation.summary),
@@ -54,44 +60,65 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
     },
   ];
   if (remediation.steps.length > 0) {
-    blocks.push(section(`*What to do*\n${remediation.steps.map((step, index) => `${index + 1}. ${escapeSlack(step)}`).join('\n')}`));
+    // Each step gets an equal share of the section, so a long one cannot push the others out.
+    const title = '*What to do*';
+    const share = Math.floor((SLACK_LIMITS.sectionText - title.length) / remediation.steps.length) - 1;
+    const steps = remediation.steps.map((step, index) => cutWithEllipsis(`${index + 1}. ${escapeSlack(step)}`, share));
+    blocks.push(section(`${title}\n${steps.join('\n')}`));
   }
   if (remediation.commands.length > 0) {
-    const commands = remediation.commands.map((command) => `# ${command.description}\n${command.command}`).join('\n');
-    blocks.push(codeSection('*Commands*', commands));
+    blocks.push(commandsSection(remediation.commands, `the e-mail alert or ${facts.showCommand}`));
   }
   if (incident.enrichment !== null) {
     const { eventId: _eventId, ...context } = incident.enrichment;
-    blocks.push(codeSection('*Context*', JSON.stringify(context)));
+    blocks.push(codeSection('*Context*', cutWithEllipsis(escapeSlackCode(JSON.stringify(context)), codeRoom('*Context*'))));
   }
   const links = [
     ...(facts.cloudTrailUrl === null ? [] : [`<${facts.cloudTrailUrl}|CloudTrail event history>`]),
-    `Incident \`${incident.id}\`: \`${facts.showCommand}\``,
+    `Incident \`${escapeSlack(incident.id)}\`: \`${escapeSlack(facts.showCommand)}\``,
   ];
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  •  ') }] });
 
   return {
-    text: truncateEscaped(escapeSlack(`[denyscope] ${headline} on ${facts.target}`), SLACK_LIMITS.sectionText),
+    text: cutWithEllipsis(escapeSlack(`[denyscope] ${headline} on ${facts.target}`), SLACK_LIMITS.sectionText),
     blocks: blocks.slice(0, SLACK_LIMITS.blocks),
     unfurl_links: false,
     unfurl_media: false,
   };
 }
 
-/** A titled code block whose content is cut to fit, keeping the closing fence. */
-function codeSection(title: string, code: string): Record<string, unknown> {
-  const frame = `${title}\n\`\`\`\n\n\`\`\``;
-  const content = truncateEscaped(escapeSlackCode(code), SLACK_LIMITS.sectionText - frame.length);
-  return { type: 'section', text: { type: 'mrkdwn', text: `${title}\n\`\`\`\n${content}\n\`\`\`` } };
+/**
+ * The Commands code block: whole commands while they fit in one section, then one note saying how many are left
+ * out and where to see them. A command is never cut.
+ */
+function commandsSection(commands: readonly { description: string; command: string }[], seeAlso: string): Record<string, unknown> {
+  const title = '*Commands*';
+  const room = codeRoom(title);
+  const options = { seeAlso, descriptionMaxLength: DESCRIPTION_MAX_LENGTH, commandMaxLength: room - NOTE_ROOM - DESCRIPTION_MAX_LENGTH };
+  const entries = commands.map((command) => commandLines(command, 'slack', options).join('\n'));
+  const kept: string[] = [];
+  let used = 0;
+  for (const [index, entry] of entries.entries()) {
+    const withEntry = used + (kept.length > 0 ? 1 : 0) + entry.length;
+    const reserve = index < entries.length - 1 ? NOTE_ROOM : 0;
+    if (withEntry + reserve > room) break;
+    used = withEntry;
+    kept.push(entry);
+  }
+  const left = entries.length - kept.length;
+  if (left > 0) {
+    const note = `# (${left} more command${left === 1 ? '' : 's'} not shown: no room in one Slack message; see them with ${seeAlso})`;
+    kept.push(cutWithEllipsis(escapeSlackCode(note), NOTE_ROOM - 1));
+  }
+  return codeSection(title, kept.join('\n'));
 }
 
-/** Cut escaped Slack text to `max` characters with "…", never inside an `&amp;`/`&lt;`/`&gt;` entity. */
-export function truncateEscaped(text: string, max: number): string {
-  const cut = truncate(text, max);
-  if (cut === text) return text;
-  const body = cut.slice(0, -1);
-  const openEntity = body.lastIndexOf('&');
-  const entityEnd = body.indexOf(';', openEntity);
-  const safeBody = openEntity !== -1 && entityEnd === -1 ? body.slice(0, openEntity) : body;
-  return `${safeBody}…`;
+/** Characters left for the content of a titled code block. */
+function codeRoom(title: string): number {
+  return SLACK_LIMITS.sectionText - `${title}\n${CODE_FENCE}\n\n${CODE_FENCE}`.length;
+}
+
+/** A titled code block; its content is already escaped and fits (codeRoom). Each fence is on its own line. */
+function codeSection(title: string, content: string): Record<string, unknown> {
+  return { type: 'section', text: { type: 'mrkdwn', text: `${title}\n${CODE_FENCE}\n${content}\n${CODE_FENCE}` } };
 }

@@ -2,6 +2,7 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { renderAlertText } from './alert-text';
+import { escapeJson, escapeSingleLine } from './escape';
 
 export interface SnsAlert {
   readonly Subject: string;
@@ -16,17 +17,18 @@ export function renderMachineAlert(incident: Incident): Record<string, unknown> 
 }
 
 /**
- * One SNS publish per alert: `email` is the plain-text alert, `default` the incident as JSON for machines.
- * Attributes let subscribers filter; SNS rejects empty string values, so tableName is only set when known.
+ * One SNS publish per alert: `email` is the plain-text alert, `default` the incident as JSON for machines (values
+ * intact; invisible characters as JSON escapes). Attributes let subscribers filter: printable text only, escaped
+ * like the e-mail; SNS rejects empty string values, so tableName is only set when known.
  */
 export function renderSnsAlert(incident: Incident): SnsAlert {
   const { subject, body } = renderAlertText(incident);
   const facts = alertFacts(incident);
-  const attribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+  const attribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: escapeSingleLine(value) });
   return {
     // SNS subjects must be printable ASCII.
     Subject: subject.replace(/[^\x20-\x7e]/g, '?'),
-    Message: JSON.stringify({ default: JSON.stringify(renderMachineAlert(incident)), email: body }),
+    Message: escapeJson({ default: escapeJson(renderMachineAlert(incident)), email: body }),
     MessageStructure: 'json',
     MessageAttributes: {
       cause: attribute(incident.cause),

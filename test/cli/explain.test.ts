@@ -55,6 +55,15 @@ describe('explain --json', () => {
     expect(identity.remediation.policySnippet).not.toBeNull();
   });
 
+  it('writes invisible characters of event values as JSON escapes: none reaches the terminal raw, the values are intact', async () => {
+    const trojan = '\u202Eevil\u2066\u2028\u0085\u009b2J';
+    const file = writeFile(path.join(dir, 'trojan.json'), JSON.stringify(dynamodbRecord({ eventId: `evt${trojan}`, table: `orders${trojan}`, reason: EXPLICIT_SCP })));
+    const run = await runCli(['explain', file, '--json']);
+    expect(run.stdout.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    expect(run.stdout).toContain('"eventId": "evt\\u202Eevil\\u2066\\u2028\\u0085\\u009B2J"');
+    expect(JSON.parse(run.stdout).diagnoses[0].eventId).toBe(`evt${trojan}`);
+  });
+
   it('prints {"diagnoses":[]} when the input holds no denial', async () => {
     const file = writeFile(path.join(dir, 'ok.json'), JSON.stringify(success));
     const run = await runCli(['explain', '--json', file]);
@@ -182,7 +191,8 @@ describe('explain human output', () => {
     for (const tty of [false, true]) {
       const { stdout, code } = await runCli(['explain', file], { tty });
       expect(code).toBe(0);
-      expect(stdout).toContain('\uFFFD');
+      // Shown as visible escapes, not as raw characters.
+      expect(stdout).toContain('\\u001B]0;pwned\\u0007\\u001B[2J\\rfake\\u009B31m');
       // Only our own SGR colour codes may reach the terminal: ESC followed by "[<digits>m".
       expect(stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     }

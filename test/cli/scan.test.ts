@@ -210,8 +210,8 @@ describe('scan human output', () => {
     const hostile = dynamodbRecord({ eventId: 'h1', role: 'r\u001b[2Jx', table: 't\u001b]0;pwned\u0007', reason: EXPLICIT_SCP });
     const run = await runCli(['scan', '-'], { stdin: JSON.stringify(hostile), tty: true });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('role/r [2Jx');
-    expect(run.stdout).toContain('t ]0;pwned');
+    expect(run.stdout).toContain('role/r\\u001B[2Jx');
+    expect(run.stdout).toContain('t\\u001B]0;pwned\\u0007');
     expect(run.stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });

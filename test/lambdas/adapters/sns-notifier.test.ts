@@ -53,3 +53,17 @@ describe('SnsNotifier against fauxqs (SNS→SQS)', () => {
     expect(result.detail).toMatch(/NotFound/);
   });
 });
+
+describe('SnsNotifier with attacker-chosen values', () => {
+  it('delivers printable attributes and a message without raw invisible characters', async () => {
+    const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic('alerts-hostile');
+    const trojan = '\u202Eevil\u2066\u0007\u001b[2J\u0085';
+    const incident = incidentOf(diagnosisOf({ accountId: `111122223333${trojan}`, tableName: `Orders${trojan}` }));
+    expect((await new SnsNotifier(fauxqs.sns, topicArn).notify(incident)).status).toBe('sent');
+    const [delivered] = await fauxqs.drain(queueUrl, 1);
+    const envelope = JSON.parse(delivered.Body ?? '{}') as SnsEnvelope;
+    expect(envelope.MessageAttributes.tableName).toEqual({ Type: 'String', Value: 'Orders\\u202Eevil\\u2066\\u0007\\u001B[2J\\u0085' });
+    for (const attribute of Object.values(envelope.MessageAttributes)) expect(attribute.Value).toMatch(/^[\x20-\x7e]+$/);
+    expect(envelope.Message).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+  });
+});

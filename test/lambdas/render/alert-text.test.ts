@@ -1,5 +1,19 @@
-import { renderAlertText, SUBJECT_MAX_LENGTH } from '../../../lambdas/render/alert-text';
+import { COPYABLE_MAX_LENGTH, renderAlertText, SUBJECT_MAX_LENGTH } from '../../../lambdas/render/alert-text';
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
+import { pasteIntoBash } from '../../support/paste-shell';
+
+/** The lines under "Commands", as a person copies them from the e-mail or the terminal. */
+function commandsBlock(body: string): string {
+  const lines = body.split('\n');
+  const start = lines.indexOf('Commands');
+  const end = lines.indexOf('', start);
+  return lines.slice(start + 1, end).join('\n');
+}
+
+// What bash makes of a command when it is pasted whole: the argv it is meant to run.
+const argvOf = (commands: readonly string[]): string[][] => pasteIntoBash(commands).flatMap((run) => run.awsCalls.map((call) => [...call]));
+
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 describe('renderAlertText (email and terminal)', () => {
   const diagnosis = diagnosisOf();
@@ -53,5 +67,29 @@ describe('renderAlertText (email and terminal)', () => {
     expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
     expect(body).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(body.split('\n').some((line) => line.startsWith('forged line'))).toBe(false);
+  });
+
+  it('a command too long for the e-mail is left out with a note, never cut inside its quotes; the pasted block runs whole commands only', () => {
+    // Quoted because of the space; longer than the limit once in a command.
+    const table = `${'T'.repeat(COPYABLE_MAX_LENGTH)} x';touch pwned;'`;
+    const incident = incidentOf(diagnosisOf({ tableName: table, reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+    const commands = incident.diagnosis.remediation.commands.map((command) => command.command);
+    const tooLong = commands.filter((command) => command.length > COPYABLE_MAX_LENGTH);
+    expect(tooLong.length).toBeGreaterThan(0);
+    const block = commandsBlock(renderAlertText(incident).body);
+    const [run] = pasteIntoBash([block]);
+    expect(run).toMatchObject({ created: [], notFound: [], stderr: '', status: 0 });
+    expect(run.awsCalls).toEqual(argvOf(commands.filter((command) => command.length <= COPYABLE_MAX_LENGTH)));
+    expect(block.split('\n').filter((line) => line === `  # (command not shown: it is longer than 4,000 characters; see it with denyscope incidents show ${incident.id} --json)`)).toHaveLength(tooLong.length);
+  });
+
+  it('shows bidi controls, separators and other invisible characters escaped in the subject and body, never raw', () => {
+    // A resource in a message ends at whitespace, U+2028 and U+2029 included: the separators go in the role name.
+    const incident = incidentOf(diagnosisOf({ tableName: 'Orders\u202Eevil\u2066\u2069\u200E\u061C', roleName: 'app\u202Eevil\u2028\u2029\u0085', sessionName: 's\u202E' }));
+    const { subject, body } = renderAlertText(incident);
+    expect(subject).not.toMatch(INVISIBLE);
+    expect(body.replace(/\n/g, '')).not.toMatch(INVISIBLE);
+    expect(subject).toBe('[denyscope] dynamodb:PutItem denied on Orders\\u202Eevil\\u2066\\u2069\\u200E\\u061C: service control ...');
+    expect(body).toContain('Who:      arn:aws:iam::111122223333:role/app\\u202Eevil\\u2028\\u2029\\u0085 (as ');
   });
 });

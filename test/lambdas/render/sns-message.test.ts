@@ -26,3 +26,21 @@ describe('renderSnsAlert', () => {
     expect(renderSnsAlert(poisonedIncident()).Subject).toMatch(/^[\x20-\x7e]{1,100}$/);
   });
 });
+
+describe('renderSnsAlert with invisible characters in event values', () => {
+  const trojan = '\u202Eevil\u2066\u2028\u0085\u0007\u001b[2J\n';
+  const incident = incidentOf(diagnosisOf({ accountId: `111122223333${trojan}`, tableName: `Orders${trojan}` }));
+  const alert = renderSnsAlert(incident);
+
+  it('carries printable text only in the message attributes, the values shown escaped', () => {
+    for (const attribute of Object.values(alert.MessageAttributes)) expect(attribute.StringValue).toMatch(/^[\x20-\x7e]+$/);
+    expect(alert.MessageAttributes.tableName).toEqual({ DataType: 'String', StringValue: 'Orders\\u202Eevil\\u2066\\u2028\\u0085\\u0007\\u001B[2J\\n' });
+  });
+
+  it('writes no raw invisible character into the message, and the machine JSON keeps the values intact', () => {
+    expect(alert.Message).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    const message = JSON.parse(alert.Message) as { default: string; email: string };
+    expect(message.default).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    expect((JSON.parse(message.default) as { incident: { tableName: string } }).incident.tableName).toBe(`Orders${trojan}`);
+  });
+});
