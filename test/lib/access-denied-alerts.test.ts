@@ -157,9 +157,16 @@ describe('trail', () => {
     });
   });
 
-  it('logs to an encrypted, versioned, TLS-only bucket with public access blocked and a lifecycle rule', () => {
+  it('logs to a versioned, TLS-only bucket encrypted with the trail key (SSE-KMS, S3 Bucket Key), public access blocked, with a lifecycle rule', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionTrailKey'), 'Arn'] } },
+          },
+        ],
+      },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
@@ -179,10 +186,44 @@ describe('trail', () => {
     });
   });
 
-  it('creates no trail and no bucket with createTrail=false', () => {
+  it('encrypts the log files with the trail key (KMSKeyId)', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', { KMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionTrailKey'), 'Arn'] } });
+  });
+
+  // The statements CloudTrail documents for a trail's key ("Configure AWS KMS key policies for CloudTrail").
+  it('lets CloudTrail generate data keys for this trail only, describe the key and decrypt with the bucket key', () => {
+    const thisTrail = { 'aws:SourceArn': { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':trail/.+-Trail$')])] } };
+    const cloudTrail = (action: string, condition: Record<string, unknown>) =>
+      Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: action, Condition: condition });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('CloudTrail log files'),
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          // Principals of the account read the logs through S3, when IAM allows them.
+          Match.objectLike({ Action: 'kms:Decrypt', Principal: { AWS: Match.anyValue() }, Condition: { StringEquals: Match.objectLike({ 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } }) } }),
+          cloudTrail('kms:GenerateDataKey*', {
+            StringEquals: thisTrail,
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:', { Ref: 'AWS::AccountId' }, ':trail/*']] } },
+          }),
+          cloudTrail('kms:DescribeKey', { StringEquals: thisTrail }),
+          cloudTrail('kms:Decrypt', { StringEquals: thisTrail }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps the trail key with the log files whatever removalPolicy says', () => {
+    synthStack({ removalPolicy: 'destroy' }).template.hasResource('AWS::KMS::Key', {
+      Properties: { Description: Match.stringLikeRegexp('CloudTrail log files') },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('creates no trail, no bucket and no trail key with createTrail=false', () => {
     const noTrail = synthStack({ createTrail: false }).template;
     noTrail.resourceCountIs('AWS::CloudTrail::Trail', 0);
     noTrail.resourceCountIs('AWS::S3::Bucket', 0);
+    noTrail.resourceCountIs('AWS::KMS::Key', 3);
   });
 });
 
@@ -215,9 +256,9 @@ describe('incident store', () => {
     });
   });
 
-  it('rotates every customer managed key and keeps them by default', () => {
+  it('rotates every customer managed key (table, queues, topic, trail) and keeps them by default', () => {
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    expect(keys).toHaveLength(3);
+    expect(keys).toHaveLength(4);
     for (const key of keys) {
       expect(key.Properties.EnableKeyRotation).toBe(true);
       expect(key.DeletionPolicy).toBe('Retain');
