@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Arn, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -49,15 +49,32 @@ export interface ProcessingProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The alert Lambda (lambdas/alert-handler.ts), its log group, its least-privilege role and its SQS event source. */
+/** The alert Lambda (lambdas/alert-handler.ts), its encrypted log group, its least-privilege role and its SQS event source. */
 export class Processing extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  readonly logKey: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
+    this.logKey = new EncryptionKey(this, 'LogKey', {
+      description: 'denyscope: encrypts the alert Lambda\'s log group',
+      viaService: 'logs',
+      removalPolicy: props.removalPolicy,
+    });
+    // Named here: the key policy must name the log group, and the log group names the key. The stack's id makes
+    // the name unique per deployment, so a log group kept by removalPolicy=retain never blocks the next one.
+    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+    const logGroupName = `/aws/lambda/${Aws.STACK_NAME}-alert-handler-${stackUuid}`;
+    // CloudWatch Logs encrypts with its own service principal, for this log group only
+    // ("Encrypt log data in CloudWatch Logs using AWS Key Management Service").
+    this.logKey.allowService('AllowCloudWatchLogs', `logs.${Aws.REGION}.amazonaws.com`, ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'], {
+      ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(Stack.of(this), logGroupName) },
+    });
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName,
+      encryptionKey: this.logKey.key,
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: props.removalPolicy,
     });
@@ -203,9 +220,12 @@ function keyUseVia(sid: string, key: EncryptionKey, actions: string[]): iam.Poli
   });
 }
 
+function logGroupArn(stack: Stack, logGroupName: string): string {
+  return Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+}
+
 function logStreamsArn(stack: Stack, logGroupName: string): string {
-  const logGroupArn = Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
-  return `${logGroupArn}:log-stream:*`;
+  return `${logGroupArn(stack, logGroupName)}:log-stream:*`;
 }
 
 function tableArn(stack: Stack, table: string): string {

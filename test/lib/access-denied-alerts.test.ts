@@ -20,6 +20,14 @@ function allStatements(t: Template): Array<Record<string, unknown>> {
   visit(t.toJSON().Resources);
   return statements;
 }
+/** Fn::Join parts as CDK writes them: adjacent literal strings merged into one. */
+const joinedParts = (parts: unknown[]): unknown[] =>
+  parts.reduce<unknown[]>((merged, part) => {
+    const last = merged[merged.length - 1];
+    if (typeof part === 'string' && typeof last === 'string') merged[merged.length - 1] = last + part;
+    else merged.push(part);
+    return merged;
+  }, []);
 const actionsOf = (statement: Record<string, unknown>): string[] =>
   ([] as string[]).concat((statement.Action ?? statement.NotAction ?? []) as string | string[]);
 
@@ -223,7 +231,7 @@ describe('trail', () => {
     const noTrail = synthStack({ createTrail: false }).template;
     noTrail.resourceCountIs('AWS::CloudTrail::Trail', 0);
     noTrail.resourceCountIs('AWS::S3::Bucket', 0);
-    noTrail.resourceCountIs('AWS::KMS::Key', 3);
+    noTrail.resourceCountIs('AWS::KMS::Key', 4);
   });
 });
 
@@ -256,9 +264,9 @@ describe('incident store', () => {
     });
   });
 
-  it('rotates every customer managed key (table, queues, topic, trail) and keeps them by default', () => {
+  it('rotates every customer managed key (table, queues, topic, trail, log group) and keeps them by default', () => {
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    expect(keys).toHaveLength(4);
+    expect(keys).toHaveLength(5);
     for (const key of keys) {
       expect(key.Properties.EnableKeyRotation).toBe(true);
       expect(key.DeletionPolicy).toBe('Retain');
@@ -338,6 +346,34 @@ describe('processing', () => {
       },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  });
+
+  it('encrypts its log group with a key CloudWatch Logs may use for that log group only', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingLogKey'), 'Arn'] } });
+    const [logGroup] = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    // The encryption context CloudWatch Logs sends is the log group's ARN, built from the name the log group has.
+    const nameParts = logGroup.Properties.LogGroupName['Fn::Join'][1] as unknown[];
+    const logGroupArn = {
+      'Fn::Join': ['', joinedParts(['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', ...nameParts])],
+    };
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Action: Match.arrayWith(['kms:Decrypt*', 'kms:Encrypt*', 'kms:GenerateDataKey*']),
+            Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('names its log group after the stack\'s id, so a retained log group never collides with the next deployment\'s', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }])] },
+    });
   });
 
   it('reads the queue in batches with partial batch failures', () => {
