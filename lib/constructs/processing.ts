@@ -40,6 +40,8 @@ export interface ProcessingProps {
   readonly topic: sns.ITopic;
   readonly topicKey: EncryptionKey;
   readonly slackWebhookSecret: secretsmanager.ISecret;
+  /** The key of the webhook secret when the stack creates the secret (an existing secret's key is not the stack's). */
+  readonly slackWebhookSecretKey?: EncryptionKey;
   /** Tables whose descriptions the Lambda may read to enrich an alert, or '*' for every table of this account and region. */
   readonly dataEventTables: '*' | readonly string[];
   readonly dedupWindowMinutes: number;
@@ -148,6 +150,9 @@ export class Processing extends Construct {
         actions: ['secretsmanager:GetSecretValue'],
         resources: [props.slackWebhookSecret.secretArn],
       }),
+      ...(props.slackWebhookSecretKey
+        ? [keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], { 'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn })]
+        : []),
       // What Lambda's SQS event source needs of the function's role ("Using Lambda with Amazon SQS").
       new iam.PolicyStatement({
         sid: 'DenialQueue',
@@ -210,13 +215,13 @@ export class Processing extends Construct {
   }
 }
 
-/** The key permissions a service needs for this Lambda, only through that service (kms:ViaService). */
-function keyUseVia(sid: string, key: EncryptionKey, actions: string[]): iam.PolicyStatement {
+/** The key permissions a service needs for this Lambda, only through that service (kms:ViaService) and, if given, for that encryption context. */
+function keyUseVia(sid: string, key: EncryptionKey, actions: string[], encryptionContext: Record<string, string> = {}): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     actions,
     resources: [key.key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': key.viaService } },
+    conditions: { StringEquals: { 'kms:ViaService': key.viaService, ...encryptionContext } },
   });
 }
 

@@ -231,7 +231,7 @@ describe('trail', () => {
     const noTrail = synthStack({ createTrail: false }).template;
     noTrail.resourceCountIs('AWS::CloudTrail::Trail', 0);
     noTrail.resourceCountIs('AWS::S3::Bucket', 0);
-    noTrail.resourceCountIs('AWS::KMS::Key', 4);
+    noTrail.resourceCountIs('AWS::KMS::Key', 5);
   });
 });
 
@@ -264,9 +264,9 @@ describe('incident store', () => {
     });
   });
 
-  it('rotates every customer managed key (table, queues, topic, trail, log group) and keeps them by default', () => {
+  it('rotates every customer managed key (table, queues, topic, trail, webhook secret, log group) and keeps them by default', () => {
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    expect(keys).toHaveLength(5);
+    expect(keys).toHaveLength(6);
     for (const key of keys) {
       expect(key.Properties.EnableKeyRotation).toBe(true);
       expect(key.DeletionPolicy).toBe('Retain');
@@ -311,13 +311,83 @@ describe('notifications', () => {
     synthStack({ slackWebhookSecretName: 'team/slack' }).template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'team/slack' });
   });
 
-  it('uses an existing secret instead of creating one', () => {
+  it('uses an existing secret instead of creating one, and leaves its key and policy alone', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf';
     const existing = synthStack({ existingSlackWebhookSecretArn: arn }).template;
     existing.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    existing.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    existing.resourceCountIs('AWS::KMS::Key', 5);
     existing.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [HANDLER_ENV.slackWebhookSecretArn]: arn }) },
     });
+  });
+
+  it('encrypts the secret with a key of its own', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsSlackWebhookKey'), 'Arn'] } });
+  });
+
+  const lambdaRoleArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingRole'), 'Arn'] };
+  const reader = 'arn:aws:iam::123456789012:role/oncall';
+  const withReader = synthStack({ slackSecretReaderArns: [reader] }).template;
+
+  // aws:PrincipalArn is a role session's role ARN (IAM User Guide, AWS global condition context keys): the Lambda's sessions are never denied.
+  it('denies GetSecretValue to every principal but the Lambda\'s role and the named readers (aws:PrincipalArn)', () => {
+    const denyAllBut = (readers: unknown[]) => ({
+      ResourcePolicy: {
+        Statement: [
+          {
+            Sid: Match.anyValue(),
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': readers } },
+          },
+        ],
+      },
+      SecretId: { Ref: Match.stringLikeRegexp('NotificationsSlackWebhook') },
+    });
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn]));
+    withReader.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn, reader]));
+  });
+
+  it('lets the key decrypt the secret for those readers only, and key-access checks carry no secret', () => {
+    const [secretKey] = Object.values(withReader.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('Slack webhook') } }));
+    const allowed = (secretKey.Properties.KeyPolicy.Statement as Array<Record<string, any>>).filter((statement) => statement.Effect === 'Allow');
+    const decrypting = allowed.filter((statement) => actionsOf(statement).some((action) => action === 'kms:Decrypt' || action === 'kms:*'));
+    expect(decrypting).toEqual([
+      expect.objectContaining({
+        Condition: expect.objectContaining({
+          StringEquals: expect.objectContaining({ 'kms:EncryptionContext:SecretVersionId': 'RequestToValidateKeyAccess' }),
+        }),
+      }),
+      expect.objectContaining({
+        Condition: expect.objectContaining({ ArnEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [expect.stringMatching(/ProcessingRole/), 'Arn'] }, reader] } }),
+      }),
+    ]);
+    for (const statement of decrypting) {
+      expect(statement.Condition.StringEquals['kms:ViaService']).toEqual({ 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] });
+      expect(statement.Condition.StringLike['kms:EncryptionContext:SecretARN']['Fn::Join'][1]).toContain(':secret:denyscope/slack-webhook-??????');
+    }
+  });
+
+  it('leaves put-secret-value to IAM: the deny names GetSecretValue only, and the key lets the account generate data keys for this secret', () => {
+    withReader.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'kms:GenerateDataKey',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+            Condition: Match.objectLike({
+              StringLike: { 'kms:EncryptionContext:SecretARN': { 'Fn::Join': ['', Match.arrayWith([':secret:denyscope/slack-webhook-??????'])] } },
+            }),
+          }),
+        ]),
+      },
+    });
+    const policies = Object.values(withReader.findResources('AWS::SecretsManager::ResourcePolicy'));
+    expect(policies.flatMap((policy) => policy.Properties.ResourcePolicy.Statement).flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
   });
 });
 
@@ -400,6 +470,16 @@ describe('processing', () => {
           statement('AlertTopic', { Action: 'sns:Publish', Resource: { Ref: Match.stringLikeRegexp('NotificationsTopic') } }),
           statement('AlertTopicKey', { Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
           statement('SlackWebhookSecret', { Action: 'secretsmanager:GetSecretValue', Resource: { Ref: Match.stringLikeRegexp('SlackWebhook') } }),
+          statement('SlackWebhookSecretKey', {
+            Action: 'kms:Decrypt',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsSlackWebhookKey'), 'Arn'] },
+            Condition: {
+              StringEquals: {
+                'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+                'kms:EncryptionContext:SecretARN': { Ref: Match.stringLikeRegexp('NotificationsSlackWebhook') },
+              },
+            },
+          }),
           statement('DenialQueue', {
             Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionQueue'), 'Arn'] },

@@ -31,6 +31,10 @@ const USED_BY_AWS_FOR_THE_FUNCTION: ReadonlyArray<{ readonly why: string; readon
     why: 'SQS decrypts the messages of an encrypted queue for the consumer (SQS Developer Guide, "Encryption at rest", consumer permissions)',
     actions: ['kms:Decrypt'],
   },
+  {
+    why: 'Secrets Manager decrypts the secret value for GetSecretValue (Secrets Manager User Guide, "Secret encryption and decryption")',
+    actions: ['kms:Decrypt'],
+  },
 ];
 
 /** Every action allowed to the alert Lambda's role, by any policy attached to it. */
