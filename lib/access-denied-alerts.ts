@@ -52,6 +52,7 @@ export class AccessDeniedAlerts extends Construct {
       topic: this.notifications.topic,
       topicKey: this.notifications.topicKey,
       slackWebhookSecret: this.notifications.slackWebhookSecret,
+      slackWebhookSecretKey: this.notifications.slackWebhookSecretKey,
       dataEventTables: config.dataEventTables,
       dedupWindowMinutes: config.dedupWindowMinutes,
       retentionDays: config.retentionDays,
@@ -60,6 +61,7 @@ export class AccessDeniedAlerts extends Construct {
       removalPolicy,
     });
     this.ingestion.routeDenials(config.services, this.processing.role.roleArn);
+    this.notifications.restrictSlackSecretReaders(this.processing.role, config.slackSecretReaderArns);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.processing.function,
       queue: this.ingestion.queue,

@@ -12,6 +12,7 @@ export const CONFIG_KEYS = [
   'alertEmails',
   'slackWebhookSecretName',
   'existingSlackWebhookSecretArn',
+  'slackSecretReaderArns',
   'createTrail',
   'dataEventTables',
   'dedupWindowMinutes',
@@ -49,6 +50,13 @@ const upperCaseString = (value: unknown): unknown => (typeof value === 'string' 
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name is 3-255 characters of A-Z a-z 0-9 _ . -');
 // The service prefix of an event source: `dynamodb` for dynamodb.amazonaws.com (EventBridge source aws.dynamodb).
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a service is its lower-case event-source prefix such as dynamodb, kms or s3');
+// aws:PrincipalArn, which the secret's policy compares with, is the role's ARN for a role session, never the session's.
+const iamPrincipalArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]{1,512}$/,
+    'not the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME; for an assumed-role session give its role\'s ARN)',
+  );
 const secretName = z
   .string()
   .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
@@ -61,6 +69,7 @@ const schema = z
       .string()
       .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'not the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)')
       .optional(),
+    slackSecretReaderArns: z.preprocess(commaList, z.array(iamPrincipalArn)).default([]),
     createTrail: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
     dataEventTables: z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(tableName).min(1, 'give "*" or at least one table name')]))
@@ -80,7 +89,16 @@ const schema = z
       .preprocess(integerString, z.number('expected a whole number').int('expected a whole number').min(2, 'must be 2 to 1000 (the SQS event source needs at least 2)').max(1000, 'must be 2 to 1000 (the SQS event source needs at least 2)'))
       .default(5),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (config.existingSlackWebhookSecretArn && config.slackSecretReaderArns.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['slackSecretReaderArns'],
+        message: 'applies only to the secret the stack creates; an existing secret (existingSlackWebhookSecretArn) keeps its own resource policy: name its readers there',
+      });
+    }
+  });
 
 /** What callers may pass (construct props or context values); every key is optional. */
 export interface AlertsConfigInput {
@@ -90,6 +108,12 @@ export interface AlertsConfigInput {
   readonly slackWebhookSecretName?: string;
   /** Complete ARN (with the six-character suffix) of an existing secret to use for the Slack webhook instead of creating one. @default - the stack creates `slackWebhookSecretName` */
   readonly existingSlackWebhookSecretArn?: string;
+  /**
+   * IAM roles or users, besides the alert Lambda's role, that may read the Slack webhook URL: the secret's resource
+   * policy denies secretsmanager:GetSecretValue to every other principal. Not with existingSlackWebhookSecretArn.
+   * @default - none
+   */
+  readonly slackSecretReaderArns?: readonly string[];
   /** Create a multi-region trail that logs DynamoDB data events (item calls reach EventBridge only when a trail logs them). @default true */
   readonly createTrail?: boolean;
   /** Tables whose data events the trail logs, or '*' for every table in the account. @default '*' */

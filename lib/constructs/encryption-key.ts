@@ -39,8 +39,16 @@ export interface EncryptionKeyProps {
   readonly description: string;
   /** The service that uses the key for callers in this account, e.g. 'dynamodb' (kms:ViaService dynamodb.REGION.amazonaws.com). */
   readonly viaService: string;
+  /**
+   * What any principal of this account that IAM allows may do with the key through `viaService`; none when
+   * every use is written out with {@link EncryptionKey.allowViaService}. @default KEY_USE_VIA_SERVICE_ACTIONS
+   */
+  readonly actionsViaService?: readonly string[];
   readonly removalPolicy: RemovalPolicy;
 }
+
+/** Condition operator → condition key → value(s), as in a policy statement's Condition element. */
+export type PolicyConditions = Record<string, Record<string, unknown>>;
 
 /** A customer managed key with rotation, used by one service on behalf of this account's principals. */
 export class EncryptionKey extends Construct {
@@ -50,19 +58,8 @@ export class EncryptionKey extends Construct {
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
     this.viaService = `${props.viaService}.${Aws.REGION}.amazonaws.com`;
-    const account = new iam.AccountRootPrincipal();
     const policy = new iam.PolicyDocument({
-      statements: [
-        new iam.PolicyStatement({ sid: 'KeyAdministration', principals: [account], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
-        // IAM policies of this account decide who may use the key, and only through the owning service.
-        new iam.PolicyStatement({
-          sid: `UseThrough${capitalized(props.viaService)}`,
-          principals: [account],
-          actions: KEY_USE_VIA_SERVICE_ACTIONS,
-          resources: ['*'],
-          conditions: { StringEquals: { 'kms:ViaService': this.viaService, 'kms:CallerAccount': Aws.ACCOUNT_ID } },
-        }),
-      ],
+      statements: [new iam.PolicyStatement({ sid: 'KeyAdministration', principals: [new iam.AccountRootPrincipal()], actions: KEY_ADMIN_ACTIONS, resources: ['*'] })],
     });
     this.key = new kms.Key(this, 'Key', {
       description: props.description,
@@ -71,19 +68,37 @@ export class EncryptionKey extends Construct {
       removalPolicy: props.removalPolicy,
       pendingWindow: Duration.days(30),
     });
+    const actionsViaService = props.actionsViaService ?? KEY_USE_VIA_SERVICE_ACTIONS;
+    if (actionsViaService.length > 0) this.allowViaService(`UseThrough${capitalized(props.viaService)}`, actionsViaService);
+  }
+
+  /**
+   * Lets principals of this account use the key for `actions`, only through the owning service and only
+   * when their IAM policies allow it too (the key policy delegates to the account), narrowed by `conditions`.
+   */
+  allowViaService(sid: string, actions: readonly string[], conditions: PolicyConditions = {}): void {
+    const { StringEquals: stringEquals, ...others } = conditions;
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.AccountRootPrincipal()],
+        actions: [...actions],
+        resources: ['*'],
+        conditions: { ...others, StringEquals: { 'kms:ViaService': this.viaService, 'kms:CallerAccount': Aws.ACCOUNT_ID, ...stringEquals } },
+      }),
+    );
+  }
+
+  /** Lets an AWS service principal use the key itself for `actions`, limited by `conditions` (its aws:SourceArn or encryption context). */
+  allowService(sid: string, servicePrincipal: string, actions: readonly string[], conditions: PolicyConditions): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(servicePrincipal)], actions: [...actions], resources: ['*'], conditions }),
+    );
   }
 
   /** Lets an AWS service principal (EventBridge, CloudWatch) encrypt messages, limited by `conditions` (its aws:SourceArn). */
-  allowServiceToEncrypt(servicePrincipal: string, conditions: Record<string, unknown>): void {
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: `Allow${capitalized(servicePrincipal.split('.')[0])}ToEncrypt`,
-        principals: [new iam.ServicePrincipal(servicePrincipal)],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions,
-      }),
-    );
+  allowServiceToEncrypt(servicePrincipal: string, conditions: PolicyConditions): void {
+    this.allowService(`Allow${capitalized(servicePrincipal.split('.')[0])}ToEncrypt`, servicePrincipal, ['kms:GenerateDataKey*', 'kms:Decrypt'], conditions);
   }
 }
 

@@ -38,6 +38,8 @@ export class Ingestion extends Construct {
   readonly queueKey: EncryptionKey;
   readonly trail?: cloudtrail.CfnTrail;
   readonly trailBucket?: s3.Bucket;
+  /** Encrypts the trail's log files (SSE-KMS); kept with the bucket whatever removalPolicy says. */
+  readonly trailKey?: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
@@ -66,8 +68,12 @@ export class Ingestion extends Construct {
     });
 
     if (props.createTrail) {
-      this.trailBucket = this.createTrailBucket(props.retentionDays);
-      this.trail = this.createTrail(this.trailBucket, props.dataEventTables);
+      // Named here so the bucket and key policies can require this trail (aws:SourceArn) without a circular reference.
+      const trailName = `${Names.uniqueResourceName(this, { maxLength: 100 })}-Trail`;
+      const trailArn = Arn.format({ service: 'cloudtrail', resource: 'trail', resourceName: trailName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this));
+      this.trailKey = this.createTrailKey(trailArn);
+      this.trailBucket = this.createTrailBucket(props.retentionDays, this.trailKey, trailArn);
+      this.trail = this.createTrail(trailName, this.trailBucket, this.trailKey, props.dataEventTables);
     }
   }
 
@@ -96,10 +102,36 @@ export class Ingestion extends Construct {
     return this.rules;
   }
 
-  private createTrailBucket(retentionDays: number): s3.Bucket {
+  /**
+   * The key policy CloudTrail documents for trails ("Configure AWS KMS key policies for CloudTrail"): CloudTrail
+   * may generate data keys for this trail's log files only, describe the key, and decrypt (needed with an S3
+   * Bucket Key); principals of this account read the logs through S3 when IAM allows them kms:Decrypt.
+   */
+  private createTrailKey(trailArn: string): EncryptionKey {
+    const trailKey = new EncryptionKey(this, 'TrailKey', {
+      description: 'denyscope: encrypts the CloudTrail log files',
+      viaService: 's3',
+      actionsViaService: ['kms:Decrypt'],
+      // The log files outlive the stack (the bucket is always kept): so must the key that decrypts them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const cloudTrail = 'cloudtrail.amazonaws.com';
+    const fromThisTrail = { StringEquals: { 'aws:SourceArn': trailArn } };
+    trailKey.allowService('AllowCloudTrailToEncryptLogs', cloudTrail, ['kms:GenerateDataKey*'], {
+      ...fromThisTrail,
+      StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${Aws.PARTITION}:cloudtrail:*:${Aws.ACCOUNT_ID}:trail/*` },
+    });
+    trailKey.allowService('AllowCloudTrailToDescribeKey', cloudTrail, ['kms:DescribeKey'], fromThisTrail);
+    trailKey.allowService('AllowCloudTrailToDecryptWithBucketKey', cloudTrail, ['kms:Decrypt'], fromThisTrail);
+    return trailKey;
+  }
+
+  private createTrailBucket(retentionDays: number, trailKey: EncryptionKey, trailArn: string): s3.Bucket {
     const bucket = new s3.Bucket(this, 'TrailBucket', {
-      // SSE-S3: CloudTrail writes without needing a key policy; the logs hold no secrets beyond what CloudTrail records.
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: trailKey.key,
+      // One data key per bucket instead of one KMS request per log file.
+      bucketKeyEnabled: true,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -110,22 +142,8 @@ export class Ingestion extends Construct {
       // Audit logs outlive the stack whatever removalPolicy says: delete the bucket by hand when no longer needed.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(bucket.node.defaultChild as s3.CfnBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'Only CloudTrail writes to this bucket; changes to its policy and configuration are themselves CloudTrail management events. A server-access-log bucket would need a log bucket of its own.',
-    });
-    return bucket;
-  }
-
-  private createTrail(bucket: s3.Bucket, dataEventTables: '*' | readonly string[]): cloudtrail.CfnTrail {
-    const stack = Stack.of(this);
-    // Named here so the bucket policy can require this trail (aws:SourceArn) without a circular reference.
-    const trailName = `${Names.uniqueResourceName(this, { maxLength: 100 })}-Trail`;
-    const fromThisTrail = {
-      'aws:SourceArn': Arn.format({ service: 'cloudtrail', resource: 'trail', resourceName: trailName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack),
-    };
     const cloudTrailService = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    const fromThisTrail = { 'aws:SourceArn': trailArn };
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({ sid: 'CloudTrailAclCheck', principals: [cloudTrailService], actions: ['s3:GetBucketAcl'], resources: [bucket.bucketArn], conditions: { StringEquals: fromThisTrail } }),
     );
@@ -138,7 +156,15 @@ export class Ingestion extends Construct {
         conditions: { StringEquals: { ...fromThisTrail, 's3:x-amz-acl': 'bucket-owner-full-control' } },
       }),
     );
+    Validations.of(bucket.node.defaultChild as s3.CfnBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only CloudTrail writes to this bucket; changes to its policy and configuration are themselves CloudTrail management events. A server-access-log bucket would need a log bucket of its own.',
+    });
+    return bucket;
+  }
 
+  private createTrail(trailName: string, bucket: s3.Bucket, trailKey: EncryptionKey, dataEventTables: '*' | readonly string[]): cloudtrail.CfnTrail {
     const tableArns = (tables: readonly string[]) =>
       tables.map((table) => `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${table}`);
     const dataEvents = (resourceType: string, arnFilter?: cloudtrail.CfnTrail.AdvancedFieldSelectorProperty) => ({
@@ -166,12 +192,13 @@ export class Ingestion extends Construct {
       trailName,
       isLogging: true,
       s3BucketName: bucket.bucketName,
+      kmsKeyId: trailKey.key.keyArn,
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
       enableLogFileValidation: true,
       advancedEventSelectors,
     });
-    // CloudTrail checks that it may write to the bucket when the trail is created.
+    // CloudTrail checks that it may write to the bucket and use the key when the trail is created.
     trail.node.addDependency(bucket);
     return trail;
   }

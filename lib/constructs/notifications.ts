@@ -1,10 +1,10 @@
-import { Arn, ArnFormat, Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { EncryptionKey } from './encryption-key';
+import { EncryptionKey, PolicyConditions } from './encryption-key';
 
 export interface NotificationsProps {
   readonly alertEmails: readonly string[];
@@ -13,11 +13,21 @@ export interface NotificationsProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
+/**
+ * The value of the encryption context key SecretVersionId in the calls Secrets Manager makes to check that the
+ * caller may use a secret's key ("Secret encryption and decryption in AWS Secrets Manager"): they decrypt no secret.
+ */
+const KEY_ACCESS_VALIDATION = 'RequestToValidateKeyAccess';
+
 /** Where alerts go: the encrypted SNS topic with its e-mail subscriptions, and the Slack webhook secret. */
 export class Notifications extends Construct {
   readonly topic: sns.Topic;
   readonly topicKey: EncryptionKey;
   readonly slackWebhookSecret: secretsmanager.ISecret;
+  /** Encrypts the webhook secret the stack creates; none for an existing secret (existingSlackWebhookSecretArn). */
+  readonly slackWebhookSecretKey?: EncryptionKey;
+  /** Limits a key statement to the secret the stack creates (Secrets Manager's encryption context). */
+  private readonly onlyThisSecret: PolicyConditions = {};
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -58,18 +68,76 @@ export class Notifications extends Construct {
     );
     this.topicKey.allowServiceToEncrypt('cloudwatch.amazonaws.com', alarmsOfThisAccount);
 
-    this.slackWebhookSecret = props.existingSlackWebhookSecretArn
-      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackWebhook', props.existingSlackWebhookSecretArn)
-      : this.createEmptySecret(props.slackWebhookSecretName, props.removalPolicy);
+    if (props.existingSlackWebhookSecretArn) {
+      this.slackWebhookSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackWebhook', props.existingSlackWebhookSecretArn);
+    } else {
+      // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
+      const secretArn = Arn.format(
+        { service: 'secretsmanager', resource: 'secret', resourceName: `${props.slackWebhookSecretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+        Stack.of(this),
+      );
+      this.onlyThisSecret = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } };
+      this.slackWebhookSecretKey = this.createSecretKey(props.removalPolicy);
+      this.slackWebhookSecret = this.createEmptySecret(props.slackWebhookSecretName, this.slackWebhookSecretKey, props.removalPolicy);
+    }
+  }
+
+  /**
+   * Only `readerRole` (the alert Lambda's) and `otherReaderArns` may read the webhook URL: the secret's resource
+   * policy denies secretsmanager:GetSecretValue to every other principal, whatever IAM allows, and the key decrypts
+   * the secret for them only. Writing the value (put-secret-value) stays with IAM. An existing secret
+   * (existingSlackWebhookSecretArn) keeps its own policies: the stack cannot change them.
+   */
+  restrictSlackSecretReaders(readerRole: iam.IRole, otherReaderArns: readonly string[]): void {
+    if (!this.slackWebhookSecretKey) return;
+    // aws:PrincipalArn is the role's ARN for every session of the role (IAM User Guide, "AWS global condition
+    // context keys", aws:PrincipalArn), so the deny never matches the Lambda, however its session is named.
+    const readerArns = [readerRole.roleArn, ...otherReaderArns];
+    this.slackWebhookSecret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyNamedReadersGetTheValue',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
+      }),
+    );
+    this.slackWebhookSecretKey.allowViaService('ReadTheSecret', ['kms:Decrypt'], { ArnEquals: { 'aws:PrincipalArn': readerArns }, ...this.onlyThisSecret });
+  }
+
+  /**
+   * A key of its own, so that its policy can name who decrypts the secret: Secrets Manager uses it for whoever
+   * calls, through kms:ViaService secretsmanager, with the secret's ARN as encryption context.
+   */
+  private createSecretKey(removalPolicy: RemovalPolicy): EncryptionKey {
+    const key = new EncryptionKey(this, 'SlackWebhookKey', {
+      description: 'denyscope: encrypts the Slack webhook secret',
+      viaService: 'secretsmanager',
+      actionsViaService: [],
+      removalPolicy,
+    });
+    // put-secret-value: a new data key for the new value (IAM decides who may write).
+    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], this.onlyThisSecret);
+    // Creating the secret with this key (CloudFormation) makes Secrets Manager check GenerateDataKey and Decrypt
+    // with this marker as SecretVersionId; nothing encrypted under a real version can be decrypted this way.
+    key.allowViaService('ValidateKeyAccess', ['kms:Decrypt'], {
+      ...this.onlyThisSecret,
+      StringEquals: { 'kms:EncryptionContext:SecretVersionId': KEY_ACCESS_VALIDATION },
+    });
+    return key;
   }
 
   /** The webhook URL is set after deployment (README); the stack never sees it. */
-  private createEmptySecret(secretName: string, removalPolicy: RemovalPolicy): secretsmanager.Secret {
+  private createEmptySecret(secretName: string, key: EncryptionKey, removalPolicy: RemovalPolicy): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'SlackWebhook', {
       secretName,
       description: 'Slack incoming-webhook URL for denyscope alerts (set with aws secretsmanager put-secret-value)',
       removalPolicy,
     });
+    // The key is set on the L1 resource: the L2's encryptionKey would also let every principal of the account
+    // decrypt through Secrets Manager in the key policy, which is what this key is there to prevent.
+    (secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = key.key.keyArn;
     // The L2 Secret always generates a random value; without SecretString and GenerateSecretString
     // CloudFormation creates the secret with no value, and the Lambda treats that as "Slack not configured".
     (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');

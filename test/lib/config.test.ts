@@ -18,6 +18,7 @@ describe('configuration', () => {
     expect(resolveConfig({})).toEqual({
       alertEmails: [],
       slackWebhookSecretName: 'denyscope/slack-webhook',
+      slackSecretReaderArns: [],
       createTrail: true,
       dataEventTables: '*',
       dedupWindowMinutes: 60,
@@ -41,8 +42,10 @@ describe('configuration', () => {
         removalPolicy: 'DESTROY',
         logLevel: 'debug',
         reservedConcurrency: '10',
+        slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall, arn:aws-us-gov:iam::123456789012:user/ops/alice',
       }),
     ).toMatchObject({
+      slackSecretReaderArns: ['arn:aws:iam::123456789012:role/oncall', 'arn:aws-us-gov:iam::123456789012:user/ops/alice'],
       alertEmails: ['a@example.com', 'b@example.org'],
       createTrail: false,
       dataEventTables: ['orders', 'users'],
@@ -77,6 +80,15 @@ describe('configuration', () => {
     [{ reservedConcurrency: 1 }, '"reservedConcurrency": must be 2 to 1000'],
     [{ slackWebhookSecretName: 'has space' }, '"slackWebhookSecretName": a secret name is 1-512 characters'],
     [{ existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack' }, '"existingSlackWebhookSecretArn": not the complete ARN'],
+    // A session ARN never equals aws:PrincipalArn (the role's ARN): the reader would be denied.
+    [{ slackSecretReaderArns: 'arn:aws:sts::123456789012:assumed-role/oncall/alice' }, '"slackSecretReaderArns[0]": not the ARN of an IAM role or user'],
+    [{ slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall,oncall' }, '"slackSecretReaderArns[1]": not the ARN of an IAM role or user'],
+    [{ slackSecretReaderArns: 'arn:aws:iam::123456789012:role/*' }, '"slackSecretReaderArns[0]": not the ARN of an IAM role or user'],
+    [{ slackSecretReaderArns: 'arn:aws:iam::123456789012:group/ops' }, '"slackSecretReaderArns[0]": not the ARN of an IAM role or user'],
+    [
+      { slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall', existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' },
+      '"slackSecretReaderArns": applies only to the secret the stack creates',
+    ],
   ])('names the key and the problem for %j', (input, message) => {
     expect(errorOf(() => fromContext(input))).toContain(message);
   });
