@@ -197,8 +197,9 @@ function messageOf(error: unknown): string {
 }
 
 // "An error occurred (AccessDeniedException) when calling the GetItem operation: <message>", as botocore and the
-// AWS CLI print it (optionally "(reached max retries: N)" after the operation).
-const CLI_ERROR = /An error occurred \(([^)]+)\)(?: \(reached max retries: \d+\))? when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)$/;
+// AWS CLI print it (optionally "(reached max retries: N)" after the operation). An error code holds no space or
+// parenthesis: so each attempt ends at the next one, and a line of openings that never close is read in linear time.
+const CLI_ERROR = /An error occurred \(([^()\s]+)\)(?: \(reached max retries: \d+\))? when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)$/;
 // Other SDKs: "AccessDeniedException: User: arn:... is not authorized to perform: ..." or the bare message.
 const SDK_ERROR = /(?:\b(\w{0,64}(?:AccessDenied|Unauthorized)\w{0,64}):\s*)?((?:User: \S+ |User )?is not authorized to perform: .*)$/;
 const ERROR_LINE_LIMIT = 16_384;

@@ -183,3 +183,30 @@ describe('readRecords: input errors name the source and what is wrong, on one li
     expect(message).not.toMatch(/[\n\u001b]/);
   });
 });
+
+describe('readRecords: every parse is linear in the input', () => {
+  const message = (operation: string) =>
+    `An error occurred (AccessDeniedException) when calling the ${operation} operation: User: arn:aws:iam::111122223333:user/alice is not authorized to perform: dynamodb:${operation} on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no identity-based policy allows the dynamodb:${operation} action`;
+  // Each line just under the length a line may have to be read as a message, built from the openings of every form.
+  const crafted = (phrase: string) => phrase.repeat(Math.floor(16_000 / phrase.length));
+
+  it('reads a few MB of crafted lines (openings that never close) and finds exactly the real messages among them', () => {
+    const phrases = ['An error occurred (x) when calling the ', 'User: ', 'AccessDenied: ', ' on resource: ', 'is not authorized to perform: x'];
+    const lines: string[] = [];
+    for (let round = 0; round < 40; round++) lines.push(...phrases.map(crafted), ...Array<string>(8).fill(crafted('An error occurred (')));
+    lines.splice(100, 0, message('GetItem'));
+    lines.push(message('Query'));
+    expect(lines.join('\n').length).toBeGreaterThan(8_000_000);
+
+    const records = readRecords(lines.join('\n'), 'crafted.txt');
+    // The "is not authorized to perform: x" lines are messages too (the bare SDK form), with no resource.
+    const real = records.filter((r) => r.errorCode === 'AccessDeniedException' && r.eventName !== undefined && r.awsRegion === 'eu-west-1');
+    expect(real.map((r) => r.eventName)).toEqual(['GetItem', 'Query']);
+    expect(records).toHaveLength(2 + 40);
+  });
+
+  it('takes the error code of the last "An error occurred (" opening on a line, not everything after the first', () => {
+    const [synthetic] = readRecords(`${'An error occurred ('.repeat(20)}${message('GetItem')}`, 'line.txt');
+    expect(synthetic).toMatchObject({ errorCode: 'AccessDeniedException', eventName: 'GetItem', awsRegion: 'eu-west-1' });
+  });
+});
