@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { diagnose, errorMessageRecord, InputError, MAX_INPUT_BYTES, MAX_JSON_DEPTH, readRecords, type CloudTrailRecord } from '../../../lambdas/diagnosis';
+import { gzipBomb } from '../../support/gzip-bomb';
 import { loadSample } from './samples';
 
 const record = loadSample('identity-policy-implicit.json').detail as CloudTrailRecord;
@@ -260,7 +261,7 @@ describe('readRecords: size is bounded', () => {
   });
 
   it('stops inflating gzip at the limit: a small file that inflates beyond it is named as such, not as corrupt', () => {
-    const bomb = gzipSync(Buffer.alloc(MAX_INPUT_BYTES + 1, 0x20));
+    const bomb = gzipBomb(MAX_INPUT_BYTES + 1);
     expect(bomb.length).toBeLessThan(1_000_000);
     expect(inputError(bomb, 'bomb.json.gz').message).toBe('bomb.json.gz: too large after decompression (over 64 MiB)');
   });
