@@ -155,11 +155,11 @@ function parses(line: string): boolean {
  */
 function readPlainText(content: string, source: string, documentError: unknown): CloudTrailRecord[] {
   const json = jsonAfterLeadingText(content);
-  if (json?.supportedShape) throw leadingTextError(content, json.start, source);
+  if (json?.kind === 'supported') throw leadingTextError(content, json.start, source);
   const records = errorMessageRecords(content);
   if (records.length > 0) return records;
-  if (json) throw leadingTextError(content, json.start, source);
-  if (JSON_START.test(content)) throw new InputError(source, `invalid JSON (${messageOf(documentError)})`);
+  if (json?.kind === 'other') throw leadingTextError(content, json.start, source);
+  if (json?.kind === 'unparsable') throw new InputError(source, `invalid JSON (${messageOf(documentError)})`);
   throw new InputError(source, 'neither JSON nor JSON Lines, and holds no AWS error message ("... is not authorized to perform ..." or "An error occurred (...)")');
 }
 
@@ -167,14 +167,13 @@ function readPlainText(content: string, source: string, documentError: unknown):
 const JSON_START = /\{\s*"|\[\s*[{[]/;
 
 /**
- * The JSON document (or first line of JSON Lines) that begins where JSON_START first matches, if the text from
- * there parses, and whether it is a shape readRecords reads.
+ * What begins where JSON_START first matches, or null when nothing does: a JSON document (or first line of JSON
+ * Lines) of a shape readRecords reads, one of another shape, or text that does not parse.
  */
-function jsonAfterLeadingText(content: string): { start: number; supportedShape: boolean } | null {
+function jsonAfterLeadingText(content: string): { start: number; kind: 'supported' | 'other' | 'unparsable' } | null {
   const start = content.search(JSON_START);
   if (start === -1) return null;
-  const candidates = [content.slice(start), content.slice(start, lineEnd(content, start))];
-  for (const candidate of candidates) {
+  for (const candidate of [content.slice(start), content.slice(start, lineEnd(content, start))]) {
     let value: unknown;
     try {
       value = JSON.parse(candidate);
@@ -183,13 +182,13 @@ function jsonAfterLeadingText(content: string): { start: number; supportedShape:
     }
     try {
       collectDocument(value, candidate, '', '');
-      return { start, supportedShape: true };
+      return { start, kind: 'supported' };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      return { start, supportedShape: false };
+      return { start, kind: 'other' };
     }
   }
-  return null;
+  return { start, kind: 'unparsable' };
 }
 
 function leadingTextError(content: string, jsonStart: number, source: string): InputError {
@@ -376,12 +375,12 @@ const MESSAGE_RESOURCE = / on resource: (\S+)/;
 const MESSAGE_CALLER = /User: (\S+) is not authorized/;
 
 // Every message form holds one of these: only the lines around them are read, however many other lines there are.
-const MESSAGE_MARKER = /An error occurred \(|is not authorized to perform: /g;
+const MESSAGE_MARKER = /An error occurred \(|is not authorized to perform: /;
 
 /** One synthetic record per line that holds an AWS error message; lines around them (tracebacks, prompts) are ignored. */
 function errorMessageRecords(content: string): CloudTrailRecord[] {
   const records: CloudTrailRecord[] = [];
-  const marker = new RegExp(MESSAGE_MARKER);
+  const marker = new RegExp(MESSAGE_MARKER.source, 'g');
   for (let match = marker.exec(content); match !== null; match = marker.exec(content)) {
     const end = lineEnd(content, match.index);
     const record = errorMessageRecord(content.slice(content.lastIndexOf('\n', match.index) + 1, end).trim());

@@ -292,6 +292,10 @@ describe('readRecords: text before JSON is invalid JSON, not a pasted message', 
     expect(inputError('garbage {"hello": "world"}', 'odd.json').message).toBe('odd.json: invalid JSON at byte 0 (text before the JSON that starts at byte 8)');
   });
 
+  it('text before JSON that does not parse either (cut short) is invalid JSON, with the parser\'s reason', () => {
+    expect(inputError(`garbage ${denialLog.slice(0, 200)}`, 'cut.json').message).toMatch(/^cut\.json: invalid JSON \(.+\)$/);
+  });
+
   it('a pasted log line whose JSON is an error object, not a CloudTrail shape, is still read as a pasted message', () => {
     const lambdaLog = `2026-11-20T09:15:00.000Z\tc0ffee\tERROR\tInvoke Error \t${JSON.stringify({
       errorType: 'AccessDeniedException',
