@@ -1,5 +1,5 @@
-import { promises as fs } from 'node:fs';
-import { InputError } from '../lambdas/diagnosis';
+import fs from 'node:fs';
+import { InputError, inputTooLarge, MAX_INPUT_BYTES } from '../lambdas/diagnosis';
 
 export const STDIN_SOURCE = 'stdin';
 
@@ -13,26 +13,81 @@ export async function readInput(fileArgument: string | undefined, stdin: NodeJS.
   if (fileArgument === undefined || fileArgument === '-') {
     return { source: STDIN_SOURCE, content: await readStream(stdin) };
   }
-  return { source: fileArgument, content: await readInputFile(fileArgument) };
+  return { source: fileArgument, content: readInputFile(fileArgument) };
 }
 
-export async function readInputFile(file: string): Promise<Buffer> {
+/**
+ * Reads one regular file of at most maxBytes. Anything else (a directory, a FIFO, a device, a socket) is refused by
+ * name without being opened for reading: a FIFO would block until a writer comes, a device may never end.
+ * The file is looked at first (opening some devices has effects), then opened without blocking and looked at again
+ * through its descriptor, so a file swapped for a FIFO in between is refused too rather than waited on.
+ */
+export function readInputFile(file: string, maxBytes = MAX_INPUT_BYTES): Buffer {
+  let descriptor: number | undefined;
   try {
-    return await fs.readFile(file);
+    checkRegularFile(file, fs.statSync(file), maxBytes);
+    descriptor = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const stats = fs.fstatSync(descriptor);
+    checkRegularFile(file, stats, maxBytes);
+    return readAtMost(descriptor, stats.size, maxBytes, file);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(file, describeFileError(error));
+  } finally {
+    if (descriptor !== undefined) fs.closeSync(descriptor);
   }
 }
 
-export async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
+function checkRegularFile(file: string, stats: fs.Stats, maxBytes: number): void {
+  if (stats.isDirectory()) throw new InputError(file, IS_A_DIRECTORY);
+  if (!stats.isFile()) throw new InputError(file, `is ${describeFileType(stats)}, not a regular file`);
+  if (stats.size > maxBytes) throw inputTooLarge(file, maxBytes);
+}
+
+function describeFileType(stats: fs.Stats): string {
+  if (stats.isFIFO()) return 'a named pipe (FIFO); to read a pipe, give it on stdin as "-"';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** Reads to the end, but never more than maxBytes + 1: a file still growing past the limit is refused, not followed. */
+function readAtMost(descriptor: number, expectedSize: number, maxBytes: number, file: string): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.min(expectedSize, maxBytes) + 1);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > maxBytes) throw inputTooLarge(file, maxBytes);
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const read = fs.readSync(descriptor, buffer, length, buffer.length - length, null);
+    if (read === 0) return buffer.subarray(0, length);
+    length += read;
+  }
+}
+
+/** Reads a stream to its end, refusing it as soon as it holds more than maxBytes. */
+export async function readStream(stream: NodeJS.ReadableStream, maxBytes = MAX_INPUT_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let length = 0;
   try {
-    for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      length += bytes.length;
+      if (length > maxBytes) throw inputTooLarge(STDIN_SOURCE, maxBytes);
+      chunks.push(bytes);
+    }
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(STDIN_SOURCE, `cannot read: ${error instanceof Error ? error.message : String(error)}`);
   }
   return Buffer.concat(chunks);
 }
+
+const IS_A_DIRECTORY = 'is a directory (explain reads one file; scan reads directories)';
 
 /** What went wrong reading a file, in words (the caller names the file). */
 export function describeFileError(error: unknown): string {
@@ -40,7 +95,7 @@ export function describeFileError(error: unknown): string {
     case 'ENOENT':
       return 'no such file or directory';
     case 'EISDIR':
-      return 'is a directory (explain reads one file; scan reads directories)';
+      return IS_A_DIRECTORY;
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';

@@ -61,7 +61,7 @@ export async function processInputs(
     const source = input.kind === 'stdin' ? STDIN_SOURCE : input.path;
     let diagnoses: Diagnosis[];
     try {
-      const content = input.kind === 'stdin' ? await readStream(screen.stdin) : await readInputFile(input.path);
+      const content = input.kind === 'stdin' ? await readStream(screen.stdin) : readInputFile(input.path);
       const records = readRecords(content, source);
       summary.events += records.length;
       diagnoses = records.flatMap((record) => {

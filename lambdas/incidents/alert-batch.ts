@@ -78,31 +78,40 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
       return retry;
     }
 
-    /** The denials a message holds, or null when it was unprocessable (already logged and counted). */
+    /**
+     * The denials a message holds, or null when it was unprocessable (already logged and counted). Any failure
+     * to read or diagnose it is the message's own, which no retry can cure: it is acknowledged, not retried.
+     * The remediation is built here, so a failure building it is one of these too.
+     */
     function diagnosesOf(message: SQSRecord): Diagnosis[] | null {
       let records;
+      let diagnoses: Diagnosis[];
       try {
         records = readRecords(message.body, `SQS message ${message.messageId}`);
+        diagnoses = records.flatMap((record) => {
+          const diagnosis = diagnose(record);
+          if (diagnosis === null) return [];
+          const stable = withStableEventId(diagnosis, record);
+          void stable.remediation;
+          return [stable];
+        });
       } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        return unprocessable(message, error.message);
+        if (error instanceof InputError) return unprocessable(message, error.message);
+        return unprocessable(message, `cannot be read or diagnosed: ${String(error)}`, error);
       }
-      const diagnoses = records.flatMap((record) => {
-        const diagnosis = diagnose(record);
-        return diagnosis === null ? [] : [withStableEventId(diagnosis, record)];
-      });
       if (diagnoses.length === 0) {
         return unprocessable(message, records.length === 0 ? 'holds no CloudTrail record' : 'not an access denial');
       }
       return diagnoses;
     }
 
-    function unprocessable(message: SQSRecord, reason: string): null {
+    function unprocessable(message: SQSRecord, reason: string, error?: unknown): null {
       logger.warn('Unprocessable message acknowledged', {
         messageId: message.messageId,
         reason,
         rawBody: message.body.slice(0, RAW_BODY_LOG_LIMIT),
         rawBodyLength: message.body.length,
+        ...(error === undefined ? {} : { error }),
       });
       tally.add(METRIC.unprocessableMessages);
       return null;

@@ -1,8 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, truncateSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, SCP_ARN, sessionArn, writeFile } from './fixtures';
+import { gzipBomb } from '../support/gzip-bomb';
 import { runCli } from './run-cli';
+import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../lambdas/diagnosis';
 
 const DIAGNOSIS_FIELDS = [
   'eventId', 'eventTime', 'eventSource', 'eventName', 'region', 'accountId', 'principal', 'principalArn', 'action', 'resource',
@@ -137,6 +141,64 @@ describe('explain input errors: exit 2, one line on stderr naming the input, not
     const file = writeFile(path.join(dir, 'plain.json'), JSON.stringify(scpDenial));
     const below = path.join(file, 'child.json');
     expectInputError(await runCli(['explain', below]), below, 'cannot read');
+  });
+
+  it('JSON nested 2,500 levels (a 5 KB file)', async () => {
+    const file = writeFile(path.join(dir, 'deep.json'), `${'['.repeat(2_500)}${']'.repeat(2_500)}`);
+    expectInputError(await runCli(['explain', file]), `${file}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('a JSON file with text before it is invalid JSON, not a pasted message', async () => {
+    const file = writeFile(path.join(dir, 'junk.json'), `\u0000\u0001${logFile([scpDenial])}`);
+    expectInputError(await runCli(['explain', file, '--json']), `${file}: invalid JSON at byte 0`);
+  });
+
+  it('a named pipe (FIFO) is refused without waiting for a writer', async () => {
+    const fifo = path.join(dir, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    expectInputError(await runCli(['explain', fifo]), `${fifo}: is a named pipe (FIFO)`, '"-"');
+  });
+
+  it('a symbolic link to a named pipe is refused too', async () => {
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const link = path.join(dir, 'link.json');
+    symlinkSync(fifo, link);
+    expectInputError(await runCli(['explain', link]), `${link}: is a named pipe (FIFO)`);
+  });
+
+  it.each([
+    ['/dev/zero', 'a character device'],
+    ['/dev/null', 'a character device'],
+  ])('a device (%s) is refused without being read', async (device, kind) => {
+    expectInputError(await runCli(['explain', device]), `${device}: is ${kind}, not a regular file`);
+  });
+
+  it('a socket', async () => {
+    const socketPath = path.join(dir, 'listening.sock');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      expectInputError(await runCli(['explain', socketPath]), `${socketPath}: is a socket, not a regular file`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a file over the size limit is refused by its size, before it is read', async () => {
+    const file = path.join(dir, 'sparse.json');
+    writeFile(file, '');
+    truncateSync(file, MAX_INPUT_BYTES + 1); // sparse: no disk space used
+    expectInputError(await runCli(['explain', file]), `${file}: too large (over 64 MiB)`);
+  });
+
+  it('stdin over the size limit', async () => {
+    expectInputError(await runCli(['explain', '-'], { stdin: Buffer.alloc(MAX_INPUT_BYTES + 1, 0x20) }), 'stdin: too large (over 64 MiB)');
+  });
+
+  it('a gzip file that inflates beyond the limit', async () => {
+    const file = writeFile(path.join(dir, 'bomb.json.gz'), gzipBomb(MAX_INPUT_BYTES + 1));
+    expectInputError(await runCli(['explain', file]), `${file}: too large after decompression (over 64 MiB)`);
   });
 
   const asRoot = process.getuid?.() === 0;

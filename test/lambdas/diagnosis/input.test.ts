@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { diagnose, errorMessageRecord, InputError, readRecords, type CloudTrailRecord } from '../../../lambdas/diagnosis';
+import { diagnose, errorMessageRecord, InputError, MAX_INPUT_BYTES, MAX_JSON_DEPTH, readRecords, type CloudTrailRecord } from '../../../lambdas/diagnosis';
+import { gzipBomb } from '../../support/gzip-bomb';
 import { loadSample } from './samples';
 
 const record = loadSample('identity-policy-implicit.json').detail as CloudTrailRecord;
@@ -7,9 +8,9 @@ const other = loadSample('service-control-policy-explicit.json').detail as Cloud
 const eventBridge = (detail: CloudTrailRecord) => ({ version: '0', id: 'e1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.dynamodb', detail });
 const ids = (records: CloudTrailRecord[]) => records.map((r) => r.eventID);
 
-function inputError(input: Buffer | string, source = 'input.json'): InputError {
+function inputError(input: Buffer | string, source = 'input.json', maxBytes?: number): InputError {
   try {
-    readRecords(input, source);
+    readRecords(input, source, maxBytes);
   } catch (error) {
     if (error instanceof InputError) return error;
     throw error;
@@ -181,5 +182,126 @@ describe('readRecords: input errors name the source and what is wrong, on one li
   it('keeps control characters from the input out of the message', () => {
     const message = inputError(JSON.stringify({ 'evil\nkey\u001b[2J': 1 }), 'x.json').message;
     expect(message).not.toMatch(/[\n\u001b]/);
+  });
+});
+
+describe('readRecords: every parse is linear in the input', () => {
+  const message = (operation: string) =>
+    `An error occurred (AccessDeniedException) when calling the ${operation} operation: User: arn:aws:iam::111122223333:user/alice is not authorized to perform: dynamodb:${operation} on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no identity-based policy allows the dynamodb:${operation} action`;
+  // Each line just under the length a line may have to be read as a message, built from the openings of every form.
+  const crafted = (phrase: string) => phrase.repeat(Math.floor(16_000 / phrase.length));
+
+  it('reads a few MB of crafted lines (openings that never close) and finds exactly the real messages among them', () => {
+    const phrases = ['An error occurred (x) when calling the ', 'User: ', 'AccessDenied: ', ' on resource: ', 'is not authorized to perform: x'];
+    const lines: string[] = [];
+    for (let round = 0; round < 40; round++) lines.push(...phrases.map(crafted), ...Array<string>(8).fill(crafted('An error occurred (')));
+    lines.splice(100, 0, message('GetItem'));
+    lines.push(message('Query'));
+    expect(lines.join('\n').length).toBeGreaterThan(8_000_000);
+
+    const records = readRecords(lines.join('\n'), 'crafted.txt');
+    // The "is not authorized to perform: x" lines are messages too (the bare SDK form), with no resource.
+    const real = records.filter((r) => r.errorCode === 'AccessDeniedException' && r.eventName !== undefined && r.awsRegion === 'eu-west-1');
+    expect(real.map((r) => r.eventName)).toEqual(['GetItem', 'Query']);
+    expect(records).toHaveLength(2 + 40);
+  });
+
+  it('takes the error code of the last "An error occurred (" opening on a line, not everything after the first', () => {
+    const [synthetic] = readRecords(`${'An error occurred ('.repeat(20)}${message('GetItem')}`, 'line.txt');
+    expect(synthetic).toMatchObject({ errorCode: 'AccessDeniedException', eventName: 'GetItem', awsRegion: 'eu-west-1' });
+  });
+});
+
+describe('readRecords: nesting is bounded before anything walks the JSON', () => {
+  const nestedArrays = (levels: number, inner = '') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
+  // Built as text: JSON.stringify itself cannot follow the deepest of these.
+  const withNestedParameters = (levels: number) =>
+    JSON.stringify({ ...record, requestParameters: null }).replace('"requestParameters":null', `"requestParameters":${'{"nested":'.repeat(levels)}"leaf"${'}'.repeat(levels)}`);
+  const depthOf = (value: unknown): number =>
+    typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+
+  it('arrays nested 2,500 levels (a 5 KB file) are one InputError naming the input', () => {
+    expect(inputError(nestedArrays(2_500), 'deep.json').message).toBe(`deep.json: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('a record whose request parameters nest far deeper than JSON.stringify can follow', () => {
+    expect(inputError(withNestedParameters(50_000), 'deep-record.json').message).toBe(`deep-record.json: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('a document nested exactly to the limit is read, one level more is not', () => {
+    const atLimit = withNestedParameters(MAX_JSON_DEPTH - 1); // the record is the outermost level
+    expect(depthOf(JSON.parse(atLimit))).toBe(MAX_JSON_DEPTH);
+    expect(ids(readRecords(atLimit, 'at-limit.json'))).toEqual([record.eventID]);
+    expect(inputError(withNestedParameters(MAX_JSON_DEPTH), 'over.json').message).toBe(`over.json: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('counts the levels of the documents around an SQS body or a CloudTrailEvent string', () => {
+    const body = nestedArrays(200, JSON.stringify(record));
+    const sqs = JSON.stringify({ Records: [{ messageId: 'm1', eventSource: 'aws:sqs', body }] });
+    expect(ids(readRecords(sqs, 'sqs.json'))).toEqual([record.eventID]);
+    expect(inputError(nestedArrays(100, sqs), 'sqs-in-arrays.json').message).toBe(`sqs-in-arrays.json: [0]: ${'[0]: '.repeat(99)}Records[0].body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    const lookup = JSON.stringify({ Events: [{ CloudTrailEvent: withNestedParameters(MAX_JSON_DEPTH - 3) }] });
+    expect(inputError(lookup, 'lookup.json').message).toBe(`lookup.json: Events[0].CloudTrailEvent: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('braces and brackets inside strings, escaped quotes included, do not count', () => {
+    const tricky = { ...record, requestParameters: { text: `\\"${'{['.repeat(5_000)}\\\\"` } };
+    expect(ids(readRecords(JSON.stringify(tricky), 'strings.json'))).toEqual([record.eventID]);
+  });
+
+  it('each line of JSON Lines is bounded, and the error names the line', () => {
+    expect(inputError(`${JSON.stringify(record)}\n${nestedArrays(1_000)}\n`, 'lines.jsonl').message).toBe(`lines.jsonl: line 2: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+});
+
+describe('readRecords: size is bounded', () => {
+  it('refuses more than the limit of bytes, naming the limit', () => {
+    expect(inputError(Buffer.alloc(MAX_INPUT_BYTES + 1, 0x20), 'big.json').message).toBe('big.json: too large (over 64 MiB)');
+    expect(inputError(JSON.stringify({ Records: [record] }), 'small-limit.json', 1024).message).toBe('small-limit.json: too large (over 1 KiB)');
+  });
+
+  it('stops inflating gzip at the limit: a small file that inflates beyond it is named as such, not as corrupt', () => {
+    const bomb = gzipBomb(MAX_INPUT_BYTES + 1);
+    expect(bomb.length).toBeLessThan(1_000_000);
+    expect(inputError(bomb, 'bomb.json.gz').message).toBe('bomb.json.gz: too large after decompression (over 64 MiB)');
+  });
+
+  it('reads an input of exactly the limit', () => {
+    const text = JSON.stringify({ Records: [record] });
+    expect(ids(readRecords(Buffer.from(text), 'exact.json', Buffer.byteLength(text)))).toEqual([record.eventID]);
+    expect(ids(readRecords(gzipSync(text), 'exact.json.gz', Buffer.byteLength(text)))).toEqual([record.eventID]);
+  });
+});
+
+describe('readRecords: text before JSON is invalid JSON, not a pasted message', () => {
+  const denialLog = JSON.stringify({ Records: [record, other] });
+
+  const byteAt = (text: string, index: number) => Buffer.byteLength(text.slice(0, index));
+  it.each([
+    ['stray bytes before a log file', `xx${denialLog}`],
+    ['a prompt line before a pretty-printed document', `$ aws cloudtrail lookup-events\n${JSON.stringify({ Records: [record] }, null, 2)}`],
+    ['a log prefix before JSON Lines', `2026-11-20 INFO ${JSON.stringify(record)}\n${JSON.stringify(other)}\n`],
+    ['whitespace, then junk that is not ASCII', `\n  \u00e9\u00e9${denialLog}`],
+  ])('%s', (_name, text) => {
+    const junkAt = byteAt(text, text.search(/\S/));
+    const jsonAt = byteAt(text, text.indexOf('{'));
+    expect(inputError(text, 'junk.json').message).toBe(`junk.json: invalid JSON at byte ${junkAt} (text before the JSON that starts at byte ${jsonAt})`);
+  });
+
+  it('a JSON object after other text with no AWS error message in it is invalid JSON too', () => {
+    expect(inputError('garbage {"hello": "world"}', 'odd.json').message).toBe('odd.json: invalid JSON at byte 0 (text before the JSON that starts at byte 8)');
+  });
+
+  it('text before JSON that does not parse either (cut short) is invalid JSON, with the parser\'s reason', () => {
+    expect(inputError(`garbage ${denialLog.slice(0, 200)}`, 'cut.json').message).toMatch(/^cut\.json: invalid JSON \(.+\)$/);
+  });
+
+  it('a pasted log line whose JSON is an error object, not a CloudTrail shape, is still read as a pasted message', () => {
+    const lambdaLog = `2026-11-20T09:15:00.000Z\tc0ffee\tERROR\tInvoke Error \t${JSON.stringify({
+      errorType: 'AccessDeniedException',
+      errorMessage: 'User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no identity-based policy allows the dynamodb:GetItem action',
+    })}`;
+    const [synthetic] = readRecords(lambdaLog, 'lambda.log');
+    expect(diagnose(synthetic)).toMatchObject({ cause: 'identity-policy', tableName: 'Orders', principal: 'arn:aws:iam::111122223333:role/app' });
   });
 });
