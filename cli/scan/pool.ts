@@ -82,12 +82,17 @@ export class InOrder<T> {
  * Runs the tasks on `size` worker threads. A worker that dies (it should not: each file's failure is caught in it)
  * costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
  */
-function runPool(tasks: ReadonlyArray<() => WorkerTask>, settings: ScanSettings, size: number, onResult: (index: number, result: FileScanResult) => void): Promise<void> {
+export function runPool(
+  tasks: ReadonlyArray<() => WorkerTask>,
+  settings: ScanSettings,
+  size: number,
+  onResult: (index: number, result: FileScanResult) => void,
+  script = workerScript(),
+): Promise<void> {
   // With one worker per core, V8's parallel scavenger starts helper threads that compete with the other workers for
   // the cores: turning it off (before the workers' heaps are created; it is process-wide) cut the 2-worker bench by
   // ~10% in wall and CPU time. It changes how young garbage is collected, nothing else.
   setFlagsFromString('--no-parallel-scavenge');
-  const script = workerScript();
   const live = new Set<Worker>();
   let nextTask = 0;
   let pending = tasks.length;
@@ -138,7 +143,7 @@ function runPool(tasks: ReadonlyArray<() => WorkerTask>, settings: ScanSettings,
  * The built CLI ships dist/scan-worker.js next to the bundle. From source (tsx, jest) the worker is TypeScript:
  * a one-line bootstrap registers tsx's require hook in the worker first.
  */
-function workerScript(): { source: string; eval: boolean } {
+export function workerScript(): { source: string; eval: boolean } {
   if (!__filename.endsWith('.ts')) return { source: path.join(__dirname, 'scan-worker.js'), eval: false };
   return { source: `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'scan-worker.ts'))});`, eval: true };
 }
