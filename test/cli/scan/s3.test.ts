@@ -1,3 +1,6 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ACCESS_DENIED, SLOW_DOWN, startLocalS3, type LocalS3 } from '../../support/s3';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, IMPLICIT_IDENTITY } from '../fixtures';
@@ -264,5 +267,51 @@ describe('scan s3:// usage errors: exit 2, one line, nothing on stdout', () => {
     await expectUsageError(['--concurrency', '0', 's3://org-trail/'], '--concurrency');
     await expectUsageError(['--max-attempts', 'many', 's3://org-trail/'], '--max-attempts');
     await expectUsageError(['--account', ACCOUNT, '/tmp'], '--account applies to s3:// locations only');
+  });
+});
+
+describe('the built CLI (dist/)', () => {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-cli.mjs')], { cwd: root });
+  }, 60_000);
+
+  /** The files a bundle file imports statically (what loads at start), transitively. */
+  function staticClosure(entry: string): string[] {
+    const seen = new Set<string>();
+    const pending = [entry];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const source = readFileSync(path.join(root, 'dist', file), 'utf8');
+      for (const match of source.matchAll(/\bimport\s*(?:[\w${}\s,*]*from\s*)?"\.\/([\w.-]+\.js)"/g)) pending.push(match[1]);
+    }
+    return [...seen];
+  }
+
+  it('loads the S3 client only for s3:// locations: it is in no file the CLI or the scan worker loads at start', () => {
+    const bundle = (file: string) => readFileSync(path.join(root, 'dist', file), 'utf8');
+    const atStart = [...staticClosure('denyscope.js'), ...staticClosure('scan-worker.js')];
+    expect(atStart.length).toBeGreaterThan(2);
+    for (const file of atStart) expect([file, bundle(file).includes('ListObjectsV2')]).toEqual([file, false]);
+    const lazy = /import\("\.\/(s3-source-[\w-]+\.js)"\)/.exec(atStart.map(bundle).join('\n'));
+    expect(lazy).not.toBeNull();
+    expect(bundle(lazy![1])).toContain('ListObjectsV2');
+  });
+
+  it('scans s3:// as a user runs it', async () => {
+    // Spawned without waiting synchronously: the proxy it talks to runs in this process.
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'denyscope.mjs'), 'scan', '--json', 's3://account-trail/trails/'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toMatchObject({ files: 2, records: 3, denials: 2 });
   });
 });
