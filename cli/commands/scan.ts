@@ -25,8 +25,8 @@ export interface ScanOptions extends ScanFilterOptions {
   readonly maxAttempts?: string;
 }
 
-export const DEFAULT_MAX_FILE_SIZE = '1GiB';
-export const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_MAX_FILE_SIZE = '1GiB';
+const DEFAULT_CONCURRENCY = 16;
 
 /** Options that only mean something for s3:// locations. */
 const S3_OPTIONS = ['account', 'region', 'profile', 'concurrency', 'maxAttempts'] as const;

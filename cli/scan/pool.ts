@@ -143,7 +143,7 @@ export function runPool(
  * The built CLI ships dist/scan-worker.js next to the bundle. From source (tsx, jest) the worker is TypeScript:
  * a one-line bootstrap registers tsx's require hook in the worker first.
  */
-export function workerScript(): { source: string; eval: boolean } {
+function workerScript(): { source: string; eval: boolean } {
   if (!__filename.endsWith('.ts')) return { source: path.join(__dirname, 'scan-worker.js'), eval: false };
   return { source: `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'scan-worker.ts'))});`, eval: true };
 }

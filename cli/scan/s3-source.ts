@@ -106,7 +106,7 @@ export async function scanS3(
  * addressed path-style: local S3-compatible servers cannot answer bucket names as host names. Timeouts, so that
  * a stalled connection fails its object instead of hanging the scan.
  */
-export async function createS3Client(options: Pick<S3ScanOptions, 'profile' | 'maxAttempts'>, env: NodeJS.ProcessEnv): Promise<S3Client> {
+async function createS3Client(options: Pick<S3ScanOptions, 'profile' | 'maxAttempts'>, env: NodeJS.ProcessEnv): Promise<S3Client> {
   silenceSdkNodeVersionNotice();
   const endpoint = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   if (endpoint !== undefined && !URL.canParse(endpoint)) throw new OptionError(`the S3 endpoint from the environment is not a URL: "${endpoint}"`);
@@ -115,7 +115,8 @@ export async function createS3Client(options: Pick<S3ScanOptions, 'profile' | 'm
     maxAttempts: options.maxAttempts ?? undefined,
     followRegionRedirects: true,
     forcePathStyle: endpoint !== undefined,
-    credentials: endpoint === undefined ? undefined : credentialsForEndpoint(endpoint),
+    // An emulator on this machine works with no AWS setup at all, unless credentials are given (a server that checks them).
+    credentials: endpoint === undefined || options.profile !== null || env.AWS_ACCESS_KEY_ID !== undefined ? undefined : credentialsForEndpoint(endpoint),
     requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
   };
   const client = new S3Client(config);
@@ -280,7 +281,7 @@ const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'Re
  * decrypt is said so, with the key's ARN when S3's message names it (the message is read by the same parser as
  * any access-denied message).
  */
-export function describeS3Failure(source: string, what: 'cannot be read' | 'cannot be listed', failure: unknown): string {
+function describeS3Failure(source: string, what: 'cannot be read' | 'cannot be listed', failure: unknown): string {
   const error = (typeof failure === 'object' && failure !== null ? failure : { message: String(failure) }) as S3Failure;
   const name = error.name ?? 'Error';
   const message = error.message ?? '';
