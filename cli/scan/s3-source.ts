@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { InputError, parseAccessDeniedMessage } from '../../lambdas/diagnosis';
 import { credentialsForEndpoint, silenceSdkNodeVersionNotice } from '../local/endpoints';
-import { failedScan, scanStream, type ScanSettings } from './file-scan';
+import { describeFailure, failedScan, scanStream, type ScanSettings } from './file-scan';
 import { OptionError } from './filters';
 import { tooLarge } from './gzip';
 import { InOrder, type ScanSink } from './pool';
@@ -61,15 +61,13 @@ export async function scanS3(
   const client = await createS3Client(options, env);
   try {
     const s3 = new S3Listing(client);
-    const plans: Array<{ location: S3Location; prefixes: string[]; recursive: boolean } | { location: S3Location; error: string }> = [];
+    // Each location's prefixes to list in full; a location not in CloudTrail's layout is listed whole.
+    const plans: Array<{ location: S3Location; prefixes: string[] } | { location: S3Location; error: string }> = [];
     for (const location of locations) {
       try {
         const trail = await trailPrefixes(location, options.scope, s3.forBucket(location.bucket));
-        plans.push(
-          trail === null
-            ? { location, prefixes: [location.prefix], recursive: true }
-            : { location, prefixes: trail.flatMap((folder) => (folder.byDay ? dayPrefixes(folder.prefix, period) : [folder.prefix])), recursive: false },
-        );
+        const prefixes = trail === null ? [location.prefix] : trail.flatMap((folder) => (folder.byDay ? dayPrefixes(folder.prefix, period) : [folder.prefix]));
+        plans.push({ location, prefixes });
       } catch (error) {
         if (error instanceof OptionError) throw error;
         if ((error as Error).name === 'NoSuchBucket') throw new InputError(s3Url(location.bucket, location.prefix), 'no such bucket');
@@ -194,13 +192,17 @@ interface Page {
 
 type ReadItem = { readonly bucket: string; readonly object: S3Object } | { readonly failed: FileScanResult };
 
+const sourceOf = (item: ReadItem): string => ('failed' in item ? item.failed.source : s3Url(item.bucket, item.object.key));
+
 /**
  * Reads objects `concurrency` at a time, in the order they are added, and hands their results to the sink in that
  * order. `add` waits while too much is listed ahead of the reads.
  */
 class ObjectReader {
   private readonly ordered: InOrder<FileScanResult>;
-  private readonly queue: Array<{ index: number; item: ReadItem }> = [];
+  /** Added, not started: `queue[head]` on. */
+  private queue: Array<{ index: number; item: ReadItem }> = [];
+  private head = 0;
   private added = 0;
   private delivered = 0;
   private reading = 0;
@@ -217,7 +219,11 @@ class ObjectReader {
   async add(item: ReadItem): Promise<void> {
     this.queue.push({ index: this.added++, item });
     this.pump();
-    while (this.queue.length >= LISTED_AHEAD) await new Promise<void>((resolve) => (this.wakeLister = resolve));
+    while (this.waiting() >= LISTED_AHEAD) await new Promise<void>((resolve) => (this.wakeLister = resolve));
+  }
+
+  private waiting(): number {
+    return this.queue.length - this.head;
   }
 
   async finished(): Promise<void> {
@@ -225,21 +231,27 @@ class ObjectReader {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.reading < this.concurrency && this.queue[0].index - this.delivered < this.concurrency * READ_AHEAD_PER_SLOT) {
-      const { index, item } = this.queue.shift()!;
+    while (this.waiting() > 0 && this.reading < this.concurrency && this.queue[this.head].index - this.delivered < this.concurrency * READ_AHEAD_PER_SLOT) {
+      const { index, item } = this.queue[this.head++];
       this.reading += 1;
-      void this.read(item).then((result) => {
-        this.reading -= 1;
-        this.ordered.deliver(index, result);
-        this.pump();
-        this.wake();
-      });
+      void this.read(item)
+        .catch((error: unknown) => failedScan(sourceOf(item), describeFailure(sourceOf(item), error)))
+        .then((result) => {
+          this.reading -= 1;
+          this.ordered.deliver(index, result);
+          this.pump();
+        });
+    }
+    // Started items are dropped from the front now and then, so the queue does not keep every key listed.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
     this.wake();
   }
 
   private wake(): void {
-    if (this.queue.length < LISTED_AHEAD && this.wakeLister !== null) {
+    if (this.waiting() < LISTED_AHEAD && this.wakeLister !== null) {
       const wake = this.wakeLister;
       this.wakeLister = null;
       wake();
@@ -253,7 +265,7 @@ class ObjectReader {
 
   private async read(item: ReadItem): Promise<FileScanResult> {
     if ('failed' in item) return item.failed;
-    const source = s3Url(item.bucket, item.object.key);
+    const source = sourceOf(item);
     if (item.object.size > this.settings.maxFileSize) return failedScan(source, `${source}: ${tooLarge(this.settings.maxFileSize).message}`);
     const maxDiagnoses = this.sink.wantedDiagnoses();
     let body;
