@@ -16,9 +16,10 @@ const entryPoints = {
 // Packages that cannot be bundled: dynalite loads leveldb through level and its native binding classic-level.
 const external = ['dynalite', 'level', 'classic-level'];
 
-// ES modules with code splitting, so `explain` and `scan` start without loading what only `local` and `incidents`
-// use (the AWS SDK, the alert pipeline): those are separate chunks behind their dynamic imports. The banner gives the
-// bundled CommonJS code (and our own path lookups) the require, __filename and __dirname that ES modules lack.
+// ES modules with code splitting, so `explain` and `scan` of local files start without loading what only `local`,
+// `incidents` and `scan s3://` use (the AWS SDK, the alert pipeline): those are separate chunks behind their dynamic
+// imports. The banner gives the bundled CommonJS code (and our own path lookups) the require, __filename and
+// __dirname that ES modules lack.
 const banner = [
   "import { createRequire as __denyscopeCreateRequire } from 'node:module';",
   "import { fileURLToPath as __denyscopeFileURLToPath } from 'node:url';",

@@ -2,13 +2,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { readStream, STDIN_SOURCE } from '../input';
-import { scanContent, scanFile, type ScanSettings } from './file-scan';
+import { STDIN_SOURCE } from '../input';
+import { failedScan, scanStream, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
+import { scanLocalFile } from './local-file';
 import type { FileScanResult } from './summary';
 
 export type WorkerTask = { readonly index: number; readonly path: string; readonly maxDiagnoses: number };
-export type WorkerReply = { readonly index: number; readonly result: FileScanResult } | { readonly index: number; readonly crash: string };
+export type WorkerReply = { readonly index: number; readonly result: FileScanResult };
 
 /**
  * Files handed to a worker ahead of the one it is scanning, so it never waits on the main thread for its next file
@@ -35,24 +36,24 @@ export interface ScanSink {
 }
 
 /**
- * Scans every input and hands the results to the sink in input order, whatever order workers finish in.
+ * Scans every local input and hands the results to the sink in input order, whatever order workers finish in.
  * With jobs > 1, files go a few at a time to a pool of worker threads that read, gunzip, parse and diagnose them
  * and send back counts and only the diagnoses still wanted; stdin is always read in this thread.
  */
 export async function scanInputs(inputs: readonly ScanInput[], settings: ScanSettings, jobs: number, stdin: NodeJS.ReadableStream, sink: ScanSink): Promise<void> {
-  const ordered = new InOrder((result) => sink.onResult(result));
+  const ordered = new InOrder<FileScanResult>((result) => sink.onResult(result));
   const fileTasks: Array<{ index: number; path: string }> = [];
   for (const [index, input] of inputs.entries()) {
     if (input.kind === 'file') {
       fileTasks.push({ index, path: input.path });
     } else {
       // stdin is read up front so its turn in the output order never waits on a worker.
-      ordered.deliver(index, scanContent(await readStream(stdin), STDIN_SOURCE, settings, sink.wantedDiagnoses()));
+      ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
     }
   }
   const workers = Math.min(jobs, fileTasks.length);
   if (workers <= 1) {
-    for (const task of fileTasks) ordered.deliver(task.index, scanFile(task.path, settings, sink.wantedDiagnoses()));
+    for (const task of fileTasks) ordered.deliver(task.index, await scanLocalFile(task.path, settings, sink.wantedDiagnoses()));
     return;
   }
   // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
@@ -60,15 +61,15 @@ export async function scanInputs(inputs: readonly ScanInput[], settings: ScanSet
   await runPool(tasks, settings, workers, (index, result) => ordered.deliver(index, result));
 }
 
-class InOrder {
+/** Hands results on in index order; every index gets exactly one result, so the queue always drains. */
+export class InOrder<T> {
   private next = 0;
-  private readonly waiting = new Map<number, FileScanResult>();
+  private readonly waiting = new Map<number, T>();
 
-  constructor(private readonly onResult: (result: FileScanResult) => void) {}
+  constructor(private readonly onResult: (result: T) => void) {}
 
-  deliver(index: number, result: FileScanResult): void {
+  deliver(index: number, result: T): void {
     this.waiting.set(index, result);
-    // Every input index gets exactly one result, so the queue always drains.
     for (let ready = this.waiting.get(this.next); ready !== undefined; ready = this.waiting.get(this.next)) {
       this.waiting.delete(this.next);
       this.next += 1;
@@ -77,51 +78,64 @@ class InOrder {
   }
 }
 
-function runPool(tasks: ReadonlyArray<() => WorkerTask>, settings: ScanSettings, size: number, onResult: (index: number, result: FileScanResult) => void): Promise<void> {
+/**
+ * Runs the tasks on `size` worker threads. A worker that dies (it should not: each file's failure is caught in it)
+ * costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
+ */
+export function runPool(
+  tasks: ReadonlyArray<() => WorkerTask>,
+  settings: ScanSettings,
+  size: number,
+  onResult: (index: number, result: FileScanResult) => void,
+  script = workerScript(),
+): Promise<void> {
   // With one worker per core, V8's parallel scavenger starts helper threads that compete with the other workers for
   // the cores: turning it off (before the workers' heaps are created; it is process-wide) cut the 2-worker bench by
   // ~10% in wall and CPU time. It changes how young garbage is collected, nothing else.
   setFlagsFromString('--no-parallel-scavenge');
-  const script = workerScript();
-  const pool: Worker[] = [];
-  const paths = new Map<number, string>();
+  const live = new Set<Worker>();
   let nextTask = 0;
   let pending = tasks.length;
 
-  return new Promise<void>((resolve, reject) => {
-    const stopAll = (): void => {
-      for (const worker of pool) void worker.terminate();
+  return new Promise<void>((resolve) => {
+    const settle = (index: number, result: FileScanResult): void => {
+      onResult(index, result);
+      pending -= 1;
+      if (pending === 0) {
+        const workers = [...live];
+        live.clear();
+        for (const worker of workers) void worker.terminate();
+        resolve();
+      }
     };
-    const fail = (error: Error): void => {
-      stopAll();
-      reject(error);
-    };
-    const feed = (worker: Worker): void => {
-      if (nextTask >= tasks.length) return;
-      const task = tasks[nextTask++]();
-      paths.set(task.index, task.path);
-      worker.postMessage(task);
-    };
-    for (let i = 0; i < size; i += 1) {
+    const start = (): void => {
       const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
-      pool.push(worker);
+      const held = new Map<number, string>();
+      live.add(worker);
+      const feed = (): void => {
+        if (nextTask >= tasks.length) return;
+        const task = tasks[nextTask++]();
+        held.set(task.index, task.path);
+        worker.postMessage(task);
+      };
+      const lost = (why: string): void => {
+        if (!live.delete(worker)) return;
+        void worker.terminate();
+        const files = [...held];
+        held.clear();
+        if (nextTask < tasks.length) start();
+        for (const [index, file] of files) settle(index, failedScan(file, `${file}: the scan worker stopped (${why})`));
+      };
       worker.on('message', (reply: WorkerReply) => {
-        if ('crash' in reply) {
-          fail(new Error(`scanning ${paths.get(reply.index) ?? 'a file'} failed: ${reply.crash}`));
-          return;
-        }
-        onResult(reply.index, reply.result);
-        pending -= 1;
-        if (pending === 0) {
-          stopAll();
-          resolve();
-        } else {
-          feed(worker);
-        }
+        held.delete(reply.index);
+        settle(reply.index, reply.result);
+        feed();
       });
-      worker.on('error', fail);
-      for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed(worker);
-    }
+      worker.on('error', (error) => lost(error.message));
+      worker.on('exit', (code) => lost(`exit code ${code}`));
+      for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed();
+    };
+    for (let i = 0; i < size; i += 1) start();
   });
 }
 

@@ -21,6 +21,8 @@ export const DIMENSION_KEY: Readonly<Record<Dimension, (diagnosis: Diagnosis) =>
 /** What one file (or stdin) contributed: plain data, so it can come back from a scan worker. */
 export interface FileScanResult {
   readonly source: string;
+  /** Bytes read (compressed, when the input is gzip). */
+  readonly bytes: number;
   /** Records read, before filters. */
   readonly records: number;
   /** Denials that passed the filters. */
@@ -65,6 +67,7 @@ export interface ScanError {
 /** Totals over every file, merged in file order so the output does not depend on worker timing. */
 export class ScanTotals {
   files = 0;
+  bytes = 0;
   records = 0;
   denials = 0;
   readonly groups = emptyGroups();
@@ -80,6 +83,7 @@ export class ScanTotals {
 
   add(result: FileScanResult): void {
     this.files += 1;
+    this.bytes += result.bytes;
     if (result.error !== null) {
       this.errors.push({ file: result.source, message: result.error });
       return;

@@ -1,5 +1,5 @@
 import { arnAccount, iamEntityOf, parseArn, partitionOf, principalOfCallerArn, servicePrefixOf, tableNameOfArn } from './arn';
-import { causeOfPolicyType, kmsKeyProblemOf, parseAccessDeniedMessage, type AccessDeniedMessage } from './message';
+import { causeOfPolicyType, KMS_KEY_MESSAGE_PREFIX, kmsKeyProblemOf, parseAccessDeniedMessage, type AccessDeniedMessage } from './message';
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from './record';
 import { remediate } from './remediation';
 import { normalizeEventTime } from './time';
@@ -29,7 +29,7 @@ export function isDenial(record: CloudTrailRecord): boolean {
   if (typeof errorCode !== 'string') return false;
   if (DENIAL_ERROR_CODE_SET.has(errorCode)) return true;
   const errorMessage = record.errorMessage;
-  return typeof errorMessage === 'string' && errorMessage.startsWith('KMS ') && kmsKeyProblemOf(errorMessage) !== null;
+  return typeof errorMessage === 'string' && errorMessage.startsWith(KMS_KEY_MESSAGE_PREFIX) && kmsKeyProblemOf(errorMessage) !== null;
 }
 
 const EMPTY_MESSAGE = parseAccessDeniedMessage('');

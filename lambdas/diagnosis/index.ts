@@ -12,7 +12,7 @@
 export * from './types';
 export type { CloudTrailRecord, CloudTrailUserIdentity, CloudTrailResource } from './record';
 export { InputError, readRecords, errorMessageRecord, inputTooLarge, MAX_INPUT_BYTES, MAX_JSON_DEPTH } from './input';
-export { readCloudTrailLogFile } from './log-file';
+export { CloudTrailLogFileReader } from './log-file';
 export { isDenial, diagnose, DENIAL_ERROR_CODES, type DiagnosisFacts } from './diagnose';
 export { remediate } from './remediation';
 export { parseAccessDeniedMessage, causeOfPolicyType, type AccessDeniedMessage } from './message';

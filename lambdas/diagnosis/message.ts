@@ -110,9 +110,12 @@ const KMS_KEY_UNUSABLE = /^KMS key (?:disabled|not found) error|(?:DisabledExcep
 
 export type KmsKeyProblem = 'kms-key-access' | 'kms-key-unusable';
 
+/** How each of DynamoDB's messages about the table's KMS key starts; scan's byte prefilter looks for it too. */
+export const KMS_KEY_MESSAGE_PREFIX = 'KMS ';
+
 /** Whether an errorMessage is DynamoDB reporting a KMS key problem, and which. */
 export function kmsKeyProblemOf(errorMessage: string): KmsKeyProblem | null {
-  if (!errorMessage.startsWith('KMS ')) return null;
+  if (!errorMessage.startsWith(KMS_KEY_MESSAGE_PREFIX)) return null;
   if (KMS_KEY_ACCESS.test(errorMessage)) return 'kms-key-access';
   if (KMS_KEY_UNUSABLE.test(errorMessage)) return 'kms-key-unusable';
   return null;

@@ -1,9 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CAUSES } from '../../lambdas/diagnosis';
-import { defaultJobs } from '../../cli/scan/pool';
-import { createProgress } from '../../cli/scan/progress';
+import { collectInputs } from '../../cli/scan/files';
+import { parseScanFilter } from '../../cli/scan/filters';
+import { defaultJobs, runPool, scanInputs } from '../../cli/scan/pool';
+import { createProgress, formatDuration } from '../../cli/scan/progress';
+import type { FileScanResult } from '../../cli/scan/summary';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, sessionArn, writeFile } from './fixtures';
 import { runCli } from './run-cli';
 
@@ -186,6 +192,86 @@ describe('scan errors', () => {
   });
 });
 
+describe('scan reads only regular files, and goes on whatever one file holds', () => {
+  let tree: string;
+  beforeEach(() => {
+    tree = mkdtempSync(path.join(os.tmpdir(), 'denyscope-odd-'));
+    writeFile(path.join(tree, '1-good.json'), logFile([dynamodbRecord({ eventId: 'g1', reason: EXPLICIT_SCP })]));
+  });
+  afterEach(() => rmSync(tree, { recursive: true, force: true }));
+
+  it('names and skips a named pipe, a socket and a device, met while walking or given, without opening them', async () => {
+    const fifo = path.join(tree, '2-pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    const socketPath = path.join(tree, '3-socket');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      for (const jobs of ['1', '2']) {
+        // Opening the pipe for reading would block until a writer came: the scan ending at all shows it was not opened.
+        const run = await runCli(['scan', '--json', '--jobs', jobs, tree, '/dev/null']);
+        expect(run.code).toBe(1);
+        expect(run.stderr.trimEnd().split('\n')).toEqual([
+          `denyscope: ${fifo}: not a regular file (a named pipe) (skipped)`,
+          `denyscope: ${socketPath}: not a regular file (a socket) (skipped)`,
+          'denyscope: /dev/null: not a regular file (a character device) (skipped)',
+        ]);
+        expect(JSON.parse(run.stdout)).toMatchObject({ files: 1, records: 1, denials: 1 });
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a file replaced by a named pipe after it was listed, instead of waiting on it', async () => {
+    const replaced = writeFile(path.join(tree, '2-replaced.json'), logFile([dynamodbRecord({ eventId: 'r1', reason: EXPLICIT_SCP })]));
+    const inputs = collectInputs([tree]).inputs;
+    rmSync(replaced);
+    execFileSync('mkfifo', [replaced]);
+    for (const jobs of [1, 2]) {
+      const results: FileScanResult[] = [];
+      const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 * 1024 };
+      await scanInputs(inputs, settings, jobs, process.stdin, { onResult: (result) => results.push(result), wantedDiagnoses: () => 100 });
+      expect(results.map((result) => [result.source, result.error])).toEqual([
+        [path.join(tree, '1-good.json'), null],
+        [replaced, `${replaced}: not a regular file (a named pipe)`],
+      ]);
+    }
+  });
+
+  it('names JSON nested 2,500 levels deep and goes on with the next file, in worker threads too', async () => {
+    const deep = writeFile(path.join(tree, '2-deep.json'), `${'['.repeat(2500)}{}${']'.repeat(2500)}`);
+    writeFile(path.join(tree, '3-good.json.gz'), gzip(logFile([dynamodbRecord({ eventId: 'g3', reason: EXPLICIT_SCP })])));
+    for (const jobs of ['1', '2']) {
+      const run = await runCli(['scan', '--json', '--jobs', jobs, tree]);
+      expect(run.code).toBe(1);
+      const stderrLines = run.stderr.trimEnd().split('\n');
+      expect(stderrLines).toEqual([expect.stringMatching(new RegExp(`^denyscope: ${deep.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .* \\(skipped\\)$`))]);
+      expect(JSON.parse(run.stdout)).toMatchObject({ files: 3, records: 2, denials: 2 });
+    }
+  });
+
+  it('names a file over --max-file-size without reading it, and one that inflates past it', async () => {
+    const big = writeFile(path.join(tree, '2-big.json'), logFile(Array.from({ length: 100 }, (_, index) => dynamodbRecord({ eventId: `b${index}` }))));
+    const bomb = writeFile(path.join(tree, '3-bomb.json.gz'), gzipSync(Buffer.alloc(32 * 1024 * 1024)));
+    // The gzip file is small (under 64 KiB); only its text is too large.
+    const run = await runCli(['scan', '--json', '--max-file-size', '64KiB', tree]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      `denyscope: ${big}: too large (over 64 KiB) (skipped)`,
+      `denyscope: ${bomb}: too large after decompression (over 64 KiB) (skipped)`,
+    ]);
+  });
+
+  it('rejects a --max-file-size that is not a size', async () => {
+    for (const value of ['0', 'big', '-1GiB', '1PB']) {
+      const run = await runCli(['scan', '--max-file-size', value, tree]);
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toContain('--max-file-size');
+    }
+  });
+});
+
 describe('scan human output', () => {
   it('prints totals, then tables by cause, principal, action and table with their top remediation', async () => {
     const run = await runCli(['scan', root]);
@@ -232,6 +318,27 @@ describe('scan progress', () => {
     expect(stderr.text.endsWith('\r\u001b[K')).toBe(true);
   });
 
+  it('adds bytes and the rate, and the time left once every input is listed', () => {
+    const stderr = capture(true);
+    let now = 0;
+    const progress = createProgress(stderr, 'scanning', () => now, 'objects');
+    now = 2000;
+    progress.update({ filesDone: 40, filesTotal: 100, records: 8000, denials: 30, bytes: { done: 4 * 1024 * 1024, total: 10 * 1024 * 1024, listingDone: false } });
+    expect(stderr.text).toBe('\r\u001b[Kscanning: 40/100+ objects, 4.0 MiB of 10.0 MiB, 8,000 records, 30 denials, 2.0 MiB/s');
+    now = 4000;
+    progress.update({ filesDone: 80, filesTotal: 200, records: 16000, denials: 60, bytes: { done: 8 * 1024 * 1024, total: 20 * 1024 * 1024, listingDone: true } });
+    expect(stderr.text.endsWith('\r\u001b[Kscanning: 80/200 objects, 8.0 MiB of 20.0 MiB, 16,000 records, 60 denials, 2.0 MiB/s, ETA 6s')).toBe(true);
+  });
+
+  it.each([
+    [0, '0s'],
+    [44.2, '45s'],
+    [185, '3m05s'],
+    [7830, '2h10m'],
+  ])('says %d seconds as %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+
   it('writes nothing when stderr is not a terminal', () => {
     const stderr = capture(false);
     let now = 0;
@@ -258,6 +365,28 @@ describe('the option parser', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('--since <time>');
     expect(run.stdout).toContain('Exit status');
+  });
+});
+
+describe('the pool of scan workers', () => {
+  it('reports the files a dead worker held as skipped, replaces it, and scans the rest', async () => {
+    // A real worker that dies on one file and scans the others (a stand-in for an out-of-memory worker).
+    const crashing = `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', (task) => {
+        if (task.path.includes('fatal')) process.exit(7);
+        parentPort.postMessage({ index: task.index, result: { source: task.path, bytes: 1, records: 1, denials: 0, groups: {}, diagnoses: [], error: null } });
+      });`;
+    const files = ['a', 'b', 'fatal', 'c', 'd', 'e', 'f'];
+    const results = new Map<number, FileScanResult>();
+    const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
+    await runPool(files.map((file, index) => () => ({ index, path: file, maxDiagnoses: 0 })), settings, 2, (index, result) => results.set(index, result), { source: crashing, eval: true });
+    expect([...results.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const failed = [...results.values()].filter((result) => result.error !== null);
+    // The worker held the fatal file and maybe the one queued behind it: those are named, nothing else is lost.
+    expect(failed.map((result) => result.source)).toContain('fatal');
+    expect(failed.length).toBeLessThanOrEqual(2);
+    for (const result of failed) expect(result.error).toBe(`${result.source}: the scan worker stopped (exit code 7)`);
   });
 });
 
