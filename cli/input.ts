@@ -39,13 +39,21 @@ export function readInputFile(file: string, maxBytes = MAX_INPUT_BYTES): Buffer 
 }
 
 function checkRegularFile(file: string, stats: fs.Stats, maxBytes: number): void {
-  if (stats.isDirectory()) throw new InputError(file, IS_A_DIRECTORY);
-  if (!stats.isFile()) throw new InputError(file, `is ${describeFileType(stats)}, not a regular file`);
+  const problem = notRegularFileProblem(stats);
+  if (problem !== null) throw new InputError(file, problem);
   if (stats.size > maxBytes) throw inputTooLarge(file, maxBytes);
 }
 
+/** Why a path that is not a regular file is not read, or null for a regular file. */
+export function notRegularFileProblem(stats: fs.Stats): string | null {
+  if (stats.isFile()) return null;
+  if (stats.isDirectory()) return IS_A_DIRECTORY;
+  const hint = stats.isFIFO() ? '; to read a pipe, give it on stdin as "-"' : '';
+  return `is ${describeFileType(stats)}, not a regular file${hint}`;
+}
+
 function describeFileType(stats: fs.Stats): string {
-  if (stats.isFIFO()) return 'a named pipe (FIFO); to read a pipe, give it on stdin as "-"';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isSocket()) return 'a socket';

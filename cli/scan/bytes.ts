@@ -29,15 +29,6 @@ export function parseByteSize(option: string, value: string): number {
 
 const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
 
-/** A size exactly, as a limit is named: "1 GiB", "512 MiB" for whole units, else "6,358 bytes". */
-export function exactSize(bytes: number): string {
-  for (let unit = BINARY_UNITS.length - 1; unit >= 0; unit -= 1) {
-    const size = 1024 ** (unit + 1);
-    if (bytes >= size && bytes % size === 0) return `${(bytes / size).toLocaleString('en-US')} ${BINARY_UNITS[unit]}`;
-  }
-  return `${bytes.toLocaleString('en-US')} byte${bytes === 1 ? '' : 's'}`;
-}
-
 /** A size to a tenth of its unit, as progress shows it: "1.5 MiB", "870 bytes". */
 export function approximateSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} byte${bytes === 1 ? '' : 's'}`;

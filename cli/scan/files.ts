@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../lambdas/diagnosis';
-import { describeFileError } from '../input';
-import { nonRegularKind, notRegularMessage } from './local-file';
+import { describeFileError, notRegularFileProblem } from '../input';
 import type { ScanError } from './summary';
 
 export type ScanInput = { readonly kind: 'file'; readonly path: string; readonly size: number } | { readonly kind: 'stdin' };
@@ -45,9 +44,9 @@ export function collectInputs(paths: readonly string[]): CollectedInputs {
 
 /** A regular file becomes an input; anything else (a named pipe, a device, a socket) is named and skipped, never opened. */
 function addFile(file: string, stats: fs.Stats, inputs: ScanInput[], errors: ScanError[]): void {
-  const kind = nonRegularKind(stats);
-  if (kind === null) inputs.push({ kind: 'file', path: file, size: stats.size });
-  else errors.push({ file, message: notRegularMessage(file, kind) });
+  const problem = notRegularFileProblem(stats);
+  if (problem === null) inputs.push({ kind: 'file', path: file, size: stats.size });
+  else errors.push({ file, message: `${file}: ${problem}` });
 }
 
 function walk(directory: string, inputs: ScanInput[], errors: ScanError[]): void {

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { exactSize } from './bytes';
+import { tooLargeProblem } from '../../lambdas/diagnosis';
 
 /** gzip by its magic bytes, whatever the name (as readRecords decides). */
 export function isGzip(bytes: Buffer): boolean {
@@ -10,9 +10,9 @@ export function isGzip(bytes: Buffer): boolean {
 /** An input over --max-file-size: named and skipped, never read further. */
 export class TooLargeError extends Error {}
 
-export const tooLarge = (limit: number): TooLargeError => new TooLargeError(`too large (over ${exactSize(limit)})`);
+export const tooLarge = (limit: number): TooLargeError => new TooLargeError(tooLargeProblem(limit));
 export const tooLargeAfterDecompression = (limit: number): TooLargeError =>
-  new TooLargeError(`too large after decompression (over ${exactSize(limit)})`);
+  new TooLargeError(tooLargeProblem(limit, true));
 
 /** A failure of zlib itself (corrupt or truncated data), as opposed to the input failing to arrive. */
 export function isZlibError(error: unknown): boolean {

@@ -35,7 +35,23 @@ export const MAX_JSON_DEPTH = 256;
 
 /** The one wording of "too large" for every reader: the input, and the limit it went over. */
 export function inputTooLarge(source: string, maxBytes: number, afterDecompression = false): InputError {
-  return new InputError(source, `too large${afterDecompression ? ' after decompression' : ''} (over ${formatBytes(maxBytes)})`);
+  return new InputError(source, tooLargeProblem(maxBytes, afterDecompression));
+}
+
+/** The problem part of that wording, for readers that name the input themselves (scan's streams). */
+export function tooLargeProblem(maxBytes: number, afterDecompression = false): string {
+  return `too large${afterDecompression ? ' after decompression' : ''} (over ${exactSize(maxBytes)})`;
+}
+
+const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** A size exactly, as a limit is named: "1 GiB", "512 MiB" for whole units, else "6,358 bytes". */
+export function exactSize(bytes: number): string {
+  for (let unit = BINARY_UNITS.length - 1; unit >= 0; unit -= 1) {
+    const size = 1024 ** (unit + 1);
+    if (bytes >= size && bytes % size === 0) return `${(bytes / size).toLocaleString('en-US')} ${BINARY_UNITS[unit]}`;
+  }
+  return `${bytes.toLocaleString('en-US')} byte${bytes === 1 ? '' : 's'}`;
 }
 
 /**
@@ -342,12 +358,6 @@ function parseNestedDocument(value: string, source: string, location: string, en
 }
 
 /** "64 MiB", "1 GiB", "1 KiB"; a size that is no whole number of KiB in bytes. */
-function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
-  }
-  return `${bytes} bytes`;
-}
 
 function describeJson(value: unknown): string {
   if (value === null) return 'null';

@@ -212,9 +212,9 @@ describe('scan reads only regular files, and goes on whatever one file holds', (
         const run = await runCli(['scan', '--json', '--jobs', jobs, tree, '/dev/null']);
         expect(run.code).toBe(1);
         expect(run.stderr.trimEnd().split('\n')).toEqual([
-          `denyscope: ${fifo}: not a regular file (a named pipe) (skipped)`,
-          `denyscope: ${socketPath}: not a regular file (a socket) (skipped)`,
-          'denyscope: /dev/null: not a regular file (a character device) (skipped)',
+          `denyscope: ${fifo}: is a named pipe (FIFO), not a regular file; to read a pipe, give it on stdin as "-" (skipped)`,
+          `denyscope: ${socketPath}: is a socket, not a regular file (skipped)`,
+          'denyscope: /dev/null: is a character device, not a regular file (skipped)',
         ]);
         expect(JSON.parse(run.stdout)).toMatchObject({ files: 1, records: 1, denials: 1 });
       }
@@ -234,7 +234,7 @@ describe('scan reads only regular files, and goes on whatever one file holds', (
       await scanInputs(inputs, settings, jobs, process.stdin, { onResult: (result) => results.push(result), wantedDiagnoses: () => 100 });
       expect(results.map((result) => [result.source, result.error])).toEqual([
         [path.join(tree, '1-good.json'), null],
-        [replaced, `${replaced}: not a regular file (a named pipe)`],
+        [replaced, `${replaced}: is a named pipe (FIFO), not a regular file; to read a pipe, give it on stdin as "-"`],
       ]);
     }
   });

@@ -35,11 +35,12 @@ describe('denyscope local: a bad input is named in one line, skipped, and the ru
 
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
+    // A path that is not a regular file is named when the inputs are collected, before any file is read.
     expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^denyscope: ${fifo}: is a named pipe \\(FIFO\\), not a regular file.* \\(skipped\\)$`)),
       `denyscope: ${path.join(tree, 'b-deep-arrays.json')}: nested deeper than ${MAX_JSON_DEPTH} levels (skipped)`,
       `denyscope: ${path.join(tree, 'c-deep-record.json')}: nested deeper than ${MAX_JSON_DEPTH} levels (skipped)`,
       expect.stringMatching(new RegExp(`^denyscope: ${path.join(tree, 'd-junk.json')}: invalid JSON at byte 0 \\(.*\\) \\(skipped\\)$`)),
-      expect.stringMatching(new RegExp(`^denyscope: ${fifo}: is a named pipe \\(FIFO\\).* \\(skipped\\)$`)),
     ]);
     expect(JSON.parse(run.stdout) as LocalSummary).toEqual({ events: 2, denials: 2, duplicates: 0, incidents: 2, newIncidents: 2, alerts: 2, suppressed: 0, errors: 4 });
   });
