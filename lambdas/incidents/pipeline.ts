@@ -68,8 +68,8 @@ interface Attempt {
 const MAX_ATTEMPT_MS = 15 * 60_000;
 /** Added to an attempt's budget for its lease: the hosts comparing lease times do not share one clock. */
 const LEASE_MARGIN_MS = 30_000;
-/** A channel's status write after a send is retried in-process: a sent channel whose status is lost would be re-sent. */
-const STATUS_WRITE_ATTEMPTS = 3;
+/** Tries of a write whose lost answer would cost something if the event were left to a later retry. */
+const FINAL_WRITE_ATTEMPTS = 3;
 
 /**
  * record → (enrich) → notify for one diagnosed denial, shared by the Lambda and `denyscope local`. Crash-safe without
@@ -112,11 +112,18 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     return { kind: 'busy', incidentId: attempt.incidentId };
   }
 
-  /** Counted, no alert from this event: the occurrence is done, then the incident forgets it was being counted. */
+  /**
+   * Counted, no alert from this event: the occurrence is done, then the incident forgets it was being counted. Once
+   * the occurrence is done a retry is a duplicate, so only this attempt can clean up: both writes are retried here.
+   */
   async function suppress(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
-    await store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner);
-    await store.forgetCounting(attempt.incidentId, attempt.diagnosis.eventId);
+    await finish(attempt);
+    await withRetries(attempt, 'clean up the count', () => store.forgetCounting(attempt.incidentId, attempt.diagnosis.eventId));
     return { kind: 'suppressed', incident, ...counting };
+  }
+
+  function finish(attempt: Attempt): Promise<void> {
+    return withRetries(attempt, 'finish the occurrence', () => store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner));
   }
 
   /** A retry of an event that was counted and went on to alert, but did not finish. */
@@ -126,7 +133,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     if (incident === null) {
       // The incident item is gone (deleted by hand): there is nothing left to alert about.
       attempt.options.log.warn('Occurrence awaits an alert but its incident no longer exists; dropping the alert');
-      await store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner);
+      await finish(attempt);
       return { kind: 'duplicate', incidentId: attempt.incidentId };
     }
     if (incident.alert?.eventId === attempt.diagnosis.eventId) return deliver(attempt, incident, counting);
@@ -161,7 +168,9 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
         }
       }
       const delivery: ChannelDelivery = { ...(await send(notifier, current, options)), lease };
-      if (!(await recordDelivery(attempt, channel, delivery))) return deliveryLost(attempt, current, counting);
+      // A lost status would leave a sent channel to be sent again by a later attempt.
+      const recorded = await withRetries(attempt, `record the ${channel} delivery`, () => store.setChannelDelivery(current.id, diagnosis.eventId, channel, delivery));
+      if (!recorded) return deliveryLost(attempt, current, counting);
       current = withChannelDelivery(current, channel, delivery);
       if (delivery.status === 'failed') {
         failedChannels.push(channel);
@@ -170,7 +179,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     }
     const complete = failedChannels.length === 0;
     // Incomplete: the lease is released so that the retry need not wait for it to end.
-    if (complete) await store.finishOccurrence(attempt.incidentId, diagnosis, lease.owner);
+    if (complete) await finish(attempt);
     else await store.releaseOccurrence(attempt.incidentId, diagnosis, lease.owner);
     return { kind: 'alerted', incident: current, ...counting, complete, failedChannels };
   }
@@ -185,18 +194,18 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     const current = await store.getIncident(attempt.incidentId);
     if (current?.alert?.eventId === attempt.diagnosis.eventId) return stopBusy(attempt);
     attempt.options.log.warn('Alert superseded by a newer alert during delivery');
-    await store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner);
+    await finish(attempt);
     return { kind: 'suppressed', incident: current ?? incident, ...counting };
   }
 
-  /** The status write, retried in-process: its condition (this attempt's lease) makes a repeated write harmless. */
-  async function recordDelivery(attempt: Attempt, channel: AlertChannel, delivery: ChannelDelivery): Promise<boolean> {
+  /** A write whose repetition is harmless (conditional on this attempt's lease, or idempotent), retried in-process. */
+  async function withRetries<T>(attempt: Attempt, what: string, write: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries += 1) {
       try {
-        return await store.setChannelDelivery(attempt.incidentId, attempt.diagnosis.eventId, channel, delivery);
+        return await write();
       } catch (error) {
-        if (tries >= STATUS_WRITE_ATTEMPTS) throw error;
-        attempt.options.log.warn('Could not record a channel delivery; writing it again', { channel, error: describeError(error) });
+        if (tries >= FINAL_WRITE_ATTEMPTS) throw error;
+        attempt.options.log.warn(`Could not ${what}; writing it again`, { error: describeError(error) });
       }
     }
   }

@@ -1,4 +1,5 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incident-store';
 import type { Diagnosis } from '../../../lambdas/diagnosis';
 import { incidentIdFor } from '../../../lambdas/incidents/identity';
@@ -197,15 +198,26 @@ const REPLAY_DELAY_MINUTES: Record<Mode, number> = { 'sole writer': 0, 'leases e
 interface RunResult {
   readonly steps: readonly string[];
   readonly outcomes: readonly PipelineOutcome[];
+  /** Events that failed without a crash (each would be retried by SQS). */
+  readonly errors: readonly unknown[];
   /** The event being processed when the process died. */
   readonly crashedIn: Diagnosis | null;
 }
 
-async function runScenario(tableName: string, receipts: Receipt[], mode: Mode, delayMinutes: number, stopAfter: number | null): Promise<RunResult> {
-  const counter = new StepCounter(stopAfter);
+interface RunOptions {
+  /** Crash after this many steps. */
+  readonly stopAfter?: number;
+  /** The document client the store uses (default: dynalite's). */
+  readonly documents?: DynamoDBDocumentClient;
+  /** Retry an event that failed (not crashed) this many minutes later, as SQS does after the visibility timeout. */
+  readonly retryFailedAfterMinutes?: number;
+}
+
+async function runScenario(tableName: string, receipts: Receipt[], mode: Mode, delayMinutes: number, run: RunOptions = {}): Promise<RunResult> {
+  const counter = new StepCounter(run.stopAfter ?? null);
   const clock = new ManualClock(START);
   const pipeline = createIncidentPipeline({
-    store: new DynamoDbIncidentStore(steppedDocuments(dynamo.documents, counter), { tableName, retentionDays: 90 }),
+    store: new DynamoDbIncidentStore(steppedDocuments(run.documents ?? dynamo.documents, counter), { tableName, retentionDays: 90 }),
     notifiers: [steppedNotifier(new RecordingChannel('sns', receipts), counter), steppedNotifier(new RecordingChannel('slack', receipts), counter)],
     enricher: new CountingEnricher(),
     clock,
@@ -213,16 +225,25 @@ async function runScenario(tableName: string, receipts: Receipt[], mode: Mode, d
     soleWriter: mode === 'sole writer',
   });
   const outcomes: PipelineOutcome[] = [];
+  const errors: unknown[] = [];
+  const minutesSinceStart = () => (clock.now().getTime() - START.getTime()) / 60_000;
   for (const { minute, diagnosis } of SCENARIO) {
-    clock.advanceMinutes(minute + delayMinutes - (clock.now().getTime() - START.getTime()) / 60_000);
-    try {
-      outcomes.push(await pipeline.process(diagnosis, options));
-    } catch (error) {
-      if (error instanceof Crash) return { steps: counter.steps, outcomes, crashedIn: diagnosis };
-      throw error;
+    // Processing time only moves forward: a retry may push later deliveries back a little.
+    clock.advanceMinutes(Math.max(0, minute + delayMinutes - minutesSinceStart()));
+    for (let tries = 1; ; tries += 1) {
+      try {
+        outcomes.push(await pipeline.process(diagnosis, options));
+        break;
+      } catch (error) {
+        if (error instanceof Crash) return { steps: counter.steps, outcomes, errors, crashedIn: diagnosis };
+        // Not a crash: the handler reports the message as failed and goes on; SQS retries it after the visibility timeout.
+        errors.push(error);
+        if (run.retryFailedAfterMinutes === undefined || tries === 3) break;
+        clock.advanceMinutes(run.retryFailedAfterMinutes);
+      }
     }
   }
-  return { steps: counter.steps, outcomes, crashedIn: null };
+  return { steps: counter.steps, outcomes, errors, crashedIn: null };
 }
 
 /**
@@ -271,8 +292,9 @@ async function violations(tableName: string, receipts: readonly Receipt[], resen
 
 describe.each<Mode>(['sole writer', 'leases end'])('a crash at every step boundary (%s), then two replays', (mode) => {
   it('counts every event once, delivers every due alert once (twice only when a send outcome was unknown), leaves no work', async () => {
-    const clean = await runScenario(await dynamo.createTable(), [], mode, 0, null);
+    const clean = await runScenario(await dynamo.createTable(), [], mode, 0);
     expect(clean.crashedIn).toBeNull();
+    expect(clean.errors).toEqual([]);
     expect(clean.outcomes.map((outcome) => outcome.kind)).toEqual(['alerted', 'suppressed', 'duplicate', 'suppressed', 'alerted']);
     // Enumerated from the clean run, so a step added to the pipeline is crashed at too.
     const { steps } = clean;
@@ -284,7 +306,7 @@ describe.each<Mode>(['sole writer', 'leases end'])('a crash at every step bounda
       const where = `crash after step ${stopAfter} (${steps[stopAfter - 1] ?? 'none'}), before step ${stopAfter + 1} (${steps[stopAfter]})`;
       const tableName = await dynamo.createTable();
       const receipts: Receipt[] = [];
-      const crashed = await runScenario(tableName, receipts, mode, 0, stopAfter);
+      const crashed = await runScenario(tableName, receipts, mode, 0, { stopAfter });
       if (crashed.crashedIn === null) {
         failures.push(`${where}: the run did not reach that step`);
         continue;
@@ -294,10 +316,11 @@ describe.each<Mode>(['sole writer', 'leases end'])('a crash at every step bounda
       if (resentOnce !== null) unknownOutcomes += 1;
       const leftCounting = lastStep.includes('SET #state = :done') ? crashed.crashedIn.eventId : null;
       const delay = REPLAY_DELAY_MINUTES[mode];
-      const replay = await runScenario(tableName, receipts, mode, delay, null);
+      const replay = await runScenario(tableName, receipts, mode, delay);
+      if (replay.errors.length > 0) failures.push(`${where}: the replay failed: ${replay.errors.map(String).join('; ')}`);
       const incomplete = replay.outcomes.filter((outcome) => outcome.kind === 'busy' || (outcome.kind === 'alerted' && !outcome.complete));
       if (incomplete.length > 0) failures.push(`${where}: the replay left ${incomplete.map((outcome) => outcome.kind).join(', ')}`);
-      const again = await runScenario(tableName, receipts, mode, delay * 2, null);
+      const again = await runScenario(tableName, receipts, mode, delay * 2);
       if (again.outcomes.some((outcome) => outcome.kind !== 'duplicate')) {
         failures.push(`${where}: the second replay found work left: ${again.outcomes.map((outcome) => outcome.kind).join(', ')}`);
       }
@@ -306,5 +329,79 @@ describe.each<Mode>(['sole writer', 'leases end'])('a crash at every step bounda
     expect(failures).toEqual([]);
     // The one unknown outcome per send: a crash after the notification, before its status write.
     expect(unknownOutcomes).toBe(steps.filter((label) => label.startsWith('notify ')).length);
+  }, 300_000);
+});
+
+// ------------------------------------------------------------------------------------------------------------------
+// A lost response: the write is applied, the client is told it failed.
+
+const WRITE_COMMANDS = new Set(['UpdateItemCommand', 'PutItemCommand', 'DeleteItemCommand']);
+
+type Loss = 'the pipeline is told' | 'the SDK retries it';
+
+/**
+ * A client on dynalite whose `lose`-th write is applied and then answered with a connection reset. Placed outside the
+ * SDK's retries, the pipeline sees the error; placed inside them (deserialize step), the SDK sends the write again.
+ */
+interface LosingClient {
+  readonly documents: DynamoDBDocumentClient;
+  writes(): number;
+  /** The write whose response was lost. */
+  lostWrite(): { UpdateExpression?: string } | null;
+  destroy(): void;
+}
+
+function losingClient(loss: Loss, lose: number | null): LosingClient {
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  let writes = 0;
+  let lostWrite: ReturnType<LosingClient['lostWrite']> = null;
+  const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+  const loseOne = async <Args extends { input: object }, Result>(next: (args: Args) => Promise<Result>, commandName: unknown, args: Args): Promise<Result> => {
+    if (!WRITE_COMMANDS.has(String(commandName))) return next(args);
+    writes += 1;
+    const lost = writes === lose;
+    if (lost) lostWrite = args.input as NonNullable<typeof lostWrite>;
+    const result = await next(args).catch((error: unknown) => {
+      if (lost) throw reset();
+      throw error;
+    });
+    if (lost) throw reset();
+    return result;
+  };
+  // Initialize runs before the SDK's retries, deserialize inside them.
+  if (loss === 'the pipeline is told') {
+    client.middlewareStack.add((next, context) => (args) => loseOne(next, context.commandName, args), { step: 'initialize', name: 'loseOneResponse' });
+  } else {
+    client.middlewareStack.add((next, context) => (args) => loseOne(next, context.commandName, args), { step: 'deserialize', name: 'loseOneResponse' });
+  }
+  return { documents: DynamoDBDocumentClient.from(client), writes: () => writes, lostWrite: () => lostWrite, destroy: () => client.destroy() };
+}
+
+describe.each<Loss>(['the pipeline is told', 'the SDK retries it'])('a lost response to each write in turn (%s)', (loss) => {
+  it('counts every event once and sends every alert once on every channel', async () => {
+    const counting = losingClient(loss, null);
+    const clean = await runScenario(await dynamo.createTable(), [], 'leases end', 0, { documents: counting.documents });
+    counting.destroy();
+    expect(clean.errors).toEqual([]);
+    const writeCount = counting.writes();
+    expect(writeCount).toBeGreaterThan(SCENARIO.length);
+
+    const failures: string[] = [];
+    for (let lose = 1; lose <= writeCount; lose += 1) {
+      const tableName = await dynamo.createTable();
+      const receipts: Receipt[] = [];
+      const losing = losingClient(loss, lose);
+      await runScenario(tableName, receipts, 'leases end', 0, { documents: losing.documents, retryFailedAfterMinutes: 2 });
+      losing.destroy();
+      const lostWrite = losing.lostWrite();
+      const where = `response to write ${lose} (${lostWrite?.UpdateExpression}) lost`;
+      // SQS may deliver every message again (at least once), then again.
+      const replay = await runScenario(tableName, receipts, 'leases end', 10);
+      const again = await runScenario(tableName, receipts, 'leases end', 20);
+      if (replay.errors.length > 0) failures.push(`${where}: the replay failed: ${replay.errors.map(String).join('; ')}`);
+      if (again.outcomes.some((outcome) => outcome.kind !== 'duplicate')) failures.push(`${where}: work left after the replay`);
+      failures.push(...(await violations(tableName, receipts, null, null)).map((violation) => `${where}: ${violation}`));
+    }
+    expect(failures).toEqual([]);
   }, 300_000);
 });
