@@ -1,3 +1,4 @@
+import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { truncate } from './alert-text';
@@ -67,6 +68,7 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
   const links = [
     ...(facts.cloudTrailUrl === null ? [] : [`<${facts.cloudTrailUrl}|CloudTrail event history>`]),
     `Incident \`${incident.id}\`: \`${facts.showCommand}\``,
+    `Alert \`${alertKey(incident)}\``,
   ];
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  •  ') }] });
 
