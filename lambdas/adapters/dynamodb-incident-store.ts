@@ -83,9 +83,20 @@ export function incidentFromItem(item: Record<string, unknown>): Incident {
   };
 }
 
-/** Alerts claimed before alerts were numbered read as number 0, so the next one is 1. */
+/**
+ * The alert as readers see it: a channel's lease only while it is being sent (once its status is recorded the lease
+ * is bookkeeping), and alerts claimed before alerts were numbered as number 0, so the next one is 1.
+ */
 function alertFromItem(alert: AlertState | undefined): AlertState | null {
-  return alert === undefined ? null : { ...alert, sequence: Number(alert.sequence ?? 0) };
+  if (alert === undefined) return null;
+  const channels = Object.fromEntries(
+    Object.entries(alert.channels).map(([channel, delivery]) => {
+      if (delivery === undefined || delivery.status === 'sending') return [channel, delivery];
+      const { lease: _bookkeeping, ...recorded } = delivery;
+      return [channel, recorded];
+    }),
+  );
+  return { ...alert, sequence: Number(alert.sequence ?? 0), channels };
 }
 
 export function occurrenceFromItem(item: Record<string, unknown>): Occurrence {

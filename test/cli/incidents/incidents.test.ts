@@ -162,6 +162,7 @@ describe('denyscope incidents', () => {
       ]);
       expect(detail.incident.alert).toEqual({
         eventId: 'a-1',
+        sequence: 1,
         claimedAt: TEST_NOW.toISOString(),
         occurrencesSincePreviousAlert: 1,
         channels: { sns: { status: 'sent', at: TEST_NOW.toISOString() } },
