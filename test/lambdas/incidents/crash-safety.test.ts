@@ -182,7 +182,8 @@ function expectedState() {
   return { count: eventIds.size, firstSeen: times[0], lastSeen: times.at(-1), alerts };
 }
 
-class CountingEnricher implements Enricher {
+/** Enriches every alert, so the enrichment write is one of the steps crashed at. */
+class EveryAlertEnricher implements Enricher {
   appliesTo(): boolean {
     return true;
   }
@@ -219,7 +220,7 @@ async function runScenario(tableName: string, receipts: Receipt[], mode: Mode, d
   const pipeline = createIncidentPipeline({
     store: new DynamoDbIncidentStore(steppedDocuments(run.documents ?? dynamo.documents, counter), { tableName, retentionDays: 90 }),
     notifiers: [steppedNotifier(new RecordingChannel('sns', receipts), counter), steppedNotifier(new RecordingChannel('slack', receipts), counter)],
-    enricher: new CountingEnricher(),
+    enricher: new EveryAlertEnricher(),
     clock,
     dedupWindowMinutes: 60,
     soleWriter: mode === 'sole writer',

@@ -68,7 +68,7 @@ export class RecordingChannel implements Notifier {
   notify(incident: Incident): Promise<DeliveryResult> {
     const alert = incident.alert;
     if (alert === null) throw new Error('notified without an alert');
-    this.receipts.push({ channel: this.channel, incidentId: incident.id, sequence: (alert as { sequence?: number }).sequence ?? 0, eventId: alert.eventId });
+    this.receipts.push({ channel: this.channel, incidentId: incident.id, sequence: alert.sequence, eventId: alert.eventId });
     return Promise.resolve({ status: 'sent' });
   }
 }
