@@ -96,6 +96,8 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       notifiers,
       clock: { now: () => options.io.now() },
       dedupWindowMinutes: options.dedupWindowMinutes,
+      // The data-dir lock makes this process the store's only writer, and processInputs goes one event at a time.
+      soleWriter: true,
     });
     return { pipeline, countIncidents: () => countIncidents({ client, tableName: LOCAL_TABLE_NAME }), stopping: () => stopping, close };
   } catch (error) {

@@ -95,6 +95,11 @@ export async function processInputs(
 }
 
 function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set<string>): void {
+  // The sole writer finds no attempt in progress; were one found, its alert is not known to be delivered.
+  if (outcome.kind === 'busy') {
+    undelivered.add(outcome.incidentId);
+    return;
+  }
   if (outcome.kind === 'duplicate' || !outcome.counted) summary.duplicates += 1;
   if (outcome.kind === 'duplicate') return;
   if (outcome.newIncident) summary.newIncidents += 1;

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Diagnosis } from '../diagnosis/types';
-import type { AlertChannel, AlertState, ChannelDelivery, Incident, Occurrence } from '../incidents/model';
+import type { AlertChannel, AlertState, ChannelDelivery, ChannelStatus, Incident, Lease, Occurrence } from '../incidents/model';
 import { incidentDescription } from '../incidents/identity';
-import type { IncidentStore, OccurrenceClaim } from '../incidents/ports';
+import type { IncidentStore, OccurrenceClaim, OccurrenceState } from '../incidents/ports';
 import {
   GSI_BY_CAUSE,
   GSI_BY_PRINCIPAL,
@@ -21,7 +21,13 @@ export interface DynamoDbIncidentStoreOptions {
   readonly retentionDays: number;
 }
 
-/** Item attributes that are keys or index attributes rather than Incident/Occurrence fields. */
+/** The occurrence's OccurrenceState, and the lease of the attempt working on it. */
+const STATE_ATTRIBUTE = 'state';
+const LEASE_ATTRIBUTE = 'lease';
+/** On the incident: ids of events counted into it whose occurrence is still `counting` (a string set). */
+const COUNTING_ATTRIBUTE = 'countingEventIds';
+
+/** Item attributes that are keys, index attributes or bookkeeping rather than Incident/Occurrence fields. */
 const STORAGE_ATTRIBUTES = [
   'pk',
   'sk',
@@ -30,6 +36,10 @@ const STORAGE_ATTRIBUTES = [
   GSI_BY_PRINCIPAL.partitionKey,
   GSI_BY_TABLE.partitionKey,
   TTL_ATTRIBUTE,
+  STATE_ATTRIBUTE,
+  LEASE_ATTRIBUTE,
+  COUNTING_ATTRIBUTE,
+  // Written by versions before occurrence states; still on their items.
   'alertPending',
 ] as const;
 
@@ -68,9 +78,25 @@ export function incidentFromItem(item: Record<string, unknown>): Incident {
     ...(fields as unknown as Incident),
     countAtLastAlert: Number(fields.countAtLastAlert ?? 0),
     count: Number(fields.count),
-    alert: (fields.alert as AlertState | undefined) ?? null,
+    alert: alertFromItem(fields.alert as AlertState | undefined),
     enrichment: (fields.enrichment as Record<string, unknown> | undefined) ?? null,
   };
+}
+
+/**
+ * The alert as readers see it: a channel's lease only while it is being sent (once its status is recorded the lease
+ * is bookkeeping), and alerts claimed before alerts were numbered as number 0, so the next one is 1.
+ */
+function alertFromItem(alert: AlertState | undefined): AlertState | null {
+  if (alert === undefined) return null;
+  const channels = Object.fromEntries(
+    Object.entries(alert.channels).map(([channel, delivery]) => {
+      if (delivery === undefined || delivery.status === 'sending') return [channel, delivery];
+      const { lease: _bookkeeping, ...recorded } = delivery;
+      return [channel, recorded];
+    }),
+  );
+  return { ...alert, sequence: Number(alert.sequence ?? 0), channels };
 }
 
 export function occurrenceFromItem(item: Record<string, unknown>): Occurrence {
@@ -83,9 +109,19 @@ function withoutStorageAttributes(item: Record<string, unknown>): Record<string,
   return fields;
 }
 
+/** ConditionalCheckFailed as a value: the answer of a conditional write whose condition did not hold. */
+async function unlessConditionFails<T>(write: Promise<T>): Promise<T | 'condition-failed'> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return 'condition-failed';
+    throw error;
+  }
+}
+
 /**
- * The incident store on DynamoDB (and dynalite): one call per method, no transactions (dynalite has none).
- * See IncidentStore for what each step costs.
+ * The incident store on DynamoDB (and dynalite): no transactions (dynalite has none), every write conditional or
+ * idempotent. See IncidentStore for the protocol and what each step costs.
  */
 export class DynamoDbIncidentStore implements IncidentStore {
   constructor(
@@ -93,18 +129,19 @@ export class DynamoDbIncidentStore implements IncidentStore {
     private readonly options: DynamoDbIncidentStoreOptions,
   ) {}
 
-  async claimOccurrence(incidentId: string, diagnosis: Diagnosis, now: Date): Promise<OccurrenceClaim> {
-    try {
-      // UpdateItem rather than PutItem: a retry that resumes an alert must keep the alertPending flag.
-      const { Attributes } = await this.documents.send(
+  async claimOccurrence(incidentId: string, diagnosis: Diagnosis, now: Date, lease: Lease): Promise<OccurrenceClaim> {
+    // UpdateItem rather than PutItem: a claim that finds an unfinished occurrence keeps its state and lease.
+    const claimed = await unlessConditionFails(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.occurrenceKey(incidentId, diagnosis),
           UpdateExpression:
             'SET incidentId = :incidentId, eventId = :eventId, eventTime = :eventTime, principalArn = :principalArn, ' +
-            'recordedAt = if_not_exists(recordedAt, :now), #ttl = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(pk) OR alertPending = :true',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            'recordedAt = if_not_exists(recordedAt, :now), #ttl = :expiresAt, ' +
+            '#state = if_not_exists(#state, :counting), #lease = if_not_exists(#lease, :lease)',
+          ConditionExpression: 'attribute_not_exists(pk) OR #state IN (:counting, :alerting)',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': STATE_ATTRIBUTE, '#lease': LEASE_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':incidentId': incidentId,
             ':eventId': diagnosis.eventId,
@@ -112,30 +149,54 @@ export class DynamoDbIncidentStore implements IncidentStore {
             ':principalArn': diagnosis.principalArn,
             ':now': now.toISOString(),
             ':expiresAt': expiresAt(diagnosis.eventTime || now.toISOString(), this.options.retentionDays),
-            ':true': true,
+            ':counting': 'counting' satisfies OccurrenceState,
+            ':alerting': 'alerting' satisfies OccurrenceState,
+            ':lease': lease,
           },
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      return Attributes?.alertPending === true ? 'alert-pending' : 'new';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
-      throw error;
-    }
+      ),
+    );
+    if (claimed === 'condition-failed') return { kind: 'duplicate' };
+    const previous = claimed.Attributes;
+    if (previous === undefined) return { kind: 'new' };
+    return {
+      kind: 'unfinished',
+      state: previous[STATE_ATTRIBUTE] as Exclude<OccurrenceState, 'done'>,
+      lease: (previous[LEASE_ATTRIBUTE] as Lease | undefined) ?? null,
+    };
   }
 
-  async releaseOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<void> {
-    await this.documents.send(new DeleteCommand({ TableName: this.options.tableName, Key: this.occurrenceKey(incidentId, diagnosis) }));
+  async takeOverOccurrence(incidentId: string, diagnosis: Diagnosis, previousOwner: string | null, lease: Lease): Promise<boolean> {
+    const fromPrevious = previousOwner === null ? 'attribute_not_exists(#lease)' : '#lease.#owner = :previous';
+    const taken = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.occurrenceKey(incidentId, diagnosis),
+          UpdateExpression: 'SET #lease = :lease',
+          // Or already ours: the same write retried after its answer was lost.
+          ConditionExpression: `#state IN (:counting, :alerting) AND (${fromPrevious} OR #lease.#owner = :owner)`,
+          ExpressionAttributeNames: { '#state': STATE_ATTRIBUTE, '#lease': LEASE_ATTRIBUTE, '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':lease': lease,
+            ':owner': lease.owner,
+            ':counting': 'counting' satisfies OccurrenceState,
+            ':alerting': 'alerting' satisfies OccurrenceState,
+            ...(previousOwner === null ? {} : { ':previous': previousOwner }),
+          },
+        }),
+      ),
+    );
+    return taken !== 'condition-failed';
   }
 
   async recordOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<Incident> {
-    try {
-      return await this.recordLatestOccurrence(incidentId, diagnosis);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Out of order: an event older than lastSeen only counts (and may move firstSeen back).
-      return this.recordEarlierOccurrence(incidentId, diagnosis);
-    }
+    let incident = await unlessConditionFails(this.recordLatestOccurrence(incidentId, diagnosis));
+    // The condition failed: the event is older than lastSeen, or an earlier attempt already counted it.
+    if (incident === 'condition-failed') incident = await unlessConditionFails(this.recordEarlierOccurrence(incidentId, diagnosis));
+    if (incident === 'condition-failed') incident = await this.countedIncident(incidentId);
+    return this.withFirstSeenAtMost(incident, diagnosis);
   }
 
   /** The common case, one write: the event is the newest, so it sets lastSeen, the diagnosis and the indexes. */
@@ -150,7 +211,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
       [TTL_ATTRIBUTE]: expiresAt(diagnosis.eventTime, this.options.retentionDays),
     };
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':one': 1, ':zero': 0, ':eventTime': diagnosis.eventTime };
+    const values: Record<string, unknown> = { ':one': 1, ':zero': 0, ':eventTime': diagnosis.eventTime, ...this.countingValues(diagnosis.eventId) };
     const assignments = Object.entries(descriptive).map(([attribute, value], index) => {
       names[`#a${index}`] = attribute;
       values[`:a${index}`] = value;
@@ -162,9 +223,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
         Key: this.incidentKey(incidentId),
         UpdateExpression:
           `SET ${assignments.join(', ')}, firstSeen = if_not_exists(firstSeen, :eventTime), ` +
-          'countAtLastAlert = if_not_exists(countAtLastAlert, :zero) ADD #count :one',
-        ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen <= :eventTime',
-        ExpressionAttributeNames: { ...names, '#count': 'count' },
+          'countAtLastAlert = if_not_exists(countAtLastAlert, :zero) ADD #count :one, #counting :eventIds',
+        ConditionExpression: '(attribute_not_exists(lastSeen) OR lastSeen <= :eventTime) AND NOT contains(#counting, :eventId)',
+        ExpressionAttributeNames: { ...names, '#count': 'count', '#counting': COUNTING_ATTRIBUTE },
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }),
@@ -172,90 +233,194 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return incidentFromItem(Attributes ?? {});
   }
 
+  /** Out of order: an event older than lastSeen only counts (and may move firstSeen back). */
   private async recordEarlierOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<Incident> {
     const { Attributes } = await this.documents.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: this.incidentKey(incidentId),
-        UpdateExpression: 'ADD #count :one',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':one': 1 },
+        UpdateExpression: 'ADD #count :one, #counting :eventIds',
+        ConditionExpression: 'attribute_exists(lastSeen) AND NOT contains(#counting, :eventId)',
+        ExpressionAttributeNames: { '#count': 'count', '#counting': COUNTING_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': 1, ...this.countingValues(diagnosis.eventId) },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const incident = incidentFromItem(Attributes ?? {});
-    // Update expressions have no min(): moving firstSeen back is a second, conditional write, only for the oldest events.
+    return incidentFromItem(Attributes ?? {});
+  }
+
+  /** An earlier attempt counted the event (its id is still in the counting set): the incident as it is now. */
+  private async countedIncident(incidentId: string): Promise<Incident> {
+    const incident = await this.getIncident(incidentId);
+    if (incident === null) throw new Error(`incident ${incidentId} was deleted while an event was being counted into it`);
+    return incident;
+  }
+
+  /** Update expressions have no min(): moving firstSeen back is a conditional write, only for the oldest events. */
+  private async withFirstSeenAtMost(incident: Incident, diagnosis: Diagnosis): Promise<Incident> {
     if (diagnosis.eventTime >= incident.firstSeen) return incident;
-    const moved = await this.documents.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: this.incidentKey(incidentId),
-        UpdateExpression: 'SET firstSeen = :eventTime',
-        ConditionExpression: 'firstSeen > :eventTime',
-        ExpressionAttributeValues: { ':eventTime': diagnosis.eventTime },
-        ReturnValues: 'ALL_NEW',
-      }),
-    ).catch((error: unknown) => {
-      if (error instanceof ConditionalCheckFailedException) return { Attributes: undefined };
-      throw error;
-    });
-    return moved.Attributes ? incidentFromItem(moved.Attributes) : incident;
-  }
-
-  async setAlertPending(incidentId: string, diagnosis: Diagnosis, pending: boolean): Promise<void> {
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: this.occurrenceKey(incidentId, diagnosis),
-        UpdateExpression: pending ? 'SET alertPending = :true' : 'REMOVE alertPending',
-        ExpressionAttributeValues: pending ? { ':true': true } : undefined,
-      }),
-    );
-  }
-
-  async claimAlert(incident: Incident, eventId: string, channels: readonly AlertChannel[], now: Date, cutoff: string): Promise<Incident | null> {
-    const at = now.toISOString();
-    const alert: AlertState = {
-      eventId,
-      claimedAt: at,
-      occurrencesSincePreviousAlert: incident.count - incident.countAtLastAlert,
-      channels: Object.fromEntries(channels.map((channel) => [channel, { status: 'pending', at }])),
-    };
-    try {
-      const { Attributes } = await this.documents.send(
+    const moved = await unlessConditionFails(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.incidentKey(incident.id),
-          UpdateExpression: 'SET alert = :alert, countAtLastAlert = :count',
-          ConditionExpression: 'attribute_not_exists(alert) OR alert.claimedAt < :cutoff OR alert.eventId = :eventId',
-          ExpressionAttributeValues: { ':alert': alert, ':count': incident.count, ':cutoff': cutoff, ':eventId': eventId },
+          UpdateExpression: 'SET firstSeen = :eventTime',
+          ConditionExpression: 'firstSeen > :eventTime',
+          ExpressionAttributeValues: { ':eventTime': diagnosis.eventTime },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return incidentFromItem(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
-      throw error;
-    }
+      ),
+    );
+    return moved === 'condition-failed' || moved.Attributes === undefined ? incident : incidentFromItem(moved.Attributes);
+  }
+
+  async markAlerting(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<boolean> {
+    const marked = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.occurrenceKey(incidentId, diagnosis),
+          UpdateExpression: 'SET #state = :alerting',
+          ConditionExpression: '#lease.#owner = :owner',
+          ExpressionAttributeNames: { '#state': STATE_ATTRIBUTE, '#lease': LEASE_ATTRIBUTE, '#owner': 'owner' },
+          ExpressionAttributeValues: { ':alerting': 'alerting' satisfies OccurrenceState, ':owner': owner },
+        }),
+      ),
+    );
+    return marked !== 'condition-failed';
+  }
+
+  async finishOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void> {
+    await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.occurrenceKey(incidentId, diagnosis),
+          UpdateExpression: 'SET #state = :done REMOVE #lease',
+          // Or already done: the same write retried after its answer was lost.
+          ConditionExpression: '#lease.#owner = :owner OR #state = :done',
+          ExpressionAttributeNames: { '#state': STATE_ATTRIBUTE, '#lease': LEASE_ATTRIBUTE, '#owner': 'owner' },
+          ExpressionAttributeValues: { ':done': 'done' satisfies OccurrenceState, ':owner': owner },
+        }),
+      ),
+    );
+  }
+
+  async releaseOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void> {
+    await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.occurrenceKey(incidentId, diagnosis),
+          UpdateExpression: 'REMOVE #lease',
+          ConditionExpression: '#lease.#owner = :owner',
+          ExpressionAttributeNames: { '#lease': LEASE_ATTRIBUTE, '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      ),
+    );
+  }
+
+  async forgetCounting(incidentId: string, eventId: string): Promise<void> {
+    await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.incidentKey(incidentId),
+          UpdateExpression: 'DELETE #counting :eventIds',
+          // An update creates a missing item: never resurrect an incident deleted by hand as a bare key.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE },
+          ExpressionAttributeValues: { ':eventIds': new Set([eventId]) },
+        }),
+      ),
+    );
+  }
+
+  async claimAlert(incident: Incident, eventId: string, channels: readonly AlertChannel[], now: Date, lease: Lease): Promise<Incident | null> {
+    const at = now.toISOString();
+    const alert: AlertState = {
+      eventId,
+      sequence: (incident.alert?.sequence ?? 0) + 1,
+      claimedAt: at,
+      occurrencesSincePreviousAlert: incident.count - incident.countAtLastAlert,
+      channels: Object.fromEntries(
+        channels.map((channel, index): [AlertChannel, ChannelDelivery] => [channel, index === 0 ? { status: 'sending', at, lease } : { status: 'pending', at }]),
+      ),
+    };
+    const previous = incident.alert;
+    const claimed = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.incidentKey(incident.id),
+          UpdateExpression: 'SET alert = :alert, countAtLastAlert = :count DELETE #counting :eventIds',
+          // Compare-and-set on the alert the caller saw: no other event claimed one since.
+          ConditionExpression:
+            previous === null ? 'attribute_exists(pk) AND attribute_not_exists(alert)' : 'alert.claimedAt = :previousClaimedAt AND alert.eventId = :previousEventId',
+          ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':alert': alert,
+            ':count': incident.count,
+            ':eventIds': new Set([eventId]),
+            ...(previous === null ? {} : { ':previousClaimedAt': previous.claimedAt, ':previousEventId': previous.eventId }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    if (claimed !== 'condition-failed') return incidentFromItem(claimed.Attributes ?? {});
+    // Claimed since: by this event (an earlier attempt, or this write retried after its answer was lost), or another.
+    const current = await this.getIncident(incident.id);
+    return current?.alert?.eventId === eventId ? current : null;
+  }
+
+  async leaseChannel(incidentId: string, eventId: string, channel: AlertChannel, sending: ChannelDelivery, expiredOwner: string | null): Promise<boolean> {
+    const owner = sending.lease?.owner;
+    if (owner === undefined) throw new Error('a channel is leased by an attempt: the sending status needs its lease');
+    const owners = expiredOwner === null ? ':owner' : ':owner, :expiredOwner';
+    const leased = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.incidentKey(incidentId),
+          UpdateExpression: 'SET alert.channels.#channel = :sending',
+          ConditionExpression:
+            'alert.eventId = :eventId AND (attribute_not_exists(alert.channels.#channel) OR alert.channels.#channel.#status IN (:pending, :failed) ' +
+            `OR (alert.channels.#channel.#status = :sendingStatus AND alert.channels.#channel.#lease.#owner IN (${owners})))`,
+          ExpressionAttributeNames: { '#channel': channel, '#status': 'status', '#lease': LEASE_ATTRIBUTE, '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':sending': sending,
+            ':eventId': eventId,
+            ':pending': 'pending' satisfies ChannelStatus,
+            ':failed': 'failed' satisfies ChannelStatus,
+            ':sendingStatus': 'sending' satisfies ChannelStatus,
+            ':owner': owner,
+            ...(expiredOwner === null ? {} : { ':expiredOwner': expiredOwner }),
+          },
+        }),
+      ),
+    );
+    return leased !== 'condition-failed';
   }
 
   async setChannelDelivery(incidentId: string, eventId: string, channel: AlertChannel, delivery: ChannelDelivery): Promise<boolean> {
-    try {
-      await this.documents.send(
+    const owner = delivery.lease?.owner;
+    if (owner === undefined) throw new Error('a channel status is written by the holder of its lease: the delivery needs its lease');
+    const recorded = await unlessConditionFails(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.incidentKey(incidentId),
           UpdateExpression: 'SET alert.channels.#channel = :delivery',
-          ConditionExpression: 'alert.eventId = :eventId',
-          ExpressionAttributeNames: { '#channel': channel },
-          ExpressionAttributeValues: { ':delivery': delivery, ':eventId': eventId },
+          // The delivery keeps the lease, so the same write retried after its answer was lost still holds.
+          ConditionExpression: 'alert.eventId = :eventId AND alert.channels.#channel.#lease.#owner = :owner',
+          ExpressionAttributeNames: { '#channel': channel, '#lease': LEASE_ATTRIBUTE, '#owner': 'owner' },
+          ExpressionAttributeValues: { ':delivery': delivery, ':eventId': eventId, ':owner': owner },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return recorded !== 'condition-failed';
   }
 
   async setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void> {
@@ -274,6 +439,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
       new GetCommand({ TableName: this.options.tableName, Key: this.incidentKey(incidentId), ConsistentRead: true }),
     );
     return Item ? incidentFromItem(Item) : null;
+  }
+
+  private countingValues(eventId: string): Record<string, unknown> {
+    return { ':eventId': eventId, ':eventIds': new Set([eventId]) };
   }
 
   private incidentKey(incidentId: string): Record<string, string> {

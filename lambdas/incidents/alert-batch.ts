@@ -30,8 +30,8 @@ type PipelineMetric = typeof METRIC.duplicates | typeof METRIC.notifyFailures | 
 /**
  * The SQS batch handler: each message body is an EventBridge event. Unparseable, unknown or non-denial
  * messages are logged raw (truncated), counted and acknowledged; a message that fails for a transient
- * reason (store error, undelivered alert) is returned in batchItemFailures, alone, so SQS retries it and
- * finally moves it to the dead-letter queue.
+ * reason (store error, undelivered alert, another delivery of the same event in progress) is returned in
+ * batchItemFailures, alone, so SQS retries it and finally moves it to the dead-letter queue.
  */
 export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
   const { pipeline, logger, metrics } = deps;
@@ -73,7 +73,7 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
         }
         tally.count(outcome, diagnosis.cause);
         logOutcome(log, outcome);
-        if (outcome.kind === 'alerted' && !outcome.complete) retry = true;
+        if (outcome.kind === 'busy' || (outcome.kind === 'alerted' && !outcome.complete)) retry = true;
       }
       return retry;
     }
@@ -124,6 +124,9 @@ function logOutcome(log: PipelineLog, outcome: PipelineOutcome): void {
     case 'duplicate':
       log.info('Duplicate event: already recorded');
       return;
+    case 'busy':
+      log.info('Another delivery of this event is being processed; SQS will retry this one');
+      return;
     case 'suppressed':
       log.info('Occurrence recorded; alert suppressed inside the dedup window', { count: outcome.incident.count });
       return;
@@ -167,6 +170,7 @@ class MetricTally {
       this.add(METRIC.duplicates);
       return;
     }
+    if (outcome.kind === 'busy') return;
     if (outcome.counted) this.addForCause(METRIC.denials, cause);
     if (outcome.newIncident) this.addForCause(METRIC.incidentsOpened, cause);
     if (outcome.kind === 'suppressed') this.addForCause(METRIC.alertsSuppressed, cause);

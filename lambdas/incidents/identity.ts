@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CloudTrailRecord } from '../diagnosis';
 import type { Diagnosis } from '../diagnosis/types';
-import type { IncidentDescription } from './model';
+import type { Incident, IncidentDescription } from './model';
 
 /**
  * The incident a denial belongs to: deterministic from (account, principal, action, resource, cause),
@@ -36,4 +36,12 @@ export function incidentDescription(diagnosis: Diagnosis): IncidentDescription {
 export function withStableEventId(diagnosis: Diagnosis, record: CloudTrailRecord): Diagnosis {
   if (diagnosis.eventId !== '' && diagnosis.eventId !== 'unknown') return diagnosis;
   return { ...diagnosis, eventId: `sha256-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}` };
+}
+
+/**
+ * The alert's idempotency key, shown in every channel: the incident id and the alert's sequence number. A channel
+ * gets the same alert twice only when a delivery's outcome was unknown (see the README); consumers drop repeats by it.
+ */
+export function alertKey(incident: Pick<Incident, 'id' | 'alert'>): string {
+  return incident.alert === null ? incident.id : `${incident.id}#${incident.alert.sequence}`;
 }

@@ -7,7 +7,19 @@ import type { Diagnosis } from '../diagnosis/types';
  */
 
 export type AlertChannel = 'sns' | 'slack' | 'terminal';
-export type ChannelStatus = 'pending' | 'sent' | 'failed' | 'skipped';
+/** `sending`: a delivery attempt holds the channel's send lease; if that lease expired, the outcome is unknown. */
+export type ChannelStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+
+/**
+ * Held by one delivery attempt (one processing of one event) until `until`: only the holder may work on what it
+ * covers. Leases are how concurrent or crashed attempts are told apart without transactions.
+ */
+export interface Lease {
+  /** A random id per delivery attempt. */
+  readonly owner: string;
+  /** ISO time after which the holder is known to be gone (its processing budget, plus a margin). */
+  readonly until: string;
+}
 
 export interface ChannelDelivery {
   readonly status: ChannelStatus;
@@ -15,11 +27,18 @@ export interface ChannelDelivery {
   readonly at: string;
   /** Why it failed or was skipped (no secret value configured, HTTP 500, ...). */
   readonly detail?: string;
+  /** The attempt that set this status: while `sending`, the holder of the channel's send lease. */
+  readonly lease?: Lease;
 }
 
 /** The alert currently owned by one event: which event claimed it and how each channel fared. */
 export interface AlertState {
   readonly eventId: string;
+  /**
+   * 1 for the incident's first alert, then one more per alert claimed. With the incident id it names the alert
+   * (see alertKey): a channel that gets the same alert twice gets the same key.
+   */
+  readonly sequence: number;
   /** ISO time the alert was claimed; the dedup window runs from here. */
   readonly claimedAt: string;
   /** Occurrences folded into this incident since the previous alert (1 for the first alert). */

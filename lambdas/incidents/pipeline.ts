@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Diagnosis } from '../diagnosis/types';
-import { alertCutoff, isAlertDue } from './alert-policy';
-import { incidentIdFor } from './identity';
-import type { AlertChannel, ChannelDelivery, Incident } from './model';
+import { isAlertDue } from './alert-policy';
+import { alertKey, incidentIdFor } from './identity';
+import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
 import type { Clock, DeliveryBudget, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
 
 export interface IncidentPipelineDeps {
@@ -11,17 +12,25 @@ export interface IncidentPipelineDeps {
   readonly enricher?: Enricher;
   readonly clock: Clock;
   readonly dedupWindowMinutes: number;
+  /**
+   * True when this pipeline is the store's only writer and processes one event at a time (`denyscope local`, under
+   * its data-dir lock): every lease found in the store then belongs to an attempt that is over (a killed run), so a
+   * rerun resumes it at once instead of waiting for the lease to end.
+   */
+  readonly soleWriter?: boolean;
 }
 
 /**
  * What one diagnosed denial did.
  * - duplicate: its eventID was already recorded; nothing else happened.
+ * - busy: another attempt at the same event holds it (a concurrent redelivery); nothing was done: retry later.
  * - suppressed: counted into its incident without an alert (inside the window, or another event holds the alert).
  * - alerted: this event owns the incident's alert; `complete` is false while a channel still has to be retried.
- * `counted` is false when the event was a retry resuming an unfinished alert (its occurrence was counted before).
+ * `counted` is false when an earlier attempt at the event finished counting it (this one resumed its alert).
  */
 export type PipelineOutcome =
   | { readonly kind: 'duplicate'; readonly incidentId: string }
+  | { readonly kind: 'busy'; readonly incidentId: string }
   | { readonly kind: 'suppressed'; readonly incident: Incident; readonly newIncident: boolean; readonly counted: boolean }
   | {
       readonly kind: 'alerted';
@@ -46,11 +55,26 @@ interface Counting {
   readonly counted: boolean;
 }
 
+/** One processing of one event: everything it writes is done under its lease. */
+interface Attempt {
+  readonly diagnosis: Diagnosis;
+  readonly incidentId: string;
+  readonly now: Date;
+  readonly lease: Lease;
+  readonly options: ProcessOptions;
+}
+
+/** Lambda's maximum timeout: no delivery budget is longer (local mode's is unbounded). */
+const MAX_ATTEMPT_MS = 15 * 60_000;
+/** Added to an attempt's budget for its lease: the hosts comparing lease times do not share one clock. */
+const LEASE_MARGIN_MS = 30_000;
+/** Tries of a write whose lost answer would cost something if the event were left to a later retry. */
+const FINAL_WRITE_ATTEMPTS = 3;
+
 /**
- * record → (enrich) → notify for one diagnosed denial, shared by the Lambda and `denyscope local`.
- * Idempotent per eventID without transactions: the occurrence item is the lock, and its `alertPending`
- * flag lets a retried event resume an alert whose delivery did not finish, never re-sending a channel
- * already marked `sent`.
+ * record → (enrich) → notify for one diagnosed denial, shared by the Lambda and `denyscope local`. Crash-safe without
+ * transactions (see IncidentStore): every distinct eventID is counted exactly once, every due alert is delivered at
+ * least once, and a channel is sent at most once unless the attempt sending it died before recording the outcome.
  */
 export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipeline {
   const { store, notifiers, enricher, clock, dedupWindowMinutes } = deps;
@@ -59,81 +83,131 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
   async function process(diagnosis: Diagnosis, options: ProcessOptions): Promise<PipelineOutcome> {
     const incidentId = incidentIdFor(diagnosis);
     const now = clock.now();
-    const claim = await store.claimOccurrence(incidentId, diagnosis, now);
-    if (claim === 'duplicate') return { kind: 'duplicate', incidentId };
-    if (claim === 'alert-pending') return resumeAlert(incidentId, diagnosis, now, options);
-
-    let incident: Incident;
-    try {
-      incident = await store.recordOccurrence(incidentId, seenAt(diagnosis, now));
-    } catch (error) {
-      await store.releaseOccurrence(incidentId, diagnosis).catch((releaseError: unknown) =>
-        options.log.error('Could not release the occurrence after a failed incident update; its retry will count as a duplicate', {
-          error: describeError(releaseError),
-        }),
-      );
-      throw error;
+    const attempt: Attempt = { diagnosis, incidentId, now, lease: { owner: randomUUID(), until: leaseEnd(now, options.budget) }, options };
+    const claim = await store.claimOccurrence(incidentId, diagnosis, now, attempt.lease);
+    if (claim.kind === 'duplicate') return { kind: 'duplicate', incidentId };
+    if (claim.kind === 'unfinished') {
+      if (!(await holdOccurrence(attempt, claim.lease))) return busy(attempt);
+      if (claim.state === 'alerting') return resumeAlert(attempt);
     }
+
+    const incident = await store.recordOccurrence(incidentId, seenAt(diagnosis, now));
     const counting = { newIncident: incident.count === 1, counted: true };
-    if (!isAlertDue(incident.alert, now, dedupWindowMinutes)) return { kind: 'suppressed', incident, ...counting };
-    await store.setAlertPending(incidentId, diagnosis, true);
-    return claimAndDeliver(incident, diagnosis, now, options, counting);
+    if (!isAlertDue(incident.alert, now, dedupWindowMinutes)) return suppress(attempt, incident, counting);
+    // Counted: from here a retry resumes the alert, and the incident may forget that the event is being counted.
+    if (!(await store.markAlerting(incidentId, diagnosis, attempt.lease.owner))) return busy(attempt);
+    return claimAndDeliver(attempt, incident, counting);
   }
 
-  /** A retry of an event whose alert was claimed (or about to be) but not fully delivered. */
-  async function resumeAlert(incidentId: string, diagnosis: Diagnosis, now: Date, options: ProcessOptions): Promise<PipelineOutcome> {
-    const counting = { newIncident: false, counted: false };
-    const incident = await store.getIncident(incidentId);
-    if (incident === null) {
-      // The incident item is gone (deleted by hand): there is nothing left to alert about.
-      options.log.warn('Occurrence awaits an alert but its incident no longer exists; dropping the alert');
-      await store.setAlertPending(incidentId, diagnosis, false);
-      return { kind: 'duplicate', incidentId };
-    }
-    if (incident.alert?.eventId === diagnosis.eventId) return deliver(incident, diagnosis, options, counting);
-    if (isAlertDue(incident.alert, now, dedupWindowMinutes)) return claimAndDeliver(incident, diagnosis, now, options, counting);
-    await store.setAlertPending(incidentId, diagnosis, false);
+  /** True once this attempt holds the occurrence's lease: it took it, or the previous holder's lease ended. */
+  async function holdOccurrence(attempt: Attempt, previous: Lease | null): Promise<boolean> {
+    if (previous === null || previous.owner === attempt.lease.owner) return true;
+    if (isLive(previous, attempt.now)) return false;
+    attempt.options.log.info('Resuming an event whose earlier attempt stopped before finishing');
+    return store.takeOverOccurrence(attempt.incidentId, attempt.diagnosis, previous.owner, attempt.lease);
+  }
+
+  function busy(attempt: Attempt): PipelineOutcome {
+    attempt.options.log.info('Another attempt at this event is in progress; retry later');
+    return { kind: 'busy', incidentId: attempt.incidentId };
+  }
+
+  /**
+   * Counted, no alert from this event: the occurrence is done, then the incident forgets it was being counted. Once
+   * the occurrence is done a retry is a duplicate, so only this attempt can clean up: both writes are retried here.
+   */
+  async function suppress(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
+    await finish(attempt);
+    await withRetries(attempt, 'clean up the count', () => store.forgetCounting(attempt.incidentId, attempt.diagnosis.eventId));
     return { kind: 'suppressed', incident, ...counting };
   }
 
-  async function claimAndDeliver(
-    incident: Incident,
-    diagnosis: Diagnosis,
-    now: Date,
-    options: ProcessOptions,
-    counting: Counting,
-  ): Promise<PipelineOutcome> {
-    const claimed = await store.claimAlert(incident, diagnosis.eventId, channels, now, alertCutoff(now, dedupWindowMinutes));
-    if (claimed === null) {
-      await store.setAlertPending(incident.id, diagnosis, false);
-      return { kind: 'suppressed', incident, ...counting };
-    }
-    return deliver(claimed, diagnosis, options, counting);
+  function finish(attempt: Attempt): Promise<void> {
+    return withRetries(attempt, 'finish the occurrence', () => store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner));
   }
 
-  async function deliver(incident: Incident, diagnosis: Diagnosis, options: ProcessOptions, counting: Counting): Promise<PipelineOutcome> {
+  /** A retry of an event that was counted and went on to alert, but did not finish. */
+  async function resumeAlert(attempt: Attempt): Promise<PipelineOutcome> {
+    const counting = { newIncident: false, counted: false };
+    const incident = await store.getIncident(attempt.incidentId);
+    if (incident === null) {
+      // The incident item is gone (deleted by hand): there is nothing left to alert about.
+      attempt.options.log.warn('Occurrence awaits an alert but its incident no longer exists; dropping the alert');
+      await finish(attempt);
+      return { kind: 'duplicate', incidentId: attempt.incidentId };
+    }
+    if (incident.alert?.eventId === attempt.diagnosis.eventId) return deliver(attempt, incident, counting);
+    if (isAlertDue(incident.alert, attempt.now, dedupWindowMinutes)) return claimAndDeliver(attempt, incident, counting);
+    return suppress(attempt, incident, counting);
+  }
+
+  async function claimAndDeliver(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
+    const claimed = await store.claimAlert(incident, attempt.diagnosis.eventId, channels, attempt.now, attempt.lease);
+    if (claimed === null) return suppress(attempt, incident, counting);
+    return deliver(attempt, claimed, counting);
+  }
+
+  /** Sends every channel not yet sent, each under a send lease, recording each outcome before the next channel. */
+  async function deliver(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
+    const { diagnosis, lease, options } = attempt;
     let current = await withEnrichment(incident, diagnosis);
     const failedChannels: AlertChannel[] = [];
     for (const notifier of notifiers) {
-      const previous = current.alert?.channels[notifier.channel];
+      const channel = notifier.channel;
+      const previous = current.alert?.channels[channel];
       if (previous?.status === 'sent' || previous?.status === 'skipped') continue;
-      const delivery = await attempt(notifier, current, options);
-      const stillOwned = await store.setChannelDelivery(current.id, diagnosis.eventId, notifier.channel, delivery);
-      if (!stillOwned) {
-        // A later event claimed a new alert while this one was being delivered: that alert carries on.
-        options.log.warn('Alert superseded by a newer alert during delivery', { channel: notifier.channel });
-        await store.setAlertPending(current.id, diagnosis, false);
-        return { kind: 'suppressed', incident: current, ...counting };
+      const sending = previous?.status === 'sending' ? (previous.lease ?? null) : null;
+      if (sending?.owner !== lease.owner) {
+        if (sending !== null && isLive(sending, attempt.now)) return stopBusy(attempt);
+        if (sending !== null) {
+          options.log.warn('Delivery outcome unknown: an earlier attempt stopped while sending; sending again', { channel, alertKey: alertKey(current) });
+        }
+        const sendingStatus: ChannelDelivery = { status: 'sending', at: clock.now().toISOString(), lease };
+        if (!(await store.leaseChannel(current.id, diagnosis.eventId, channel, sendingStatus, sending?.owner ?? null))) {
+          return deliveryLost(attempt, current, counting);
+        }
       }
-      current = withChannelDelivery(current, notifier.channel, delivery);
+      const delivery: ChannelDelivery = { ...(await send(notifier, current, options)), lease };
+      // A lost status would leave a sent channel to be sent again by a later attempt.
+      const recorded = await withRetries(attempt, `record the ${channel} delivery`, () => store.setChannelDelivery(current.id, diagnosis.eventId, channel, delivery));
+      if (!recorded) return deliveryLost(attempt, current, counting);
+      current = withChannelDelivery(current, channel, delivery);
       if (delivery.status === 'failed') {
-        failedChannels.push(notifier.channel);
-        options.log.warn('Alert delivery failed', { channel: notifier.channel, detail: delivery.detail });
+        failedChannels.push(channel);
+        options.log.warn('Alert delivery failed', { channel, detail: delivery.detail });
       }
     }
     const complete = failedChannels.length === 0;
-    if (complete) await store.setAlertPending(current.id, diagnosis, false);
+    // Incomplete: the lease is released so that the retry need not wait for it to end.
+    if (complete) await finish(attempt);
+    else await store.releaseOccurrence(attempt.incidentId, diagnosis, lease.owner);
     return { kind: 'alerted', incident: current, ...counting, complete, failedChannels };
+  }
+
+  async function stopBusy(attempt: Attempt): Promise<PipelineOutcome> {
+    await store.releaseOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner);
+    return busy(attempt);
+  }
+
+  /** A channel could not be leased or recorded: a newer alert superseded this one, or another attempt holds the channel. */
+  async function deliveryLost(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
+    const current = await store.getIncident(attempt.incidentId);
+    if (current?.alert?.eventId === attempt.diagnosis.eventId) return stopBusy(attempt);
+    attempt.options.log.warn('Alert superseded by a newer alert during delivery');
+    await finish(attempt);
+    return { kind: 'suppressed', incident: current ?? incident, ...counting };
+  }
+
+  /** A write whose repetition is harmless (conditional on this attempt's lease, or idempotent), retried in-process. */
+  async function withRetries<T>(attempt: Attempt, what: string, write: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await write();
+      } catch (error) {
+        if (tries >= FINAL_WRITE_ATTEMPTS) throw error;
+        attempt.options.log.warn(`Could not ${what}; writing it again`, { error: describeError(error) });
+      }
+    }
   }
 
   async function withEnrichment(incident: Incident, diagnosis: Diagnosis): Promise<Incident> {
@@ -145,7 +219,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     return { ...incident, enrichment };
   }
 
-  async function attempt(notifier: Notifier, incident: Incident, options: ProcessOptions): Promise<ChannelDelivery> {
+  async function send(notifier: Notifier, incident: Incident, options: ProcessOptions): Promise<ChannelDelivery> {
     let status: ChannelDelivery['status'];
     let detail: string | undefined;
     try {
@@ -157,7 +231,18 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     return { status, at: clock.now().toISOString(), ...(detail === undefined ? {} : { detail }) };
   }
 
+  /** A lease that has not ended; for the sole writer, none found in the store is live (their attempts are over). */
+  function isLive(lease: Lease, now: Date): boolean {
+    return deps.soleWriter !== true && lease.until > now.toISOString();
+  }
+
   return { process };
+}
+
+/** An attempt's lease lasts its delivery budget (the Lambda's remaining time) plus a margin. */
+function leaseEnd(now: Date, budget: DeliveryBudget): string {
+  const budgetMs = Math.min(Math.max(budget.remainingMs(), 0), MAX_ATTEMPT_MS);
+  return new Date(now.getTime() + budgetMs + LEASE_MARGIN_MS).toISOString();
 }
 
 function withChannelDelivery(incident: Incident, channel: AlertChannel, delivery: ChannelDelivery): Incident {

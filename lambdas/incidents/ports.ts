@@ -1,5 +1,5 @@
 import type { Diagnosis } from '../diagnosis/types';
-import type { AlertChannel, ChannelDelivery, Incident } from './model';
+import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
 
 /** Processing time. Injected so tests can move through the dedup window. */
 export interface Clock {
@@ -8,29 +8,65 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** What recording a new occurrence did: claimed it, found it already recorded, or found an unfinished alert of it. */
-export type OccurrenceClaim = 'new' | 'duplicate' | 'alert-pending';
+/**
+ * Where an occurrence (one event's processing) stands: `counting` until its incident's count is known to include
+ * it, `alerting` while it owns (or is claiming) an alert, `done` when nothing is left to do.
+ */
+export type OccurrenceState = 'counting' | 'alerting' | 'done';
 
 /**
- * The incident store, in the steps the pipeline needs. Each method is one DynamoDB call, so the cost of
- * every path is visible here: duplicate = claimOccurrence; repeat = claimOccurrence + recordOccurrence.
+ * What claiming an occurrence found: nothing (a new event, now leased to this attempt), a finished occurrence
+ * (a duplicate), or an unfinished one with the lease it had before this claim (null: none, and this claim took it).
+ */
+export type OccurrenceClaim =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'unfinished'; readonly state: Exclude<OccurrenceState, 'done'>; readonly lease: Lease | null };
+
+/**
+ * The incident store, in the steps the pipeline needs; no transactions (the local store has none). Every write is
+ * conditional or idempotent, so a retry of any step, or of the whole event after a crash, changes nothing twice:
+ * - an occurrence item per eventID is a small state machine (OccurrenceState) leased to one attempt at a time;
+ * - the count is idempotent per event: the incident keeps the ids of events counted whose occurrence is still
+ *   `counting`, until that occurrence says it is counted;
+ * - each channel is leased before it is sent, and its status is written only by the lease holder.
+ * Each method is one DynamoDB call unless it says otherwise; README "How an alert is made" has the cost per path.
  */
 export interface IncidentStore {
-  /** Conditional write of the occurrence (the idempotency key per CloudTrail eventID). */
-  claimOccurrence(incidentId: string, diagnosis: Diagnosis, now: Date): Promise<OccurrenceClaim>;
-  /** Undo claimOccurrence when the incident update failed, so the retry is not taken for a duplicate. */
-  releaseOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<void>;
-  /** Fold the occurrence into its incident (creating it) and return the incident after the update. */
-  recordOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<Incident>;
-  setAlertPending(incidentId: string, diagnosis: Diagnosis, pending: boolean): Promise<void>;
+  /** Conditional write of the occurrence: the idempotency key per CloudTrail eventID; leases a new occurrence to `lease`. */
+  claimOccurrence(incidentId: string, diagnosis: Diagnosis, now: Date, lease: Lease): Promise<OccurrenceClaim>;
+  /** Take the occurrence's lease from `previousOwner` (whose lease ended, or null when it had none); false if another attempt took it first. */
+  takeOverOccurrence(incidentId: string, diagnosis: Diagnosis, previousOwner: string | null, lease: Lease): Promise<boolean>;
   /**
-   * Claim the incident's alert for this event unless another event holds an alert younger than `cutoff`.
-   * Returns the incident with the claimed alert, or null when the claim was lost.
+   * Fold the occurrence into its incident (creating it) exactly once per eventID, and return the incident. One write;
+   * an event older than lastSeen takes a second (and a third to move firstSeen back); an event already counted by an
+   * earlier attempt is read back (consistent read).
    */
-  claimAlert(incident: Incident, eventId: string, channels: readonly AlertChannel[], now: Date, cutoff: string): Promise<Incident | null>;
-  /** Record one channel's delivery on the alert owned by `eventId`; false when that alert was superseded. */
+  recordOccurrence(incidentId: string, diagnosis: Diagnosis): Promise<Incident>;
+  /** The occurrence is counted and its attempt goes on to alert; false when `owner` no longer holds its lease. */
+  markAlerting(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<boolean>;
+  /** The occurrence is done and its lease released (a no-op if another attempt took the lease). */
+  finishOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void>;
+  /** Release the occurrence's lease, keeping its state, so a retry need not wait for the lease to end. */
+  releaseOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void>;
+  /** Forget that the event is being counted: only once its occurrence is past `counting`. */
+  forgetCounting(incidentId: string, eventId: string): Promise<void>;
+  /**
+   * Claim a new alert for this event if the incident's alert is still the one `incident` shows (the caller decided it
+   * was due), leasing the first channel to `lease`, and forget that the event is being counted. Returns the incident
+   * with the alert this event owns (claimed now or by an earlier attempt, never rewritten), or null when another
+   * event claimed it. A lost claim costs a consistent read.
+   */
+  claimAlert(incident: Incident, eventId: string, channels: readonly AlertChannel[], now: Date, lease: Lease): Promise<Incident | null>;
+  /**
+   * Lease one channel of the alert owned by `eventId` for sending: only if it is not sent or skipped, and not leased to
+   * another attempt (unless to `expiredOwner`, whose lease ended). False otherwise.
+   */
+  leaseChannel(incidentId: string, eventId: string, channel: AlertChannel, sending: ChannelDelivery, expiredOwner: string | null): Promise<boolean>;
+  /** Record a channel's delivery, by the holder of its lease (`delivery.lease`); false when the lease or the alert was lost. */
   setChannelDelivery(incidentId: string, eventId: string, channel: AlertChannel, delivery: ChannelDelivery): Promise<boolean>;
   setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void>;
+  /** Consistent read. */
   getIncident(incidentId: string): Promise<Incident | null>;
 }
 

@@ -1,3 +1,4 @@
+import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { commandLines, cutWithEllipsis, escapeJson, escapeSingleLine } from './escape';
@@ -72,6 +73,7 @@ export function renderAlertText(incident: Incident): AlertText {
     for (const doc of remediation.docs) lines.push(`  ${value(doc.title)}: ${value(doc.url)}`);
   }
   lines.push('', `Incident: ${value(incident.id)} (details: ${value(facts.showCommand)})`);
+  lines.push(`Alert:    ${value(alertKey(incident))} (a repeated delivery of this alert carries the same key)`);
   if (facts.cloudTrailUrl !== null) lines.push(`CloudTrail event: ${facts.cloudTrailUrl}`);
   return { subject, body: `${lines.join('\n')}\n` };
 }

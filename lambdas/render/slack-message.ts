@@ -1,3 +1,4 @@
+import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { commandLines, cutWithEllipsis, escapeSlack, escapeSlackCode } from './escape';
@@ -76,6 +77,7 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
   const links = [
     ...(facts.cloudTrailUrl === null ? [] : [`<${facts.cloudTrailUrl}|CloudTrail event history>`]),
     `Incident \`${escapeSlack(incident.id)}\`: \`${escapeSlack(facts.showCommand)}\``,
+    `Alert \`${escapeSlack(alertKey(incident))}\``,
   ];
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  •  ') }] });
 

@@ -1,4 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { renderAlertText } from './alert-text';
@@ -13,7 +14,7 @@ export interface SnsAlert {
 
 /** The machine-readable alert (the `default` message): the incident as stored, with a type tag and severity. */
 export function renderMachineAlert(incident: Incident): Record<string, unknown> {
-  return { type: 'denyscope.incident.alert', severity: alertFacts(incident).severity, incident };
+  return { type: 'denyscope.incident.alert', severity: alertFacts(incident).severity, alertKey: alertKey(incident), incident };
 }
 
 /**
@@ -34,6 +35,7 @@ export function renderSnsAlert(incident: Incident): SnsAlert {
       cause: attribute(incident.cause),
       severity: attribute(facts.severity),
       accountId: attribute(incident.accountId),
+      alertKey: attribute(alertKey(incident)),
       ...(incident.tableName ? { tableName: attribute(incident.tableName) } : {}),
     },
   };

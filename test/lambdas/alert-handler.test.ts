@@ -1,5 +1,8 @@
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { HANDLER_ENV, METRIC } from '../../lambdas/contract';
@@ -244,8 +247,75 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
   });
 });
 
+describe('alert handler with concurrent deliveries of one event and slow channels', () => {
+  /** A Slack webhook stand-in that answers each post after `delayMs`, recording it. */
+  async function startSlowWebhook(delayMs: number): Promise<{ url: string; posts: string[]; stop: () => Promise<void> }> {
+    const posts: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        posts.push(body);
+        setTimeout(() => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), delayMs);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/services/T0/B0/slow`,
+      posts,
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  /** An SNS client on fauxqs whose every publish takes `delayMs` longer. */
+  function slowSns(delayMs: number): SNSClient {
+    const client = new SNSClient({ endpoint: fauxqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'slowPublish' },
+    );
+    return client;
+  }
+
+  it('sends each channel exactly once when the same event is delivered three times, 50 ms apart, while the first is sending', async () => {
+    const webhook = await startSlowWebhook(300);
+    const sns = slowSns(300);
+    try {
+      const clock = new ManualClock();
+      const tableName = await dynamo.createTable();
+      const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic(`slow-${++topicCounter}`);
+      const { handler, incident } = createHarness({ dynamo, tableName, clock, sns: { client: sns, topicArn }, slackWebhookUrl: webhook.url });
+      const body = denialEvent({ eventId: 'concurrent-1' });
+      // EventBridge delivered the event three times (three SQS messages), processed by three Lambda instances.
+      const messages = [sqsMessage(body), sqsMessage(body), sqsMessage(body)];
+      const results = await Promise.all(
+        messages.map((message, index) => new Promise((resolve) => setTimeout(resolve, 50 * index)).then(() => handler(sqsEvent(message), lambdaContext()))),
+      );
+      expect(results[0]).toEqual({ batchItemFailures: [] });
+      // The later deliveries found the first at work: not acknowledged, so SQS retries them.
+      expect(results.slice(1)).toEqual(messages.slice(1).map((message) => ({ batchItemFailures: [{ itemIdentifier: message.messageId }] })));
+
+      clock.advanceMinutes(6); // the queue's visibility timeout
+      for (const message of messages.slice(1)) expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [] });
+      expect(webhook.posts).toHaveLength(1);
+      expect(await fauxqs.drain(queueUrl, 1)).toHaveLength(1);
+      const stored = await incident(incidentIdOf({ eventId: 'concurrent-1' }));
+      expect(stored).toMatchObject({ count: 1, alert: { sequence: 1, channels: { sns: { status: 'sent' }, slack: { status: 'sent' } } } });
+      expect(output.metric(METRIC.duplicates)).toBe(2);
+      expect(output.metric(METRIC.alertsSent, 'service-control-policy')).toBe(1);
+    } finally {
+      sns.destroy();
+      await webhook.stop();
+    }
+  });
+});
+
 describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
-  it('returns only the throttled message as a batch item failure and releases its occurrence', async () => {
+  it('returns only the throttled message as a batch item failure, logged with its keys', async () => {
     const documents = mockClient(DynamoDBDocumentClient);
     try {
       // The generic answer first: aws-sdk-client-mock lets the more specific one defined after it win.
@@ -253,16 +323,12 @@ describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
       documents.on(UpdateCommand, { Key: { pk: incidentPk(incidentIdOf()), sk: 'META' } }).rejects(
         new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity', $metadata: {} }),
       );
-      documents.on(DeleteCommand).resolves({});
       documents.on(GetCommand).resolves({});
       const store = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(dynamo.client), { tableName: 'incidents', retentionDays: 90 });
       const { handler } = createHarness({ dynamo, tableName: 'incidents', store });
       const throttled = sqsMessage(denialEvent({ eventId: 'throttled-1' }));
       const poison = sqsMessage('garbage');
       expect(await handler(sqsEvent(throttled, poison), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: throttled.messageId }] });
-      const deletes = documents.commandCalls(DeleteCommand);
-      expect(deletes).toHaveLength(1);
-      expect(deletes[0].args[0].input.Key).toEqual({ pk: incidentPk(incidentIdOf()), sk: expect.stringContaining('throttled-1') });
       const failure = output.json().find((line) => line.message === 'Event failed; SQS will retry its message');
       expect(failure).toMatchObject({ messageId: throttled.messageId, eventId: 'throttled-1', incidentId: incidentIdOf(), error: { name: 'ProvisionedThroughputExceededException' } });
     } finally {

@@ -12,7 +12,7 @@ export function diagnosisOf(options: DenialEventOptions = {}): Diagnosis {
 
 /** An incident as the store returns it after its first alert was claimed. */
 export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = {}): Incident {
-  const alert: AlertState = { eventId: diagnosis.eventId, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1, channels: {} };
+  const alert: AlertState = { eventId: diagnosis.eventId, sequence: 1, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1, channels: {} };
   return {
     id: incidentIdFor(diagnosis),
     ...incidentDescription(diagnosis),
@@ -43,5 +43,5 @@ export function poisoned<T>(value: T): T {
 
 export function poisonedIncident(): Incident {
   const diagnosis = poisoned(diagnosisOf({ reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
-  return incidentOf(diagnosis, { count: 1001, countAtLastAlert: 1001, alert: { eventId: diagnosis.eventId, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1000, channels: {} } });
+  return incidentOf(diagnosis, { count: 1001, countAtLastAlert: 1001, alert: { eventId: diagnosis.eventId, sequence: 2, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1000, channels: {} } });
 }

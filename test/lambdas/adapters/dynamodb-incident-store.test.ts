@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createIncidentsTable } from '../../../lambdas/adapters/dynamodb-incidents-table';
 import { DynamoDbIncidentStore, expiresAt, incidentFromItem, incidentToItem, occurrenceFromItem } from '../../../lambdas/adapters/dynamodb-incident-store';
 import { incidentIdFor } from '../../../lambdas/incidents/identity';
+import type { Incident } from '../../../lambdas/incidents/model';
 import { INCIDENT_INDEXES, incidentPk, occurrenceSk } from '../../../lambdas/incidents/schema';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { diagnosisOf } from '../../support/incidents';
@@ -44,24 +45,23 @@ describe('createIncidentsTable', () => {
 describe('DynamoDbIncidentStore on dynalite', () => {
   const diagnosis = diagnosisOf({ eventId: 'evt-1', eventTime: '2026-11-20T09:15:00Z' });
   const id = incidentIdFor(diagnosis);
+  const lease = { owner: 'attempt-1', until: '2026-11-20T10:01:30.000Z' };
+  const other = { owner: 'attempt-2', until: '2026-11-20T10:05:00.000Z' };
+  const occurrenceItem = () => item(incidentPk(id), occurrenceSk(diagnosis.eventTime, diagnosis.eventId));
 
-  it('claims an occurrence once: the same eventID again is a duplicate', async () => {
-    expect(await store.claimOccurrence(id, diagnosis, now)).toBe('new');
-    expect(await store.claimOccurrence(id, diagnosis, now)).toBe('duplicate');
+  it('claims a new occurrence for one attempt; claimed again it is unfinished, with the lease it had; once done, a duplicate', async () => {
+    expect(await store.claimOccurrence(id, diagnosis, now, lease)).toEqual({ kind: 'new' });
+    expect(await store.claimOccurrence(id, diagnosis, now, other)).toEqual({ kind: 'unfinished', state: 'counting', lease });
+    expect((await occurrenceItem())?.lease).toEqual(lease); // the second claim did not take it
+    expect(await store.markAlerting(id, diagnosis, lease.owner)).toBe(true);
+    expect(await store.claimOccurrence(id, diagnosis, now, other)).toEqual({ kind: 'unfinished', state: 'alerting', lease });
+    await store.finishOccurrence(id, diagnosis, lease.owner);
+    expect(await store.claimOccurrence(id, diagnosis, now, other)).toEqual({ kind: 'duplicate' });
   });
 
-  it('lets a retry through while its alert is pending, and keeps the flag', async () => {
-    await store.claimOccurrence(id, diagnosis, now);
-    await store.setAlertPending(id, diagnosis, true);
-    expect(await store.claimOccurrence(id, diagnosis, now)).toBe('alert-pending');
-    expect((await item(incidentPk(id), occurrenceSk(diagnosis.eventTime, diagnosis.eventId)))?.alertPending).toBe(true);
-    await store.setAlertPending(id, diagnosis, false);
-    expect(await store.claimOccurrence(id, diagnosis, now)).toBe('duplicate');
-  });
-
-  it('writes the occurrence item as Occurrence fields + keys + TTL, without index attributes', async () => {
-    await store.claimOccurrence(id, diagnosis, now);
-    const stored = await item(incidentPk(id), occurrenceSk(diagnosis.eventTime, diagnosis.eventId));
+  it('writes the occurrence item as Occurrence fields + keys + TTL + state and lease, and reads back only the Occurrence', async () => {
+    await store.claimOccurrence(id, diagnosis, now, lease);
+    const stored = await occurrenceItem();
     expect(stored).toEqual({
       pk: incidentPk(id),
       sk: `OCC#2026-11-20T09:15:00.000Z#evt-1`,
@@ -71,20 +71,29 @@ describe('DynamoDbIncidentStore on dynalite', () => {
       principalArn: diagnosis.principalArn,
       recordedAt: now.toISOString(),
       expiresAt: expiresAt('2026-11-20T09:15:00.000Z', 90),
+      state: 'counting',
+      lease,
     });
-    expect(occurrenceFromItem(stored ?? {})).toEqual({
-      incidentId: id,
-      eventId: 'evt-1',
-      eventTime: '2026-11-20T09:15:00.000Z',
-      principalArn: diagnosis.principalArn,
-      recordedAt: now.toISOString(),
-    });
+    const occurrence = { incidentId: id, eventId: 'evt-1', eventTime: '2026-11-20T09:15:00.000Z', principalArn: diagnosis.principalArn, recordedAt: now.toISOString() };
+    expect(occurrenceFromItem(stored ?? {})).toEqual(occurrence);
+    expect(occurrenceFromItem({ ...stored, alertPending: true })).toEqual(occurrence); // an item an earlier version wrote
   });
 
-  it('releases an occurrence so that its retry counts again', async () => {
-    await store.claimOccurrence(id, diagnosis, now);
-    await store.releaseOccurrence(id, diagnosis);
-    expect(await store.claimOccurrence(id, diagnosis, now)).toBe('new');
+  it('moves a lease only from the holder named (or from none), and takes it again harmlessly when the answer was lost', async () => {
+    await store.claimOccurrence(id, diagnosis, now, lease);
+    expect(await store.takeOverOccurrence(id, diagnosis, 'someone-else', other)).toBe(false);
+    expect(await store.takeOverOccurrence(id, diagnosis, lease.owner, other)).toBe(true);
+    expect(await store.takeOverOccurrence(id, diagnosis, lease.owner, other)).toBe(true);
+    expect(await store.markAlerting(id, diagnosis, lease.owner)).toBe(false);
+    await store.releaseOccurrence(id, diagnosis, lease.owner); // not the holder: nothing happens
+    expect((await occurrenceItem())?.lease).toEqual(other);
+    await store.releaseOccurrence(id, diagnosis, other.owner);
+    expect(await occurrenceItem()).not.toHaveProperty('lease');
+    expect(await store.takeOverOccurrence(id, diagnosis, null, lease)).toBe(true);
+    await store.finishOccurrence(id, diagnosis, lease.owner);
+    await store.finishOccurrence(id, diagnosis, lease.owner); // retried after a lost answer
+    expect(await occurrenceItem()).toMatchObject({ state: 'done' });
+    expect(await store.takeOverOccurrence(id, diagnosis, null, other)).toBe(false);
   });
 
   it('creates the incident on the first occurrence with index attributes and TTL, and counts the next ones', async () => {
@@ -95,8 +104,22 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     expect(second).toMatchObject({ count: 2, firstSeen: diagnosis.eventTime, lastSeen: later.eventTime, lastEventId: 'evt-2' });
     const stored = await item(incidentPk(id), 'META');
     expect(stored).toMatchObject({ gsiMonth: '2026-12', gsiCause: 'service-control-policy', gsiPrincipal: diagnosis.principal, gsiTable: 'Orders', expiresAt: expiresAt(later.eventTime, 90) });
+    expect(stored?.countingEventIds).toEqual(new Set(['evt-1', 'evt-2']));
     expect(incidentFromItem(stored ?? {})).toEqual(second);
-    expect(incidentToItem(second, 90)).toEqual(stored);
+    expect(incidentToItem(second, 90)).toEqual({ ...stored, countingEventIds: undefined });
+  });
+
+  it('counts an event once however often it is recorded, until the incident forgets it was being counted', async () => {
+    await store.recordOccurrence(id, diagnosis);
+    expect(await store.recordOccurrence(id, diagnosis)).toMatchObject({ count: 1 });
+    const earlier = diagnosisOf({ eventId: 'evt-0', eventTime: '2026-11-19T00:00:00Z' });
+    await store.recordOccurrence(id, earlier);
+    expect(await store.recordOccurrence(id, earlier)).toMatchObject({ count: 2, firstSeen: earlier.eventTime, lastSeen: diagnosis.eventTime });
+    await store.forgetCounting(id, 'evt-0');
+    await store.forgetCounting(id, 'evt-1');
+    expect(await item(incidentPk(id), 'META')).not.toHaveProperty('countingEventIds'); // DynamoDB drops an emptied set
+    await store.forgetCounting('inc-0000000000000000', 'evt-1');
+    expect(await item(incidentPk('inc-0000000000000000'), 'META')).toBeUndefined();
   });
 
   it('counts an out-of-order event without moving lastSeen back, and moves firstSeen back when it is older', async () => {
@@ -118,28 +141,57 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     expect(Items?.map((found) => found.id)).toEqual([noTableId]);
   });
 
-  it('claims the alert once per window; the owner may re-claim; a later event claims after the cutoff', async () => {
+  it('claims an alert only over the alert the caller saw, numbers it, leases the first channel and forgets the event was being counted', async () => {
     const incident = await store.recordOccurrence(id, diagnosis);
-    const claimed = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, '2026-11-20T09:00:00.000Z');
+    const claimed = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, lease);
     expect(claimed?.alert).toEqual({
       eventId: 'evt-1',
+      sequence: 1,
       claimedAt: now.toISOString(),
       occurrencesSincePreviousAlert: 1,
-      channels: { sns: { status: 'pending', at: now.toISOString() }, slack: { status: 'pending', at: now.toISOString() } },
+      channels: { sns: { status: 'sending', at: now.toISOString(), lease }, slack: { status: 'pending', at: now.toISOString() } },
     });
     expect(claimed?.countAtLastAlert).toBe(1);
-    expect(await store.claimAlert(incident, 'evt-2', ['sns'], now, '2026-11-20T09:00:00.000Z')).toBeNull();
-    expect(await store.claimAlert(incident, 'evt-1', ['sns'], now, '2026-11-20T09:00:00.000Z')).not.toBeNull();
-    expect(await store.claimAlert(incident, 'evt-3', ['sns'], now, '2026-11-20T11:00:00.000Z')).not.toBeNull();
+    expect(await item(incidentPk(id), 'META')).not.toHaveProperty('countingEventIds');
+    // Another event that saw no alert loses; the owner gets its alert back as it is, statuses untouched.
+    expect(await store.claimAlert(incident, 'evt-2', ['sns'], now, other)).toBeNull();
+    await store.setChannelDelivery(id, 'evt-1', 'sns', { status: 'sent', at: now.toISOString(), lease });
+    const again = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], new Date('2026-11-20T10:05:00.000Z'), other);
+    expect(again?.alert?.channels.sns).toEqual({ status: 'sent', at: now.toISOString() }); // the lease is not shown once sent
+    expect(again?.alert?.claimedAt).toBe(now.toISOString());
+    // An event that saw this alert (and judged it old enough) claims the next one.
+    const next = await store.claimAlert(again as Incident, 'evt-3', ['sns'], new Date('2026-11-20T11:30:00.000Z'), other);
+    expect(next?.alert).toMatchObject({ eventId: 'evt-3', sequence: 2 });
   });
 
-  it('records channel delivery only on the alert the event owns', async () => {
+  it('leases a channel of the alert its event owns unless it is sent or leased to another; only the holder records its status', async () => {
     const incident = await store.recordOccurrence(id, diagnosis);
-    await store.claimAlert(incident, 'evt-1', ['sns'], now, '2026-11-20T09:00:00.000Z');
-    const sent = { status: 'sent' as const, at: now.toISOString() };
+    await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, lease);
+    const sending = (holder: typeof lease) => ({ status: 'sending' as const, at: now.toISOString(), lease: holder });
+    expect(await store.leaseChannel(id, 'evt-1', 'sns', sending(other), null)).toBe(false); // leased to attempt-1
+    expect(await store.leaseChannel(id, 'evt-1', 'sns', sending(other), lease.owner)).toBe(true); // attempt-1's lease ended
+    expect(await store.setChannelDelivery(id, 'evt-1', 'sns', { status: 'sent', at: now.toISOString(), lease })).toBe(false);
+    const sent = { status: 'sent' as const, at: now.toISOString(), lease: other };
     expect(await store.setChannelDelivery(id, 'evt-1', 'sns', sent)).toBe(true);
-    expect(await store.setChannelDelivery(id, 'evt-other', 'sns', { status: 'failed', at: now.toISOString(), detail: 'x' })).toBe(false);
-    expect((await store.getIncident(id))?.alert?.channels.sns).toEqual(sent);
+    expect(await store.setChannelDelivery(id, 'evt-1', 'sns', sent)).toBe(true); // retried after a lost answer
+    expect(await store.leaseChannel(id, 'evt-1', 'sns', sending(other), null)).toBe(false); // sent: never again
+    expect(await store.leaseChannel(id, 'evt-other', 'slack', sending(other), null)).toBe(false); // not that event's alert
+    expect(await store.leaseChannel(id, 'evt-1', 'slack', sending(other), null)).toBe(true);
+    expect(await store.leaseChannel(id, 'evt-1', 'terminal', sending(other), null)).toBe(true); // a channel added since the claim
+    expect((await store.getIncident(id))?.alert?.channels).toEqual({
+      sns: { status: 'sent', at: now.toISOString() },
+      slack: sending(other),
+      terminal: sending(other),
+    });
+    expect(((await item(incidentPk(id), 'META'))?.alert as Incident['alert'])?.channels.sns).toEqual(sent); // kept for the retried write
+  });
+
+  it('reads an alert claimed before alerts were numbered as number 0, and hides bookkeeping attributes', async () => {
+    const incident = await store.recordOccurrence(id, diagnosis);
+    const { alert: _none, ...fields } = incidentToItem(incident, 90);
+    const legacy = incidentFromItem({ ...fields, alert: { eventId: 'evt-1', claimedAt: now.toISOString(), occurrencesSincePreviousAlert: 1, channels: {} }, countingEventIds: new Set(['x']) });
+    expect(legacy.alert?.sequence).toBe(0);
+    expect(legacy).not.toHaveProperty('countingEventIds');
   });
 
   it('stores enrichment and reads a missing incident as null', async () => {

@@ -38,6 +38,7 @@ describe('SnsNotifier against fauxqs (SNS→SQS)', () => {
       cause: { Type: 'String', Value: 'service-control-policy' },
       severity: { Type: 'String', Value: 'high' },
       accountId: { Type: 'String', Value: '111122223333' },
+      alertKey: { Type: 'String', Value: `${incident.id}#1` },
       tableName: { Type: 'String', Value: 'Orders' },
     });
   });

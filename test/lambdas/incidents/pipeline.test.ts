@@ -64,6 +64,8 @@ function pipeline(overrides: Partial<IncidentPipelineDeps> = {}) {
 }
 
 const event = (eventId: string): Diagnosis => diagnosisOf({ eventId });
+/** A lease of some other attempt, live until 10:05 on the ManualClock's day. */
+const otherLease = { owner: 'other-attempt', until: '2026-11-20T10:05:00.000Z' };
 
 describe('incident pipeline on dynalite', () => {
   it('opens an incident and alerts on the first occurrence, then only counts inside the window', async () => {
@@ -74,7 +76,8 @@ describe('incident pipeline on dynalite', () => {
     expect(await run.process(event('b'), { budget, log })).toMatchObject({ kind: 'suppressed', newIncident: false, counted: true });
     expect(await run.process(event('b'), { budget, log })).toEqual({ kind: 'duplicate', incidentId: incidentIdFor(event('b')) });
     expect(sns.sent).toHaveLength(1);
-    expect(sns.sent[0].alert).toMatchObject({ eventId: 'a', occurrencesSincePreviousAlert: 1, channels: { sns: { status: 'pending' } } });
+    // The channel is notified while its send lease is held: the alert it receives says `sending`.
+    expect(sns.sent[0].alert).toMatchObject({ eventId: 'a', sequence: 1, occurrencesSincePreviousAlert: 1, channels: { sns: { status: 'sending' } } });
   });
 
   it('enriches only when an alert is sent, and not again when a retry resumes it', async () => {
@@ -89,7 +92,7 @@ describe('incident pipeline on dynalite', () => {
     expect(slack.sent[0].enrichment).toEqual({ eventId: 'a', key: { state: 'Disabled' } });
   });
 
-  it('counts as suppressed when another event claimed the alert first, and clears its pending flag', async () => {
+  it('counts as suppressed when another event claimed the alert first, and finishes its occurrence', async () => {
     const diagnosis = event('late');
     const id = incidentIdFor(diagnosis);
     const clock = new ManualClock();
@@ -97,14 +100,14 @@ describe('incident pipeline on dynalite', () => {
     const racing: IncidentStore = Object.create(store) as IncidentStore;
     racing.recordOccurrence = async (incidentId, d) => {
       const incident = await store.recordOccurrence(incidentId, d);
-      await store.claimAlert(incident, 'other-event', ['sns'], clock.now(), '2000-01-01T00:00:00.000Z');
+      await store.claimAlert(incident, 'other-event', ['sns'], clock.now(), otherLease);
       return incident;
     };
     const sns = new ScriptedNotifier('sns');
     const outcome = await pipeline({ store: racing, notifiers: [sns], clock }).process(diagnosis, { budget, log: recordingLog() });
     expect(outcome).toMatchObject({ kind: 'suppressed', counted: true });
     expect(sns.sent).toHaveLength(0);
-    expect(await store.claimOccurrence(id, diagnosis, clock.now())).toBe('duplicate');
+    expect(await store.claimOccurrence(id, diagnosis, clock.now(), otherLease)).toEqual({ kind: 'duplicate' });
   });
 
   it('stops delivering an alert that a newer alert superseded', async () => {
@@ -114,7 +117,7 @@ describe('incident pipeline on dynalite', () => {
     const takeover = async () => {
       clock.advanceMinutes(120);
       const incident = await store.getIncident(id);
-      if (incident) await store.claimAlert(incident, 'newer', ['sns', 'slack'], clock.now(), clock.now().toISOString());
+      if (incident) await store.claimAlert(incident, 'newer', ['sns', 'slack'], clock.now(), otherLease);
     };
     const log = recordingLog();
     const outcome = await pipeline({ notifiers: [new ScriptedNotifier('sns', [], takeover), new ScriptedNotifier('slack')], clock }).process(diagnosis, { budget, log });
@@ -131,12 +134,62 @@ describe('incident pipeline on dynalite', () => {
     expect(outcome.incident.alert?.channels.sns).toMatchObject({ status: 'failed', detail: 'NetworkError: socket hang up' });
   });
 
-  it('rethrows a failed incident update after releasing the occurrence, and logs when the release fails too', async () => {
+  it('rethrows a failed store call; the retry after the attempt\'s lease ended counts the event once and alerts', async () => {
+    const clock = new ManualClock();
     const failing: IncidentStore = Object.create(store) as IncidentStore;
-    failing.recordOccurrence = () => Promise.reject(new Error('ProvisionedThroughputExceeded'));
-    failing.releaseOccurrence = () => Promise.reject(new Error('still throttled'));
+    failing.markAlerting = () => Promise.reject(new Error('ProvisionedThroughputExceeded'));
+    await expect(pipeline({ store: failing, clock }).process(event('a'), { budget, log: recordingLog() })).rejects.toThrow('ProvisionedThroughputExceeded');
+    const sns = new ScriptedNotifier('sns');
+    const retry = pipeline({ notifiers: [sns], clock });
+    expect(await retry.process(event('a'), { budget, log: recordingLog() })).toEqual({ kind: 'busy', incidentId: incidentIdFor(event('a')) });
+    clock.advanceMinutes(2); // 60 s of budget plus the margin
+    expect(await retry.process(event('a'), { budget, log: recordingLog() })).toMatchObject({ kind: 'alerted', complete: true, counted: true, incident: { count: 1 } });
+    expect(sns.sent).toHaveLength(1);
+  });
+
+  it('as the sole writer, resumes at once what a killed run left: every lease found belongs to an attempt that is over', async () => {
+    const failing: IncidentStore = Object.create(store) as IncidentStore;
+    failing.markAlerting = () => Promise.reject(new Error('killed'));
+    await expect(pipeline({ store: failing, soleWriter: true }).process(event('a'), { budget, log: recordingLog() })).rejects.toThrow('killed');
+    expect(await pipeline({ soleWriter: true }).process(event('a'), { budget, log: recordingLog() })).toMatchObject({ kind: 'alerted', complete: true, incident: { count: 1 } });
+  });
+
+  it('does not send a channel another live attempt is sending; re-sends one whose sender\'s lease ended, saying the outcome is unknown', async () => {
+    const clock = new ManualClock();
+    const diagnosis = event('a');
+    const id = incidentIdFor(diagnosis);
+    // An attempt that claimed the alert and is sending SNS, whose occurrence lease was released.
+    await store.claimOccurrence(id, diagnosis, clock.now(), otherLease);
+    const incident = await store.recordOccurrence(id, diagnosis);
+    await store.markAlerting(id, diagnosis, otherLease.owner);
+    await store.claimAlert(incident, 'a', ['sns'], clock.now(), otherLease);
+    await store.releaseOccurrence(id, diagnosis, otherLease.owner);
+
+    const sns = new ScriptedNotifier('sns');
     const log = recordingLog();
-    await expect(pipeline({ store: failing }).process(event('a'), { budget, log })).rejects.toThrow('ProvisionedThroughputExceeded');
-    expect(log.lines).toEqual(['Could not release the occurrence after a failed incident update; its retry will count as a duplicate']);
+    expect(await pipeline({ notifiers: [sns], clock }).process(diagnosis, { budget, log })).toEqual({ kind: 'busy', incidentId: id });
+    expect(sns.sent).toHaveLength(0);
+    clock.advanceMinutes(10); // past otherLease.until
+    expect(await pipeline({ notifiers: [sns], clock }).process(diagnosis, { budget, log })).toMatchObject({ kind: 'alerted', complete: true, counted: false });
+    expect(sns.sent).toHaveLength(1);
+    expect(log.lines).toContain('Delivery outcome unknown: an earlier attempt stopped while sending; sending again');
+  });
+
+  it('writes a lost channel status again, in-process, a bounded number of times', async () => {
+    const flaky: IncidentStore = Object.create(store) as IncidentStore;
+    let failures = 2;
+    flaky.setChannelDelivery = (...args) => (failures-- > 0 ? Promise.reject(new Error('TimeoutError')) : store.setChannelDelivery(...args));
+    const sns = new ScriptedNotifier('sns');
+    expect(await pipeline({ store: flaky, notifiers: [sns] }).process(event('a'), { budget, log: recordingLog() })).toMatchObject({ kind: 'alerted', complete: true });
+    expect(sns.sent).toHaveLength(1);
+
+    const broken: IncidentStore = Object.create(store) as IncidentStore;
+    let calls = 0;
+    broken.setChannelDelivery = () => {
+      calls += 1;
+      return Promise.reject(new Error('TimeoutError'));
+    };
+    await expect(pipeline({ store: broken }).process(diagnosisOf({ eventId: 'b', roleName: 'other' }), { budget, log: recordingLog() })).rejects.toThrow('TimeoutError');
+    expect(calls).toBe(3);
   });
 });

@@ -47,7 +47,7 @@ describe('renderAlertText (email and terminal)', () => {
     const repeat = incidentOf(diagnosis, {
       count: 42,
       countAtLastAlert: 42,
-      alert: { eventId: diagnosis.eventId, claimedAt: '2026-11-20T11:00:00.000Z', occurrencesSincePreviousAlert: 41, channels: {} },
+      alert: { eventId: diagnosis.eventId, sequence: 2, claimedAt: '2026-11-20T11:00:00.000Z', occurrencesSincePreviousAlert: 41, channels: {} },
     });
     const { subject, body } = renderAlertText(repeat);
     expect(subject).toBe('[denyscope] (41 more) dynamodb:PutItem denied on Orders: service control policy');

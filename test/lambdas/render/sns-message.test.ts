@@ -8,11 +8,13 @@ describe('renderSnsAlert', () => {
     expect(alert.MessageStructure).toBe('json');
     const message = JSON.parse(alert.Message) as { default: string; email: string };
     expect(message.email).toContain(`Incident: ${incident.id}`);
-    expect(JSON.parse(message.default)).toEqual({ type: 'denyscope.incident.alert', severity: 'high', incident });
+    // The alert's idempotency key: incident id and alert sequence (incidentOf's alert is the first).
+    expect(JSON.parse(message.default)).toEqual({ type: 'denyscope.incident.alert', severity: 'high', alertKey: `${incident.id}#1`, incident });
     expect(alert.MessageAttributes).toEqual({
       cause: { DataType: 'String', StringValue: 'service-control-policy' },
       severity: { DataType: 'String', StringValue: 'high' },
       accountId: { DataType: 'String', StringValue: '111122223333' },
+      alertKey: { DataType: 'String', StringValue: `${incident.id}#1` },
       tableName: { DataType: 'String', StringValue: 'Orders' },
     });
   });
