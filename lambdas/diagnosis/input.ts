@@ -217,11 +217,16 @@ function byteOffset(text: string, index: number): number {
   return Buffer.byteLength(text.slice(0, index));
 }
 
-/**
- * Throws unless the JSON text nests at most `levels` levels (an object or array is one level). One pass, constant
- * memory, and only on text that JSON.parse accepted, so every quote seen outside a string opens one.
- */
+/** Throws unless the JSON text nests at most `levels` levels (see nestsDeeperThan). */
 function checkNesting(text: string, source: string, where: string, levels: number): void {
+  if (nestsDeeperThan(text, levels)) throw new InputError(source, `${where}nested deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
+/**
+ * Whether the JSON text nests more than `levels` levels (an object or array is one level). One pass, constant memory,
+ * and only for text that JSON.parse accepted, so every quote seen outside a string opens one.
+ */
+export function nestsDeeperThan(text: string, levels: number): boolean {
   let depth = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
@@ -229,11 +234,12 @@ function checkNesting(text: string, source: string, where: string, levels: numbe
       index = closingQuote(text, index);
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       depth += 1;
-      if (depth > levels) throw new InputError(source, `${where}nested deeper than ${MAX_JSON_DEPTH} levels`);
+      if (depth > levels) return true;
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       depth -= 1;
     }
   }
+  return false;
 }
 
 /** The index of the quote that closes the string opened at `opening`: the next quote after an even run of backslashes. */

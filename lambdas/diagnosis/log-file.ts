@@ -1,4 +1,5 @@
 import { DenialPrefilter } from './denial-prefilter';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './input';
 import type { CloudTrailRecord } from './record';
 
 /**
@@ -77,13 +78,15 @@ export class CloudTrailLogFileReader {
   private record(text: Buffer, start: number, end: number, prefilter: DenialPrefilter): boolean {
     this.records += 1;
     if (this.records > 1 && !prefilter.mayBeDenial(start, end)) return true;
+    const recordText = text.toString('utf8', start, end);
     let element: unknown;
     try {
-      element = JSON.parse(text.toString('utf8', start, end));
+      element = JSON.parse(recordText);
     } catch {
       return false;
     }
-    if (!isPlainCloudTrailRecord(element)) return false;
+    // Past the depth readRecords accepts (the file's object and its Records array are two levels), readRecords names the file.
+    if (!isPlainCloudTrailRecord(element) || nestsDeeperThan(recordText, MAX_JSON_DEPTH - 2)) return false;
     this.onRecord(element);
     return true;
   }

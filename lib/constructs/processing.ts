@@ -30,7 +30,7 @@ export const MAX_BATCHING_WINDOW = Duration.seconds(5);
  * list with the store. test/lib/lambda-permissions.test.ts derives the actions from the Lambda's code and fails
  * when they differ.
  */
-const INCIDENTS_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+const INCIDENTS_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
 export interface ProcessingProps {
   readonly queue: sqs.IQueue;
