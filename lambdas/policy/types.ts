@@ -55,6 +55,21 @@ export interface ConditionResult {
   readonly result: Tri;
 }
 
+/**
+ * How a statement's Principal (or NotPrincipal) covers the caller, the most specific way when several entries do.
+ * The layered evaluation needs it: a key policy that names the account delegates to IAM policies, and a resource
+ * policy that names the session or the user itself is not limited by a permissions boundary or a session policy.
+ */
+export type PrincipalMatch =
+  | 'everyone' // "*" or {"AWS": "*"}
+  | 'account' // an account id or arn:aws:iam::ACCOUNT:root: every principal of that account
+  | 'role' // the role ARN of the caller's session
+  | 'session' // the assumed-role session ARN itself
+  | 'user' // the IAM user ARN
+  | 'federated-user' // an STS federated-user ARN
+  | 'service' // a "Service" entry naming the calling service principal
+  | 'not-principal'; // a NotPrincipal that does not name every identity of the caller
+
 /** How one statement fares against a request. */
 export interface StatementVerdict {
   readonly statementIndex: number;
@@ -64,6 +79,8 @@ export interface StatementVerdict {
   readonly statement: Record<string, unknown>;
   /** Action/NotAction, Resource/NotResource, Principal/NotPrincipal and every condition together. */
   readonly applies: Tri;
+  /** How Principal/NotPrincipal covers the caller; null when the policy has none or it does not (surely) cover the caller. */
+  readonly principalMatch: PrincipalMatch | null;
   readonly conditions: readonly ConditionResult[];
 }
 
