@@ -194,8 +194,10 @@ function valueResult(condition: Condition, actual: string, keys: ReadonlyMap<str
 
 /** Null: "true" asks that the key be absent (or an empty set), "false" that it be present; either value may hold. */
 function nullCheck(values: readonly string[], context: ContextValue): Tri {
+  const asked = new Set(values.map((value) => value.toLowerCase() === 'true'));
+  if (asked.size === 2) return true;
   const isNull: Tri = context.kind === 'unresolved' ? 'unresolved' : context.kind === 'absent' || context.values.length === 0;
-  return anyOf(values.map((value) => (value.toLowerCase() === 'true' ? isNull : not(isNull))));
+  return asked.has(true) ? isNull : not(isNull);
 }
 
 export function allOf(results: readonly Tri[]): Tri {
