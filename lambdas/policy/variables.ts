@@ -46,21 +46,26 @@ const SPECIAL: Readonly<Record<string, string>> = { '*': '*', '?': '?', $: '$' }
 
 export function compileTemplate(text: string, syntax: TemplateSyntax): Template {
   const parts: TemplatePart[] = [];
+  const pushLiteral = (text: string) => {
+    const last = parts[parts.length - 1];
+    if (last?.kind === 'text') parts[parts.length - 1] = { kind: 'text', text: last.text + text };
+    else parts.push({ kind: 'text', text });
+  };
   const pushText = (value: string) => {
     if (value === '') return;
     if (!syntax.wildcards) {
-      parts.push({ kind: 'text', text: value });
+      pushLiteral(value);
       return;
     }
     let start = 0;
     for (let i = 0; i < value.length; i++) {
       const c = value[i];
       if (c !== '*' && c !== '?') continue;
-      if (i > start) parts.push({ kind: 'text', text: value.slice(start, i) });
+      if (i > start) pushLiteral(value.slice(start, i));
       parts.push({ kind: 'wildcard', piece: c === '*' ? ANY_RUN : ANY_CHAR });
       start = i + 1;
     }
-    if (start < value.length) parts.push({ kind: 'text', text: value.slice(start) });
+    if (start < value.length) pushLiteral(value.slice(start));
   };
 
   let rest = text;
@@ -76,7 +81,7 @@ export function compileTemplate(text: string, syntax: TemplateSyntax): Template 
     }
     pushText(rest.slice(0, open));
     const special = variable.fallback === null ? SPECIAL[variable.name] : undefined;
-    if (special !== undefined) parts.push({ kind: 'text', text: special });
+    if (special !== undefined) pushLiteral(special);
     else parts.push({ kind: 'variable', key: variable.name.toLowerCase(), fallback: variable.fallback });
     rest = rest.slice(variable.end);
   }

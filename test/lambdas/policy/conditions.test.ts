@@ -147,7 +147,8 @@ describe('date operators [OPS]: "one of the W3C implementations of the ISO 8601 
   const now = { 'aws:CurrentTime': '2026-11-27T10:00:00Z', 'aws:EpochTime': '1795773600' };
 
   it('compares ISO 8601 and epoch seconds on one time line', () => {
-    expect(parseDate('2026-11-27T10:00:00Z')).toBe(parseDate('1795773600'));
+    expect(parseDate('2026-11-27T10:00:00Z')).toBe(Date.UTC(2026, 10, 27, 10, 0, 0));
+    expect(parseDate('1795773600')).toBe(Date.UTC(2026, 10, 27, 10, 0, 0)); // `date -u -d @1795773600`
     expect(judge('DateEquals', 'aws:CurrentTime', '1795773600', now)).toBe(true);
     expect(judge('DateEquals', 'aws:EpochTime', '2026-11-27T10:00:00Z', now)).toBe(true);
     expect(judge('DateLessThan', 'aws:EpochTime', '2026-11-27T10:00:01Z', now)).toBe(true);
