@@ -42,11 +42,6 @@ export function ipInRange(addressText: string, range: IpRange): boolean | null {
   return (address.bits & mask(WIDTH[range.version], range.prefix)) === range.network;
 }
 
-/** Whether text is an IPv4 or IPv6 address (no prefix). */
-export function isIpAddress(text: string): boolean {
-  return parseAddress(text) !== null;
-}
-
 function mask(width: number, prefix: number): bigint {
   const all = (1n << BigInt(width)) - 1n;
   return all ^ ((1n << BigInt(width - prefix)) - 1n);

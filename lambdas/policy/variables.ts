@@ -95,11 +95,6 @@ export function compileTemplate(text: string, syntax: TemplateSyntax): Template 
   return { parts, constant };
 }
 
-/** The policy variables a template reads (lower-case key names). */
-export function templateKeys(template: Template): string[] {
-  return template.parts.flatMap((part) => (part.kind === 'variable' ? [part.key] : []));
-}
-
 export function resolveTemplate(template: Template, keys: ReadonlyMap<string, ContextValue>): Resolution {
   if (template.constant) return { kind: 'value', pieces: template.constant };
   const pieces: PatternPiece[] = [];

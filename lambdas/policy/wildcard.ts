@@ -42,64 +42,72 @@ export function literalText(pieces: readonly PatternPiece[]): string | null {
   return text;
 }
 
-type Unit = string | Wildcard;
+// A compiled pattern is code points, with negative numbers for the wildcards and for "past the end".
+const RUN_UNIT = -1;
+const CHAR_UNIT = -2;
+const END_UNIT = -3;
 
-/** A pattern compiled for repeated matching: one unit per character (code point) or wildcard. */
+/** A pattern compiled for repeated matching. */
 export class WildcardPattern {
-  private readonly units: readonly Unit[];
+  private readonly units: Int32Array;
 
   constructor(
     pieces: readonly PatternPiece[],
     private readonly ignoreCase: boolean,
   ) {
-    const units: Unit[] = [];
+    const units: number[] = [];
     for (const piece of pieces) {
       if (typeof piece !== 'string') {
         // Consecutive `*` mean the same as one; folding them keeps the scan short.
-        if (piece === ANY_RUN && units[units.length - 1] === ANY_RUN) continue;
-        units.push(piece);
+        if (piece === ANY_RUN && units[units.length - 1] === RUN_UNIT) continue;
+        units.push(piece === ANY_RUN ? RUN_UNIT : CHAR_UNIT);
       } else {
-        for (const c of ignoreCase ? piece.toLowerCase() : piece) units.push(c);
+        for (const c of ignoreCase ? piece.toLowerCase() : piece) units.push(c.codePointAt(0) ?? END_UNIT);
       }
     }
-    this.units = units;
+    this.units = Int32Array.from(units);
   }
 
   /** The pattern `*` alone: matches every value. */
   get matchesEverything(): boolean {
-    return this.units.length === 1 && this.units[0] === ANY_RUN;
+    return this.units.length === 1 && this.units[0] === RUN_UNIT;
   }
 
   matches(value: string): boolean {
-    const chars = Array.from(this.ignoreCase ? value.toLowerCase() : value);
+    const text = this.ignoreCase ? value.toLowerCase() : value;
+    return this.matchesRange(text, 0, text.length);
+  }
+
+  /**
+   * Whether text[start, end) matches (text already lower-cased when the pattern ignores case). One scan, going back
+   * only to the last `*` seen; `?` takes one code point, so a character beyond one UTF-16 unit is one character.
+   */
+  matchesRange(text: string, start: number, end: number): boolean {
     const units = this.units;
     let u = 0;
-    let c = 0;
+    let c = start;
     let lastRun = -1; // index of the last `*` seen
-    let runResume = 0; // where the value resumes when that `*` swallows one more character
-    while (c < chars.length) {
-      const unit = units[u];
-      if (u < units.length && (unit === ANY_CHAR || unit === chars[c])) {
+    let runResume = start; // where the value resumes when that `*` swallows one more character
+    while (c < end) {
+      const code = text.codePointAt(c) ?? END_UNIT;
+      const unit = u < units.length ? units[u] : END_UNIT;
+      if (unit === CHAR_UNIT || unit === code) {
         u++;
-        c++;
-      } else if (u < units.length && unit === ANY_RUN) {
+        c += code > 0xffff ? 2 : 1;
+      } else if (unit === RUN_UNIT) {
         lastRun = u++;
         runResume = c;
       } else if (lastRun >= 0) {
         u = lastRun + 1;
-        c = ++runResume;
+        runResume += (text.codePointAt(runResume) ?? 0) > 0xffff ? 2 : 1;
+        c = runResume;
       } else {
         return false;
       }
     }
-    while (u < units.length && units[u] === ANY_RUN) u++;
+    while (u < units.length && units[u] === RUN_UNIT) u++;
     return u === units.length;
   }
-}
-
-/** Policy text with wildcards, matched once (callers that match repeatedly keep a WildcardPattern). */
-export function matchesWildcard(patternText: string, value: string, ignoreCase: boolean): boolean {
-  return new WildcardPattern(wildcardPieces(patternText), ignoreCase).matches(value);
 }
 
 /** ARN segments before the resource part: arn, partition, service, region, account. */
@@ -131,27 +139,14 @@ export class ArnPattern {
   matches(value: string): boolean {
     if (this.whole) return this.whole.matches(value);
     if (!this.segments) return false;
-    const valueSegments = splitArn(value);
-    if (!valueSegments) return false;
-    for (let i = 0; i < this.segments.length; i++) {
-      if (!this.segments[i].matches(valueSegments[i])) return false;
+    let start = 0;
+    for (let i = 0; i < ARN_PREFIX_SEGMENTS; i++) {
+      const colon = value.indexOf(':', start);
+      if (colon < 0 || !this.segments[i].matchesRange(value, start, colon)) return false;
+      start = colon + 1;
     }
-    return true;
+    return this.segments[ARN_PREFIX_SEGMENTS].matchesRange(value, start, value.length);
   }
-}
-
-/** A value's six ARN segments (the resource part keeps its colons), or null when it has fewer than six. */
-function splitArn(value: string): string[] | null {
-  const segments: string[] = [];
-  let start = 0;
-  for (let i = 0; i < ARN_PREFIX_SEGMENTS; i++) {
-    const colon = value.indexOf(':', start);
-    if (colon < 0) return null;
-    segments.push(value.slice(start, colon));
-    start = colon + 1;
-  }
-  segments.push(value.slice(start));
-  return segments;
 }
 
 /** Pattern pieces split at the first five colons of their literal text. */

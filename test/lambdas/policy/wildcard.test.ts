@@ -1,4 +1,6 @@
-import { ArnPattern, matchesWildcard, WildcardPattern, wildcardPieces } from '../../../lambdas/policy/wildcard';
+import { ArnPattern, WildcardPattern, wildcardPieces } from '../../../lambdas/policy/wildcard';
+
+const matchesWildcard = (pattern: string, value: string, ignoreCase: boolean) => new WildcardPattern(wildcardPieces(pattern), ignoreCase).matches(value);
 
 const arnLike = (pattern: string, value: string) => new ArnPattern(wildcardPieces(pattern)).matches(value);
 
