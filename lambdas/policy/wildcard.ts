@@ -2,8 +2,11 @@
  * The policy language's two wildcards, `*` (any run of characters, possibly none) and `?` (exactly one character),
  * and matching of actions, strings and ARNs against them.
  *
- * Policies and request values are attacker-influenced, so matching never builds a regular expression and never
- * recurses: one pass with a single backtrack point (the last `*` seen), at most pattern length × value length steps.
+ * Policies and request values are attacker-influenced, so matching never builds a regular expression, never
+ * recurses and never backtracks: a pattern is the runs of text between its `*`s; the first run must start the value,
+ * the last must end it, and each run between is taken at its leftmost place after the one before (taking it
+ * leftmost never loses a match). Runs without `?` are found with String#indexOf (linear in practice); a run with `?`
+ * is tried place by place, at most its length × the value's length steps.
  */
 
 /** A wildcard in a pattern; literal text (policy text or a substituted variable) is kept as plain strings. */
@@ -42,35 +45,54 @@ export function literalText(pieces: readonly PatternPiece[]): string | null {
   return text;
 }
 
-// A compiled pattern is code points, with negative numbers for the wildcards and for "past the end".
-const RUN_UNIT = -1;
-const CHAR_UNIT = -2;
-const END_UNIT = -3;
+// `?` in a compiled run; every other unit is a code point.
+const ANY_CHAR_UNIT = -1;
+
+/** Text between two `*`s: its code points (`?` as ANY_CHAR_UNIT), and the text itself when it has no `?`. */
+interface Run {
+  readonly units: Int32Array;
+  readonly literal: string | null;
+}
 
 /** A pattern compiled for repeated matching. */
 export class WildcardPattern {
-  private readonly units: Int32Array;
+  /** The runs between `*`s: with n stars there are n + 1 runs, some possibly empty. */
+  private readonly runs: readonly Run[];
 
   constructor(
     pieces: readonly PatternPiece[],
     private readonly ignoreCase: boolean,
   ) {
-    const units: number[] = [];
+    const runs: Run[] = [];
+    let units: number[] = [];
+    let literal = '';
+    let hasAnyChar = false;
+    const endRun = () => {
+      runs.push({ units: Int32Array.from(units), literal: hasAnyChar ? null : literal });
+      units = [];
+      literal = '';
+      hasAnyChar = false;
+    };
     for (const piece of pieces) {
-      if (typeof piece !== 'string') {
-        // Consecutive `*` mean the same as one; folding them keeps the scan short.
-        if (piece === ANY_RUN && units[units.length - 1] === RUN_UNIT) continue;
-        units.push(piece === ANY_RUN ? RUN_UNIT : CHAR_UNIT);
-      } else {
-        for (const c of ignoreCase ? piece.toLowerCase() : piece) units.push(c.codePointAt(0) ?? END_UNIT);
+      if (piece === ANY_RUN) {
+        endRun();
+      } else if (piece === ANY_CHAR) {
+        units.push(ANY_CHAR_UNIT);
+        hasAnyChar = true;
+      } else if (typeof piece === 'string') {
+        const text = ignoreCase ? piece.toLowerCase() : piece;
+        for (const c of text) units.push(c.codePointAt(0) ?? 0);
+        literal += text;
       }
     }
-    this.units = Int32Array.from(units);
+    endRun();
+    // Empty runs between two `*`s (as in `a**b`) add nothing.
+    this.runs = runs.filter((run, i) => i === 0 || i === runs.length - 1 || run.units.length > 0);
   }
 
   /** The pattern `*` alone: matches every value. */
   get matchesEverything(): boolean {
-    return this.units.length === 1 && this.units[0] === RUN_UNIT;
+    return this.runs.length === 2 && this.runs[0].units.length === 0 && this.runs[1].units.length === 0;
   }
 
   matches(value: string): boolean {
@@ -78,36 +100,67 @@ export class WildcardPattern {
     return this.matchesRange(text, 0, text.length);
   }
 
-  /**
-   * Whether text[start, end) matches (text already lower-cased when the pattern ignores case). One scan, going back
-   * only to the last `*` seen; `?` takes one code point, so a character beyond one UTF-16 unit is one character.
-   */
+  /** Whether text[start, end) matches (text already lower-cased when the pattern ignores case). */
   matchesRange(text: string, start: number, end: number): boolean {
-    const units = this.units;
-    let u = 0;
-    let c = start;
-    let lastRun = -1; // index of the last `*` seen
-    let runResume = start; // where the value resumes when that `*` swallows one more character
-    while (c < end) {
-      const code = text.codePointAt(c) ?? END_UNIT;
-      const unit = u < units.length ? units[u] : END_UNIT;
-      if (unit === CHAR_UNIT || unit === code) {
-        u++;
-        c += code > 0xffff ? 2 : 1;
-      } else if (unit === RUN_UNIT) {
-        lastRun = u++;
-        runResume = c;
-      } else if (lastRun >= 0) {
-        u = lastRun + 1;
-        runResume += (text.codePointAt(runResume) ?? 0) > 0xffff ? 2 : 1;
-        c = runResume;
-      } else {
-        return false;
-      }
+    const runs = this.runs;
+    const first = runs[0];
+    if (runs.length === 1) return matchRunAt(first, text, start, end) === end;
+    let position = matchRunAt(first, text, start, end);
+    if (position < 0) return false;
+    const last = runs[runs.length - 1];
+    const lastStart = startOfLastRun(last, text, position, end);
+    if (lastStart < 0 || matchRunAt(last, text, lastStart, end) !== end) return false;
+    for (let i = 1; i < runs.length - 1; i++) {
+      position = findRun(runs[i], text, position, lastStart);
+      if (position < 0) return false;
     }
-    while (u < units.length && units[u] === RUN_UNIT) u++;
-    return u === units.length;
+    return true;
   }
+}
+
+/** Where the run ends when it matches text at `start` without passing `limit`, else -1. */
+function matchRunAt(run: Run, text: string, start: number, limit: number): number {
+  if (run.literal !== null) {
+    return start + run.literal.length <= limit && text.startsWith(run.literal, start) ? start + run.literal.length : -1;
+  }
+  let position = start;
+  for (const unit of run.units) {
+    if (position >= limit) return -1;
+    const code = text.codePointAt(position) ?? 0;
+    if (unit !== ANY_CHAR_UNIT && unit !== code) return -1;
+    position += code > 0xffff ? 2 : 1;
+  }
+  return position <= limit ? position : -1;
+}
+
+/** The end of the run's leftmost match in text[from, limit), else -1. */
+function findRun(run: Run, text: string, from: number, limit: number): number {
+  if (run.literal !== null) {
+    const found = text.indexOf(run.literal, from);
+    return found >= 0 && found + run.literal.length <= limit ? found + run.literal.length : -1;
+  }
+  for (let position = from; position < limit; position += (text.codePointAt(position) ?? 0) > 0xffff ? 2 : 1) {
+    const matched = matchRunAt(run, text, position, limit);
+    if (matched >= 0) return matched;
+  }
+  return -1;
+}
+
+/** Where the last run must start to end the value: as many characters back from `end` as it has units; -1 if before `from`. */
+function startOfLastRun(run: Run, text: string, from: number, end: number): number {
+  if (run.literal !== null) return end - run.literal.length >= from ? end - run.literal.length : -1;
+  let position = end;
+  for (let i = 0; i < run.units.length; i++) {
+    if (position <= from) return -1;
+    const low = text.charCodeAt(position - 1);
+    const pair = low >= 0xdc00 && low <= 0xdfff && position - 2 >= from && isHighSurrogate(text.charCodeAt(position - 2));
+    position -= pair ? 2 : 1;
+  }
+  return position;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** ARN segments before the resource part: arn, partition, service, region, account. */

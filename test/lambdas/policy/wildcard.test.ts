@@ -38,10 +38,30 @@ describe('wildcards * and ?', () => {
     expect(new WildcardPattern(['a*b'], false).matches('axb')).toBe(false);
   });
 
+  // Oracle: on short inputs, a regular expression with `.` for `?` and `.*` for `*` (code-point mode) agrees.
+  it('agrees with a regular-expression reading on thousands of random short patterns and values', () => {
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pick = (alphabet: readonly string[], length: number) => Array.from({ length }, () => alphabet[random(alphabet.length)]).join('');
+    const disagreements: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const pattern = pick(['a', 'b', '*', '?', '😀'], random(7));
+      const value = pick(['a', 'b', '😀', '*'], random(9));
+      const regex = new RegExp(`^${Array.from(pattern, (c) => (c === '*' ? '.*' : c === '?' ? '.' : c)).join('')}$`, 'su');
+      if (matchesWildcard(pattern, value, false) !== regex.test(value)) disagreements.push(`${pattern} ~ ${value}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+
   it('matches pathological patterns without backtracking blow-up (a recursive or regex matcher would not finish)', () => {
     const pattern = `${'*a'.repeat(40)}b`;
     expect(matchesWildcard(pattern, 'a'.repeat(20_000), false)).toBe(false);
     expect(matchesWildcard(pattern, `${'a'.repeat(20_000)}b`, false)).toBe(true);
+    expect(matchesWildcard(`*${'a'.repeat(5_000)}b*`, 'a'.repeat(100_000), false)).toBe(false);
+    expect(matchesWildcard(`*${'?'.repeat(50)}b`, `${'a'.repeat(100_000)}b`, false)).toBe(true);
   });
 });
 
