@@ -19,7 +19,7 @@
  * A value that is not of the operator's type (a non-numeric value for Numeric*, a malformed date, address or base64)
  * cannot be compared: it satisfies neither the operator nor its negation.
  */
-import { ipInRange, parseIpRange, type IpRange } from './ip';
+import { ipInRange, parseIpRange } from './ip';
 import type { ConditionResult, ContextValue, Tri } from './types';
 import { compileTemplate, resolveTemplate, type Template } from './variables';
 import { ArnPattern, literalText, WildcardPattern, type PatternPiece } from './wildcard';
@@ -42,6 +42,9 @@ type SetOperator = 'ForAllValues' | 'ForAnyValue';
 /** One comparison of a context value with one policy value. */
 type Comparison = boolean | 'invalid' | 'unresolved';
 
+/** How one policy value is compared with a context value (the positive sense; negation is applied by the caller). */
+type Compare = (actual: string, keys: ReadonlyMap<string, ContextValue>) => Comparison;
+
 /** One key of a Condition operator block, compiled. */
 export interface Condition {
   /** The operator as written, e.g. "ForAnyValue:StringLikeIfExists". */
@@ -54,7 +57,7 @@ export interface Condition {
   readonly spec: OperatorSpec;
   readonly set: SetOperator | null;
   readonly ifExists: boolean;
-  readonly compare: readonly ((actual: string, keys: ReadonlyMap<string, ContextValue>) => Comparison)[];
+  readonly compare: readonly Compare[];
 }
 
 export interface ParsedOperator {
@@ -141,7 +144,7 @@ export function conditionValueProblem(operator: ParsedOperator, value: string): 
 export function compileCondition(operatorName: string, operator: ParsedOperator, key: string, values: readonly string[], variables: boolean): Condition {
   const { spec } = operator;
   const family = spec.family;
-  const substitutes = variables && (spec.family === 'string' || spec.family === 'arn' || spec.family === 'bool');
+  const substitutes = variables && (family === 'string' || family === 'arn' || family === 'bool');
   return {
     operator: operatorName,
     key,
@@ -222,9 +225,7 @@ export function not(result: Tri): Tri {
   return result === 'unresolved' ? 'unresolved' : !result;
 }
 
-type Compare = (actual: string, keys: ReadonlyMap<string, ContextValue>) => Comparison;
-
-/** How one policy value is compared with context values (the positive sense; negation is applied by the caller). */
+/** The comparison of one policy value, compiled once (constant templates, numbers, dates, ranges). */
 function comparer(spec: OperatorSpec, family: Exclude<Family, 'null'>, value: string, substitutes: boolean): Compare {
   switch (family) {
     case 'string':
@@ -244,13 +245,9 @@ function comparer(spec: OperatorSpec, family: Exclude<Family, 'null'>, value: st
     }
     case 'ip': {
       const range = parseIpRange(value);
-      return (actual) => (range ? ipComparison(actual, range) : 'invalid');
+      return (actual) => (range ? (ipInRange(actual, range) ?? 'invalid') : 'invalid');
     }
   }
-}
-
-function ipComparison(actual: string, range: IpRange): Comparison {
-  return ipInRange(actual, range) ?? 'invalid';
 }
 
 /** String, ARN and Bool values: resolved for the request (variables), then matched. Constant values compile once. */

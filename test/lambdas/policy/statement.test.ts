@@ -184,6 +184,27 @@ describe('three-valued statements', () => {
     expect(verdictOf(statement, request({ keys: { 'aws:SecureTransport': 'true' } })).applies).toBe('unresolved');
   });
 
+  // IAM UG, "Creating a condition with multiple keys or values": "If your policy has multiple condition operators or
+  // multiple keys attached to a single condition operator, the conditions are evaluated using a logical AND" — the
+  // documented block with StringEqualsIgnoreCase on two principal tags and StringEquals on aws:PrincipalAccount.
+  it('ANDs every key of every operator, ORs the values of one key', () => {
+    const statement = {
+      Effect: 'Allow',
+      Action: '*',
+      Resource: '*',
+      Condition: {
+        StringEqualsIgnoreCase: { 'aws:PrincipalTag/department': ['finance', 'hr', 'legal'], 'aws:PrincipalTag/role': ['audit', 'security'] },
+        StringEquals: { 'aws:PrincipalAccount': '123456789012' },
+      },
+    };
+    const keys = { 'aws:PrincipalTag/department': 'HR', 'aws:PrincipalTag/role': 'Audit', 'aws:PrincipalAccount': '123456789012' };
+    expect(verdictOf(statement, request({ keys })).applies).toBe(true);
+    expect(verdictOf(statement, request({ keys: { ...keys, 'aws:PrincipalTag/role': 'dev' } })).applies).toBe(false);
+    expect(verdictOf(statement, request({ keys: { ...keys, 'aws:PrincipalAccount': '111122223333' } })).applies).toBe(false);
+    expect(verdictOf(statement, request({ keys: { ...keys, 'aws:PrincipalTag/role': 'absent' } })).applies).toBe(false);
+    expect(verdictOf(statement, request({ keys })).conditions.map((condition) => condition.key)).toEqual(['aws:PrincipalTag/department', 'aws:PrincipalTag/role', 'aws:PrincipalAccount']);
+  });
+
   it('reports every condition with its result once the scope matches', () => {
     const verdict = verdictOf(
       { Effect: 'Deny', Action: 'dynamodb:*', Resource: '*', Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1' }, NumericGreaterThan: { 'dynamodb:ReturnConsumedCapacity': 1 } } },
