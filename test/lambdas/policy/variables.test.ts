@@ -101,6 +101,13 @@ describe('where variables are substituted', () => {
     expect(judge('IpAddress', 'aws:SourceIp', '${aws:SourceIp}', { 'aws:SourceIp': '203.0.113.1' })).toBe(false);
   });
 
+  // [VARS] "You can use policy variables in the Resource element and in string comparisons in the Condition element."
+  it('not in Action or Principal', () => {
+    const keys = { 'aws:username': 'GetItem', 'aws:PrincipalAccount': '111122223333' };
+    expect(verdictOf({ Effect: 'Allow', Action: 'dynamodb:${aws:username}', Resource: '*' }, request({ keys })).applies).toBe(false);
+    expect(verdictOf({ Effect: 'Allow', Principal: { AWS: '${aws:PrincipalAccount}' }, Action: '*', Resource: '*' }, request({ keys }), { principalElement: 'required' }).applies).toBe(false);
+  });
+
   it('not in condition keys', () => {
     expect(judge('StringEquals', 'aws:PrincipalTag/${aws:username}', 'x', { 'aws:username': 'David', 'aws:PrincipalTag/David': 'x' })).toBe('unresolved');
   });
