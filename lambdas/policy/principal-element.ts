@@ -49,10 +49,9 @@ function arnIdentity(value: string): Identity | null {
   const { account, resource } = arn;
   if (arn.service === 'iam') {
     if (resource === 'root') return { kind: 'account', account };
-    const slash = resource.indexOf('/');
-    const kind = resource.slice(0, slash);
+    const kind = resource.slice(0, resource.indexOf('/') + 1);
     const name = resource.slice(resource.lastIndexOf('/') + 1);
-    if ((kind === 'role' || kind === 'user') && name !== '') return { kind, account, name };
+    if ((kind === 'role/' || kind === 'user/') && name !== '') return { kind: kind === 'role/' ? 'role' : 'user', account, name };
   }
   if (arn.service === 'sts') {
     if (/^assumed-role\/[^/]+\/.+/.test(resource)) return { kind: 'session', account, arn: value };
