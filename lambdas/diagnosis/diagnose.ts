@@ -1,8 +1,12 @@
 import { arnAccount, iamEntityOf, parseArn, partitionOf, principalOfCallerArn, servicePrefixOf, tableNameOfArn } from './arn';
 import { causeOfPolicyType, kmsKeyProblemOf, parseAccessDeniedMessage, type AccessDeniedMessage } from './message';
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from './record';
+import { evaluateDiagnosis } from '../policy/diagnosis-evaluation';
+import { remediateFromEvaluation } from '../policy/remediation';
+import type { PolicyStore } from '../policy/store';
 import { remediate } from './remediation';
 import { normalizeEventTime } from './time';
+import type { Evaluation } from '../policy/types';
 import type { Cause, Confidence, DenialKind, Diagnosis, Remediation } from './types';
 
 /**
@@ -48,8 +52,16 @@ export type DiagnosisFacts = Omit<Diagnosis, 'remediation'> & {
  * field): it is most of a diagnosis's cost, and a scan of 100,000 denials shows only a few of them.
  */
 export function diagnose(record: CloudTrailRecord): Diagnosis | null {
+  return diagnoseWithPolicies(record, null);
+}
+
+/**
+ * diagnose(), and with a policy store the denial is also evaluated against it (`evaluation`), and the remediation comes
+ * from that. A separate function so that `records.map(diagnose)` never passes an index as the store.
+ */
+export function diagnoseWithPolicies(record: CloudTrailRecord, store: PolicyStore | null): Diagnosis | null {
   if (!isDenial(record)) return null;
-  const facts = diagnosisFacts(record);
+  const facts = diagnosisFacts(record, store);
   let remediation: Remediation | undefined;
   // One object literal with an own getter: cheap to build, and JSON-serialisable with the remediation in it.
   return {
@@ -76,13 +88,14 @@ export function diagnose(record: CloudTrailRecord): Diagnosis | null {
     hypotheses: facts.hypotheses,
     errorCode: facts.errorCode,
     errorMessage: facts.errorMessage,
+    evaluation: facts.evaluation,
     get remediation(): Remediation {
-      return (remediation ??= remediate(facts));
+      return (remediation ??= facts.evaluation !== null && store !== null ? remediateFromEvaluation(facts, facts.evaluation, store) : remediate(facts));
     },
   };
 }
 
-function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
+function diagnosisFacts(record: CloudTrailRecord, store: PolicyStore | null): DiagnosisFacts {
   const errorCode = text(record.errorCode) ?? null;
   const errorMessage = text(record.errorMessage) ?? null;
   const identity = objectValue(record.userIdentity) as CloudTrailUserIdentity | undefined;
@@ -129,10 +142,16 @@ function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
     hypotheses: [] as Cause[],
     errorCode,
     errorMessage,
+    evaluation: null as Evaluation | null,
     encodedAuthorizationMessage: parsed.encodedAuthorizationMessage,
     callerAccountId,
   };
   if (facts.cause === 'unknown') facts.hypotheses = rankHypotheses(facts, identity);
+  if (store !== null) {
+    facts.evaluation = evaluateDiagnosis(record, facts, store);
+    // The cause stays what the message says (AWS's word); an evaluation that names the same policy makes it certain.
+    if (facts.evaluation.agreesWithMessage === true) facts.confidence = 'certain';
+  }
   return facts;
 }
 

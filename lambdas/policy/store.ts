@@ -130,8 +130,8 @@ const documentOf = (principalElement: PrincipalElement) =>
       return parsePolicyDocument(value, { principalElement });
     } catch (error) {
       if (!(error instanceof PolicyFormatError)) throw error;
-      // The document's own path continues the store's: ….document.Statement[0].Condition: …
-      context.addIssue({ code: 'custom', message: error.reason, path: error.path === '' ? [] : [error.path] });
+      // "….document: Statement must be an object or an array": the store's path, then the document's own.
+      context.addIssue({ code: 'custom', message: error.path === '' ? error.reason : `${error.path} ${error.reason}` });
       return z.NEVER;
     }
   });
@@ -231,7 +231,7 @@ export function parsePolicyStore(input: string | unknown): PolicyStore {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PolicyStoreError('', `must be a JSON object with "format": "${POLICY_STORE_FORMAT}"`);
   }
-  const parsed = storeSchema.safeParse(value);
+  const parsed = storeSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new PolicyStoreError(formatPath(issue.path), describeIssue(issue));
@@ -251,7 +251,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  // A record's key that fails its check carries the key's own problem inside.
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  if (issue.input === undefined && issue.code !== 'custom') return 'is required';
   return issue.message;
 }
 
