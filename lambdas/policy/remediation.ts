@@ -14,6 +14,8 @@ import type { DeniedBy, Evaluation, MissingAllow } from './types';
  */
 export function remediateFromEvaluation(facts: DiagnosisFacts, evaluation: Evaluation, store: PolicyStore): Remediation {
   const general = remediate(facts);
+  // A disabled or deleted key fails the call whatever the policies say: its state is the fix.
+  if (facts.cause === 'kms-key-unusable') return general;
   const docs: DocLink[] = [...general.docs.filter((link) => link.url !== EVALUATION_LOGIC.url), EVALUATION_LOGIC];
   const stale = evaluation.missingPolicies.length > 0 ? ` The store lacks: ${evaluation.missingPolicies.join('; ')}.` : '';
   switch (evaluation.decision) {
