@@ -8,12 +8,14 @@ import { DEFAULT_LIMIT, OptionError, parseLimit, parseScanFilter, type ScanFilte
 import { defaultJobs, scanInputs } from '../scan/pool';
 import { createProgress } from '../scan/progress';
 import { renderScanText } from '../scan/report-text';
-import { DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
+import { DIMENSIONS, POLICY_DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
+import { loadPolicyStore } from '../policies';
 
 export interface ScanOptions extends ScanFilterOptions {
   readonly json?: boolean;
   readonly limit?: string;
   readonly jobs?: string;
+  readonly policies?: string;
 }
 
 export function registerScan(program: Command, io: CliIo = processIo()): void {
@@ -29,6 +31,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
     .option('--cause <causes>', `only these causes, comma-separated: ${CAUSES.join(', ')}`)
     .option('--limit <n>', `at most this many diagnoses in --json output (counts are never capped)`, String(DEFAULT_LIMIT))
     .option('--jobs <n>', 'worker threads (default: one per CPU core for inputs over 4 MB, else 1)')
+    .option('--policies <store>', 'evaluate every denial against this policy store (denyscope-policies/1); --json then counts byDecision and byStatement')
     .addHelpText(
       'after',
       [
@@ -53,7 +56,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   let collected;
   try {
     if (paths.length === 0) throw new OptionError('scan needs at least one PATH: a file, a directory, or - for stdin');
-    settings = { filter: parseScanFilter(options, io.now()), summaries: options.json !== true };
+    const policies = options.policies === undefined ? null : loadPolicyStore(options.policies).source;
+    settings = { filter: parseScanFilter(options, io.now()), summaries: options.json !== true, policies };
     limit = parseLimit(options.limit);
     jobs = parseJobs(options.jobs);
     collected = collectInputs(paths);
@@ -85,17 +89,18 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   progress.clear();
 
   if (options.json === true) {
-    io.stdout.write(`${JSON.stringify(scanJson(totals), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(scanJson(totals, Boolean(settings.policies)), null, 2)}\n`);
   } else {
     io.stdout.write(renderScanText(totals, styleFor(io.stdout, io.env), io.stdout.isTTY === true ? io.stdout.columns : undefined));
   }
   return totals.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
-/** The --json document; counts are ordered most denials first. */
-export function scanJson(totals: ScanTotals): Record<string, unknown> {
-  const counts = {} as Record<Dimension, Record<string, number>>;
+/** The --json document; counts are ordered most denials first. byDecision and byStatement only with --policies. */
+export function scanJson(totals: ScanTotals, evaluated: boolean): Record<string, unknown> {
+  const counts = {} as Partial<Record<Dimension, Record<string, number>>>;
   for (const dimension of DIMENSIONS) {
+    if (!evaluated && POLICY_DIMENSIONS.has(dimension)) continue;
     // Null prototype: a key such as "__proto__" comes from an event and must stay a plain key.
     const byKey = Object.create(null) as Record<string, number>;
     for (const row of rankGroups(totals.groups[dimension])) byKey[row.key] = row.count;

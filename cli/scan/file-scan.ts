@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { diagnose, InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnoseWithPolicies, InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
 import { describeFileError } from '../input';
+import { policyStoreOf, type PolicySource } from '../policies';
 import { matchesFilter, type ScanFilter } from './filters';
 import { countInto, emptyGroups, type FileScanResult } from './summary';
 
@@ -12,6 +13,8 @@ export interface ScanSettings {
    * of a diagnosis's cost, so --json, which prints counts only, leaves them unbuilt.
    */
   readonly summaries: boolean;
+  /** --policies: the store every denial is evaluated against; none when absent or null. */
+  readonly policies?: PolicySource | null;
 }
 
 /**
@@ -27,13 +30,14 @@ export function scanContent(content: Buffer, source: string, settings: ScanSetti
     if (error instanceof InputError) return failedScan(source, error.message);
     throw error;
   }
+  const store = policyStoreOf(settings.policies ?? null);
   const groups = emptyGroups();
   const diagnoses: Diagnosis[] = [];
   let denials = 0;
   for (const record of records) {
     // isDenial first: most records in a trail are successes, and diagnose() does more work.
     if (!isDenial(record)) continue;
-    const diagnosis = diagnose(record);
+    const diagnosis = diagnoseWithPolicies(record, store);
     if (diagnosis === null || !matchesFilter(diagnosis, settings.filter)) continue;
     denials += 1;
     countInto(groups, diagnosis, settings.summaries);

@@ -287,6 +287,8 @@ function addViaServiceKeys(keys: RequestKeys, principal: RequestPrincipal, invok
 function addForwardedCallKeys(keys: RequestKeys, service: string, originalCallWasDirect: boolean, region: string): void {
   const principal = `${service}.amazonaws.com`;
   keys.present('aws:ViaAWSService', 'true');
+  // The service's request to KMS goes over AWS's network, not through the caller's VPC endpoint: no endpoint keys.
+  keys.absent('aws:SourceVpce').absent('aws:SourceVpc').absent('aws:VpcSourceIp');
   keys.present('kms:ViaService', viaServiceName(service, region));
   if (!CALLED_VIA_SERVICES.has(principal)) return;
   keys.present('aws:CalledViaLast', principal);

@@ -107,8 +107,10 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     const policies =
       entry?.policy === undefined
         ? null
-        : [judge(entry.policy ?? DEFAULT_ENDPOINT_POLICY, 'vpc-endpoint-policy', { arn: null, name: entry.policy === null ? 'default full-access policy' : null, target: null })];
+        : [judge(entry.policy ?? DEFAULT_ENDPOINT_POLICY, 'vpc-endpoint-policy', { arn: null, name: endpointId, target: null })];
     endpoint = { policyType: 'vpc-endpoint-policy', target: null, policies, labels: [endpointId] };
+  } else if (request.keys.get('aws:sourcevpce') === undefined) {
+    missing.push('VPC endpoint policy, if the call goes through an endpoint (aws:SourceVpce is unknown)');
   }
 
   // ---- the resource's own policy: a resource-based policy, or the KMS key's policy and grants ----
@@ -121,7 +123,7 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   } else if (onKey) {
     const key = store.keys.get(request.resource);
     if (key?.policy === undefined) missing.push(`key policy of ${request.resource}`);
-    else if (key.policy !== null) keyPolicy = judge(key.policy, 'key-policy', { arn: null, name: 'default', target: null });
+    else if (key.policy !== null) keyPolicy = judge(key.policy, 'key-policy', { arn: null, name: null, target: null });
     resourcePolicyKnown = key?.policy !== undefined;
     if (key?.grants === undefined) missing.push(`grants of ${request.resource}`);
     else grantAllows = anyOf(key.grants.map((grant) => grantCovers(grant, request)));

@@ -7,7 +7,7 @@ import { runCli } from './run-cli';
 const DIAGNOSIS_FIELDS = [
   'eventId', 'eventTime', 'eventSource', 'eventName', 'region', 'accountId', 'principal', 'principalArn', 'action', 'resource',
   'tableName', 'cause', 'denial', 'policyType', 'policyArn', 'policyChain', 'mfaAuthenticated', 'viaVpcEndpoint', 'crossAccount',
-  'confidence', 'hypotheses', 'errorCode', 'errorMessage', 'remediation',
+  'confidence', 'hypotheses', 'errorCode', 'errorMessage', 'evaluation', 'remediation',
 ].sort();
 
 let dir: string;
