@@ -1,7 +1,7 @@
 import { arnAccount, parseArn } from '../diagnosis/arn';
 import { allOf, anyOf, not } from './conditions';
-import { parsePolicyDocument, type PolicyDocument } from './document';
-import { evaluatePolicy } from './statement';
+import { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './document';
+import { evaluateStatement } from './statement';
 import { policyLabel, type KeyGrant, type OrganizationPolicy, type PolicyStore, type StoredPolicy } from './store';
 import { findPrincipal, findResource } from './store-lookup';
 import type { DeniedBy, Evaluation, MissingAllow, PolicyType, RequestContext, StatementVerdict, Tri } from './types';
@@ -61,7 +61,7 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     policyArn: names.arn,
     policyName: names.name,
     target: names.target,
-    verdicts: evaluatePolicy(document, request),
+    verdicts: judgeStatements(document, request),
   });
   const judgeStored = (policy: StoredPolicy, policyType: PolicyType, target: string | null = null): JudgedPolicy =>
     judge(policy.document, policyType, { arn: policy.arn, name: policy.name, target });
@@ -150,7 +150,10 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     ...judgedOf(identity.session === null ? [] : [identity.session]),
     ...judgedOf([identity.policies]),
   ];
-  const denies = denyOrder.flatMap((policy) => policy.verdicts.filter((verdict) => verdict.effect === 'Deny' && verdict.applies !== false).map((verdict) => deniedByOf(policy, verdict)));
+  const denies: Array<ReturnType<typeof deniedByOf>> = [];
+  for (const policy of denyOrder) {
+    for (const verdict of policy.verdicts) if (verdict.effect === 'Deny' && verdict.applies !== false) denies.push(deniedByOf(policy, verdict));
+  }
   const definite = denies.filter((entry) => entry.applies === true).map((entry) => entry.deniedBy);
   const possible = denies.filter((entry) => entry.applies === 'unresolved');
 
@@ -231,6 +234,38 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   };
 }
 
+// ---------------------------------------------------------------- statements
+
+/**
+ * A statement whose Action, Resource or Principal rules the request out has a verdict that depends on nothing else
+ * (its conditions are not evaluated), unless its Resource holds policy variables. Those verdicts are kept per statement
+ * and (action, resource, and principal when the statement names principals), so a scan's thousands of denials judge
+ * most statements once. A bounded map per statement: a statement naming principals meets a new session per record.
+ */
+const OUT_OF_SCOPE = new WeakMap<PolicyStatement, Map<string, StatementVerdict>>();
+const OUT_OF_SCOPE_LIMIT = 256;
+
+function judgeStatements(document: PolicyDocument, request: RequestContext): StatementVerdict[] {
+  const scope = `${request.action}\u0000${request.resource ?? ''}`;
+  let principalScope: string | null = null;
+  return document.statements.map((statement, index) => {
+    const { principal } = request;
+    const key = statement.principals === null ? scope : (principalScope ??= `${scope}\u0000${principal.type}\u0000${principal.arn}\u0000${principal.sessionArn}\u0000${principal.accountId}`);
+    const known = OUT_OF_SCOPE.get(statement);
+    const cached = known?.get(key);
+    if (cached !== undefined) return cached;
+    const verdict = evaluateStatement(statement, index, request);
+    const constantResources = statement.resources === null || statement.resources.templates.every((template) => template.constant !== null);
+    if (verdict.applies === false && verdict.conditions.length === 0 && constantResources) {
+      const verdicts = known ?? new Map<string, StatementVerdict>();
+      if (verdicts.size >= OUT_OF_SCOPE_LIMIT) verdicts.clear();
+      verdicts.set(key, verdict);
+      if (known === undefined) OUT_OF_SCOPE.set(statement, verdicts);
+    }
+    return verdict;
+  });
+}
+
 // ---------------------------------------------------------------- layers
 
 type Judge = (document: PolicyDocument, policyType: PolicyType, names: { arn: string | null; name: string | null; target: string | null }) => JudgedPolicy;
@@ -266,7 +301,20 @@ function organizationLayer(policyType: 'service-control-policy' | 'resource-cont
  */
 function layerAllows(layer: Layer): Tri {
   if (layer.policies === null || layer.policyType === 'resource-control-policy') return true;
-  return anyOf(layer.policies.flatMap((policy) => policy.verdicts.filter((verdict) => verdict.effect === 'Allow').map((verdict) => verdict.applies)));
+  return allowedBy(layer.policies);
+}
+
+/** Whether one Allow statement of the policies applies (an unresolved one makes it unresolved). */
+function allowedBy(policies: readonly JudgedPolicy[]): Tri {
+  let allowed: Tri = false;
+  for (const policy of policies) {
+    for (const verdict of policy.verdicts) {
+      if (verdict.effect !== 'Allow' || verdict.applies === false) continue;
+      if (verdict.applies === true) return true;
+      allowed = 'unresolved';
+    }
+  }
+  return allowed;
 }
 
 function judgedOf(layers: readonly Layer[]): JudgedPolicy[] {
@@ -322,8 +370,7 @@ function identityLayers(request: RequestContext, store: PolicyStore, missing: st
     for (const group of found.entry.groups ?? []) take(group.policies, `policies of group ${group.name}`);
   }
   const policiesLayer: Layer = { policyType: 'identity-policy', target: null, policies: judged, labels };
-  const allowedByKnown = anyOf(judged.flatMap((policy) => policy.verdicts.filter((verdict) => verdict.effect === 'Allow').map((verdict) => verdict.applies)));
-  const allows = complete ? allowedByKnown : true;
+  const allows = complete ? allowedBy(judged) : true;
 
   let boundary: Layer | null = null;
   const storedBoundary = found?.entry.permissionsBoundary;

@@ -164,7 +164,7 @@ function addition(layer: AllowLayer, facts: DiagnosisFacts, store: PolicyStore):
       const list = { description: `The SCPs attached to ${target}`, command: shellCommand('aws organizations list-policies-for-target --target-id', [layer.target, 'TARGET_ID'], '--filter SERVICE_CONTROL_POLICY') };
       return layer.policies.length === 0
         ? { step: `No SCP is attached to ${target}, so that level allows nothing: attach FullAWSAccess there, or an SCP with the statement below.`, commands: [list, attach], snippet: { attachTo: `an SCP attached to ${target}`, document } }
-        : { step: `The SCPs at ${target}${listed} allow-list actions without ${action}: add it to one of them (the statement below), or attach FullAWSAccess there.`, commands: [list, ...layer.policies.flatMap(opens)], snippet: { attachTo: `an SCP attached to ${target}`, document } };
+        : { step: `The SCPs at ${target}${listed} allow-list actions without ${action}: add it to one of them (the statement below), or attach FullAWSAccess there.`, commands: [list, ...layer.policies.flatMap(opens), attach], snippet: { attachTo: `an SCP attached to ${target}`, document } };
     }
     case 'vpc-endpoint-policy':
       return { step: `Add an allow for ${action} by ${facts.principal} to the policy of VPC endpoint ${facts.viaVpcEndpoint ?? layer.policies[0] ?? ''} (the statement below), then modify-vpc-endpoint --policy-document.`, commands: opens(layer.policies[0] ?? ''), snippet: { attachTo: `policy of VPC endpoint ${facts.viaVpcEndpoint ?? layer.policies[0] ?? ''}`, document: statement({ Principal: caller }) } };
