@@ -1,6 +1,6 @@
 import { arnAccount, parseArn } from '../diagnosis/arn';
 import { allOf, anyOf, not } from './conditions';
-import { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './document';
+import { parsePolicyDocument, type PolicyDocument } from './document';
 import { evaluateStatement } from './statement';
 import { policyLabel, type KeyGrant, type OrganizationPolicy, type PolicyStore, type StoredPolicy } from './store';
 import { findPrincipal, findResource } from './store-lookup';
@@ -56,12 +56,13 @@ const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager', 'cogn
 
 export function evaluateRequest(request: RequestContext, store: PolicyStore, message?: MessageClaim): Evaluation {
   const missing: string[] = [];
+  const scopes = scopesOf(store);
   const judge = (document: PolicyDocument, policyType: PolicyType, names: { arn: string | null; name: string | null; target: string | null }): JudgedPolicy => ({
     policyType,
     policyArn: names.arn,
     policyName: names.name,
     target: names.target,
-    verdicts: judgeStatements(document, request),
+    verdicts: judgeStatements(document, request, scopes),
   });
   const judgeStored = (policy: StoredPolicy, policyType: PolicyType, target: string | null = null): JudgedPolicy =>
     judge(policy.document, policyType, { arn: policy.arn, name: policy.name, target });
@@ -140,16 +141,7 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   const identity = identityLayers(request, store, missing, judgeStored);
 
   // ---- explicit denies, in the contract's order ----
-  const denyOrder: JudgedPolicy[] = [
-    ...judgedOf(scpLevels),
-    ...judgedOf(rcpLevels),
-    ...judgedOf(endpoint === null ? [] : [endpoint]),
-    ...(resourcePolicy === null ? [] : [resourcePolicy]),
-    ...(keyPolicy === null ? [] : [keyPolicy]),
-    ...judgedOf(identity.boundary === null ? [] : [identity.boundary]),
-    ...judgedOf(identity.session === null ? [] : [identity.session]),
-    ...judgedOf([identity.policies]),
-  ];
+  const denyOrder = judgedOf([...scpLevels, ...rcpLevels, endpoint, resourcePolicy, keyPolicy, identity.boundary, identity.session, identity.policies]);
   const denies: Array<ReturnType<typeof deniedByOf>> = [];
   for (const policy of denyOrder) {
     for (const verdict of policy.verdicts) if (verdict.effect === 'Deny' && verdict.applies !== false) denies.push(deniedByOf(policy, verdict));
@@ -221,7 +213,10 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     decision = 'inconclusive';
     deniedBy = possible.map((entry) => entry.deniedBy);
     missingAllow = lacks.filter((entry) => entry.lack !== false).map((entry) => missingAllowOf(entry.layer));
-    const allowVerdicts = allowed === 'unresolved' ? allLayers(scpLevels, endpoint, identity, ownPolicy).flatMap((policy) => policy.verdicts.filter((verdict) => verdict.effect === 'Allow')) : [];
+    const allowVerdicts =
+      allowed === 'unresolved'
+        ? judgedOf([...scpLevels, endpoint, ownPolicy, identity.policies, identity.boundary, identity.session]).flatMap((policy) => policy.verdicts.filter((verdict) => verdict.effect === 'Allow'))
+        : [];
     unresolvedKeys = unresolvedKeysOf([...possible.map((entry) => entry.verdict), ...allowVerdicts]);
   }
   return {
@@ -237,33 +232,45 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
 // ---------------------------------------------------------------- statements
 
 /**
- * A statement whose Action, Resource or Principal rules the request out has a verdict that depends on nothing else
- * (its conditions are not evaluated), unless its Resource holds policy variables. Those verdicts are kept per statement
- * and (action, resource, and principal when the statement names principals), so a scan's thousands of denials judge
- * most statements once. A bounded map per statement: a statement naming principals meets a new session per record.
+ * Which statements of a policy can apply to an action and a resource: a statement that names no principal, holds no
+ * variable in its Resource and is ruled out by its Action or Resource is ruled out for every request with that action
+ * and resource, whatever the rest of the request (its conditions are not even read). Kept per policy and (action,
+ * resource), so a scan judges only the statements that may apply. The entries of a policy are bounded.
  */
-const OUT_OF_SCOPE = new WeakMap<PolicyStatement, Map<string, StatementVerdict>>();
-const OUT_OF_SCOPE_LIMIT = 256;
+type InScope = readonly boolean[];
 
-function judgeStatements(document: PolicyDocument, request: RequestContext): StatementVerdict[] {
+const IN_SCOPE = new WeakMap<PolicyStore, Map<PolicyDocument, Map<string, InScope>>>();
+const SCOPES_PER_POLICY = 512;
+
+function scopesOf(store: PolicyStore): Map<PolicyDocument, Map<string, InScope>> {
+  let scopes = IN_SCOPE.get(store);
+  if (scopes === undefined) IN_SCOPE.set(store, (scopes = new Map()));
+  return scopes;
+}
+
+function judgeStatements(document: PolicyDocument, request: RequestContext, scopes: Map<PolicyDocument, Map<string, InScope>>): StatementVerdict[] {
   const scope = `${request.action}\u0000${request.resource ?? ''}`;
-  let principalScope: string | null = null;
-  return document.statements.map((statement, index) => {
-    const { principal } = request;
-    const key = statement.principals === null ? scope : (principalScope ??= `${scope}\u0000${principal.type}\u0000${principal.arn}\u0000${principal.sessionArn}\u0000${principal.accountId}`);
-    const known = OUT_OF_SCOPE.get(statement);
-    const cached = known?.get(key);
-    if (cached !== undefined) return cached;
-    const verdict = evaluateStatement(statement, index, request);
-    const constantResources = statement.resources === null || statement.resources.templates.every((template) => template.constant !== null);
-    if (verdict.applies === false && verdict.conditions.length === 0 && constantResources) {
-      const verdicts = known ?? new Map<string, StatementVerdict>();
-      if (verdicts.size >= OUT_OF_SCOPE_LIMIT) verdicts.clear();
-      verdicts.set(key, verdict);
-      if (known === undefined) OUT_OF_SCOPE.set(statement, verdicts);
-    }
-    return verdict;
-  });
+  let byScope = scopes.get(document);
+  const inScope = byScope?.get(scope);
+  if (inScope !== undefined) {
+    const verdicts: StatementVerdict[] = [];
+    document.statements.forEach((statement, index) => {
+      if (inScope[index]) verdicts.push(evaluateStatement(statement, index, request));
+    });
+    return verdicts;
+  }
+  const verdicts = document.statements.map((statement, index) => evaluateStatement(statement, index, request));
+  if (byScope === undefined) scopes.set(document, (byScope = new Map()));
+  if (byScope.size >= SCOPES_PER_POLICY) byScope.clear();
+  byScope.set(
+    scope,
+    verdicts.map((verdict, index) => {
+      const statement = document.statements[index];
+      const contextFree = statement.principals === null && (statement.resources === null || statement.resources.templates.every((template) => template.constant !== null));
+      return !(contextFree && verdict.applies === false && verdict.conditions.length === 0);
+    }),
+  );
+  return verdicts;
 }
 
 // ---------------------------------------------------------------- layers
@@ -317,8 +324,15 @@ function allowedBy(policies: readonly JudgedPolicy[]): Tri {
   return allowed;
 }
 
-function judgedOf(layers: readonly Layer[]): JudgedPolicy[] {
-  return layers.flatMap((layer) => layer.policies ?? []);
+/** The judged policies of layers (and single policies), in order. */
+function judgedOf(parts: ReadonlyArray<Layer | JudgedPolicy | null>): JudgedPolicy[] {
+  const policies: JudgedPolicy[] = [];
+  for (const part of parts) {
+    if (part === null) continue;
+    if ('verdicts' in part) policies.push(part);
+    else for (const policy of part.policies ?? []) policies.push(policy);
+  }
+  return policies;
 }
 
 /** An endpoint without a custom policy has this default, full-access policy (PrivateLink "endpoint policies"). */
@@ -390,17 +404,6 @@ function identityLayers(request: RequestContext, store: PolicyStore, missing: st
     }
   }
   return { policies: policiesLayer, allows, boundary, session };
-}
-
-function allLayers(scpLevels: readonly Layer[], endpoint: Layer | null, identity: IdentityLayers, own: JudgedPolicy | null): JudgedPolicy[] {
-  return [
-    ...judgedOf(scpLevels),
-    ...judgedOf(endpoint === null ? [] : [endpoint]),
-    ...(own === null ? [] : [own]),
-    ...judgedOf([identity.policies]),
-    ...judgedOf(identity.boundary === null ? [] : [identity.boundary]),
-    ...judgedOf(identity.session === null ? [] : [identity.session]),
-  ];
 }
 
 // ---------------------------------------------------------------- resource-side grants

@@ -471,3 +471,17 @@ describe('the root user', () => {
     expect(layers(evaluate(store, { principal: ACCOUNT }))).toEqual([`service-control-policy@${ACCOUNT}`]);
   });
 });
+
+describe('one store, many requests (a scan)', () => {
+  it('a statement ruled in by one request is judged again for the next: the condition values of each request decide', () => {
+    const store = baseStore();
+    store.principals[ROLE].policies.push(named('office', policy({ Sid: 'Office', ...deny('dynamodb:GetItem', TABLE, { Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }) })));
+    const parsed = parsePolicyStore(store);
+    const at = (ip: string) => {
+      const principal = principalOfArn(SESSION, parsed)!;
+      const context = new Map([['aws:SourceIp', [ip]]]);
+      return evaluateRequest(requestContextForCall({ principal, action: 'dynamodb:GetItem', resource: TABLE, context, absent: ['aws:SourceVpce'], now: new Date('2026-11-20T10:00:00Z') }, parsed), parsed).decision;
+    };
+    expect([at('198.51.100.1'), at('203.0.113.5'), at('198.51.100.2'), at('203.0.113.6')]).toEqual(['explicit-deny', 'allow', 'explicit-deny', 'allow']);
+  });
+});
