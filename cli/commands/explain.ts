@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { diagnoseWithPolicies, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
 import { escapeSingleLine } from '../../lambdas/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';

@@ -1,4 +1,5 @@
-import { diagnoseWithPolicies, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
 import type { PolicyStore } from '../../lambdas/policy/store';
 import { withStableEventId } from '../../lambdas/incidents/identity';
 import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';

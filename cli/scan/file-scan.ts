@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { diagnoseWithPolicies, InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
 import { describeFileError } from '../input';
 import { policyStoreOf, type PolicySource } from '../policies';
 import { matchesFilter, type ScanFilter } from './filters';

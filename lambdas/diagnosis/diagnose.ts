@@ -1,9 +1,6 @@
 import { arnAccount, iamEntityOf, parseArn, partitionOf, principalOfCallerArn, servicePrefixOf, tableNameOfArn } from './arn';
 import { causeOfPolicyType, kmsKeyProblemOf, parseAccessDeniedMessage, type AccessDeniedMessage } from './message';
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from './record';
-import { evaluateDiagnosis } from '../policy/diagnosis-evaluation';
-import { remediateFromEvaluation } from '../policy/remediation';
-import type { PolicyStore } from '../policy/store';
 import { remediate } from './remediation';
 import { normalizeEventTime } from './time';
 import type { Evaluation } from '../policy/types';
@@ -52,16 +49,23 @@ export type DiagnosisFacts = Omit<Diagnosis, 'remediation'> & {
  * field): it is most of a diagnosis's cost, and a scan of 100,000 denials shows only a few of them.
  */
 export function diagnose(record: CloudTrailRecord): Diagnosis | null {
-  return diagnoseWithPolicies(record, null);
+  return diagnoseWith(record, null);
 }
 
 /**
- * diagnose(), and with a policy store the denial is also evaluated against it (`evaluation`), and the remediation comes
- * from that. A separate function so that `records.map(diagnose)` never passes an index as the store.
+ * What a policy store adds to a diagnosis (lambdas/policy supplies it): the evaluation of the denied request, and the
+ * remediation built from that evaluation. A port, so that the diagnosis core (and the Lambda) does not carry the
+ * policy evaluator.
  */
-export function diagnoseWithPolicies(record: CloudTrailRecord, store: PolicyStore | null): Diagnosis | null {
+export interface DiagnosisEvaluator {
+  evaluate(record: CloudTrailRecord, facts: DiagnosisFacts): Evaluation;
+  remediate(facts: DiagnosisFacts, evaluation: Evaluation): Remediation;
+}
+
+/** diagnose(), with the denial also evaluated (`evaluation`) and remediated from the evaluation when an evaluator is given. */
+export function diagnoseWith(record: CloudTrailRecord, evaluator: DiagnosisEvaluator | null): Diagnosis | null {
   if (!isDenial(record)) return null;
-  const facts = diagnosisFacts(record, store);
+  const facts = diagnosisFacts(record, evaluator);
   let remediation: Remediation | undefined;
   // One object literal with an own getter: cheap to build, and JSON-serialisable with the remediation in it.
   return {
@@ -90,12 +94,12 @@ export function diagnoseWithPolicies(record: CloudTrailRecord, store: PolicyStor
     errorMessage: facts.errorMessage,
     evaluation: facts.evaluation,
     get remediation(): Remediation {
-      return (remediation ??= facts.evaluation !== null && store !== null ? remediateFromEvaluation(facts, facts.evaluation, store) : remediate(facts));
+      return (remediation ??= facts.evaluation !== null && evaluator !== null ? evaluator.remediate(facts, facts.evaluation) : remediate(facts));
     },
   };
 }
 
-function diagnosisFacts(record: CloudTrailRecord, store: PolicyStore | null): DiagnosisFacts {
+function diagnosisFacts(record: CloudTrailRecord, evaluator: DiagnosisEvaluator | null): DiagnosisFacts {
   const errorCode = text(record.errorCode) ?? null;
   const errorMessage = text(record.errorMessage) ?? null;
   const identity = objectValue(record.userIdentity) as CloudTrailUserIdentity | undefined;
@@ -147,8 +151,8 @@ function diagnosisFacts(record: CloudTrailRecord, store: PolicyStore | null): Di
     callerAccountId,
   };
   if (facts.cause === 'unknown') facts.hypotheses = rankHypotheses(facts, identity);
-  if (store !== null) {
-    facts.evaluation = evaluateDiagnosis(record, facts, store);
+  if (evaluator !== null) {
+    facts.evaluation = evaluator.evaluate(record, facts);
     // The cause stays what the message says (AWS's word); an evaluation that names the same policy makes it certain.
     if (facts.evaluation.agreesWithMessage === true) facts.confidence = 'certain';
   }

@@ -1,3 +1,4 @@
+import type { OrganizationPolicy, StoredPolicy } from './store';
 import type { ConditionResult, DeniedBy, MissingAllow, PolicyType } from './types';
 
 /** Policy types as a sentence names them. */
@@ -63,4 +64,9 @@ export function conditionOutcome(condition: ConditionResult): string {
 export function statementKey(entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'sid' | 'statementIndex'>, resource: string | null): string {
   const policy = entry.policyArn ?? entry.policyName ?? `${POLICY_TYPE_LABELS[entry.policyType]} of ${resource ?? 'the resource'}`;
   return `${policy} ${entry.sid !== null && entry.sid !== '' ? entry.sid : `#${entry.statementIndex + 1}`}`;
+}
+
+/** How a stored policy is named in the evaluation: its ARN, else its name (an SCP/RCP: else its id). */
+export function policyLabel(policy: StoredPolicy | OrganizationPolicy): string {
+  return policy.arn ?? policy.name ?? ('id' in policy ? policy.id ?? 'unnamed policy' : 'unnamed policy');
 }

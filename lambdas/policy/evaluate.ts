@@ -2,7 +2,8 @@ import { arnAccount, parseArn } from '../diagnosis/arn';
 import { allOf, anyOf, not } from './conditions';
 import { parsePolicyDocument, type PolicyDocument } from './document';
 import { evaluateStatement } from './statement';
-import { policyLabel, type KeyGrant, type OrganizationPolicy, type PolicyStore, type StoredPolicy } from './store';
+import { policyLabel } from './describe';
+import type { KeyGrant, OrganizationPolicy, PolicyStore, StoredPolicy } from './store';
 import { findPrincipal, findResource } from './store-lookup';
 import type { DeniedBy, Evaluation, MissingAllow, PolicyType, RequestContext, StatementVerdict, Tri } from './types';
 

@@ -319,8 +319,3 @@ function mapOf<T, U>(record: Record<string, T> | undefined, convert: (value: T) 
   for (const key of Object.keys(record)) map.set(key, convert(record[key]));
   return map;
 }
-
-/** How a policy is named in the evaluation: its ARN, else its name (an SCP/RCP: else its id). */
-export function policyLabel(policy: StoredPolicy | OrganizationPolicy): string {
-  return policy.arn ?? policy.name ?? ('id' in policy ? policy.id ?? 'unnamed policy' : 'unnamed policy');
-}

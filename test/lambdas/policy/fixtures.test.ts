@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diagnose, diagnoseWithPolicies, type CloudTrailRecord, type Diagnosis } from '../../../lambdas/diagnosis';
+import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../../lambdas/policy/diagnosis-evaluation';
 import { parsePolicyStore } from '../../../lambdas/policy/store';
 import { loadSample } from '../diagnosis/samples';
 

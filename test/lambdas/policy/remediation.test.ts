@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { diagnoseWithPolicies, type CloudTrailRecord, type Diagnosis } from '../../../lambdas/diagnosis';
+import type { CloudTrailRecord, Diagnosis } from '../../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../../lambdas/policy/diagnosis-evaluation';
 import { parsePolicyStore } from '../../../lambdas/policy/store';
 import { loadSample } from '../diagnosis/samples';
 
