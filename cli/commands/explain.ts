@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
 import { escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';
+import { loadPolicyStore } from '../policies';
 import { renderDiagnosisText } from '../render/diagnosis-text';
 import { styleFor } from '../render/style';
 
 export interface ExplainOptions {
   readonly json?: boolean;
+  readonly policies?: string;
 }
 
 export function registerExplain(program: Command, io: CliIo = processIo()): void {
@@ -16,6 +19,7 @@ export function registerExplain(program: Command, io: CliIo = processIo()): void
     .description('Diagnose the denials in one input: a CloudTrail record, log file (plain or gzip), EventBridge or SQS event, lookup-events output, JSON Lines, or a pasted AWS error message')
     .argument('[file]', 'file to read; "-" or nothing reads stdin')
     .option('--json', 'print {"diagnoses":[...]} in input order instead of text')
+    .option('--policies <store>', 'evaluate each denial against this policy store (denyscope-policies/1): the denying statement, or the layers without an allow')
     .addHelpText(
       'after',
       '\nExit status: 0 when the input was read (even with no denials), 2 on an input or usage error (one line on stderr, nothing on stdout).',
@@ -34,10 +38,11 @@ export async function runExplain(file: string | undefined, options: ExplainOptio
     io.stderr.write('denyscope: reading stdin: paste a CloudTrail record or an AWS error message, then Ctrl-D\n');
   }
   try {
+    const store = options.policies === undefined ? null : loadPolicyStore(options.policies).store;
     const input = await readInput(file, io.stdin);
     source = input.source;
     diagnoses = readRecords(input.content, input.source)
-      .map(diagnose)
+      .map((record) => diagnoseWithPolicies(record, store))
       .filter((diagnosis): diagnosis is Diagnosis => diagnosis !== null);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

@@ -5,6 +5,7 @@ import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } f
 import { DataDirError } from '../local/dataDirLock';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import type { LocalSummary } from '../local/run';
+import type { PolicyStore } from '../../lambdas/policy/store';
 import { OptionError } from '../scan/filters';
 import { DEFAULT_ALERT_SETTINGS } from '../../lambdas/incidents/alert-policy';
 
@@ -14,6 +15,7 @@ export interface LocalOptions {
   readonly snsEndpoint?: string;
   readonly snsTopicArn?: string;
   readonly json?: boolean;
+  readonly policies?: string;
 }
 
 
@@ -28,6 +30,7 @@ export function registerLocal(program: Command, io: CliIo = processIo()): void {
     .option('--sns-endpoint <url>', 'also publish alerts to this SNS-compatible endpoint, e.g. an emulator')
     .option('--sns-topic-arn <arn>', `topic to publish to on --sns-endpoint (default: create or reuse topic "denyscope-alerts")`)
     .option('--json', 'print one JSON document at the end: {"events","denials","duplicates","incidents","newIncidents","alerts","suppressed","errors"}')
+    .option('--policies <store>', 'evaluate each denial against this policy store (denyscope-policies/1); alerts then name the denying statement')
     .addHelpText(
       'after',
       [
@@ -52,7 +55,9 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   const { bundledSamplesDir } = await import('../local/samples');
   const usesSamples = paths.length === 0;
   let collected;
+  let store: PolicyStore | null = null;
   try {
+    if (options.policies !== undefined) store = (await import('../policies')).loadPolicyStore(options.policies).store;
     if (slackWebhook !== undefined && !isHttpUrl(slackWebhook)) throw new OptionError('--slack-webhook (or SLACK_WEBHOOK_URL) must be an http(s) URL');
     if (options.snsEndpoint !== undefined && !isHttpUrl(options.snsEndpoint)) {
       throw new OptionError(`--sns-endpoint must be an http(s) URL, got "${options.snsEndpoint}"`);
@@ -98,7 +103,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     if (usesSamples && options.json !== true) {
       io.stdout.write(`Running the bundled sample events (a denial of every cause, and a few calls that are not denials) through the alert pipeline; incidents are stored in ${escapeSingleLine(dataDir)}\n\n`);
     }
-    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, progress, local.stopping));
+    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, progress, local.stopping, store));
     // Interrupted: the signal handler exits (130/143) once the store is closed; report nothing half-counted.
     if (local.stopping()) return await new Promise<never>(() => undefined);
     summary.incidents = await local.countIncidents();

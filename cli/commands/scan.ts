@@ -12,7 +12,8 @@ import { createProgress } from '../scan/progress';
 import { renderScanText } from '../scan/report-text';
 import { isS3Url, parseS3Url, type S3Location } from '../scan/s3-keys';
 import type { S3ScanOptions } from '../scan/s3-source';
-import { DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
+import { DIMENSIONS, POLICY_DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
+import { loadPolicyStore } from '../policies';
 
 export interface ScanOptions extends ScanFilterOptions {
   readonly json?: boolean;
@@ -24,6 +25,7 @@ export interface ScanOptions extends ScanFilterOptions {
   readonly profile?: string;
   readonly concurrency?: string;
   readonly maxAttempts?: string;
+  readonly policies?: string;
 }
 
 const DEFAULT_MAX_FILE_SIZE = '1GiB';
@@ -52,6 +54,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
     .option('--profile <name>', 's3:// only: the AWS profile for credentials and region (default: the standard AWS settings)')
     .option('--concurrency <n>', `s3:// only: objects read at once (default ${DEFAULT_CONCURRENCY})`)
     .option('--max-attempts <n>', 's3:// only: attempts per S3 request, retries with back-off on throttling and 5xx included (default: the SDK\'s, 3)')
+    .option('--policies <store>', 'evaluate every denial against this policy store (denyscope-policies/1); --json then counts byDecision and byStatement')
     .addHelpText(
       'after',
       [
@@ -85,6 +88,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
       filter: parseScanFilter(options, io.now()),
       summaries: options.json !== true,
       maxFileSize: parseByteSize('--max-file-size', options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE),
+      policies: options.policies === undefined ? null : loadPolicyStore(options.policies).source,
     };
     limit = parseLimit(options.limit);
     target = paths.some(isS3Url) ? s3Target(paths, options) : localTarget(paths, options);
@@ -153,7 +157,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   progress.clear();
 
   if (options.json === true) {
-    io.stdout.write(`${escapeJson(scanJson(totals), 2)}\n`);
+    io.stdout.write(`${escapeJson(scanJson(totals, Boolean(settings.policies)), 2)}\n`);
   } else {
     io.stdout.write(renderScanText(totals, styleFor(io.stdout, io.env), io.stdout.isTTY === true ? io.stdout.columns : undefined));
   }
@@ -186,10 +190,11 @@ function s3Target(paths: readonly string[], options: ScanOptions): ScanTarget {
   };
 }
 
-/** The --json document; counts are ordered most denials first. */
-export function scanJson(totals: ScanTotals): Record<string, unknown> {
-  const counts = {} as Record<Dimension, Record<string, number>>;
+/** The --json document; counts are ordered most denials first. byDecision and byStatement only with --policies. */
+export function scanJson(totals: ScanTotals, evaluated: boolean): Record<string, unknown> {
+  const counts = {} as Partial<Record<Dimension, Record<string, number>>>;
   for (const dimension of DIMENSIONS) {
+    if (!evaluated && POLICY_DIMENSIONS.has(dimension)) continue;
     // Null prototype: a key such as "__proto__" comes from an event and must stay a plain key.
     const byKey = Object.create(null) as Record<string, number>;
     for (const row of rankGroups(totals.groups[dimension])) byKey[row.key] = row.count;

@@ -1,4 +1,6 @@
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
+import type { PolicyStore } from '../../lambdas/policy/store';
 import { withStableEventId } from '../../lambdas/incidents/identity';
 import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';
 import type { PipelineLog } from '../../lambdas/incidents/ports';
@@ -49,6 +51,7 @@ export async function processInputs(
   summary: LocalSummary,
   progress: Progress,
   stopping: () => boolean,
+  policies: PolicyStore | null = null,
 ): Promise<ProcessResult> {
   // Whatever goes to stderr first clears the progress line.
   const screen: CliIo = { ...io, stderr: withProgressCleared(io.stderr, progress) };
@@ -65,7 +68,7 @@ export async function processInputs(
       const records = readRecords(content, source);
       summary.events += records.length;
       diagnoses = records.flatMap((record) => {
-        const diagnosis = diagnose(record);
+        const diagnosis = diagnoseWithPolicies(record, policies);
         return diagnosis === null ? [] : [withStableEventId(diagnosis, record)];
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { Cause, Diagnosis, Remediation } from '../../lambdas/diagnosis';
 import { commandLines, escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
+import { renderEvaluationLines } from '../../lambdas/render/evaluation-text';
 import type { Style } from './style';
 
 /** How each cause reads in a sentence: "denied by <label>". */
@@ -59,7 +60,14 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
     facts.push(['error', [d.errorCode, d.errorMessage].filter((part): part is string => part !== null).map(inline).join(': ')]);
   }
   const width = Math.max(...facts.map(([label]) => label.length));
-  return facts.map(([label, value]) => `  ${style.dim(label.padEnd(width))}  ${value}`);
+  const lines = facts.map(([label, value]) => `  ${style.dim(label.padEnd(width))}  ${value}`);
+  // Under "why": the evaluation against a policy store (--policies), escaped where its lines are made. A diagnosis
+  // stored before evaluations existed has no such field.
+  if (d.evaluation) {
+    const why = facts.findIndex(([label]) => label === 'why');
+    lines.splice(why + 1, 0, ...renderEvaluationLines(d.evaluation, d.resource, 'denied').map((line) => `${' '.repeat(width + 4)}${line}`));
+  }
+  return lines;
 }
 
 function contextNotes(d: Diagnosis): string[] {

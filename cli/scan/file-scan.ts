@@ -1,4 +1,7 @@
-import { CloudTrailLogFileReader, diagnose, InputError, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../lambdas/diagnosis';
+import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../lambdas/diagnosis';
+import type { PolicyStore } from '../../lambdas/policy/store';
+import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
+import { policyStoreOf, type PolicySource } from '../policies';
 import { matchesFilter, type ScanFilter } from './filters';
 import { gunzipSmall, gunzipStream, isGzip, isZlibError, tooLarge, TooLargeError } from './gzip';
 import { countInto, emptyGroups, type FileScanResult } from './summary';
@@ -13,6 +16,8 @@ export interface ScanSettings {
   readonly summaries: boolean;
   /** An input larger than this, as read or once decompressed, is named and skipped (--max-file-size). */
   readonly maxFileSize: number;
+  /** --policies: the store every denial is evaluated against; none when absent or null. */
+  readonly policies?: PolicySource | null;
 }
 
 /**
@@ -114,14 +119,17 @@ class TextScan {
 class InputTally {
   private readonly groups = emptyGroups();
   private readonly diagnoses: Diagnosis[] = [];
+  private readonly store: PolicyStore | null;
   private denials = 0;
 
-  constructor(private readonly source: string, private readonly settings: ScanSettings, private readonly maxDiagnoses: number) {}
+  constructor(private readonly source: string, private readonly settings: ScanSettings, private readonly maxDiagnoses: number) {
+    this.store = policyStoreOf(settings.policies ?? null);
+  }
 
   add(record: CloudTrailRecord): void {
     // isDenial first: most records handed over are look-alikes or successes, and diagnose() does more work.
     if (!isDenial(record)) return;
-    const diagnosis = diagnose(record);
+    const diagnosis = diagnoseWithPolicies(record, this.store);
     if (diagnosis === null || !matchesFilter(diagnosis, this.settings.filter)) return;
     this.denials += 1;
     countInto(this.groups, diagnosis, this.settings.summaries);

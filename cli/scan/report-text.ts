@@ -10,6 +10,9 @@ const TABLES: ReadonlyArray<{ dimension: Dimension; title: string; column: strin
   { dimension: 'byPrincipal', title: 'By principal', column: 'PRINCIPAL' },
   { dimension: 'byAction', title: 'By action', column: 'ACTION' },
   { dimension: 'byTable', title: 'By table', column: 'TABLE' },
+  // Only with --policies; without a store these groups are empty and not shown.
+  { dimension: 'byDecision', title: 'By evaluation', column: 'DECISION' },
+  { dimension: 'byStatement', title: 'By denying statement', column: 'POLICY AND STATEMENT' },
 ];
 
 /** The human scan report: totals, then one table per dimension, each row with its most frequent remediation summary. */

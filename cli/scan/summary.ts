@@ -1,4 +1,5 @@
 import type { Diagnosis } from '../../lambdas/diagnosis';
+import { statementKey } from '../../lambdas/policy/describe';
 
 /** One row of a by-X table: how many denials, and how often each remediation summary came up. */
 export interface GroupCount {
@@ -7,15 +8,20 @@ export interface GroupCount {
 }
 export type Groups = Record<string, GroupCount>;
 
-export const DIMENSIONS = ['byCause', 'byPrincipal', 'byAction', 'byTable'] as const;
+export const DIMENSIONS = ['byCause', 'byPrincipal', 'byAction', 'byTable', 'byDecision', 'byStatement'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
+/** Counted only when denials are evaluated against a policy store (--policies). */
+export const POLICY_DIMENSIONS: ReadonlySet<Dimension> = new Set<Dimension>(['byDecision', 'byStatement']);
 
-/** The key a diagnosis counts under in each dimension; null = not counted (no table named). */
-export const DIMENSION_KEY: Readonly<Record<Dimension, (diagnosis: Diagnosis) => string | null>> = {
+/** The key(s) a diagnosis counts under in each dimension; null = not counted (no table named, no evaluation). */
+export const DIMENSION_KEY: Readonly<Record<Dimension, (diagnosis: Diagnosis) => string | readonly string[] | null>> = {
   byCause: (d) => d.cause,
   byPrincipal: (d) => d.principal,
   byAction: (d) => d.action,
   byTable: (d) => d.tableName,
+  byDecision: (d) => d.evaluation?.decision ?? null,
+  // Every statement that denied it: a denial two statements deny counts under both.
+  byStatement: (d) => (d.evaluation?.decision === 'explicit-deny' ? [...new Set(d.evaluation.deniedBy.map((entry) => statementKey(entry, d.resource)))] : null),
 };
 
 /** What one file (or stdin) contributed: plain data, so it can come back from a scan worker. */
@@ -38,7 +44,7 @@ export interface FileScanResult {
 const newMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 export function emptyGroups(): Record<Dimension, Groups> {
-  return { byCause: newMap(), byPrincipal: newMap(), byAction: newMap(), byTable: newMap() };
+  return { byCause: newMap(), byPrincipal: newMap(), byAction: newMap(), byTable: newMap(), byDecision: newMap(), byStatement: newMap() };
 }
 
 /** Counts one diagnosis in every dimension; with `withSummary`, also tallies its remediation summary. */
@@ -46,8 +52,9 @@ export function countInto(groups: Record<Dimension, Groups>, diagnosis: Diagnosi
   const summaries = newMap<number>();
   if (withSummary) summaries[diagnosis.remediation.summary] = 1;
   for (const dimension of DIMENSIONS) {
-    const key = DIMENSION_KEY[dimension](diagnosis);
-    if (key !== null) addToGroup(groups[dimension], key, 1, summaries);
+    const keys = DIMENSION_KEY[dimension](diagnosis);
+    if (typeof keys === 'string') addToGroup(groups[dimension], keys, 1, summaries);
+    else for (const key of keys ?? []) addToGroup(groups[dimension], key, 1, summaries);
   }
 }
 

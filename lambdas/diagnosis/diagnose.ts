@@ -3,6 +3,7 @@ import { causeOfPolicyType, KMS_KEY_MESSAGE_PREFIX, kmsKeyProblemOf, parseAccess
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from './record';
 import { remediate } from './remediation';
 import { normalizeEventTime } from './time';
+import type { Evaluation } from '../policy/types';
 import type { Cause, Confidence, DenialKind, Diagnosis, Remediation } from './types';
 
 /**
@@ -48,8 +49,23 @@ export type DiagnosisFacts = Omit<Diagnosis, 'remediation'> & {
  * field): it is most of a diagnosis's cost, and a scan of 100,000 denials shows only a few of them.
  */
 export function diagnose(record: CloudTrailRecord): Diagnosis | null {
+  return diagnoseWith(record, null);
+}
+
+/**
+ * What a policy store adds to a diagnosis (lambdas/policy supplies it): the evaluation of the denied request, and the
+ * remediation built from that evaluation. A port, so that the diagnosis core (and the Lambda) does not carry the
+ * policy evaluator.
+ */
+export interface DiagnosisEvaluator {
+  evaluate(record: CloudTrailRecord, facts: DiagnosisFacts): Evaluation;
+  remediate(facts: DiagnosisFacts, evaluation: Evaluation): Remediation;
+}
+
+/** diagnose(), with the denial also evaluated (`evaluation`) and remediated from the evaluation when an evaluator is given. */
+export function diagnoseWith(record: CloudTrailRecord, evaluator: DiagnosisEvaluator | null): Diagnosis | null {
   if (!isDenial(record)) return null;
-  const facts = diagnosisFacts(record);
+  const facts = diagnosisFacts(record, evaluator);
   let remediation: Remediation | undefined;
   // One object literal with an own getter: cheap to build, and JSON-serialisable with the remediation in it.
   return {
@@ -76,13 +92,14 @@ export function diagnose(record: CloudTrailRecord): Diagnosis | null {
     hypotheses: facts.hypotheses,
     errorCode: facts.errorCode,
     errorMessage: facts.errorMessage,
+    evaluation: facts.evaluation,
     get remediation(): Remediation {
-      return (remediation ??= remediate(facts));
+      return (remediation ??= facts.evaluation !== null && evaluator !== null ? evaluator.remediate(facts, facts.evaluation) : remediate(facts));
     },
   };
 }
 
-function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
+function diagnosisFacts(record: CloudTrailRecord, evaluator: DiagnosisEvaluator | null): DiagnosisFacts {
   const errorCode = text(record.errorCode) ?? null;
   const errorMessage = text(record.errorMessage) ?? null;
   const identity = objectValue(record.userIdentity) as CloudTrailUserIdentity | undefined;
@@ -129,10 +146,16 @@ function diagnosisFacts(record: CloudTrailRecord): DiagnosisFacts {
     hypotheses: [] as Cause[],
     errorCode,
     errorMessage,
+    evaluation: null as Evaluation | null,
     encodedAuthorizationMessage: parsed.encodedAuthorizationMessage,
     callerAccountId,
   };
   if (facts.cause === 'unknown') facts.hypotheses = rankHypotheses(facts, identity);
+  if (evaluator !== null) {
+    facts.evaluation = evaluator.evaluate(record, facts);
+    // The cause stays what the message says (AWS's word); an evaluation that names the same policy makes it certain.
+    if (facts.evaluation.agreesWithMessage === true) facts.confidence = 'certain';
+  }
   return facts;
 }
 

@@ -13,7 +13,7 @@ export * from './types';
 export type { CloudTrailRecord, CloudTrailUserIdentity, CloudTrailResource } from './record';
 export { InputError, readRecords, errorMessageRecord, inputTooLarge, tooLargeProblem, exactSize, MAX_INPUT_BYTES, MAX_JSON_DEPTH } from './input';
 export { CloudTrailLogFileReader } from './log-file';
-export { isDenial, diagnose, DENIAL_ERROR_CODES, type DiagnosisFacts } from './diagnose';
+export { isDenial, diagnose, diagnoseWith, DENIAL_ERROR_CODES, type DiagnosisEvaluator, type DiagnosisFacts } from './diagnose';
 export { remediate } from './remediation';
 export { parseAccessDeniedMessage, causeOfPolicyType, type AccessDeniedMessage } from './message';
 export { normalizeEventTime } from './time';

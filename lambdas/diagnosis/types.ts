@@ -1,3 +1,5 @@
+import type { Evaluation } from '../policy/types';
+
 /**
  * The diagnosis contract: what denyscope says about one denied AWS call.
  * Shared by the Lambda, the CLI and the local mode; changing a field here is a breaking change
@@ -88,5 +90,10 @@ export interface Diagnosis {
   readonly hypotheses: readonly Cause[];
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
+  /**
+   * The denial evaluated against a policy store (lambdas/policy/types.ts): the denying statements or the layers without
+   * an allow; null when no store was given.
+   */
+  readonly evaluation: Evaluation | null;
   readonly remediation: Remediation;
 }

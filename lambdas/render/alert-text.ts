@@ -2,6 +2,7 @@ import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { commandLines, cutWithEllipsis, escapeJson, escapeSingleLine } from './escape';
+import { renderEvaluationLines } from './evaluation-text';
 
 export interface AlertText {
   /** At most 100 characters, one line. */
@@ -50,6 +51,8 @@ export function renderAlertText(incident: Incident): AlertText {
 
   const remediation = diagnosis.remediation;
   lines.push('', 'Why', `  ${value(remediation.summary)}`);
+  // Incidents stored before evaluations existed have no such field: read it as null.
+  if (diagnosis.evaluation) lines.push(...renderEvaluationLines(diagnosis.evaluation, diagnosis.resource, 'denied').map((line) => `  ${value(line)}`));
   if (remediation.steps.length > 0) {
     lines.push('', 'What to do');
     remediation.steps.forEach((step, index) => lines.push(`  ${index + 1}. ${value(step)}`));

@@ -4,6 +4,7 @@ import { registerExplain } from '../../cli/commands/explain';
 import { registerIncidents } from '../../cli/commands/incidents';
 import { registerLocal } from '../../cli/commands/local';
 import { registerScan } from '../../cli/commands/scan';
+import { registerEvaluate } from '../../cli/commands/evaluate';
 import type { CliIo, OutputStream } from '../../cli/io';
 
 export interface CliRun {
@@ -64,6 +65,7 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
   registerScan(program, io);
   registerLocal(program, io);
   registerIncidents(program, io);
+  registerEvaluate(program, io);
   try {
     await program.parseAsync(['node', 'denyscope', ...args]);
   } catch (error) {

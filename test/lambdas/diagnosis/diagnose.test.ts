@@ -100,6 +100,7 @@ describe('the JSON contract, field by field', () => {
       hypotheses: [],
       errorCode: 'AccessDenied',
       errorMessage: sampleRecord('service-control-policy-explicit.json').errorMessage,
+      evaluation: null,
     });
     expect(remediation.summary).toBe('A service control policy of your AWS Organization denies dynamodb:PutItem for account 111122223333.');
     expect(remediation.policySnippet).toBeNull();
