@@ -6,7 +6,7 @@ import { runCli } from './run-cli';
 
 const DIAGNOSIS_FIELDS = [
   'eventId', 'eventTime', 'eventSource', 'eventName', 'region', 'accountId', 'principal', 'principalArn', 'action', 'resource',
-  'tableName', 'cause', 'denial', 'policyType', 'policyArn', 'policyChain', 'mfaAuthenticated', 'viaVpcEndpoint', 'crossAccount',
+  'tableName', 'cause', 'denial', 'policyType', 'policyArn', 'policyChain', 'authorizationId', 'mfaAuthenticated', 'viaVpcEndpoint', 'crossAccount',
   'confidence', 'hypotheses', 'errorCode', 'errorMessage', 'remediation',
 ].sort();
 
