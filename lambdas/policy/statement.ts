@@ -1,0 +1,81 @@
+/**
+ * One statement, and one policy's statements, against a request, in three-valued logic: a statement applies when its
+ * Action, Resource, Principal and every condition match (AND); it does not when any of them surely does not; else it
+ * depends on unresolved context keys.
+ *
+ * IAM UG, NotAction: it "explicitly matches everything except the specified list of actions" (with Deny, every
+ * other action is denied); NotResource likewise for resources; Action: "The prefix and the action name are case
+ * insensitive"; Resource ARNs are matched case-sensitively, segment by segment (wildcard.ts), after policy variables
+ * are substituted (variables.ts). "If a variable that has no value ... is used as part of the Resource or NotResource
+ * element ... the resource that includes a policy variable with no value will not match any resource."
+ *
+ * Conditions are evaluated only when Action, Resource and Principal do not already rule the statement out.
+ */
+import { allOf, anyOf, evaluateCondition, not } from './conditions';
+import type { PolicyDocument, PolicyStatement } from './document';
+import { matchNotPrincipal, matchPrincipal } from './principal-element';
+import type { ConditionResult, PrincipalMatch, RequestContext, StatementVerdict, Tri } from './types';
+import { resolveTemplate, type Template } from './variables';
+import { ArnPattern, type PatternPiece } from './wildcard';
+
+export function evaluatePolicy(document: PolicyDocument, request: RequestContext): StatementVerdict[] {
+  return document.statements.map((statement, index) => evaluateStatement(statement, index, request));
+}
+
+export function evaluateStatement(statement: PolicyStatement, index: number, request: RequestContext): StatementVerdict {
+  const action = matchesAction(statement, request.action);
+  const resource = action === false ? false : matchesResource(statement, request);
+  const principal = resource === false ? null : matchesPrincipalElement(statement, request);
+  const scope = allOf([action, resource, principal?.applies ?? false]);
+  const conditions: ConditionResult[] = scope === false ? [] : statement.conditions.map((condition) => evaluateCondition(condition, request.keys));
+  return {
+    statementIndex: index,
+    sid: statement.sid,
+    effect: statement.effect,
+    statement: statement.statement,
+    applies: allOf([scope, ...conditions.map((condition) => condition.result)]),
+    principalMatch: principal?.match ?? null,
+    conditions,
+  };
+}
+
+function matchesAction(statement: PolicyStatement, action: string): Tri {
+  const named = statement.actions.patterns.some((pattern) => pattern.matches(action));
+  return statement.actions.negated ? !named : named;
+}
+
+function matchesResource(statement: PolicyStatement, request: RequestContext): Tri {
+  const { resources } = statement;
+  if (!resources) return true;
+  const named = anyOf(resources.templates.map((template) => resourceNamed(template, request)));
+  return resources.negated ? not(named) : named;
+}
+
+/** Whether one Resource entry names the request's resource; an unknown resource is only surely named by "*". */
+function resourceNamed(template: Template, request: RequestContext): Tri {
+  const resolution = resolveTemplate(template, request.keys);
+  if (resolution.kind === 'no-value') return false;
+  if (resolution.kind === 'unresolved') return 'unresolved';
+  const pattern = arnPattern(resolution.pieces);
+  if (request.resource === null) return pattern.matchesEverything ? true : 'unresolved';
+  return pattern.matches(request.resource);
+}
+
+// Resource entries without variables resolve to the same pieces every time: their compiled pattern is kept.
+const CONSTANT_PATTERNS = new WeakMap<readonly PatternPiece[], ArnPattern>();
+
+function arnPattern(pieces: readonly PatternPiece[]): ArnPattern {
+  let pattern = CONSTANT_PATTERNS.get(pieces);
+  if (!pattern) {
+    pattern = new ArnPattern(pieces);
+    CONSTANT_PATTERNS.set(pieces, pattern);
+  }
+  return pattern;
+}
+
+function matchesPrincipalElement(statement: PolicyStatement, request: RequestContext): { applies: Tri; match: PrincipalMatch | null } {
+  const { principals } = statement;
+  // Identity policies, boundaries, session policies and SCPs have no Principal: they apply to whom they are attached to.
+  if (!principals) return { applies: true, match: null };
+  return principals.negated ? matchNotPrincipal(principals.entries, request.principal) : matchPrincipal(principals.entries, request.principal);
+}
