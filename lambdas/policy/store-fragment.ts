@@ -21,7 +21,7 @@ export interface StoredPrincipal {
   readonly permissionsBoundary?: { readonly arn: string; readonly document: StoredDocument } | null;
   readonly tags?: Readonly<Record<string, string>>;
   /** IAM users only: each group with its inline and attached policies. */
-  readonly groups?: readonly { readonly name: string; readonly policies: readonly StoredPolicy[] }[];
+  readonly groups?: readonly { readonly name: string; readonly arn: string | null; readonly policies: readonly StoredPolicy[] }[];
 }
 
 export interface StoredSession {
@@ -40,8 +40,14 @@ export interface StoredResource {
 
 export interface StoredGrant {
   readonly granteePrincipal: string;
+  /** As ListGrants names them, without the kms: prefix. */
   readonly operations: readonly string[];
-  readonly constraints: Readonly<Record<string, unknown>> | null;
+  readonly constraints: {
+    readonly encryptionContextSubset?: Readonly<Record<string, string>>;
+    readonly encryptionContextEquals?: Readonly<Record<string, string>>;
+  } | null;
+  readonly grantId: string | null;
+  readonly name: string | null;
 }
 
 export interface StoredKey {
@@ -63,6 +69,8 @@ export interface StoredOrganizationPolicy {
 
 export interface StoredOrganization {
   readonly id?: string;
+  /** SCPs do not restrict the management account's principals, nor RCPs its resources. */
+  readonly managementAccountId?: string;
   /** account id → its path from the root to its parent OU (the account itself is the last level). */
   readonly accounts?: Readonly<Record<string, readonly string[]>>;
   /** target (root, OU or account id) → the policies attached there. */
@@ -114,6 +122,7 @@ function mergeOrganizations(a: StoredOrganization | undefined, b: StoredOrganiza
   if (!a) return b;
   return {
     id: b.id ?? a.id,
+    managementAccountId: b.managementAccountId ?? a.managementAccountId,
     accounts: { ...a.accounts, ...b.accounts },
     serviceControlPolicies: { ...a.serviceControlPolicies, ...b.serviceControlPolicies },
     resourceControlPolicies: { ...a.resourceControlPolicies, ...b.resourceControlPolicies },

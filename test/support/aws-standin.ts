@@ -533,7 +533,7 @@ function kmsResult(route: Route, world: StandInWorld): unknown {
       return {
         Grants: items.map((grant, index) => ({
           KeyId: keyArn,
-          GrantId: `grant-${index}`,
+          GrantId: `grant-${Number(input.Marker ?? 0) + index}`,
           Name: '',
           CreationDate: 1767225600,
           GranteePrincipal: grant.granteePrincipal,

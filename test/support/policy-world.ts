@@ -40,7 +40,10 @@ export const KEY_POLICY = {
   Version: '2012-10-17',
   Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
 };
-export const ENDPOINT_POLICY = allow('EndpointAccess', 'dynamodb:*', TABLE_ARN);
+export const ENDPOINT_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'EndpointAccess', Effect: 'Allow', Principal: '*', Action: 'dynamodb:*', Resource: TABLE_ARN }],
+};
 export const FULL_AWS_ACCESS = allow('FullAWSAccess', '*');
 export const DENY_REGIONS = {
   Version: '2012-10-17',
@@ -129,9 +132,9 @@ export const EXPECTED = {
     permissionsBoundary: null,
     tags: {},
     groups: [
-      { name: 'devs', policies: [{ name: 'devs-inline', arn: null, document: DEVS_INLINE }] },
-      { name: 'ops', policies: [{ name: 'deny-deletes', arn: DENY_DELETES_ARN, document: DENY_DELETES }] },
-      { name: 'readers', policies: [] },
+      { name: 'devs', arn: `arn:aws:iam::${ACCOUNT}:group/devs`, policies: [{ name: 'devs-inline', arn: null, document: DEVS_INLINE }] },
+      { name: 'ops', arn: `arn:aws:iam::${ACCOUNT}:group/ops`, policies: [{ name: 'deny-deletes', arn: DENY_DELETES_ARN, document: DENY_DELETES }] },
+      { name: 'readers', arn: `arn:aws:iam::${ACCOUNT}:group/readers`, policies: [] },
     ],
   },
   table: { policy: TABLE_POLICY, tags: { team: 'orders', data: 'pii', tier: '1' }, keySchema: ['pk', 'sk'], kmsKeyArn: KEY_ARN },
@@ -141,14 +144,21 @@ export const EXPECTED = {
     policy: KEY_POLICY,
     state: 'Enabled',
     grants: [
-      { granteePrincipal: GRANTS[0].granteePrincipal, operations: ['Decrypt', 'Encrypt'], constraints: GRANTS[0].constraints },
-      { granteePrincipal: 'dynamodb.eu-west-1.amazonaws.com', operations: ['GenerateDataKey'], constraints: null },
-      { granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/other`, operations: ['Decrypt'], constraints: null },
+      {
+        granteePrincipal: GRANTS[0].granteePrincipal,
+        operations: ['Decrypt', 'Encrypt'],
+        constraints: { encryptionContextSubset: { 'aws:dynamodb:tableName': 'Orders', 'aws:dynamodb:subscriberId': ACCOUNT } },
+        grantId: 'grant-0',
+        name: null,
+      },
+      { granteePrincipal: 'dynamodb.eu-west-1.amazonaws.com', operations: ['GenerateDataKey'], constraints: null, grantId: 'grant-1', name: null },
+      { granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/other`, operations: ['Decrypt'], constraints: null, grantId: 'grant-2', name: null },
     ],
   },
   vpcEndpoint: { policy: ENDPOINT_POLICY },
   organization: {
     id: 'o-abc123',
+    managementAccountId: '999988887777',
     accounts: { [ACCOUNT]: ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-22222222'] },
     serviceControlPolicies: {
       'r-ab12': [fullAwsAccess],

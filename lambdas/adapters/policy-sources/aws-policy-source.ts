@@ -18,7 +18,7 @@ import {
 } from '../../policy/store-fragment';
 import { createLimiter, ReadCache, ReadFailure, readFailureOf } from './aws-reads';
 import { readIamPrincipal } from './iam-principals';
-import { readAccountPath, readAttachedPolicies, readOrganizationId } from './organization-reads';
+import { readAccountPath, readAttachedPolicies, readOrganization } from './organization-reads';
 import { createReadContext, type ReadContext } from './read-context';
 import {
   readKeyGrants,
@@ -154,9 +154,10 @@ export class AwsPolicySource implements PolicySource {
   /** The account's path, and the SCPs and RCPs attached at the root, every OU on the path, and the account itself. */
   private readOrganizationLevels(context: ReadContext, parts: Parts, accountId: string): void {
     const organizations = this.organizations();
-    const levels = Promise.all([readOrganizationId(organizations, context), readAccountPath(organizations, context, accountId)]);
-    parts.track(`organization path of account ${accountId}`, levels, ([organizationId, path]) => {
-      parts.organizationId = organizationId;
+    const levels = Promise.all([readOrganization(organizations, context), readAccountPath(organizations, context, accountId)]);
+    parts.track(`organization path of account ${accountId}`, levels, ([organization, path]) => {
+      parts.organizationId = organization.id;
+      parts.managementAccountId = organization.managementAccountId ?? undefined;
       parts.accountPaths[accountId] = path;
       for (const target of [...path, accountId]) {
         parts.track(`service control policies of ${target}`, readAttachedPolicies(organizations, context, target, 'SERVICE_CONTROL_POLICY'), (policies) => {
@@ -245,6 +246,7 @@ class Parts {
   readonly keys: Record<string, Mutable<StoredKey>> = {};
   readonly vpcEndpoints: Record<string, Mutable<StoredVpcEndpoint>> = {};
   organizationId: string | undefined;
+  managementAccountId: string | undefined;
   readonly accountPaths: Record<string, string[]> = {};
   readonly serviceControlPolicies: Record<string, StoredOrganizationPolicy[]> = {};
   readonly resourceControlPolicies: Record<string, StoredOrganizationPolicy[]> = {};
@@ -256,6 +258,7 @@ class Parts {
     if (this.organizationId === undefined) return undefined;
     return {
       id: this.organizationId,
+      ...(this.managementAccountId === undefined ? {} : { managementAccountId: this.managementAccountId }),
       accounts: this.accountPaths,
       serviceControlPolicies: this.serviceControlPolicies,
       resourceControlPolicies: this.resourceControlPolicies,

@@ -30,7 +30,7 @@ export interface PrincipalReads {
   readonly permissionsBoundary: Promise<StoredPrincipal['permissionsBoundary']>;
   readonly tags: Promise<Record<string, string>>;
   /** Users only. */
-  readonly groups: Promise<{ name: string; policies: StoredPolicy[] }[]> | null;
+  readonly groups: Promise<{ name: string; arn: string | null; policies: StoredPolicy[] }[]> | null;
 }
 
 /**
@@ -135,15 +135,16 @@ async function principalTags(iam: IAMClient, context: ReadContext, kind: 'role' 
   return Object.fromEntries(tags.map((entry) => [entry.Key ?? '', entry.Value ?? '']));
 }
 
-async function userGroups(iam: IAMClient, context: ReadContext, userName: string): Promise<{ name: string; policies: StoredPolicy[] }[]> {
+async function userGroups(iam: IAMClient, context: ReadContext, userName: string): Promise<{ name: string; arn: string | null; policies: StoredPolicy[] }[]> {
   const groups = await readAllPages(async (Marker) => {
     const out = await context.call('iam:ListGroupsForUser', (abortSignal) => iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker }), { abortSignal }));
-    return { items: (out.Groups ?? []).flatMap((group) => (group.GroupName ? [group.GroupName] : [])), next: out.IsTruncated ? out.Marker : undefined };
+    return { items: (out.Groups ?? []).flatMap((group) => (group.GroupName ? [{ name: group.GroupName, arn: group.Arn ?? null }] : [])), next: out.IsTruncated ? out.Marker : undefined };
   });
   return Promise.all(
-    groups.map(async (groupName) => ({
-      name: groupName,
-      policies: await context.cached(`iam:group-policies:${groupName}`, () => ownPolicies(iam, context, 'Group', groupName)),
+    groups.map(async ({ name, arn }) => ({
+      name,
+      arn,
+      policies: await context.cached(`iam:group-policies:${name}`, () => ownPolicies(iam, context, 'Group', name)),
     })),
   );
 }

@@ -11,13 +11,13 @@ function withAdminHint(error: unknown): never {
   throw error;
 }
 
-export function readOrganizationId(organizations: OrganizationsClient, context: ReadContext): Promise<string> {
+export function readOrganization(organizations: OrganizationsClient, context: ReadContext): Promise<{ id: string; managementAccountId: string | null }> {
   return context.cached('organizations:describe', async () => {
     const { Organization } = await context
       .call('organizations:DescribeOrganization', (abortSignal) => organizations.send(new DescribeOrganizationCommand({}), { abortSignal }))
       .catch(withAdminHint);
     if (!Organization?.Id) throw new ReadFailure('DescribeOrganization returned no organization id', false);
-    return Organization.Id;
+    return { id: Organization.Id, managementAccountId: Organization.MasterAccountId ?? null };
   });
 }
 

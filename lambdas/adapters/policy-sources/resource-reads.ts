@@ -62,7 +62,14 @@ export function readKeyGrants(kms: KMSClient, context: ReadContext, keyArn: stri
     return grants.map((grant) => ({
       granteePrincipal: grant.GranteePrincipal ?? '',
       operations: grant.Operations ?? [],
-      constraints: grant.Constraints ? { ...grant.Constraints } : null,
+      constraints: grant.Constraints
+        ? {
+            ...(grant.Constraints.EncryptionContextSubset ? { encryptionContextSubset: grant.Constraints.EncryptionContextSubset } : {}),
+            ...(grant.Constraints.EncryptionContextEquals ? { encryptionContextEquals: grant.Constraints.EncryptionContextEquals } : {}),
+          }
+        : null,
+      grantId: grant.GrantId ?? null,
+      name: grant.Name ? grant.Name : null,
     }));
   });
 }

@@ -1,5 +1,6 @@
 import { AwsPolicySource } from '../../../../lambdas/adapters/policy-sources/aws-policy-source';
 import { NO_NEEDS } from '../../../../lambdas/policy/needs';
+import { parsePolicyStore } from '../../../../lambdas/policy/store';
 import type { EvidenceNeeds } from '../../../../lambdas/policy/ports';
 import { startAwsStandIn, type AwsStandIn, type StandInWorld } from '../../../support/aws-standin';
 import {
@@ -117,6 +118,16 @@ describe('a complete read', () => {
     expect(standIn.requests.length).toBeGreaterThan(20);
     expect(standIn.maxInFlight).toBeLessThanOrEqual(2);
   });
+});
+
+it('a complete capture is a valid denyscope-policies/1 store (the store parser accepts it)', async () => {
+  await startWith(WORLD);
+  const result = await source.read(needs({ principals: [ROLE_ARN, USER_ARN], resources: [STREAM_ARN, AUDIT_TABLE_ARN], vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }], accounts: [ACCOUNT] }));
+  expect(result.missingPolicies).toEqual([]);
+  const store = parsePolicyStore(JSON.stringify(result.store));
+  expect(store.principals.get(ROLE_ARN)?.policies?.map((policy) => policy.name)).toEqual(['orders-extra', 'orders-rw', 'deny-deletes', 'AmazonDynamoDBReadOnlyAccess']);
+  expect(store.keys.get(KEY_ARN)?.grants?.[0].constraints?.encryptionContextSubset).toEqual({ 'aws:dynamodb:tableName': 'Orders', 'aws:dynamodb:subscriberId': ACCOUNT });
+  expect(store.organization?.managementAccountId).toBe('999988887777');
 });
 
 describe('what cannot be read: one missingPolicies line each, never a rejection', () => {
