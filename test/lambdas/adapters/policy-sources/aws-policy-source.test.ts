@@ -122,7 +122,7 @@ describe('a complete read', () => {
 
 it('a complete capture is a valid denyscope-policies/1 store (the store parser accepts it)', async () => {
   await startWith(WORLD);
-  const result = await source.read(needs({ principals: [ROLE_ARN, USER_ARN], resources: [STREAM_ARN, AUDIT_TABLE_ARN], vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }], accounts: [ACCOUNT] }));
+  const result = await source.read(needs({ principals: [ROLE_ARN, USER_ARN], resources: [TABLE_ARN, STREAM_ARN, AUDIT_TABLE_ARN], vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }], accounts: [ACCOUNT] }));
   expect(result.missingPolicies).toEqual([]);
   const store = parsePolicyStore(JSON.stringify(result.store));
   expect(store.principals.get(ROLE_ARN)?.policies?.map((policy) => policy.name)).toEqual(['orders-extra', 'orders-rw', 'deny-deletes', 'AmazonDynamoDBReadOnlyAccess']);
