@@ -3,6 +3,7 @@ import { registerExplain } from '../cli/commands/explain';
 import { registerScan } from '../cli/commands/scan';
 import { registerLocal } from '../cli/commands/local';
 import { registerIncidents } from '../cli/commands/incidents';
+import { registerPolicies } from '../cli/commands/policies';
 
 const program = new Command()
   .name('denyscope')
@@ -13,6 +14,7 @@ registerExplain(program);
 registerScan(program);
 registerLocal(program);
 registerIncidents(program);
+registerPolicies(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`denyscope: ${error instanceof Error ? error.message : String(error)}\n`);
