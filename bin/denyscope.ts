@@ -4,6 +4,7 @@ import { registerScan } from '../cli/commands/scan';
 import { registerLocal } from '../cli/commands/local';
 import { registerIncidents } from '../cli/commands/incidents';
 import { registerEvaluate } from '../cli/commands/evaluate';
+import { registerPolicies } from '../cli/commands/policies';
 
 const program = new Command()
   .name('denyscope')
@@ -15,6 +16,7 @@ registerScan(program);
 registerLocal(program);
 registerIncidents(program);
 registerEvaluate(program);
+registerPolicies(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`denyscope: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -17,6 +17,8 @@ export interface AccessDeniedMessage {
   readonly policyChain: readonly string[];
   /** EC2's "Encoded authorization failure message: <blob>", or null. */
   readonly encodedAuthorizationMessage: string | null;
+  /** The authorization id of AWS's own record of the denial (2026 messages), or null. */
+  readonly authorizationId: string | null;
 }
 
 // Compiled once: the scan pushes 100,000+ messages through these.
@@ -32,6 +34,9 @@ const POLICY_TYPE = /^\s*in (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively
 const CHAINED_POLICY_TYPE = /^ transitively through (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
 const POLICY_ARN = /^(?:\s*:|,?\s*with policy ARN:)\s*(arn:\S+?)[.,]?(?=\s|$)/;
 const ENCODED = /Encoded authorization failure message: (\S+)/;
+// "... Go to https://...#/authorization-details/ID for complete details, or call the GetRequestAuthorizationDetails API
+// with the following authorization id: ID". AWS documents lower-case letters and digits; its own example has capitals.
+const AUTHORIZATION_ID = /(?:with the following authorization id: |#\/authorization-details\/)([A-Za-z0-9]{1,256})/;
 
 // Real messages, EC2's encoded blob included, stay well under this; longer text is cut so no regex runs on megabytes.
 const MESSAGE_LIMIT = 8192;
@@ -43,6 +48,7 @@ export function parseAccessDeniedMessage(fullMessage: string): AccessDeniedMessa
   const action = ACTION.exec(message);
   const resource = RESOURCE.exec(message);
   const encoded = ENCODED.exec(message);
+  const authorization = AUTHORIZATION_ID.exec(message);
   let denial: DenialKind = 'unknown';
   let policyArn: string | null = null;
   const policyChain: string[] = [];
@@ -76,6 +82,7 @@ export function parseAccessDeniedMessage(fullMessage: string): AccessDeniedMessa
     policyArn,
     policyChain,
     encodedAuthorizationMessage: encoded ? encoded[1] : null,
+    authorizationId: authorization ? authorization[1] : null,
   };
 }
 

@@ -82,6 +82,11 @@ export interface Diagnosis {
   readonly policyArn: string | null;
   /** For "... transitively through a ..." messages: every policy type named, in order. */
   readonly policyChain: readonly string[];
+  /**
+   * The id of AWS's own record of the denial (IAM Access Troubleshooter, GetRequestAuthorizationDetails) when the
+   * message carries one, else null.
+   */
+  readonly authorizationId: string | null;
   readonly mfaAuthenticated: boolean | null;
   readonly viaVpcEndpoint: string | null;
   readonly crossAccount: boolean;

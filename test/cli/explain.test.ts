@@ -10,8 +10,8 @@ import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../lambdas/diagnosis';
 
 const DIAGNOSIS_FIELDS = [
   'eventId', 'eventTime', 'eventSource', 'eventName', 'region', 'accountId', 'principal', 'principalArn', 'action', 'resource',
-  'tableName', 'cause', 'denial', 'policyType', 'policyArn', 'policyChain', 'mfaAuthenticated', 'viaVpcEndpoint', 'crossAccount',
-  'confidence', 'hypotheses', 'errorCode', 'errorMessage', 'evaluation', 'remediation',
+  'tableName', 'cause', 'denial', 'policyType', 'policyArn', 'policyChain', 'authorizationId', 'mfaAuthenticated', 'viaVpcEndpoint',
+  'crossAccount', 'confidence', 'hypotheses', 'errorCode', 'errorMessage', 'evaluation', 'remediation',
 ].sort();
 
 let dir: string;

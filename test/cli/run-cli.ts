@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { registerExplain } from '../../cli/commands/explain';
 import { registerIncidents } from '../../cli/commands/incidents';
 import { registerLocal } from '../../cli/commands/local';
+import { registerPolicies } from '../../cli/commands/policies';
 import { registerScan } from '../../cli/commands/scan';
 import { registerEvaluate } from '../../cli/commands/evaluate';
 import type { CliIo, OutputStream } from '../../cli/io';
@@ -66,6 +67,7 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
   registerLocal(program, io);
   registerIncidents(program, io);
   registerEvaluate(program, io);
+  registerPolicies(program, io);
   try {
     await program.parseAsync(['node', 'denyscope', ...args]);
   } catch (error) {

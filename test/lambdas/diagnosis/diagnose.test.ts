@@ -93,6 +93,7 @@ describe('the JSON contract, field by field', () => {
       policyType: 'service control policy',
       policyArn: 'arn:aws:organizations::123456789012:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp1',
       policyChain: ['service control policy'],
+      authorizationId: null,
       mfaAuthenticated: false,
       viaVpcEndpoint: null,
       crossAccount: false,
@@ -124,6 +125,18 @@ describe('the JSON contract, field by field', () => {
   it('survives a JSON round trip unchanged (no undefined, no functions)', () => {
     const diagnosis = diagnoseSample('kms-key-access.json');
     expect(JSON.parse(JSON.stringify(diagnosis))).toEqual(diagnosis);
+  });
+});
+
+describe('authorizationId', () => {
+  it('comes from the message; null without one', () => {
+    const record = sampleRecord('identity-policy-implicit.json');
+    const withId = {
+      ...record,
+      errorMessage: `${record.errorMessage}. Go to https://us-east-1.console.aws.amazon.com/iam/home?region=us-east-1#/authorization-details/ab12cd34 for complete details, or call the GetRequestAuthorizationDetails API with the following authorization id: ab12cd34`,
+    };
+    expect(diagnose(withId)).toMatchObject({ authorizationId: 'ab12cd34', cause: 'identity-policy', denial: 'implicit' });
+    expect(diagnose(record)?.authorizationId).toBeNull();
   });
 });
 

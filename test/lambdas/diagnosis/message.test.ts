@@ -13,6 +13,7 @@ describe('parseAccessDeniedMessage', () => {
       policyArn: null,
       policyChain: ['identity-based policy'],
       encodedAuthorizationMessage: null,
+      authorizationId: null,
     });
   });
 
@@ -110,6 +111,50 @@ describe('parseAccessDeniedMessage', () => {
 
   it('text that is no access-denied message at all', () => {
     expect(parseAccessDeniedMessage('Access Denied')).toMatchObject({ callerArn: null, action: null, resource: null, denial: 'unknown', policyType: null });
+  });
+
+  describe('the authorization id of AWS\'s own record (2026 messages)', () => {
+    // The example message of the IAM User Guide, "Troubleshoot access denied error messages with authorization ID".
+    const POLICY_ARN = 'arn:aws:iam::123456789012:policy/ExampleDenyPolicy';
+    const TAIL =
+      'Go to https://us-east-1.console.aws.amazon.com/iam/home?region=us-east-1#/authorization-details/EXAMPLE1a2b3c4d5e for complete details, ' +
+      'or call the GetRequestAuthorizationDetails API with the following authorization id: EXAMPLE1a2b3c4d5e';
+
+    it('an explicit deny with the policy ARN: the id, and the ARN without its sentence-ending period', () => {
+      expect(parseAccessDeniedMessage(`${USER} with an explicit deny in an identity-based policy: ${POLICY_ARN}. ${TAIL}`)).toEqual({
+        callerArn: 'arn:aws:sts::111122223333:assumed-role/app/s1',
+        action: 'dynamodb:GetItem',
+        resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+        policyType: 'identity-based policy',
+        denial: 'explicit',
+        policyArn: POLICY_ARN,
+        policyChain: ['identity-based policy'],
+        encodedAuthorizationMessage: null,
+        authorizationId: 'EXAMPLE1a2b3c4d5e',
+      });
+    });
+
+    it('an implicit denial keeps its policy type', () => {
+      expect(parseAccessDeniedMessage(`${USER} because no identity-based policy allows the dynamodb:GetItem action. ${TAIL}`)).toMatchObject({
+        denial: 'implicit',
+        policyType: 'identity-based policy',
+        authorizationId: 'EXAMPLE1a2b3c4d5e',
+      });
+    });
+
+    it('the console link alone names the id; lower-case ids as the API reference documents them', () => {
+      const link = 'Go to https://us-east-1.console.aws.amazon.com/iam/home?region=us-east-1#/authorization-details/0a1b2c3d4e5f for complete details.';
+      expect(parseAccessDeniedMessage(`${USER} with an explicit deny in a service control policy. ${link}`)).toMatchObject({
+        policyType: 'service control policy',
+        policyArn: null,
+        authorizationId: '0a1b2c3d4e5f',
+      });
+    });
+
+    it('null when the message has none', () => {
+      expect(parseAccessDeniedMessage(`${USER} with an explicit deny in a service control policy`).authorizationId).toBeNull();
+      expect(parseAccessDeniedMessage('with the following authorization id: ').authorizationId).toBeNull();
+    });
   });
 });
 
