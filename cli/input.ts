@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { InputError } from '../lambdas/diagnosis';
+import { InputError } from '../core/diagnosis';
 
 export const STDIN_SOURCE = 'stdin';
 

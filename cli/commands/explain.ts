@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../core/diagnosis';
+import { escapeSingleLine } from '../../core/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';
 import { renderDiagnosisText } from '../render/diagnosis-text';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CAUSES, InputError } from '../../lambdas/diagnosis';
+import { CAUSES, InputError } from '../../core/diagnosis';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { styleFor } from '../render/style';
 import type { ScanSettings } from '../scan/file-scan';

@@ -1,8 +1,8 @@
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { withStableEventId } from '../../lambdas/incidents/identity';
-import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';
-import type { PipelineLog } from '../../lambdas/incidents/ports';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../core/diagnosis';
+import { withStableEventId } from '../../core/incidents/identity';
+import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../core/incidents/pipeline';
+import type { PipelineLog } from '../../core/incidents/ports';
+import { escapeSingleLine } from '../../core/render/escape';
 import type { CliIo, OutputStream } from '../io';
 import { readInputFile, readStream, STDIN_SOURCE } from '../input';
 import type { ScanInput } from '../scan/files';

@@ -1,5 +1,5 @@
-import type { Cause, Diagnosis, Remediation } from '../../lambdas/diagnosis';
-import { escapeSingleLine, escapeTerminal } from '../../lambdas/render/escape';
+import type { Cause, Diagnosis, Remediation } from '../../core/diagnosis';
+import { escapeSingleLine, escapeTerminal } from '../../core/render/escape';
 import type { Style } from './style';
 
 /** How each cause reads in a sentence: "denied by <label>". */

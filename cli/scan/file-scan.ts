@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { diagnose, InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnose, InputError, isDenial, readCloudTrailLogFile, readRecords, type Diagnosis } from '../../core/diagnosis';
 import { describeFileError } from '../input';
 import { matchesFilter, type ScanFilter } from './filters';
 import { countInto, emptyGroups, type FileScanResult } from './summary';

@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../../lambdas/diagnosis';
+import type { Diagnosis } from '../../core/diagnosis';
 
 /** One row of a by-X table: how many denials, and how often each remediation summary came up. */
 export interface GroupCount {

@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import { EncryptionKey } from './encryption-key';
 
 export const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'alert-handler.ts');

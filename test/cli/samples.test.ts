@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CAUSES, type Diagnosis } from '../../lambdas/diagnosis';
+import { CAUSES, type Diagnosis } from '../../core/diagnosis';
 import { runCli } from './run-cli';
 
 // The core's sample events: one per cause and deny kind, plus look-alikes that are not denials.

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CAUSES } from '../../lambdas/diagnosis';
+import { CAUSES } from '../../core/diagnosis';
 import { defaultJobs } from '../../cli/scan/pool';
 import { createProgress } from '../../cli/scan/progress';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, sessionArn, writeFile } from './fixtures';

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
-import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/incidents/schema';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
+import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../core/incidents/schema';
 import { synthStack } from './stack-fixture';
 
 const { stack, template } = synthStack({ alertEmails: ['oncall@example.com', 'sec@example.com'] });

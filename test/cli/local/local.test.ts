@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
-import { diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
+import { diagnose, readRecords, type Diagnosis } from '../../../core/diagnosis';
+import { incidentIdFor } from '../../../core/incidents/identity';
 import { bundledSamplesDir } from '../../../cli/local/samples';
 import { denialEvent, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';

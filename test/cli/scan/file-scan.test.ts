@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { scanContent, type ScanSettings } from '../../../cli/scan/file-scan';
 import { parseScanFilter } from '../../../cli/scan/filters';
-import { readCloudTrailLogFile } from '../../../lambdas/diagnosis';
+import { readCloudTrailLogFile } from '../../../core/diagnosis';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, IMPLICIT_IDENTITY, logFile } from '../fixtures';
 
 const settings = (summaries: boolean): ScanSettings => ({ filter: parseScanFilter({}, new Date('2026-11-21T00:00:00Z')), summaries });

@@ -2,8 +2,8 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createIncidentsTable } from '../../../lambdas/adapters/dynamodb-incidents-table';
 import { DynamoDbIncidentStore, expiresAt, incidentFromItem, incidentToItem, occurrenceFromItem } from '../../../lambdas/adapters/dynamodb-incident-store';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
-import { INCIDENT_INDEXES, incidentPk, occurrenceSk } from '../../../lambdas/incidents/schema';
+import { incidentIdFor } from '../../../core/incidents/identity';
+import { INCIDENT_INDEXES, incidentPk, occurrenceSk } from '../../../core/incidents/schema';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { diagnosisOf } from '../../support/incidents';
 

@@ -1,9 +1,9 @@
 import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incident-store';
-import type { Diagnosis } from '../../../lambdas/diagnosis';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
-import type { Incident } from '../../../lambdas/incidents/model';
-import { createIncidentPipeline, type IncidentPipelineDeps } from '../../../lambdas/incidents/pipeline';
-import type { DeliveryResult, Enricher, IncidentStore, Notifier, PipelineLog } from '../../../lambdas/incidents/ports';
+import type { Diagnosis } from '../../../core/diagnosis';
+import { incidentIdFor } from '../../../core/incidents/identity';
+import type { Incident } from '../../../core/incidents/model';
+import { createIncidentPipeline, type IncidentPipelineDeps } from '../../../core/incidents/pipeline';
+import type { DeliveryResult, Enricher, IncidentStore, Notifier, PipelineLog } from '../../../core/incidents/ports';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { ManualClock } from '../../support/handler-harness';
 import { diagnosisOf } from '../../support/incidents';

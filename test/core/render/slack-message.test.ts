@@ -1,4 +1,4 @@
-import { renderSlackMessage, SLACK_LIMITS, truncateEscaped } from '../../../lambdas/render/slack-message';
+import { renderSlackMessage, SLACK_LIMITS, truncateEscaped } from '../../../core/render/slack-message';
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
 
 /** Every text a Slack client would render, from blocks and fallback. */

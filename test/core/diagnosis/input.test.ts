@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { diagnose, errorMessageRecord, InputError, readRecords, type CloudTrailRecord } from '../../../lambdas/diagnosis';
+import { diagnose, errorMessageRecord, InputError, readRecords, type CloudTrailRecord } from '../../../core/diagnosis';
 import { loadSample } from './samples';
 
 const record = loadSample('identity-policy-implicit.json').detail as CloudTrailRecord;

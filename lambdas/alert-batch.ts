@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { CAUSE_DIMENSION, METRIC } from '../contract';
-import { InputError, diagnose, readRecords, type Cause, type Diagnosis } from '../diagnosis';
-import { incidentIdFor, withStableEventId } from './identity';
-import type { IncidentPipeline, PipelineOutcome } from './pipeline';
-import type { PipelineLog } from './ports';
+import { CAUSE_DIMENSION, METRIC } from '../core/contract';
+import { InputError, diagnose, readRecords, type Cause, type Diagnosis } from '../core/diagnosis';
+import { incidentIdFor, withStableEventId } from '../core/incidents/identity';
+import type { IncidentPipeline, PipelineOutcome } from '../core/incidents/pipeline';
+import type { PipelineLog } from '../core/incidents/ports';
 
 export interface AlertHandlerDeps {
   readonly pipeline: IncidentPipeline;

@@ -1,4 +1,4 @@
-import { renderAlertText, SUBJECT_MAX_LENGTH } from '../../../lambdas/render/alert-text';
+import { renderAlertText, SUBJECT_MAX_LENGTH } from '../../../core/render/alert-text';
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
 
 describe('renderAlertText (email and terminal)', () => {

@@ -1,5 +1,5 @@
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../../core/diagnosis';
+import { incidentIdFor } from '../../../core/incidents/identity';
 import { corpusManifest, describeWithCorpus, readCorpusFile } from '../../support/corpus';
 import { lambdaContext, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';

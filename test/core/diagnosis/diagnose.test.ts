@@ -1,4 +1,4 @@
-import { CAUSES, diagnose, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../../lambdas/diagnosis';
+import { CAUSES, diagnose, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../../core/diagnosis';
 import { loadSample, sampleFiles } from './samples';
 
 const sampleRecord = (file: string): CloudTrailRecord => loadSample(file).detail as CloudTrailRecord;

@@ -1,7 +1,7 @@
-import { alertCutoff, isAlertDue, isRepeatAlert } from '../../../lambdas/incidents/alert-policy';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
-import { severityOf } from '../../../lambdas/incidents/severity';
-import { CAUSES } from '../../../lambdas/diagnosis/types';
+import { alertCutoff, isAlertDue, isRepeatAlert } from '../../../core/incidents/alert-policy';
+import { incidentIdFor } from '../../../core/incidents/identity';
+import { severityOf } from '../../../core/incidents/severity';
+import { CAUSES } from '../../../core/diagnosis/types';
 
 const identity = { accountId: '111122223333', principal: 'arn:aws:iam::111122223333:role/app', action: 'dynamodb:PutItem', resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders', cause: 'identity-policy' as const };
 

@@ -1,4 +1,4 @@
-import { escapeSingleLine, escapeSlack, escapeSlackCode, escapeTerminal } from '../../../lambdas/render/escape';
+import { escapeSingleLine, escapeSlack, escapeSlackCode, escapeTerminal } from '../../../core/render/escape';
 
 describe('escapeTerminal', () => {
   it('neutralises ANSI escape sequences and other control characters but keeps tabs and newlines', () => {

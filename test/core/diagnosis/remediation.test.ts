@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { CAUSES, diagnose, shellQuote, type CloudTrailRecord, type Diagnosis } from '../../../lambdas/diagnosis';
+import { CAUSES, diagnose, shellQuote, type CloudTrailRecord, type Diagnosis } from '../../../core/diagnosis';
 import { loadSample, sampleFiles } from './samples';
 
 const diagnoseSample = (file: string, change: (record: CloudTrailRecord) => void = () => undefined): Diagnosis => {

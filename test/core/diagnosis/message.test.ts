@@ -1,4 +1,4 @@
-import { causeOfPolicyType, normalizeEventTime, parseAccessDeniedMessage } from '../../../lambdas/diagnosis';
+import { causeOfPolicyType, normalizeEventTime, parseAccessDeniedMessage } from '../../../core/diagnosis';
 
 const USER = 'User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders';
 

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { InputError, readCloudTrailLogFile, readRecords } from '../../../lambdas/diagnosis';
+import { InputError, readCloudTrailLogFile, readRecords } from '../../../core/diagnosis';
 import { corpusManifest, describeWithCorpus, readCorpusFile } from '../../support/corpus';
 import { dynamodbRecord, EXPLICIT_SCP, IMPLICIT_IDENTITY } from '../../cli/fixtures';
 

@@ -1,4 +1,4 @@
-import { renderSnsAlert } from '../../../lambdas/render/sns-message';
+import { renderSnsAlert } from '../../../core/render/sns-message';
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
 
 describe('renderSnsAlert', () => {

@@ -1,4 +1,4 @@
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../../core/diagnosis';
 import { corpusManifest, describeWithCorpus, readCorpusFile } from '../../support/corpus';
 
 /**

@@ -1,4 +1,4 @@
-import { HANDLER_ENV } from '../contract';
+import { HANDLER_ENV } from '../core/contract';
 
 export interface HandlerConfig {
   readonly incidentsTableName: string;
@@ -8,7 +8,7 @@ export interface HandlerConfig {
   readonly retentionDays: number;
 }
 
-/** The configuration the stack sets (lambdas/contract.ts); a missing or malformed value names the variable. */
+/** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
 export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const required = (name: string): string => {
     const value = env[name]?.trim();
