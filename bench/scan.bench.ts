@@ -8,7 +8,7 @@
  * node_modules, after `node scripts/build-cli.mjs`), so a change is judged before/after within one run.
  *
  * The tree is generated deterministically into bench/.data/ (reused when present) and the CLI runs as a user
- * runs it (node bin/denyscope.mjs, the built bundle). Prints a Markdown table and the machine.
+ * runs it (node cli/bin/denyscope.mjs, the built bundle). Prints a Markdown table and the machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,13 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const ROOT = path.resolve(__dirname, '..');
+const CLI_BIN = 'cli/bin/denyscope.mjs';
+
+/** The CLI launcher of a checkout: cli/bin/ since the npm workspaces, bin/ before. */
+function cliBinaryIn(checkout: string): string {
+  const current = path.join(checkout, CLI_BIN);
+  return existsSync(current) ? current : path.join(checkout, 'bin', 'denyscope.mjs');
+}
 const DATA = path.join(ROOT, 'bench', '.data');
 const GENERATOR_VERSION = 1;
 
@@ -278,10 +285,10 @@ function main(): void {
 
   const jq = measure(runs, 'bash', ['-c', `set -o pipefail; find "$0" -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | /usr/bin/jq -r '${JQ_FILTER}'`, tree.root]);
   const bare = measure(runs, process.execPath, ['-e', BARE_LOOP, fileList]);
-  const scan = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', tree.root]);
-  const scanOneThread = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', '--jobs', '1', tree.root]);
+  const scan = measure(runs, process.execPath, [CLI_BIN, 'scan', '--json', tree.root]);
+  const scanOneThread = measure(runs, process.execPath, [CLI_BIN, 'scan', '--json', '--jobs', '1', tree.root]);
   const baselineDirectory = stringArgument('--baseline');
-  const baselineCli = baselineDirectory === null ? null : path.resolve(baselineDirectory, 'bin', 'denyscope.mjs');
+  const baselineCli = baselineDirectory === null ? null : cliBinaryIn(path.resolve(baselineDirectory));
   const baseline =
     baselineCli === null
       ? null

@@ -4,7 +4,7 @@ import { CAUSES, type Diagnosis } from '../../core/diagnosis';
 import { runCli } from './run-cli';
 
 // The core's sample events: one per cause and deny kind, plus look-alikes that are not denials.
-const SAMPLES = path.resolve(__dirname, '..', '..', 'samples', 'events');
+const SAMPLES = path.resolve(__dirname, '..', '..', 'cli', 'samples', 'events');
 const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
 
 describe.each(files)('explain samples/events/%s', (name) => {

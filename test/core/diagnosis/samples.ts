@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The bundled sample events (samples/events), used as fixtures. */
-export const SAMPLES_DIR = path.resolve(__dirname, '..', '..', '..', 'samples', 'events');
+/** The bundled sample events (cli/samples/events), used as fixtures. */
+export const SAMPLES_DIR = path.resolve(__dirname, '..', '..', '..', 'cli', 'samples', 'events');
 
 export interface SampleEvent {
   readonly 'detail-type': string;
