@@ -1,5 +1,5 @@
 import * as events from 'aws-cdk-lib/aws-events';
-import { DENIAL_ERROR_CODES } from '../../core/diagnosis/diagnose';
+import { DENIAL_ERROR_CODES } from '@denyscope/core/diagnosis/diagnose';
 
 /**
  * The EventBridge patterns that pick CloudTrail-recorded denials off the default bus.

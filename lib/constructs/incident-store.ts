@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../core/incidents/schema';
+import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '@denyscope/core/incidents/schema';
 import { EncryptionKey } from './encryption-key';
 
 export interface IncidentStoreProps {
