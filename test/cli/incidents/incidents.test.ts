@@ -135,7 +135,6 @@ describe('denyscope incidents', () => {
       expect(lines[1]).toContain(ids.resourcePolicyCarts);
       expect(lines[1]).toContain('2026-11-24 10:00:00Z');
       const narrow = await runDenyscope([...where(), 'list'], { columns: 80 });
-      // eslint-disable-next-line no-control-regex
       const visible = (line: string) => line.replace(/\u001b\[\d+m/g, '');
       for (const line of narrow.stdout.trimEnd().split('\n')) expect(visible(line).length).toBeLessThanOrEqual(80);
       expect(narrow.stdout).toContain('…');
