@@ -146,6 +146,8 @@ describe('explain human output', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('DENIED dynamodb:PutItem');
     expect(run.stdout).toContain('service-control-policy');
+    // The cause in the same words as the alert e-mail's subject (README: "... denied on Orders: service control policy").
+    expect(run.stdout).toMatch(/^ +why +service control policy — the message names "service control policy"$/m);
     expect(run.stdout).toContain(roleArn('orders-api'));
     expect(run.stdout).toContain(SCP_ARN);
     expect(run.stdout).toContain('Steps');
