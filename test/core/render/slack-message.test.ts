@@ -1,4 +1,10 @@
-import { renderSlackMessage, SLACK_LIMITS, truncateEscaped } from '../../../core/render/slack-message';
+import { renderSlackMessage, truncateEscaped } from '../../../core/render/slack-message';
+
+/**
+ * Slack's Block Kit reference: at most 50 blocks a message; a header's text at most 150 characters; a section's text at
+ * most 3,000 characters; at most 10 fields, each at most 2,000 characters.
+ */
+const SLACK_DOCUMENTED_LIMITS = { blocks: 50, headerText: 150, sectionText: 3_000, fields: 10, fieldText: 2_000 };
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
 
 /** Every text a Slack client would render, from blocks and fallback. */
@@ -65,14 +71,14 @@ describe('renderSlackMessage', () => {
       },
     };
     const message = renderSlackMessage(incidentOf(diagnosisWithHugeValues, { principal: huge, resource: huge }));
-    expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(message.blocks.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.blocks);
     const header = message.blocks[0] as { text: { text: string } };
-    expect(header.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
+    expect(header.text.text.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.headerText);
     const fields = (message.blocks[2] as { fields: { text: string }[] }).fields;
-    expect(fields.length).toBeLessThanOrEqual(SLACK_LIMITS.fields);
-    for (const field of fields) expect(field.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fieldText);
+    expect(fields.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.fields);
+    for (const field of fields) expect(field.text.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.fieldText);
     for (const text of texts(message)) {
-      expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      expect(text.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.sectionText);
       expect(text).not.toMatch(/&(?!amp;|lt;|gt;)/);
     }
     expect(texts(message).some((text) => text.includes('…'))).toBe(true);
