@@ -10,7 +10,6 @@ export function createProgram(io: CliIo = processIo()): Command {
   const program = new Command()
     .name('denyscope')
     .description('Finds out which policy denied an AWS call (DynamoDB first): diagnosis, incidents and alerts.')
-    .showHelpAfterError()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   registerExplain(program, io);
   registerScan(program, io);
