@@ -13,4 +13,6 @@ module.exports = {
   testTimeout: 30000,
   collectCoverageFrom: ['core/**/*.ts', 'lambdas/**/*.ts', 'lib/**/*.ts', 'cli/**/*.ts', '!**/dist/**', '!**/*.d.ts'],
   coverageReporters: ['text-summary', 'text', 'lcov'],
+  // With --coverage (CI): the core at least 95% of its lines, the rest at least 85%.
+  coverageThreshold: { './core/': { lines: 95 }, global: { lines: 85 } },
 };
