@@ -157,7 +157,7 @@ function main(): void {
   process.stderr.write(`tree: ${tree.files.length} files, ${records} records; store: ${generated.principals} principals, ${generated.policies} policies, ${(readFileSync(storeFile).length / 1024).toFixed(0)} KiB\n`);
 
   execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  const cli = ['bin/denyscope.mjs', 'scan', '--json'];
+  const cli = ['cli/bin/denyscope.mjs', 'scan', '--json'];
   const plain = measure(runs, process.execPath, [...cli, tree.root]);
   const evaluated = measure(runs, process.execPath, [...cli, '--policies', storeFile, tree.root]);
   const plainOne = measure(runs, process.execPath, [...cli, '--jobs', '1', tree.root]);

@@ -15,12 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { build, type Plugin } from 'esbuild';
+import { ALERT_HANDLER_BUILD_OPTIONS } from '../scripts/build-lambda.mjs';
 import { DynamoDbIncidentStore } from '../lambdas/adapters/dynamodb-incident-store';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/contract';
-import { createAlertHandler } from '../lambdas/incidents/alert-batch';
-import type { Incident } from '../lambdas/incidents/model';
-import { createIncidentPipeline } from '../lambdas/incidents/pipeline';
-import type { DeliveryResult, Notifier } from '../lambdas/incidents/ports';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
+import { createAlertHandler } from '../lambdas/alert-batch';
+import type { Incident } from '../core/incidents/model';
+import { createIncidentPipeline } from '../core/incidents/pipeline';
+import type { DeliveryResult, Notifier } from '../core/incidents/ports';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage } from '../test/support/denial-events';
 import { startDynalite, type LocalDynamo } from '../test/support/dynalite';
 import { ManualClock, STACK_HANDLER_ENV } from '../test/support/handler-harness';
@@ -54,9 +55,9 @@ interface BuiltHandler {
   readonly bytes: number;
 }
 
-/** esbuild as lib/constructs/processing.ts has NodejsFunction run it: minify, sourcemap, node22, cjs; `@aws-sdk/*` external by default. */
+/** esbuild with the options of the deployed asset (scripts/build-lambda.mjs); the variants change only the externals. */
 async function buildHandlers(outDir: string): Promise<BuiltHandler[]> {
-  const common = { bundle: true, minify: true, sourcemap: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'error' } as const;
+  const common = { ...ALERT_HANDLER_BUILD_OPTIONS, logLevel: 'error' } as const;
   const variants: { name: string; entry?: string; source?: string; external: string[]; stubTracer?: boolean }[] = [
     { name: 'alert-handler (as deployed: @aws-sdk/* from the runtime)', entry: 'lambdas/alert-handler.ts', external: ['@aws-sdk/*'] },
     { name: 'minimal handler, same SDK clients (@aws-sdk/* from the runtime)', source: MINIMAL_HANDLER, external: ['@aws-sdk/*'] },

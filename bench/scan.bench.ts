@@ -10,7 +10,7 @@
  * node_modules, after `node scripts/build-cli.mjs`), so a change is judged before/after within one run.
  *
  * The tree is generated deterministically into bench/.data/ (reused when present) and the CLI runs as a user
- * runs it (node bin/denyscope.mjs, the built bundle). Prints a Markdown table and the machine.
+ * runs it (node cli/bin/denyscope.mjs, the built bundle). Prints a Markdown table and the machine.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,13 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { randomSource } from '../test/cli/scan/log-file-generator';
 
 const ROOT = path.resolve(__dirname, '..');
+const CLI_BIN = 'cli/bin/denyscope.mjs';
+
+/** The CLI launcher of a checkout: cli/bin/ since the npm workspaces, bin/ before. */
+function cliBinaryIn(checkout: string): string {
+  const current = path.join(checkout, CLI_BIN);
+  return existsSync(current) ? current : path.join(checkout, 'bin', 'denyscope.mjs');
+}
 const DATA = path.join(ROOT, 'bench', '.data');
 const GENERATOR_VERSION = 1;
 
@@ -330,11 +337,11 @@ async function main(): Promise<void> {
   const gunzipFloor = measure(runs, process.execPath, ['-e', GUNZIP_ONLY, fileList, String(threads), 'sized']);
   const gunzipPlain = measure(runs, process.execPath, ['-e', GUNZIP_ONLY, fileList, String(threads), 'plain']);
   const parseAll = measure(runs, process.execPath, ['-e', PARSE_EVERYTHING, fileList]);
-  const scan = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', tree.root]);
-  const scanOneThread = measure(runs, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', '--jobs', '1', tree.root]);
-  const scanBomb = measure(1, process.execPath, ['bin/denyscope.mjs', 'scan', '--json', bomb], 1);
+  const scan = measure(runs, process.execPath, [CLI_BIN, 'scan', '--json', tree.root]);
+  const scanOneThread = measure(runs, process.execPath, [CLI_BIN, 'scan', '--json', '--jobs', '1', tree.root]);
+  const scanBomb = measure(1, process.execPath, [CLI_BIN, 'scan', '--json', bomb], 1);
   const baselineDirectory = stringArgument('--baseline');
-  const baselineCli = baselineDirectory === null ? null : path.resolve(baselineDirectory, 'bin', 'denyscope.mjs');
+  const baselineCli = baselineDirectory === null ? null : cliBinaryIn(path.resolve(baselineDirectory));
   const baseline =
     baselineCli === null
       ? null

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { InputError, inputTooLarge, MAX_INPUT_BYTES } from '../lambdas/diagnosis';
+import { InputError, inputTooLarge, MAX_INPUT_BYTES } from '../core/diagnosis';
 
 export const STDIN_SOURCE = 'stdin';
 

@@ -1,4 +1,4 @@
-import { escapeSingleLine } from '../lambdas/render/escape';
+import { escapeSingleLine } from '../core/render/escape';
 
 /**
  * The process boundary of the CLI: commands read and write through a CliIo so tests can run them

@@ -1,5 +1,5 @@
-import { InputError } from '../lambdas/diagnosis';
-import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../lambdas/policy/store';
+import { InputError } from '../core/diagnosis';
+import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../core/policy/store';
 import { readInputFile } from './input';
 
 /** The policy store file given with --policies, as read: plain data, so it can go to scan workers as it is. */

@@ -11,13 +11,13 @@ import { KmsTableEnricher } from './adapters/kms-table-enricher';
 import { SecretsManagerWebhookUrlProvider } from './adapters/secrets-webhook-url';
 import { SlackNotifier } from './adapters/slack-notifier';
 import { SnsNotifier } from './adapters/sns-notifier';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './contract';
-import { createAlertHandler } from './incidents/alert-batch';
-import { readHandlerConfig } from './incidents/handler-config';
-import { createIncidentPipeline } from './incidents/pipeline';
-import { systemClock } from './incidents/ports';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
+import { createAlertHandler } from './alert-batch';
+import { readHandlerConfig } from './handler-config';
+import { createIncidentPipeline } from '../core/incidents/pipeline';
+import { systemClock } from '../core/incidents/ports';
 
-export { createAlertHandler } from './incidents/alert-batch';
+export { createAlertHandler } from './alert-batch';
 
 // Module scope: wired once per container, reused by every invocation.
 const logger = new Logger({ serviceName: SERVICE_NAME });

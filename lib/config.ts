@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_ALERT_SETTINGS } from '../lambdas/incidents/alert-policy';
+import { DEFAULT_ALERT_SETTINGS } from '@denyscope/core/incidents/alert-policy';
 
 /**
  * Configuration of the access-denied alerting stack: one schema for both entry points, the typed

@@ -1,5 +1,7 @@
-// Bundles the CLI into dist/ so `npx denyscope` starts fast with no TypeScript tooling at run time.
-// Runs from `npm run prepare` (and so from `npm ci` / `npm install`); bin/denyscope.mjs also runs it when dist/ is missing.
+// Bundles the CLI into cli/dist/ so `denyscope` starts fast with no TypeScript tooling at run time, and the npm package
+// `denyscope` ships one bundle instead of its sources and their dependencies (only dynalite stays a dependency).
+// Runs from `npm run prepare` (and so from `npm ci`), from the jest global setup (tests never run a stale bundle),
+// and when the package is packed; cli/bin/denyscope.mjs also runs it when cli/dist/ is missing in a clone.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // Entry points; the scan worker is its own file because worker threads load a script by path.
 const entryPoints = {
-  denyscope: 'bin/denyscope.ts',
+  denyscope: 'cli/main.ts',
   'scan-worker': 'cli/scan/scan-worker.ts',
 };
 
@@ -34,7 +36,7 @@ try {
   result = await build({
     absWorkingDir: root,
     entryPoints,
-    outdir: 'dist',
+    outdir: 'cli/dist',
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -56,8 +58,8 @@ try {
   process.exit(1);
 }
 
-// dist/package.json makes Node load dist/*.js as ES modules.
-result.outputFiles.push({ path: path.join(root, 'dist', 'package.json'), contents: Buffer.from('{ "type": "module" }\n') });
+// cli/dist/package.json makes Node load dist/*.js as ES modules.
+result.outputFiles.push({ path: path.join(root, 'cli', 'dist', 'package.json'), contents: Buffer.from('{ "type": "module" }\n') });
 
 // Each file is written aside and renamed into place, so a denyscope starting meanwhile loads the old or the new bundle, never half of one.
 for (const file of result.outputFiles) {

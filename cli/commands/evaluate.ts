@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { InputError } from '../../lambdas/diagnosis';
-import { principalOfArn, requestContextForCall } from '../../lambdas/policy/context';
-import { evaluateRequest } from '../../lambdas/policy/evaluate';
-import { escapeSingleLine } from '../../lambdas/render/escape';
-import { renderEvaluationLines } from '../../lambdas/render/evaluation-text';
+import { InputError } from '../../core/diagnosis';
+import { principalOfArn, requestContextForCall } from '../../core/policy/context';
+import { evaluateRequest } from '../../core/policy/evaluate';
+import { escapeSingleLine } from '../../core/render/escape';
+import { renderEvaluationLines } from '../../core/render/evaluation-text';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { loadPolicyStore } from '../policies';
 import { OptionError } from '../scan/filters';

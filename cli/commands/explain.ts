@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
-import { escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
+import { InputError, readRecords, type Diagnosis } from '../../core/diagnosis';
+import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
+import { escapeJson, escapeSingleLine } from '../../core/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';
 import { loadPolicyStore } from '../policies';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
+import { escapeJson, escapeSingleLine } from '../../core/render/escape';
 import type { IncidentFilters } from '../incidents/query';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
 import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';

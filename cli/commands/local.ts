@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { InputError } from '../../lambdas/diagnosis';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { InputError } from '../../core/diagnosis';
+import { escapeSingleLine } from '../../core/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { DataDirError } from '../local/dataDirLock';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import type { LocalSummary } from '../local/run';
-import type { PolicyStore } from '../../lambdas/policy/store';
+import type { PolicyStore } from '../../core/policy/store';
 import { OptionError } from '../scan/filters';
-import { DEFAULT_ALERT_SETTINGS } from '../../lambdas/incidents/alert-policy';
+import { DEFAULT_ALERT_SETTINGS } from '../../core/incidents/alert-policy';
 
 export interface LocalOptions {
   readonly dataDir?: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CAUSES, InputError } from '../../lambdas/diagnosis';
-import { escapeJson } from '../../lambdas/render/escape';
+import { CAUSES, InputError } from '../../core/diagnosis';
+import { escapeJson } from '../../core/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { styleFor } from '../render/style';
 import { parseByteSize } from '../scan/bytes';

@@ -1,4 +1,4 @@
-import { CAUSES, type Cause } from '../../lambdas/diagnosis/types';
+import { CAUSES, type Cause } from '../../core/diagnosis/types';
 import { OptionError, parseTime } from '../scan/filters';
 
 /** `--since` / `--until`, in the forms `scan` accepts (ISO 8601 or 30m/24h/7d/2w before now), as ISO 8601 UTC. */

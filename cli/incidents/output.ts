@@ -1,5 +1,5 @@
-import type { Incident, Occurrence } from '../../lambdas/incidents/model';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import type { Incident, Occurrence } from '../../core/incidents/model';
+import { escapeSingleLine } from '../../core/render/escape';
 import { renderDiagnosisText } from '../render/diagnosis-text';
 import type { Style } from '../render/style';
 import { renderTable, type Column } from '../render/table';

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { incidentFromItem, occurrenceFromItem } from '../../lambdas/adapters/dynamodb-incident-store';
-import { CAUSES, type Cause } from '../../lambdas/diagnosis/types';
-import type { Incident, Occurrence } from '../../lambdas/incidents/model';
+import { CAUSES, type Cause } from '../../core/diagnosis/types';
+import type { Incident, Occurrence } from '../../core/incidents/model';
 import {
   GSI_BY_CAUSE,
   GSI_BY_PRINCIPAL,
@@ -14,7 +14,7 @@ import {
   OCCURRENCE_SK_PREFIX,
   incidentPk,
   monthBucket,
-} from '../../lambdas/incidents/schema';
+} from '../../core/incidents/schema';
 
 /**
  * The read side of the incidents table: Query only, never Scan, so its cost follows the answer's

@@ -1,7 +1,7 @@
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Incident } from '../../lambdas/incidents/model';
-import type { DeliveryResult, Notifier } from '../../lambdas/incidents/ports';
-import { renderAlertText } from '../../lambdas/render/alert-text';
+import type { Incident } from '../../core/incidents/model';
+import type { DeliveryResult, Notifier } from '../../core/incidents/ports';
+import { renderAlertText } from '../../core/render/alert-text';
 import type { OutputStream } from '../io';
 import type { Style } from '../render/style';
 import { credentialsForEndpoint, regionOr } from './endpoints';

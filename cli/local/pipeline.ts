@@ -6,8 +6,8 @@ import { createIncidentsTable } from '../../lambdas/adapters/dynamodb-incidents-
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { createIncidentPipeline, type IncidentPipeline } from '../../lambdas/incidents/pipeline';
-import type { Notifier } from '../../lambdas/incidents/ports';
+import { createIncidentPipeline, type IncidentPipeline } from '../../core/incidents/pipeline';
+import type { Notifier } from '../../core/incidents/ports';
 import { describeAwsCallError } from '../incidents/errors';
 import { countIncidents } from '../incidents/query';
 import type { CliIo, OutputStream } from '../io';

@@ -1,10 +1,10 @@
-import { InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
-import type { PolicyStore } from '../../lambdas/policy/store';
-import { withStableEventId } from '../../lambdas/incidents/identity';
-import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../lambdas/incidents/pipeline';
-import type { PipelineLog } from '../../lambdas/incidents/ports';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { InputError, readRecords, type Diagnosis } from '../../core/diagnosis';
+import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
+import type { PolicyStore } from '../../core/policy/store';
+import { withStableEventId } from '../../core/incidents/identity';
+import { describeError, type IncidentPipeline, type PipelineOutcome } from '../../core/incidents/pipeline';
+import type { PipelineLog } from '../../core/incidents/ports';
+import { escapeSingleLine } from '../../core/render/escape';
 import type { CliIo, OutputStream } from '../io';
 import { readInputFile, readStream, STDIN_SOURCE } from '../input';
 import type { ScanInput } from '../scan/files';

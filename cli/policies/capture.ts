@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AwsPolicySource } from '../../lambdas/adapters/policy-sources/aws-policy-source';
-import { arnAccount, iamEntityOf, principalOfCallerArn } from '../../lambdas/diagnosis/arn';
-import { diagnose, InputError, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { isStreamArn, isVpcEndpointId, mergeNeeds, needsOfDiagnosis, resourceKindOf, tableArnOf } from '../../lambdas/policy/needs';
-import type { EvidenceNeeds } from '../../lambdas/policy/ports';
-import type { PolicyStoreFile } from '../../lambdas/policy/store-fragment';
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { arnAccount, iamEntityOf, principalOfCallerArn } from '../../core/diagnosis/arn';
+import { diagnose, InputError, readRecords, type Diagnosis } from '../../core/diagnosis';
+import { isStreamArn, isVpcEndpointId, mergeNeeds, needsOfDiagnosis, resourceKindOf, tableArnOf } from '../../core/policy/needs';
+import type { EvidenceNeeds } from '../../core/policy/ports';
+import type { PolicyStoreFile } from '../../core/policy/store-fragment';
+import { escapeSingleLine } from '../../core/render/escape';
 import type { CaptureOptions } from '../commands/policies';
 import { describeFileError, readInputFile, readStream } from '../input';
 import { EXIT, reportInputError, type CliIo } from '../io';

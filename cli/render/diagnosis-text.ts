@@ -1,22 +1,8 @@
-import type { Cause, Diagnosis, Remediation } from '../../lambdas/diagnosis';
-import { commandLines, escapeJson, escapeSingleLine } from '../../lambdas/render/escape';
-import { renderEvaluationLines } from '../../lambdas/render/evaluation-text';
+import type { Diagnosis, Remediation } from '../../core/diagnosis';
+import { CAUSE_LABELS } from '../../core/render/alert-facts';
+import { commandLines, escapeJson, escapeSingleLine } from '../../core/render/escape';
+import { renderEvaluationLines } from '../../core/render/evaluation-text';
 import type { Style } from './style';
-
-/** How each cause reads in a sentence: "denied by <label>". */
-export const CAUSE_LABELS: Readonly<Record<Cause, string>> = {
-  'identity-policy': 'an identity-based policy',
-  'service-control-policy': 'a service control policy (SCP)',
-  'resource-control-policy': 'a resource control policy (RCP)',
-  'vpc-endpoint-policy': 'a VPC endpoint policy',
-  'permissions-boundary': 'a permissions boundary',
-  'session-policy': 'a session policy',
-  'resource-policy': 'a resource-based policy',
-  'mfa-required': 'a deny-unless-MFA condition',
-  'kms-key-access': 'the KMS key policy or grants',
-  'kms-key-unusable': 'an unusable KMS key (disabled, pending deletion or missing)',
-  unknown: 'a policy the message does not name',
-};
 
 // Event values are attacker-influenced: every one goes through this before reaching the terminal.
 const inline = (value: string): string => escapeSingleLine(value);
@@ -46,7 +32,7 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
     const table = d.tableName !== null && !(d.resource ?? '').endsWith(`/${d.tableName}`) ? ` ${style.dim(`(table ${inline(d.tableName)})`)}` : '';
     facts.push(['on', `${inline(d.resource ?? d.tableName ?? '')}${table}`]);
   }
-  facts.push(['why', `denied by ${CAUSE_LABELS[d.cause] ?? CAUSE_LABELS.unknown}${d.policyType !== null ? ` — the message names "${inline(d.policyType)}"` : ''}`]);
+  facts.push(['why', `${CAUSE_LABELS[d.cause] ?? CAUSE_LABELS.unknown}${d.policyType !== null ? ` — the message names "${inline(d.policyType)}"` : ''}`]);
   if (d.policyArn !== null) facts.push(['policy', inline(d.policyArn)]);
   if (d.policyChain.length > 1) facts.push(['chain', d.policyChain.map(inline).join(' → ')]);
   if (d.hypotheses.length > 0) facts.push(['likely', d.hypotheses.map(inline).join(', ')]);

@@ -1,4 +1,4 @@
-import { escapeSingleLine } from '../../lambdas/render/escape';
+import { escapeSingleLine } from '../../core/render/escape';
 import type { Style } from './style';
 
 export interface Column {

@@ -1,6 +1,6 @@
-import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../lambdas/diagnosis';
-import type { PolicyStore } from '../../lambdas/policy/store';
-import { diagnoseWithPolicies } from '../../lambdas/policy/diagnosis-evaluation';
+import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../core/diagnosis';
+import type { PolicyStore } from '../../core/policy/store';
+import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
 import { policyStoreOf, type PolicySource } from '../policies';
 import { matchesFilter, type ScanFilter } from './filters';
 import { gunzipSmall, gunzipStream, isGzip, isZlibError, tooLarge, TooLargeError } from './gzip';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../lambdas/diagnosis';
+import { InputError } from '../../core/diagnosis';
 import { describeFileError, notRegularFileProblem } from '../input';
 import type { ScanError } from './summary';
 

@@ -1,4 +1,4 @@
-import { CAUSES, type Cause, type Diagnosis } from '../../lambdas/diagnosis';
+import { CAUSES, type Cause, type Diagnosis } from '../../core/diagnosis';
 
 /** Plain data (it crosses into scan workers): which diagnoses a scan reports. */
 export interface ScanFilter {

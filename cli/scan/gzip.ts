@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { tooLargeProblem } from '../../lambdas/diagnosis';
+import { tooLargeProblem } from '../../core/diagnosis';
 
 /** gzip by its magic bytes, whatever the name (as readRecords decides). */
 export function isGzip(bytes: Buffer): boolean {

@@ -1,4 +1,4 @@
-import { InputError } from '../../lambdas/diagnosis';
+import { InputError } from '../../core/diagnosis';
 import { readInputFile } from '../input';
 import { describeFailure, failedScan, scanBytes, type ScanSettings } from './file-scan';
 import type { FileScanResult } from './summary';

@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { InputError, parseAccessDeniedMessage } from '../../lambdas/diagnosis';
+import { InputError, parseAccessDeniedMessage } from '../../core/diagnosis';
 import { credentialsForEndpoint, silenceSdkNodeVersionNotice } from '../local/endpoints';
 import { describeFailure, failedScan, scanStream, type ScanSettings } from './file-scan';
 import { OptionError } from './filters';

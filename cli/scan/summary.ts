@@ -1,5 +1,5 @@
-import type { Diagnosis } from '../../lambdas/diagnosis';
-import { statementKey } from '../../lambdas/policy/describe';
+import type { Diagnosis } from '../../core/diagnosis';
+import { statementKey } from '../../core/policy/describe';
 
 /** One row of a by-X table: how many denials, and how often each remediation summary came up. */
 export interface GroupCount {

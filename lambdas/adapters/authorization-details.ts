@@ -1,13 +1,13 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { partitionOf } from '../diagnosis/arn';
-import type { Diagnosis } from '../diagnosis/types';
-import { AUTHORIZATION_RECORD_RETENTION_MS, capturedPolicyStore, decisionOfRecord, deniedByOfRecord, type AuthorizationRecord } from '../policy/authorization-record';
-import type { EvidenceSource } from '../policy/ports';
-import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../policy/store';
-import type { PolicyStoreFile, StoredDocument } from '../policy/store-fragment';
-import type { Evaluation } from '../policy/types';
+import { partitionOf } from '../../core/diagnosis/arn';
+import type { Diagnosis } from '../../core/diagnosis/types';
+import { AUTHORIZATION_RECORD_RETENTION_MS, capturedPolicyStore, decisionOfRecord, deniedByOfRecord, type AuthorizationRecord } from '../../core/policy/authorization-record';
+import type { EvidenceSource } from '../../core/policy/ports';
+import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../../core/policy/store';
+import type { PolicyStoreFile, StoredDocument } from '../../core/policy/store-fragment';
+import type { Evaluation } from '../../core/policy/types';
 import { policyDocumentOf, readFailureOf, ReadFailure } from './policy-sources/aws-reads';
 
 /**

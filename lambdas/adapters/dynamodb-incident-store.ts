@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Diagnosis } from '../diagnosis/types';
-import type { AlertChannel, AlertState, ChannelDelivery, ChannelStatus, Incident, Lease, Occurrence } from '../incidents/model';
-import { incidentDescription } from '../incidents/identity';
-import type { IncidentStore, OccurrenceClaim, OccurrenceState } from '../incidents/ports';
+import type { Diagnosis } from '../../core/diagnosis/types';
+import type { AlertChannel, AlertState, ChannelDelivery, ChannelStatus, Incident, Lease, Occurrence } from '../../core/incidents/model';
+import { incidentDescription } from '../../core/incidents/identity';
+import type { IncidentStore, OccurrenceClaim, OccurrenceState } from '../../core/incidents/ports';
 import {
   GSI_BY_CAUSE,
   GSI_BY_PRINCIPAL,
@@ -14,7 +14,7 @@ import {
   incidentPk,
   monthBucket,
   occurrenceSk,
-} from '../incidents/schema';
+} from '../../core/incidents/schema';
 
 export interface DynamoDbIncidentStoreOptions {
   readonly tableName: string;

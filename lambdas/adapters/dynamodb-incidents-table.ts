@@ -5,10 +5,10 @@ import {
   type DynamoDBClient,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, LAST_SEEN_ATTRIBUTE } from '../incidents/schema';
+import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, LAST_SEEN_ATTRIBUTE } from '../../core/incidents/schema';
 
 /**
- * Creates the incidents table exactly as lambdas/incidents/schema.ts describes it (keys and sparse GSIs),
+ * Creates the incidents table exactly as core/incidents/schema.ts describes it (keys and sparse GSIs),
  * on-demand, and waits until it is ACTIVE. An existing table is left alone, so a persistent local store
  * (dynalite with a data dir) can be reopened. On AWS the CDK stack creates the table; this is for dynalite.
  */

@@ -1,9 +1,9 @@
-import type { CloudTrailRecord } from '../diagnosis/record';
-import type { Diagnosis } from '../diagnosis/types';
-import { needsOfDiagnosis } from '../policy/needs';
-import type { PolicyReadResult, PolicySource } from '../policy/ports';
-import type { PolicyStore } from '../policy/store';
-import type { Evaluation } from '../policy/types';
+import type { CloudTrailRecord } from '../../core/diagnosis/record';
+import type { Diagnosis } from '../../core/diagnosis/types';
+import { needsOfDiagnosis } from '../../core/policy/needs';
+import type { PolicyReadResult, PolicySource } from '../../core/policy/ports';
+import type { PolicyStore } from '../../core/policy/store';
+import type { Evaluation } from '../../core/policy/types';
 import { readAuthorizationEvidence, type AuthorizationDetailsClient, type AuthorizationEvidence } from './authorization-details';
 
 export interface GatheredEvidence {

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { WebhookUrlProvider } from '../incidents/ports';
+import type { WebhookUrlProvider } from '../../core/incidents/ports';
 
 export interface SecretsWebhookUrlOptions {
   readonly secretId: string;

@@ -1,6 +1,6 @@
-import type { Incident } from '../incidents/model';
-import type { DeliveryBudget, DeliveryResult, Notifier, WebhookUrlProvider } from '../incidents/ports';
-import { renderSlackMessage } from '../render/slack-message';
+import type { Incident } from '../../core/incidents/model';
+import type { DeliveryBudget, DeliveryResult, Notifier, WebhookUrlProvider } from '../../core/incidents/ports';
+import { renderSlackMessage } from '../../core/render/slack-message';
 
 export interface SlackNotifierOptions {
   readonly webhookUrls: WebhookUrlProvider;

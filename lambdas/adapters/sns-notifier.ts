@@ -1,8 +1,8 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Incident } from '../incidents/model';
-import type { DeliveryResult, Notifier } from '../incidents/ports';
-import { describeError } from '../incidents/pipeline';
-import { renderSnsAlert } from '../render/sns-message';
+import type { Incident } from '../../core/incidents/model';
+import type { DeliveryResult, Notifier } from '../../core/incidents/ports';
+import { describeError } from '../../core/incidents/pipeline';
+import { renderSnsAlert } from '../../core/render/sns-message';
 
 /** Publishes the alert to the SNS topic (a topic with no subscribers is still published to). */
 export class SnsNotifier implements Notifier {

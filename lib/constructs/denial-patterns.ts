@@ -1,11 +1,11 @@
 import * as events from 'aws-cdk-lib/aws-events';
-import { DENIAL_ERROR_CODES } from '../../lambdas/diagnosis/diagnose';
+import { DENIAL_ERROR_CODES } from '@denyscope/core/diagnosis/diagnose';
 
 /**
  * The EventBridge patterns that pick CloudTrail-recorded denials off the default bus.
  * Only operators that test/lib/event-pattern-matcher.ts evaluates are used: plain value arrays,
  * prefix, anything-but, exists and $or. The denial error codes are the diagnosis core's
- * (lambdas/diagnosis/diagnose.ts), so the rules deliver exactly what the Lambda treats as denials.
+ * (core/diagnosis/diagnose.ts), so the rules deliver exactly what the Lambda treats as denials.
  */
 
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

@@ -1,14 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/incidents/schema';
+import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '@denyscope/core/incidents/schema';
 import { EncryptionKey } from './encryption-key';
 
 export interface IncidentStoreProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The incidents table (keys and indexes from lambdas/incidents/schema.ts) and its customer managed key. */
+/** The incidents table (keys and indexes from core/incidents/schema.ts) and its customer managed key. */
 export class IncidentStore extends Construct {
   readonly table: dynamodb.Table;
   readonly tableKey: EncryptionKey;

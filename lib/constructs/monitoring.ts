@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CAUSE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
-import { CAUSES } from '../../lambdas/diagnosis/types';
+import { CAUSE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
+import { CAUSES } from '@denyscope/core/diagnosis/types';
 
 export interface MonitoringProps {
   readonly function: lambda.IFunction;

@@ -3,16 +3,19 @@ import { Arn, ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Validations } 
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
 import { EncryptionKey } from './encryption-key';
 
-export const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'alert-handler.ts');
+/**
+ * The alert Lambda (lambdas/alert-handler.ts) as scripts/build-lambda.mjs bundles it into this package's assets/: built
+ * when the package is packed, and before every synth and test in the repository, so synth never runs esbuild.
+ */
+export const ALERT_HANDLER_ASSET = path.join(path.dirname(require.resolve('@denyscope/cdk/package.json')), 'assets', 'alert-handler');
 /** A batch of 25 denials diagnosed, stored and notified (Slack at about 1 message per second) fits well inside a minute. */
 export const FUNCTION_TIMEOUT = Duration.seconds(60);
 /** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
@@ -53,7 +56,7 @@ export interface ProcessingProps {
 
 /** The alert Lambda (lambdas/alert-handler.ts), its encrypted log group, its least-privilege role and its SQS event source. */
 export class Processing extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly logKey: EncryptionKey;
@@ -84,9 +87,9 @@ export class Processing extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'denyscope alert Lambda: reads the denial queue, writes incidents, notifies',
     });
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(ALERT_HANDLER_ASSET),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
@@ -106,12 +109,6 @@ export class Processing extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        forceDockerBundling: false,
       },
     });
     // ReportBatchItemFailures: only the failed messages of a batch are retried. Maximum concurrency

@@ -1,35 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dynamodbRecord, EXPLICIT_SCP, gzip, logFile, writeFile } from './fixtures';
 
-// The real binary as a user runs it: bin/denyscope.mjs loading the esbuild bundle in dist/.
+// The real binary as a user runs it: cli/bin/denyscope.mjs loading the esbuild bundle in cli/dist/, which the jest
+// global setup built from the current sources.
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'denyscope.mjs');
-const BUNDLE = path.join(ROOT, 'dist', 'denyscope.js');
-
-function newestSource(directory: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    const entryPath = path.join(directory, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(entryPath));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(entryPath).mtimeMs);
-  }
-  return newest;
-}
+const BIN = path.join(ROOT, 'cli', 'bin', 'denyscope.mjs');
 
 const denyscope = (args: readonly string[], input?: string) =>
   spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 let dir: string;
 beforeAll(() => {
-  // `npm ci` builds dist/ (prepare); rebuild only when a source is newer, so local runs test the current code.
-  const sourcesChanged = ['bin', 'cli', 'lambdas'].some((folder) => newestSource(path.join(ROOT, folder)) > (existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : 0));
-  if (sourcesChanged) {
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`building the CLI failed:\n${build.stderr}`);
-  }
   dir = mkdtempSync(path.join(os.tmpdir(), 'denyscope-bin-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

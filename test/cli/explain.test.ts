@@ -6,7 +6,7 @@ import path from 'node:path';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, SCP_ARN, sessionArn, writeFile } from './fixtures';
 import { gzipBomb } from '../support/gzip-bomb';
 import { runCli } from './run-cli';
-import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../lambdas/diagnosis';
+import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../core/diagnosis';
 
 const DIAGNOSIS_FIELDS = [
   'eventId', 'eventTime', 'eventSource', 'eventName', 'region', 'accountId', 'principal', 'principalArn', 'action', 'resource',
@@ -217,6 +217,8 @@ describe('explain human output', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('DENIED dynamodb:PutItem');
     expect(run.stdout).toContain('service-control-policy');
+    // The cause in the same words as the alert e-mail's subject (README: "... denied on Orders: service control policy").
+    expect(run.stdout).toMatch(/^ +why +service control policy — the message names "service control policy"$/m);
     expect(run.stdout).toContain(roleArn('orders-api'));
     expect(run.stdout).toContain(SCP_ARN);
     expect(run.stdout).toContain('Steps');

@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parsePolicyStore } from '../../lambdas/policy/store';
+import { parsePolicyStore } from '../../core/policy/store';
 import { startAwsStandIn, type AwsStandIn } from '../support/aws-standin';
 import { ACCOUNT, EXPECTED, INDEX_ARN, KEY_ARN, ROLE_ARN, standInEnvironment, TABLE_ARN, USER_ARN, VPC_ENDPOINT, WORLD } from '../support/policy-world';
 import { runCli } from './run-cli';

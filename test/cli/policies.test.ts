@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Diagnosis } from '../../lambdas/diagnosis';
+import type { Diagnosis } from '../../core/diagnosis';
 import { runCli } from './run-cli';
 
 /**

@@ -1,12 +1,7 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { Readable } from 'node:stream';
-import { registerExplain } from '../../cli/commands/explain';
-import { registerIncidents } from '../../cli/commands/incidents';
-import { registerLocal } from '../../cli/commands/local';
-import { registerPolicies } from '../../cli/commands/policies';
-import { registerScan } from '../../cli/commands/scan';
-import { registerEvaluate } from '../../cli/commands/evaluate';
 import type { CliIo, OutputStream } from '../../cli/io';
+import { createProgram } from '../../cli/program';
 
 export interface CliRun {
   readonly code: number;
@@ -58,16 +53,8 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     },
     now: () => options.now ?? new Date('2026-11-21T00:00:00Z'),
   };
-  const program = new Command()
-    .name('denyscope')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
-  registerExplain(program, io);
-  registerScan(program, io);
-  registerLocal(program, io);
-  registerIncidents(program, io);
-  registerEvaluate(program, io);
-  registerPolicies(program, io);
+  // The parser's own exits at the root (help shown, unknown command) throw instead of ending the test process.
+  const program = createProgram(io).exitOverride();
   try {
     await program.parseAsync(['node', 'denyscope', ...args]);
   } catch (error) {

@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CAUSES, type Diagnosis } from '../../lambdas/diagnosis';
+import { CAUSES, type Diagnosis } from '../../core/diagnosis';
 import { runCli } from './run-cli';
 
 // The core's sample events: one per cause and deny kind, plus look-alikes that are not denials.
-const SAMPLES = path.resolve(__dirname, '..', '..', 'samples', 'events');
+const SAMPLES = path.resolve(__dirname, '..', '..', 'cli', 'samples', 'events');
 const files = readdirSync(SAMPLES).filter((name) => name.endsWith('.json'));
 
 describe.each(files)('explain samples/events/%s', (name) => {

@@ -1,6 +1,6 @@
-import { METRIC } from '../../lambdas/contract';
-import { MAX_JSON_DEPTH } from '../../lambdas/diagnosis';
-import { RAW_BODY_LOG_LIMIT } from '../../lambdas/incidents/alert-batch';
+import { METRIC } from '../../core/contract';
+import { MAX_JSON_DEPTH } from '../../core/diagnosis';
+import { RAW_BODY_LOG_LIMIT } from '../../lambdas/alert-batch';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage } from '../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { createHarness, OutputCapture } from '../support/handler-harness';
@@ -11,8 +11,8 @@ import { createHarness, OutputCapture } from '../support/handler-harness';
  */
 const DIAGNOSE_BUG = 'diagnose-bug';
 const REMEDIATION_BUG = 'remediation-bug';
-jest.mock('../../lambdas/diagnosis/diagnose', () => {
-  const actual = jest.requireActual('../../lambdas/diagnosis/diagnose');
+jest.mock('../../core/diagnosis/diagnose', () => {
+  const actual = jest.requireActual('../../core/diagnosis/diagnose');
   return {
     ...actual,
     diagnose: (record: { eventID?: string }) => {
@@ -21,8 +21,8 @@ jest.mock('../../lambdas/diagnosis/diagnose', () => {
     },
   };
 });
-jest.mock('../../lambdas/diagnosis/remediation', () => {
-  const actual = jest.requireActual('../../lambdas/diagnosis/remediation');
+jest.mock('../../core/diagnosis/remediation', () => {
+  const actual = jest.requireActual('../../core/diagnosis/remediation');
   return {
     ...actual,
     remediate: (facts: { eventId: string }) => {

@@ -5,11 +5,11 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
-import { HANDLER_ENV, METRIC } from '../../lambdas/contract';
-import { diagnose, readRecords } from '../../lambdas/diagnosis';
-import { incidentIdFor } from '../../lambdas/incidents/identity';
-import { incidentPk, OCCURRENCE_SK_PREFIX } from '../../lambdas/incidents/schema';
-import { readHandlerConfig } from '../../lambdas/incidents/handler-config';
+import { HANDLER_ENV, METRIC } from '../../core/contract';
+import { diagnose, readRecords } from '../../core/diagnosis';
+import { incidentIdFor } from '../../core/incidents/identity';
+import { incidentPk, OCCURRENCE_SK_PREFIX } from '../../core/incidents/schema';
+import { readHandlerConfig } from '../../lambdas/handler-config';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage, type DenialEventOptions } from '../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { startFauxqs, type LocalSnsSqs } from '../support/fauxqs';

@@ -1,7 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
-import { INCIDENT_INDEXES, INCIDENTS_TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/incidents/schema';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import { synthStack } from './stack-fixture';
 
 const { stack, template } = synthStack({ alertEmails: ['oncall@example.com', 'sec@example.com'] });
@@ -239,19 +238,25 @@ describe('incident store', () => {
   it('builds the table from the shared key schema, on demand, with PITR, TTL, deletion protection and a rotating CMK', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
-        { AttributeName: INCIDENTS_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-        { AttributeName: INCIDENTS_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       DeletionProtectionEnabled: true,
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
-      GlobalSecondaryIndexes: INCIDENT_INDEXES.map((index) => ({
-        IndexName: index.indexName,
+      // The README's table design: sparse GSIs holding incidents only, each sorted by lastSeen.
+      GlobalSecondaryIndexes: [
+        ['byTime', 'gsiMonth'],
+        ['byCause', 'gsiCause'],
+        ['byPrincipal', 'gsiPrincipal'],
+        ['byTable', 'gsiTable'],
+      ].map(([indexName, partitionKey]) => ({
+        IndexName: indexName,
         KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: 'lastSeen', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       })),

@@ -1,28 +1,44 @@
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ALERT_HANDLER_ASSET } from '../../lib/constructs/processing';
 import { buildStack } from './stack-fixture';
 
-/** The one test that bundles lambdas/alert-handler.ts for real, with the local esbuild (never Docker). */
-describe('alert Lambda bundle', () => {
+/** The alert Lambda's code: the bundle scripts/build-lambda.mjs builds (the jest global setup built it from the current sources). */
+describe('alert Lambda asset', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'denyscope-bundle-'));
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+  const code = fs.readFileSync(path.join(ALERT_HANDLER_ASSET, 'index.js'), 'utf8');
 
-  it('is built by esbuild into a minified index.js with a source map', () => {
-    const { app, stack } = buildStack({}, { bundle: true, outdir });
+  it('is the pre-built bundle, deployed as is: no bundling at synth', () => {
+    const { app, stack } = buildStack({}, { outdir });
     const assembly = app.synth();
-    const [handler] = Object.values(Template.fromJSON(assembly.getStackByName(stack.stackName).template).findResources('AWS::Lambda::Function'));
-    const s3Key = JSON.stringify(handler.Properties.Code.S3Key);
-    const assetHash = /"([0-9a-f]{64})\.zip"/.exec(s3Key)?.[1];
+    const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+    const [handler] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    const assetHash = /"([0-9a-f]{64})\.zip"/.exec(JSON.stringify(handler.Properties.Code.S3Key))?.[1];
     expect(assetHash).toBeDefined();
-    const bundle = path.join(assembly.directory, `asset.${assetHash}`);
+    const staged = path.join(assembly.directory, `asset.${assetHash}`);
 
-    expect(fs.readdirSync(bundle).sort()).toEqual(['index.js', 'index.js.map']);
-    const code = fs.readFileSync(path.join(bundle, 'index.js'), 'utf8');
+    expect(fs.readdirSync(staged).sort()).toEqual(['index.js', 'index.js.map']);
+    expect(fs.readFileSync(path.join(staged, 'index.js'), 'utf8')).toBe(code);
+  });
+
+  it('is minified CommonJS with a source map', () => {
     expect(code).toMatch(/sourceMappingURL=index\.js\.map/);
-    expect(code.split('\n').length).toBeLessThan(50); // minified
-    // The AWS SDK v3 comes with the Node.js 22 runtime; Powertools is bundled.
-    expect(code).not.toMatch(/require\("@aws-lambda-powertools/);
+    expect(code.split('\n').length).toBeLessThan(50);
+    expect(code).toMatch(/module\.exports\s*=/);
+  });
+
+  it('requires nothing but Node.js built-ins and the AWS SDK v3 the Node.js 22 runtime provides', () => {
+    const required = new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]));
+    expect(required.size).toBeGreaterThan(0);
+    const builtins = new Set(builtinModules);
+    const outside = [...required].filter((name) => !builtins.has(name.replace(/^node:/, '')) && !name.startsWith('@aws-sdk/'));
+    expect(outside).toEqual([]);
+    // Powertools is bundled; the SDK is not.
+    expect(required).toContain('@aws-sdk/client-dynamodb');
+    expect([...required].some((name) => name.startsWith('@aws-lambda-powertools/'))).toBe(false);
   });
 });

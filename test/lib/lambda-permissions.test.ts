@@ -1,4 +1,4 @@
-import { HANDLER_ENTRY } from '../../lib/constructs/processing';
+import path from 'node:path';
 import { iamActionOf, sdkCommandsSentFrom } from './sdk-commands';
 import { synthStack } from './stack-fixture';
 
@@ -52,6 +52,9 @@ function lambdaRoleActions(): string[] {
   expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
   return statements.flatMap((statement) => ([] as string[]).concat(statement.Action));
 }
+
+/** The entry scripts/build-lambda.mjs bundles into the asset the stack deploys. */
+const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'alert-handler.ts');
 
 const distinctSorted = (actions: Iterable<string>): string[] => [...new Set(actions)].sort();
 

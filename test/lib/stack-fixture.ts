@@ -12,19 +12,15 @@ export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 }
 
-/**
- * A DenyscopeStack in a fresh app. Bundling is skipped (context aws:cdk:bundling-stacks = []) unless
- * `bundle` is set: only the bundling test pays for esbuild.
- */
-export function buildStack(alerts: AccessDeniedAlertsProps = {}, options: { bundle?: boolean; outdir?: string } = {}) {
-  const context = { ...cdkJsonContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
-  const app = new App({ context, outdir: options.outdir });
+/** A DenyscopeStack in a fresh app; the alert Lambda is the pre-built asset (the jest global setup builds it). */
+export function buildStack(alerts: AccessDeniedAlertsProps = {}, options: { outdir?: string } = {}) {
+  const app = new App({ context: cdkJsonContext(), outdir: options.outdir });
   const stack = new DenyscopeStack(app, 'Denyscope', { alerts });
   return { app, stack };
 }
 
 /** {@link buildStack}, synthesized to a Template. */
-export function synthStack(alerts: AccessDeniedAlertsProps = {}, options: { bundle?: boolean; outdir?: string } = {}) {
+export function synthStack(alerts: AccessDeniedAlertsProps = {}, options: { outdir?: string } = {}) {
   const { app, stack } = buildStack(alerts, options);
   return { app, stack, template: Template.fromStack(stack) };
 }

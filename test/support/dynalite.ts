@@ -14,7 +14,7 @@ export interface LocalDynamo {
   readonly endpoint: string;
   readonly client: DynamoDBClient;
   readonly documents: DynamoDBDocumentClient;
-  /** A fresh incidents table (keys and GSIs from lambdas/incidents/schema.ts) with a unique name. */
+  /** A fresh incidents table (keys and GSIs from core/incidents/schema.ts) with a unique name. */
   createTable(): Promise<string>;
   stop(): Promise<void>;
 }

@@ -5,11 +5,11 @@ import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/contract';
-import { createAlertHandler, type AlertHandler } from '../../lambdas/incidents/alert-batch';
-import type { Incident } from '../../lambdas/incidents/model';
-import { createIncidentPipeline } from '../../lambdas/incidents/pipeline';
-import type { Clock, IncidentStore } from '../../lambdas/incidents/ports';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
+import { createAlertHandler, type AlertHandler } from '../../lambdas/alert-batch';
+import type { Incident } from '../../core/incidents/model';
+import { createIncidentPipeline } from '../../core/incidents/pipeline';
+import type { Clock, IncidentStore } from '../../core/incidents/ports';
 import type { LocalDynamo } from './dynalite';
 
 /** The environment the stack gives the alert Lambda, with test values. */

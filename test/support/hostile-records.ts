@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../lambdas/diagnosis';
+import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../core/diagnosis';
 
 /**
  * Hostile CloudTrail records built from the bundled samples: an attacker chooses a role or session name, a table

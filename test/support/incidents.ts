@@ -1,6 +1,6 @@
-import { diagnose, readRecords, type Diagnosis } from '../../lambdas/diagnosis';
-import { incidentDescription, incidentIdFor } from '../../lambdas/incidents/identity';
-import type { AlertState, Incident } from '../../lambdas/incidents/model';
+import { diagnose, readRecords, type Diagnosis } from '../../core/diagnosis';
+import { incidentDescription, incidentIdFor } from '../../core/incidents/identity';
+import type { AlertState, Incident } from '../../core/incidents/model';
 import { denialEvent, type DenialEventOptions } from './denial-events';
 
 /** The diagnosis core's verdict on a test event. */

@@ -4,9 +4,9 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { parseArn } from '../../diagnosis/arn';
-import { isStreamArn, tableArnOf } from '../../policy/needs';
-import type { EvidenceNeeds, PolicyReadResult, PolicySource } from '../../policy/ports';
+import { parseArn } from '../../../core/diagnosis/arn';
+import { isStreamArn, tableArnOf } from '../../../core/policy/needs';
+import type { EvidenceNeeds, PolicyReadResult, PolicySource } from '../../../core/policy/ports';
 import {
   STORE_FORMAT,
   withoutEmptyParts,
@@ -15,7 +15,7 @@ import {
   type StoredPrincipal,
   type StoredResource,
   type StoredVpcEndpoint,
-} from '../../policy/store-fragment';
+} from '../../../core/policy/store-fragment';
 import { createLimiter, ReadCache, ReadFailure, readFailureOf } from './aws-reads';
 import { readIamPrincipal } from './iam-principals';
 import { readAccountPath, readAttachedPolicies, readOrganization } from './organization-reads';

@@ -17,8 +17,8 @@ import {
   ListUserTagsCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { iamEntityOf } from '../../diagnosis/arn';
-import type { StoredPolicy, StoredPrincipal } from '../../policy/store-fragment';
+import { iamEntityOf } from '../../../core/diagnosis/arn';
+import type { StoredPolicy, StoredPrincipal } from '../../../core/policy/store-fragment';
 import { policyDocumentOf, readAllPages, ReadFailure } from './aws-reads';
 import type { ReadContext } from './read-context';
 

@@ -1,5 +1,5 @@
 import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, ListPoliciesForTargetCommand, type OrganizationsClient, type PolicyType } from '@aws-sdk/client-organizations';
-import type { StoredOrganizationPolicy } from '../../policy/store-fragment';
+import type { StoredOrganizationPolicy } from '../../../core/policy/store-fragment';
 import { policyDocumentOf, readAllPages, ReadFailure } from './aws-reads';
 import type { ReadContext } from './read-context';
 

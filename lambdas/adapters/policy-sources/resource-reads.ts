@@ -1,7 +1,7 @@
 import { DescribeTableCommand, GetResourcePolicyCommand, ListTagsOfResourceCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, GetKeyPolicyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { StoredDocument, StoredGrant } from '../../policy/store-fragment';
+import type { StoredDocument, StoredGrant } from '../../../core/policy/store-fragment';
 import { policyDocumentOf, readAllPages, ReadFailure } from './aws-reads';
 import type { ReadContext } from './read-context';
 

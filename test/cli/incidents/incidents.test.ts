@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incident-store';
-import { CAUSES, diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
-import { createIncidentPipeline } from '../../../lambdas/incidents/pipeline';
-import type { Notifier } from '../../../lambdas/incidents/ports';
+import { CAUSES, diagnose, readRecords, type Diagnosis } from '../../../core/diagnosis';
+import { createIncidentPipeline } from '../../../core/incidents/pipeline';
+import type { Notifier } from '../../../core/incidents/ports';
 import { allIncidents, countIncidents, listIncidents, NO_FILTERS, showIncident } from '../../../cli/incidents/query';
 import { denialEvent } from '../../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
@@ -135,7 +135,6 @@ describe('denyscope incidents', () => {
       expect(lines[1]).toContain(ids.resourcePolicyCarts);
       expect(lines[1]).toContain('2026-11-24 10:00:00Z');
       const narrow = await runDenyscope([...where(), 'list'], { columns: 80 });
-      // eslint-disable-next-line no-control-regex
       const visible = (line: string) => line.replace(/\u001b\[\d+m/g, '');
       for (const line of narrow.stdout.trimEnd().split('\n')) expect(visible(line).length).toBeLessThanOrEqual(80);
       expect(narrow.stdout).toContain('…');

@@ -17,4 +17,4 @@ export function temporaryDir(prefix: string): { dir: string; remove: () => void 
 }
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-export const SAMPLES_DIR = path.join(REPO_ROOT, 'samples', 'events');
+export const SAMPLES_DIR = path.join(REPO_ROOT, 'cli', 'samples', 'events');

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../../lambdas/diagnosis';
+import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../../core/diagnosis';
 import type { LocalSummary } from '../../../cli/local/run';
 import { denialEvent } from '../../support/denial-events';
 import { runDenyscope, temporaryDir } from './harness';

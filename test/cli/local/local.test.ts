@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
-import { diagnose, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
+import { diagnose, readRecords, type Diagnosis } from '../../../core/diagnosis';
+import { incidentIdFor } from '../../../core/incidents/identity';
 import { bundledSamplesDir } from '../../../cli/local/samples';
 import { denialEvent, sqsEvent, sqsMessage } from '../../support/denial-events';
 import { startFauxqs, type LocalSnsSqs } from '../../support/fauxqs';
@@ -48,7 +48,7 @@ describe('denyscope local on the bundled samples', () => {
 
   it('finds the samples from the package root', () => {
     expect(bundledSamplesDir()).toBe(SAMPLES_DIR);
-    expect(bundledSamplesDir(path.join(REPO_ROOT, 'dist'))).toBe(SAMPLES_DIR);
+    expect(bundledSamplesDir(path.join(REPO_ROOT, 'cli', 'dist'))).toBe(SAMPLES_DIR);
     expect(() => bundledSamplesDir('/')).toThrow(/cannot find the denyscope package root/);
   });
 
@@ -327,7 +327,7 @@ describe('denyscope local from the built CLI', () => {
 
   const runBin = (args: string[], stdin?: string) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'denyscope.mjs'), ...args], { cwd: data.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), ...args], { cwd: data.dir, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -349,7 +349,7 @@ describe('denyscope local from the built CLI', () => {
     ['SIGTERM', 143, 'terminated'],
   ] as const)('shuts the store down cleanly on %s: lock released, exit %i', async (signal, status, word) => {
     const store = path.join(data.dir, `stopped-by-${signal}`);
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'denyscope.mjs'), 'local', '-', '--data-dir', store], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), 'local', '-', '--data-dir', store], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const lock = path.join(store, 'denyscope.lock');

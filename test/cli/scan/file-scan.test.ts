@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { diagnose, InputError, isDenial, readRecords, type Diagnosis } from '../../../lambdas/diagnosis';
+import { diagnose, InputError, isDenial, readRecords, type Diagnosis } from '../../../core/diagnosis';
 import { scanBytes, scanStream, type ScanSettings } from '../../../cli/scan/file-scan';
 import { matchesFilter, parseScanFilter, type ScanFilterOptions } from '../../../cli/scan/filters';
 import { countInto, emptyGroups, type FileScanResult } from '../../../cli/scan/summary';

@@ -1,4 +1,4 @@
-import { DENIAL_ERROR_CODES } from '../../../lambdas/diagnosis';
+import { DENIAL_ERROR_CODES } from '../../../core/diagnosis';
 
 /**
  * Random CloudTrail log files for property tests of scan's byte prefilter: real-looking records mixed with every

@@ -1,8 +1,8 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AuthorizationDetailsClient, authorizationDetailsEndpoint, readAuthorizationEvidence } from '../../../lambdas/adapters/authorization-details';
-import type { PolicyStore } from '../../../lambdas/policy/store';
-import type { Evaluation } from '../../../lambdas/policy/types';
+import type { PolicyStore } from '../../../core/policy/store';
+import type { Evaluation } from '../../../core/policy/types';
 import { startAwsStandIn, type AwsStandIn, type RecordedAwsRequest, type StandInWorld } from '../../support/aws-standin';
 import { ACCOUNT, DENY_DELETES, DENY_DELETES_ARN, DENY_REGIONS, ORDERS_RW_V2, ROLE_ARN, standInEnvironment, TABLE_ARN, TABLE_POLICY } from '../../support/policy-world';
 

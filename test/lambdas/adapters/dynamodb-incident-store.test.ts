@@ -1,10 +1,10 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createIncidentsTable } from '../../../lambdas/adapters/dynamodb-incidents-table';
-import { DynamoDbIncidentStore, expiresAt, incidentFromItem, incidentToItem, occurrenceFromItem } from '../../../lambdas/adapters/dynamodb-incident-store';
-import { incidentIdFor } from '../../../lambdas/incidents/identity';
-import type { Incident } from '../../../lambdas/incidents/model';
-import { INCIDENT_INDEXES, incidentPk, occurrenceSk } from '../../../lambdas/incidents/schema';
+import { DynamoDbIncidentStore, incidentFromItem, incidentToItem, occurrenceFromItem } from '../../../lambdas/adapters/dynamodb-incident-store';
+import { incidentIdFor } from '../../../core/incidents/identity';
+import type { Incident } from '../../../core/incidents/model';
+import { incidentPk, occurrenceSk } from '../../../core/incidents/schema';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { diagnosisOf } from '../../support/incidents';
 
@@ -12,6 +12,12 @@ let dynamo: LocalDynamo;
 let tableName: string;
 let store: DynamoDbIncidentStore;
 const now = new Date('2026-11-20T10:00:00.000Z');
+/**
+ * DynamoDB TTL takes Unix epoch seconds. With retentionDays 90: 2026-11-20T09:15:00Z + 90 days = 2027-02-18T09:15:00Z, and
+ * 2026-12-01T00:00:00Z + 90 days = 2027-03-01T00:00:00Z (`date -u -d 2027-02-18T09:15:00Z +%s`).
+ */
+const EXPIRES_90_DAYS_AFTER_2026_11_20T09_15 = 1_802_942_100;
+const EXPIRES_90_DAYS_AFTER_2026_12_01 = 1_803_859_200;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
@@ -37,7 +43,8 @@ describe('createIncidentsTable', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(INCIDENT_INDEXES.map((index) => index.indexName).sort());
+    // The four indexes the README's table design names.
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byCause', 'byPrincipal', 'byTable', 'byTime']);
     await expect(createIncidentsTable(dynamo.client, tableName)).resolves.toBeUndefined();
   });
 });
@@ -70,7 +77,7 @@ describe('DynamoDbIncidentStore on dynalite', () => {
       eventTime: '2026-11-20T09:15:00.000Z',
       principalArn: diagnosis.principalArn,
       recordedAt: now.toISOString(),
-      expiresAt: expiresAt('2026-11-20T09:15:00.000Z', 90),
+      expiresAt: EXPIRES_90_DAYS_AFTER_2026_11_20T09_15,
       state: 'counting',
       lease,
     });
@@ -103,7 +110,7 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     const second = await store.recordOccurrence(id, later);
     expect(second).toMatchObject({ count: 2, firstSeen: diagnosis.eventTime, lastSeen: later.eventTime, lastEventId: 'evt-2' });
     const stored = await item(incidentPk(id), 'META');
-    expect(stored).toMatchObject({ gsiMonth: '2026-12', gsiCause: 'service-control-policy', gsiPrincipal: diagnosis.principal, gsiTable: 'Orders', expiresAt: expiresAt(later.eventTime, 90) });
+    expect(stored).toMatchObject({ gsiMonth: '2026-12', gsiCause: 'service-control-policy', gsiPrincipal: diagnosis.principal, gsiTable: 'Orders', expiresAt: EXPIRES_90_DAYS_AFTER_2026_12_01 });
     expect(stored?.countingEventIds).toEqual(new Set(['evt-1', 'evt-2']));
     expect(incidentFromItem(stored ?? {})).toEqual(second);
     expect(incidentToItem(second, 90)).toEqual({ ...stored, countingEventIds: undefined });

@@ -1,8 +1,8 @@
 import { AuthorizationDetailsClient } from '../../../lambdas/adapters/authorization-details';
 import { EvidenceGatherer } from '../../../lambdas/adapters/evidence-gatherer';
 import { AwsPolicySource } from '../../../lambdas/adapters/policy-sources/aws-policy-source';
-import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../../lambdas/diagnosis';
-import type { Evaluation } from '../../../lambdas/policy/types';
+import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../../core/diagnosis';
+import type { Evaluation } from '../../../core/policy/types';
 import { startAwsStandIn, type AwsStandIn } from '../../support/aws-standin';
 import { ACCOUNT, DENY_DELETES, DENY_DELETES_ARN, EXPECTED, ROLE_ARN, standInEnvironment, TABLE_ARN, WORLD } from '../../support/policy-world';
 

@@ -1,7 +1,7 @@
 import { AwsPolicySource } from '../../../../lambdas/adapters/policy-sources/aws-policy-source';
-import { NO_NEEDS } from '../../../../lambdas/policy/needs';
-import { parsePolicyStore } from '../../../../lambdas/policy/store';
-import type { EvidenceNeeds } from '../../../../lambdas/policy/ports';
+import { NO_NEEDS } from '../../../../core/policy/needs';
+import { parsePolicyStore } from '../../../../core/policy/store';
+import type { EvidenceNeeds } from '../../../../core/policy/ports';
 import { startAwsStandIn, type AwsStandIn, type StandInWorld } from '../../../support/aws-standin';
 import {
   ACCOUNT,

@@ -1,0 +1,30 @@
+import { HANDLER_ENV } from '../core/contract';
+
+export interface HandlerConfig {
+  readonly incidentsTableName: string;
+  readonly alertTopicArn: string;
+  readonly slackWebhookSecretArn: string;
+  readonly dedupWindowMinutes: number;
+  readonly retentionDays: number;
+}
+
+/** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
+export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) throw new Error(`Environment variable ${name} is not set`);
+    return value;
+  };
+  const positiveNumber = (name: string): number => {
+    const value = Number(required(name));
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
+    return value;
+  };
+  return {
+    incidentsTableName: required(HANDLER_ENV.incidentsTableName),
+    alertTopicArn: required(HANDLER_ENV.alertTopicArn),
+    slackWebhookSecretArn: required(HANDLER_ENV.slackWebhookSecretArn),
+    dedupWindowMinutes: positiveNumber(HANDLER_ENV.dedupWindowMinutes),
+    retentionDays: positiveNumber(HANDLER_ENV.retentionDays),
+  };
+}

@@ -1,0 +1,56 @@
+// Bundles the alert Lambda (lambdas/alert-handler.ts) into lib/assets/alert-handler/, the asset that the construct
+// deploys with lambda.Code.fromAsset: a CDK app that uses @denyscope/cdk synthesizes with no esbuild, Docker or tsx.
+// Runs when @denyscope/cdk is packed, before every `cdk synth|deploy` of this repository (cdk.json), and from the jest
+// global setup, so neither a deployment nor a test can pick up a bundle older than the sources.
+import { build } from 'esbuild';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const ALERT_HANDLER_ENTRY = path.join(root, 'lambdas', 'alert-handler.ts');
+export const ALERT_HANDLER_ASSET_DIR = path.join(root, 'lib', 'assets', 'alert-handler');
+
+/**
+ * The esbuild options of the deployed bundle (bench/lambda.bench.ts measures the same): CommonJS for the Node.js 22
+ * runtime, minified with a source map (the function runs with --enable-source-maps); `@aws-sdk/*` comes from the
+ * runtime, everything else (Powertools, the core) is bundled, so the asset imports nothing but those and Node built-ins.
+ */
+export const ALERT_HANDLER_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  sourcemap: true,
+  external: ['@aws-sdk/*'],
+  logLevel: 'warning',
+};
+
+/** Builds the asset; the directory is replaced whole, so no file of an older build is left in it. */
+export async function buildAlertHandler() {
+  const result = await build({
+    ...ALERT_HANDLER_BUILD_OPTIONS,
+    absWorkingDir: root,
+    entryPoints: [ALERT_HANDLER_ENTRY],
+    outfile: path.join(ALERT_HANDLER_ASSET_DIR, 'index.js'),
+    write: false,
+  });
+  const staging = `${ALERT_HANDLER_ASSET_DIR}.${process.pid}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const file of result.outputFiles) writeFileSync(path.join(staging, path.basename(file.path)), file.contents);
+  rmSync(ALERT_HANDLER_ASSET_DIR, { recursive: true, force: true });
+  renameSync(staging, ALERT_HANDLER_ASSET_DIR);
+}
+
+// Run as a script (not imported, as bench/lambda.bench.ts does for the options). No top-level await, so CommonJS
+// TypeScript run by tsx can import this module.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildAlertHandler().catch(() => {
+    // esbuild has already printed each problem; say what it means.
+    process.stderr.write('build-lambda: bundling lambdas/alert-handler.ts failed; see the errors above.\n');
+    process.exit(1);
+  });
+}
