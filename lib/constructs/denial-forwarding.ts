@@ -26,7 +26,7 @@ const DEAD_LETTER_RETENTION = Duration.days(14);
 export class DenialForwarding extends Construct {
   readonly rule: events.CfnRule;
   readonly role: iam.Role;
-  /** Denials EventBridge could not deliver to the central bus (after its default retries: 24 hours, 185 attempts). */
+  /** Denials EventBridge could not deliver to the central bus, after its default retries. */
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DenialForwardingProps) {

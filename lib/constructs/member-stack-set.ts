@@ -20,10 +20,10 @@ export interface MemberStackSetProps {
 export const GLOBAL_SERVICE_EVENTS_REGION = 'us-east-1';
 
 /**
- * How a StackSet operation (creation, template update, auto-deployment) rolls out. Regions in parallel; in each, a
- * quarter of the accounts at a time; a Region stops after a tenth of its accounts failed (rounded down: at the first
- * failure in an OU of fewer than 10 accounts), so a template that fails everywhere stops early instead of failing
- * in every account. SOFT_FAILURE_TOLERANCE keeps the concurrency when single accounts fail (an SCP, a quota).
+ * How a StackSet operation (creation, template update, auto-deployment) rolls out: Regions in parallel, a share of
+ * each Region's accounts at a time, and a Region stops once a small share of its accounts failed, so a template that
+ * fails everywhere stops early instead of failing in every account. SOFT_FAILURE_TOLERANCE keeps the pace when single
+ * accounts fail (an SCP, a quota). The README ("Deploy for an AWS Organization") states the values.
  */
 export const OPERATION_PREFERENCES: cloudformation.CfnStackSet.OperationPreferencesProperty = {
   regionConcurrencyType: 'PARALLEL',
