@@ -1,20 +1,24 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigurationError, configFromContext } from '../lib/config';
+import { appSettingsFromContext, ConfigurationError, configFromContext } from '../lib/config';
 import { DenyscopeStack } from '../lib/denyscope-stack';
+import { DenyscopeMemberStack } from '../lib/member-stack';
 
 /**
  * `npx cdk synth|deploy [-c key=value ...]`: configuration comes from cdk.json "context" and -c
  * (README lists the keys). Environment-agnostic: synth needs no credentials and makes no lookups.
+ * mode=organization with watchManagementAccount=true adds the member stack for the management account
+ * (a StackSet never deploys there), deployed on its own with that account's credentials.
  */
 const app = new App();
 try {
   const alerts = configFromContext((key) => app.node.tryGetContext(key));
-  const stackName = String(app.node.tryGetContext('stackName') ?? 'Denyscope');
+  const { stackName, watchManagementAccount } = appSettingsFromContext((key) => app.node.tryGetContext(key), alerts);
   new DenyscopeStack(app, stackName, {
     alerts,
     description: 'denyscope: alerts on access-denied errors recorded by CloudTrail, with the denying policy diagnosed',
   });
+  if (watchManagementAccount) new DenyscopeMemberStack(app, `${stackName}Member`, { services: alerts.services });
 } catch (error) {
   if (!(error instanceof ConfigurationError)) throw error;
   process.stderr.write(`${error.message}\n`);

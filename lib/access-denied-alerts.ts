@@ -1,18 +1,28 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AlertsConfig, AlertsConfigInput, resolveConfig } from './config';
+import { AlertsConfig, AlertsConfigInput, OrganizationSettings, organizationSettings, resolveConfig } from './config';
 import { IncidentStore } from './constructs/incident-store';
-import { Ingestion } from './constructs/ingestion';
+import { Ingestion, OrganizationTrail } from './constructs/ingestion';
+import { MemberStackSet } from './constructs/member-stack-set';
 import { Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
+import { OrganizationEventBus } from './constructs/organization-bus';
 import { Processing, QUEUE_VISIBILITY_TIMEOUT } from './constructs/processing';
 
 /** Props of {@link AccessDeniedAlerts}: every key is optional and documented with its default. */
 export type AccessDeniedAlertsProps = AlertsConfigInput;
 
+/** What mode=organization adds: the central event bus and the StackSet of the member accounts. */
+export interface OrganizationIntake {
+  readonly eventBus: OrganizationEventBus;
+  readonly memberStackSet: MemberStackSet;
+}
+
 /**
  * CloudTrail → EventBridge → SQS → Lambda → DynamoDB incidents, SNS e-mail and Slack: alerts on
- * access-denied errors (DynamoDB by default) with the diagnosed cause.
+ * access-denied errors (DynamoDB by default) with the diagnosed cause. With mode=organization it also receives,
+ * on a central event bus, the denials that every account of the organization forwards (a StackSet deploys the
+ * forwarding rule to the member accounts).
  *
  * @example new AccessDeniedAlerts(this, 'Alerts', { alertEmails: ['oncall@example.com'] });
  */
@@ -23,21 +33,31 @@ export class AccessDeniedAlerts extends Construct {
   readonly notifications: Notifications;
   readonly processing: Processing;
   readonly monitoring: Monitoring;
+  /** Present with mode=organization. */
+  readonly organization?: OrganizationIntake;
 
   constructor(scope: Construct, id: string, props: AccessDeniedAlertsProps = {}) {
     super(scope, id);
     const config = resolveConfig(props);
     this.config = config;
     const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const organization = organizationSettings(config);
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
       createTrail: config.createTrail,
+      organizationTrail: organization?.organizationTrail ? organizationTrailOf(organization) : undefined,
       dataEventTables: config.dataEventTables,
       retentionDays: config.retentionDays,
       visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
       removalPolicy,
     });
-    this.incidentStore = new IncidentStore(this, 'IncidentStore', { removalPolicy });
+    this.incidentStore = new IncidentStore(this, 'IncidentStore', {
+      removalPolicy,
+      existingTable:
+        config.existingIncidentsTableArn && config.existingIncidentsTableKeyArn
+          ? { tableArn: config.existingIncidentsTableArn, keyArn: config.existingIncidentsTableKeyArn }
+          : undefined,
+    });
     this.notifications = new Notifications(this, 'Notifications', {
       alertEmails: config.alertEmails,
       slackWebhookSecretName: config.slackWebhookSecretName,
@@ -60,7 +80,20 @@ export class AccessDeniedAlerts extends Construct {
       reservedConcurrency: config.reservedConcurrency,
       removalPolicy,
     });
-    this.ingestion.routeDenials(config.services, this.processing.role.roleArn);
+    const eventBus = organization
+      ? new OrganizationEventBus(this, 'OrganizationBus', { organizationId: organization.organizationId, principalOrgPaths: organization.principalOrgPaths })
+      : undefined;
+    this.ingestion.routeDenials(config.services, this.processing.role.roleArn, eventBus?.bus);
+    if (organization && eventBus) {
+      const memberStackSet = new MemberStackSet(this, 'MemberStackSet', {
+        services: config.services,
+        centralEventBusArn: eventBus.bus.eventBusArn,
+        organizationalUnits: organization.memberOrganizationalUnits,
+        regions: organization.memberRegions,
+        callAs: organization.stackSetCallAs,
+      });
+      this.organization = { eventBus, memberStackSet };
+    }
     this.notifications.restrictSlackSecretReaders(this.processing.role, config.slackSecretReaderArns);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.processing.function,
@@ -70,4 +103,9 @@ export class AccessDeniedAlerts extends Construct {
       alarmTopic: this.notifications.topic,
     });
   }
+}
+
+/** With stackSetCallAs=SELF the stack runs in the management account, the owner of an organization trail. */
+function organizationTrailOf(organization: OrganizationSettings): OrganizationTrail {
+  return { organizationId: organization.organizationId, managementAccountId: organization.managementAccountId ?? Aws.ACCOUNT_ID };
 }

@@ -21,11 +21,33 @@ export const CONFIG_KEYS = [
   'removalPolicy',
   'logLevel',
   'reservedConcurrency',
+  'existingIncidentsTableArn',
+  'existingIncidentsTableKeyArn',
+  'mode',
+  'organizationId',
+  'memberRegions',
+  'memberOrganizationalUnits',
+  'principalOrgPaths',
+  'stackSetCallAs',
+  'organizationTrail',
+  'managementAccountId',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const DEFAULT_SLACK_WEBHOOK_SECRET_NAME = 'denyscope/slack-webhook';
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export const MODES = ['account', 'organization'] as const;
+export const STACK_SET_CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
+/** The keys that only mode=organization reads. */
+const ORGANIZATION_KEYS = [
+  'organizationId',
+  'memberRegions',
+  'memberOrganizationalUnits',
+  'principalOrgPaths',
+  'stackSetCallAs',
+  'organizationTrail',
+  'managementAccountId',
+] as const;
 
 // `-c key=value` delivers strings; cdk.json may hold real JSON values. Accept both.
 const commaList = (value: unknown): unknown =>
@@ -57,6 +79,22 @@ const iamPrincipalArn = z
     /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]{1,512}$/,
     'not the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME; for an assumed-role session give its role\'s ARN)',
   );
+// Formats from the Organizations and CloudFormation StackSets API references (Organization.Id, OrganizationalUnitIds).
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const organizationId = z.string().regex(ORGANIZATION_ID, 'not an organization id (o- and 10 to 32 lower-case letters or digits: aws organizations describe-organization --query Organization.Id)');
+const organizationalUnitId = z
+  .string()
+  .regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)');
+const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'not an AWS Region name such as eu-west-1');
+const accountId = z.string().regex(/^\d{12}$/, 'not a 12-digit AWS account id');
+// aws:PrincipalOrgPaths values: o-ORG/r-ROOT/ou-.../ (IAM User Guide, "AWS global condition context keys").
+const ORGANIZATION_PATH = /^(o-[a-z0-9]{10,32})\/r-[a-z0-9]{4,32}(\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})*(\/|\/\*)?$/;
+/** A path and every OU below it: the form aws:PrincipalOrgPaths is compared with (ForAnyValue:StringLike). */
+const organizationPath = z
+  .string()
+  .regex(ORGANIZATION_PATH, 'not an organization path (o-ORG/r-ROOT/ou-OU/... as aws:PrincipalOrgPaths shows it)')
+  .transform((path) => `${path.replace(/\/?\*?$/, '')}/*`);
+const noDuplicates = (values: readonly string[]) => new Set(values).size === values.length;
 const secretName = z
   .string()
   .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
@@ -88,17 +126,81 @@ const schema = z
     reservedConcurrency: z
       .preprocess(integerString, z.number('expected a whole number').int('expected a whole number').min(2, 'must be 2 to 1000 (the SQS event source needs at least 2)').max(1000, 'must be 2 to 1000 (the SQS event source needs at least 2)'))
       .default(5),
+    existingIncidentsTableArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/, 'not the ARN of a DynamoDB table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME)')
+      .optional(),
+    existingIncidentsTableKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'not the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID)')
+      .optional(),
+    mode: z.preprocess(lowerCaseString, z.enum(MODES, `expected one of ${MODES.join(', ')}`)).default('account'),
+    organizationId: organizationId.optional(),
+    memberRegions: z
+      .preprocess(commaList, z.array(regionName).min(1, 'give at least one Region').refine(noDuplicates, 'a Region is listed twice'))
+      .optional(),
+    memberOrganizationalUnits: z
+      .preprocess(commaList, z.array(organizationalUnitId).min(1, 'give at least one OU or root id').refine(noDuplicates, 'an OU is listed twice'))
+      .optional(),
+    principalOrgPaths: z.preprocess(commaList, z.array(organizationPath).min(1, 'give at least one path, or leave the key out for the whole organization')).optional(),
+    stackSetCallAs: z.preprocess(upperCaseString, z.enum(STACK_SET_CALL_AS, `expected one of ${STACK_SET_CALL_AS.join(', ')}`)).optional(),
+    organizationTrail: z.preprocess(booleanString, z.boolean('expected true or false')).optional(),
+    managementAccountId: accountId.optional(),
   })
   .strict()
   .superRefine((config, context) => {
+    const problem = (key: string, message: string) => context.addIssue({ code: 'custom', path: [key], message });
     if (config.existingSlackWebhookSecretArn && config.slackSecretReaderArns.length > 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['slackSecretReaderArns'],
-        message: 'applies only to the secret the stack creates; an existing secret (existingSlackWebhookSecretArn) keeps its own resource policy: name its readers there',
-      });
+      problem('slackSecretReaderArns', 'applies only to the secret the stack creates; an existing secret (existingSlackWebhookSecretArn) keeps its own resource policy: name its readers there');
     }
+    checkExistingTable(config, problem);
+    if (config.mode === 'account') {
+      for (const key of ORGANIZATION_KEYS) {
+        if (config[key] !== undefined) problem(key, 'applies only to mode=organization');
+      }
+      return;
+    }
+    checkOrganization(config, problem);
   });
+
+type Problem = (key: string, message: string) => void;
+
+/** The retained table of an earlier deployment is used with its own key, in the account and Region that hold both. */
+function checkExistingTable(config: { existingIncidentsTableArn?: string; existingIncidentsTableKeyArn?: string }, problem: Problem): void {
+  const { existingIncidentsTableArn: tableArn, existingIncidentsTableKeyArn: keyArn } = config;
+  if (tableArn && !keyArn) problem('existingIncidentsTableKeyArn', 'required with existingIncidentsTableArn: the ARN of the key that encrypts the table (aws dynamodb describe-table --query Table.SSEDescription.KMSMasterKeyArn)');
+  if (keyArn && !tableArn) problem('existingIncidentsTableArn', 'required with existingIncidentsTableKeyArn: the ARN of the incidents table to reuse');
+  const accountAndRegion = (arn: string) => arn.split(':').slice(3, 5).join(':');
+  if (tableArn && keyArn && accountAndRegion(tableArn) !== accountAndRegion(keyArn)) {
+    problem('existingIncidentsTableKeyArn', 'must be in the account and Region of existingIncidentsTableArn');
+  }
+}
+
+function checkOrganization(
+  config: {
+    organizationId?: string;
+    memberRegions?: string[];
+    memberOrganizationalUnits?: string[];
+    principalOrgPaths?: string[];
+    stackSetCallAs?: string;
+    organizationTrail?: boolean;
+    managementAccountId?: string;
+    createTrail: boolean;
+  },
+  problem: Problem,
+): void {
+  if (!config.organizationId) problem('organizationId', 'required with mode=organization: the o-... id of your organization (aws organizations describe-organization --query Organization.Id)');
+  if (!config.memberRegions) problem('memberRegions', 'required with mode=organization: the Regions to watch in every member account, e.g. eu-west-1,us-east-1');
+  if (!config.memberOrganizationalUnits) problem('memberOrganizationalUnits', 'required with mode=organization: the OUs (ou-...) or the root (r-...) whose accounts the StackSet deploys to');
+  for (const path of config.principalOrgPaths ?? []) {
+    if (config.organizationId && !path.startsWith(`${config.organizationId}/`)) problem('principalOrgPaths', `${path} is not a path of organizationId ${config.organizationId}`);
+  }
+  if (config.organizationTrail && !config.createTrail) problem('organizationTrail', 'the organization trail is the trail the stack creates: it needs createTrail=true');
+  // With SELF the stack runs in the management account, which owns the organization trail; a delegated administrator does not.
+  if (config.organizationTrail && config.stackSetCallAs === 'DELEGATED_ADMIN' && !config.managementAccountId) {
+    problem('managementAccountId', 'required with organizationTrail=true and stackSetCallAs=DELEGATED_ADMIN: the management account owns the organization trail, and the bucket and key policies name it');
+  }
+}
 
 /** What callers may pass (construct props or context values); every key is optional. */
 export interface AlertsConfigInput {
@@ -130,10 +232,63 @@ export interface AlertsConfigInput {
   readonly logLevel?: (typeof LOG_LEVELS)[number];
   /** Reserved (and maximum event-source) concurrency of the alert Lambda. @default 5 */
   readonly reservedConcurrency?: number;
+  /**
+   * The incidents table of an earlier deployment to use instead of creating one (kept by removalPolicy=retain), in this
+   * stack's account and Region. With existingIncidentsTableKeyArn. @default - the stack creates the table
+   */
+  readonly existingIncidentsTableArn?: string;
+  /** The customer managed key that encrypts existingIncidentsTableArn. @default - none */
+  readonly existingIncidentsTableKeyArn?: string;
+  /**
+   * 'account' watches this account; 'organization' also receives the denials of every account of the organization
+   * (a central event bus, and a StackSet that forwards them from each member account and Region). @default 'account'
+   */
+  readonly mode?: (typeof MODES)[number];
+  /** mode=organization: the organization's id (o-...); only its accounts may send to the central bus. */
+  readonly organizationId?: string;
+  /** mode=organization: the Regions the StackSet deploys to in every member account (us-east-1 is always added, for global services). */
+  readonly memberRegions?: readonly string[];
+  /** mode=organization: the OUs (ou-...) or root (r-...) whose accounts, present and future, the StackSet deploys to. */
+  readonly memberOrganizationalUnits?: readonly string[];
+  /** mode=organization: only accounts under these organization paths (o-.../r-.../ou-.../) may send to the central bus. @default - the whole organization */
+  readonly principalOrgPaths?: readonly string[];
+  /** mode=organization: 'SELF' when deploying from the management account, 'DELEGATED_ADMIN' from a StackSets delegated administrator. @default 'SELF' */
+  readonly stackSetCallAs?: (typeof STACK_SET_CALL_AS)[number];
+  /** mode=organization: the trail the stack creates is an organization trail, logging every account. @default false */
+  readonly organizationTrail?: boolean;
+  /** mode=organization: the management account, which owns an organization trail. @default - this stack's account (stackSetCallAs=SELF) */
+  readonly managementAccountId?: string;
 }
 
 /** The configuration with every default applied and every value checked. */
 export type AlertsConfig = z.output<typeof schema>;
+
+/** What mode=organization reads, with its defaults applied. */
+export interface OrganizationSettings {
+  readonly organizationId: string;
+  readonly memberRegions: readonly string[];
+  readonly memberOrganizationalUnits: readonly string[];
+  /** Each path ending in `/*`; empty for the whole organization. */
+  readonly principalOrgPaths: readonly string[];
+  readonly stackSetCallAs: (typeof STACK_SET_CALL_AS)[number];
+  readonly organizationTrail: boolean;
+  readonly managementAccountId?: string;
+}
+
+/** The organization settings of a validated configuration; undefined in mode=account. */
+export function organizationSettings(config: AlertsConfig): OrganizationSettings | undefined {
+  if (config.mode !== 'organization') return undefined;
+  // resolveConfig has checked that mode=organization has all of these.
+  return {
+    organizationId: config.organizationId!,
+    memberRegions: config.memberRegions!,
+    memberOrganizationalUnits: config.memberOrganizationalUnits!,
+    principalOrgPaths: config.principalOrgPaths ?? [],
+    stackSetCallAs: config.stackSetCallAs ?? 'SELF',
+    organizationTrail: config.organizationTrail ?? false,
+    managementAccountId: config.managementAccountId,
+  };
+}
 
 export class ConfigurationError extends Error {
   constructor(message: string) {
@@ -147,26 +302,60 @@ export class ConfigurationError extends Error {
  * says what to fix: 'AccessDeniedAlerts props' or 'CDK context'.
  */
 export function resolveConfig(input: unknown, source = 'AccessDeniedAlerts props'): AlertsConfig {
-  const result = schema.safeParse(input ?? {});
+  return parsed(schema, input, source, CONFIG_KEYS);
+}
+
+const CONTEXT_SOURCE = 'CDK context (cdk.json "context" or -c key=value)';
+
+/** Reads the known keys from CDK context (`node.tryGetContext`), leaving unset keys to their defaults. */
+export function configFromContext(tryGetContext: (key: string) => unknown): AlertsConfig {
+  return resolveConfig(contextValues(tryGetContext, CONFIG_KEYS), CONTEXT_SOURCE);
+}
+
+/** Context keys read by bin/app.ts only: which stacks the app holds. */
+export const APP_KEYS = ['stackName', 'watchManagementAccount'] as const;
+
+const appSchema = z
+  .object({
+    // CloudFormation stack names; the management-account stack appends "Member".
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,121}$/, 'a stack name is a letter then up to 121 letters, digits or hyphens').default('Denyscope'),
+    watchManagementAccount: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
+  })
+  .strict();
+
+export type AppSettings = z.output<typeof appSchema>;
+
+/** The app's own keys; watchManagementAccount needs mode=organization (the member stack sends to its central bus). */
+export function appSettingsFromContext(tryGetContext: (key: string) => unknown, config: AlertsConfig): AppSettings {
+  const values = contextValues(tryGetContext, APP_KEYS);
+  const settings = parsed(appSchema, values, CONTEXT_SOURCE, APP_KEYS);
+  if (settings.watchManagementAccount && config.mode !== 'organization') {
+    throw new ConfigurationError(`Invalid ${CONTEXT_SOURCE}:\n  - "watchManagementAccount": applies only to mode=organization (got ${JSON.stringify(values.watchManagementAccount)})`);
+  }
+  return settings;
+}
+
+function contextValues(tryGetContext: (key: string) => unknown, keys: readonly string[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = tryGetContext(key);
+    if (value !== undefined && value !== '') values[key] = value;
+  }
+  return values;
+}
+
+/** One line per problem, naming the key, what is wrong and the value given. */
+function parsed<T extends z.ZodType>(validator: T, input: unknown, source: string, knownKeys: readonly string[]): z.output<T> {
+  const result = validator.safeParse(input ?? {});
   if (result.success) return result.data;
   const raw = (input ?? {}) as Record<string, unknown>;
   const problems = result.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (known: ${CONFIG_KEYS.join(', ')})`;
+      return `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} (known: ${knownKeys.join(', ')})`;
     }
     const key = String(issue.path[0] ?? '');
     const where = issue.path.length > 1 ? `${key}[${issue.path.slice(1).join('.')}]` : key;
-    return `"${where}": ${issue.message} (got ${JSON.stringify(raw[key])})`;
+    return `"${where}": ${issue.message} ${raw[key] === undefined ? '(not set)' : `(got ${JSON.stringify(raw[key])})`}`;
   });
   throw new ConfigurationError(`Invalid ${source}:\n  - ${problems.join('\n  - ')}`);
-}
-
-/** Reads the known keys from CDK context (`node.tryGetContext`), leaving unset keys to their defaults. */
-export function configFromContext(tryGetContext: (key: string) => unknown): AlertsConfig {
-  const values: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
-    const value = tryGetContext(key);
-    if (value !== undefined && value !== '') values[key] = value;
-  }
-  return resolveConfig(values, 'CDK context (cdk.json "context" or -c key=value)');
 }

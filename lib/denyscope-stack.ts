@@ -22,5 +22,10 @@ export class DenyscopeStack extends Stack {
     output('DeliveryDeadLetterQueueUrl', ingestion.deliveryDeadLetterQueue.queueUrl, 'Denial events EventBridge could not deliver');
     output('SlackWebhookSecretName', notifications.slackWebhookSecret.secretName, 'Put the Slack incoming-webhook URL in this secret');
     output('DashboardUrl', monitoring.dashboardUrl, 'CloudWatch dashboard');
+    if (this.alerts.organization) {
+      const { eventBus, memberStackSet } = this.alerts.organization;
+      output('CentralEventBusArn', eventBus.bus.eventBusArn, 'Event bus receiving the denials of the organization (CentralEventBusArn of a member stack)');
+      output('MemberStackSetId', memberStackSet.stackSet.attrStackSetId, 'StackSet deploying the forwarding rule to the member accounts');
+    }
   }
 }

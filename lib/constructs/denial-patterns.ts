@@ -28,20 +28,25 @@ export type WatchedServices = '*' | readonly string[];
 
 /**
  * One rule per kind of event, none overlapping, so that no event is delivered twice, and none
- * delivering a denial of `ownRoleArn` (the alert Lambda's role):
+ * delivering a denial of `ownRoleArn` (the alert Lambda's role) when it is given:
  * - denials of the watched services (API calls and VPC endpoint network activity);
  * - DynamoDB ValidationExceptions caused by the table's KMS key (disabled, pending deletion);
  * - KMS denials of calls DynamoDB made for a caller (only when KMS itself is not watched).
+ * Without `ownRoleArn` (the forwarding rule of a member account, where the alert Lambda does not run) every
+ * denial is matched; the central rules that receive the forwarded events leave the Lambda's out.
  */
-export function denialRulePatterns(services: WatchedServices, ownRoleArn: string): DenialRulePattern[] {
+export function denialRulePatterns(services: WatchedServices, ownRoleArn?: string): DenialRulePattern[] {
   const everyService = services === '*';
   // The alert Lambda's own denials are left out: handling one would call the denied API again (for
   // enrichment) and record another denial, a loop. They surface through the Lambda's error alarm.
-  const notByOwnRole = {
-    userIdentity: {
-      sessionContext: { sessionIssuer: { $or: [{ arn: [{ 'anything-but': ownRoleArn }] }, { arn: [{ exists: false }] }] } },
-    },
-  };
+  const notByOwnRole =
+    ownRoleArn === undefined
+      ? {}
+      : {
+          userIdentity: {
+            sessionContext: { sessionIssuer: { $or: [{ arn: [{ 'anything-but': ownRoleArn }] }, { arn: [{ exists: false }] }] } },
+          },
+        };
   const watchesDynamoDb = everyService || services.includes('dynamodb');
   const watchesKms = everyService || services.includes('kms');
   const rules: DenialRulePattern[] = [
@@ -87,4 +92,17 @@ export function denialRulePatterns(services: WatchedServices, ownRoleArn: string
     });
   }
   return rules;
+}
+
+/**
+ * The event pattern of one rule matching what every rule of {@link denialRulePatterns} matches (no own-role
+ * exclusion): each pattern becomes a branch of a top-level `$or`, written in EventBridge's field names
+ * (`detail-type`), because CDK renames `detailType` at the top level of a pattern only.
+ */
+export function forwardedDenialsPattern(services: WatchedServices): Record<string, unknown> {
+  const branches = denialRulePatterns(services).map(({ pattern: { detailType, ...fields } }) => ({
+    ...fields,
+    ...(detailType ? { 'detail-type': detailType } : {}),
+  }));
+  return branches.length === 1 ? branches[0] : { $or: branches };
 }

@@ -47,17 +47,24 @@ export interface EncryptionKeyProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
+/** A key a service uses on behalf of callers: what a caller's policy names (the key, and kms:ViaService). */
+export interface ServiceKey {
+  readonly key: kms.IKey;
+  /** The owning service's endpoint, e.g. dynamodb.REGION.amazonaws.com, for kms:ViaService. */
+  readonly viaService: string;
+}
+
 /** Condition operator → condition key → value(s), as in a policy statement's Condition element. */
 export type PolicyConditions = Record<string, Record<string, unknown>>;
 
 /** A customer managed key with rotation, used by one service on behalf of this account's principals. */
-export class EncryptionKey extends Construct {
+export class EncryptionKey extends Construct implements ServiceKey {
   readonly key: kms.Key;
   readonly viaService: string;
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    this.viaService = `${props.viaService}.${Aws.REGION}.amazonaws.com`;
+    this.viaService = viaServiceOf(props.viaService);
     const policy = new iam.PolicyDocument({
       statements: [new iam.PolicyStatement({ sid: 'KeyAdministration', principals: [new iam.AccountRootPrincipal()], actions: KEY_ADMIN_ACTIONS, resources: ['*'] })],
     });
@@ -103,3 +110,6 @@ export class EncryptionKey extends Construct {
 }
 
 const capitalized = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** The kms:ViaService value of a service in this stack's Region, e.g. dynamodb.eu-west-1.amazonaws.com. */
+export const viaServiceOf = (service: string): string => `${service}.${Aws.REGION}.amazonaws.com`;

@@ -8,8 +8,17 @@ import { Construct } from 'constructs';
 import { denialRulePatterns, WatchedServices } from './denial-patterns';
 import { EncryptionKey } from './encryption-key';
 
+/** An organization trail (IsOrganizationTrail): it logs every account of the organization, and the management account owns it. */
+export interface OrganizationTrail {
+  readonly organizationId: string;
+  /** The trail's owner, named by the bucket and key policies (this stack's account when it runs in the management account). */
+  readonly managementAccountId: string;
+}
+
 export interface IngestionProps {
   readonly createTrail: boolean;
+  /** Make the trail an organization trail. @default - a trail of this account */
+  readonly organizationTrail?: OrganizationTrail;
   readonly dataEventTables: '*' | readonly string[];
   readonly retentionDays: number;
   /** Visibility timeout of the queue: at least six times the consumer's timeout (AWS guidance for Lambda event sources). */
@@ -70,32 +79,45 @@ export class Ingestion extends Construct {
     if (props.createTrail) {
       // Named here so the bucket and key policies can require this trail (aws:SourceArn) without a circular reference.
       const trailName = `${Names.uniqueResourceName(this, { maxLength: 100 })}-Trail`;
-      const trailArn = Arn.format({ service: 'cloudtrail', resource: 'trail', resourceName: trailName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this));
-      this.trailKey = this.createTrailKey(trailArn);
-      this.trailBucket = this.createTrailBucket(props.retentionDays, this.trailKey, trailArn);
-      this.trail = this.createTrail(trailName, this.trailBucket, this.trailKey, props.dataEventTables);
+      const trailOwner = props.organizationTrail?.managementAccountId ?? Aws.ACCOUNT_ID;
+      const trailArn = Arn.format(
+        { service: 'cloudtrail', resource: 'trail', resourceName: trailName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME, account: trailOwner },
+        Stack.of(this),
+      );
+      this.trailKey = this.createTrailKey(trailArn, trailOwner);
+      this.trailBucket = this.createTrailBucket(props.retentionDays, this.trailKey, trailArn, props.organizationTrail);
+      this.trail = this.createTrail(trailName, this.trailBucket, this.trailKey, props.dataEventTables, props.organizationTrail !== undefined);
     }
   }
 
   /**
-   * Creates the EventBridge rules for `services`, leaving out denials of `ownRoleArn` (the alert Lambda's
-   * role, created after the queue it reads). Called once.
+   * Creates the EventBridge rules for `services` on the default bus and, when given, on the organization's central
+   * bus (the same patterns: forwarded events keep their CloudTrail record), leaving out denials of `ownRoleArn` (the
+   * alert Lambda's role, created after the queue it reads). Called once.
    */
-  routeDenials(services: WatchedServices, ownRoleArn: string): events.Rule[] {
+  routeDenials(services: WatchedServices, ownRoleArn: string, organizationBus?: events.IEventBus): events.Rule[] {
     if (this.rules.length > 0) throw new Error('Ingestion.routeDenials: the rules already exist');
     const target = new EncryptedQueueTarget(this.queue, this.deliveryDeadLetterQueue);
     // Rules are named here, not by CloudFormation: the key policy must name them without referencing
-    // them (rule → queue → key → rule would be a circular dependency).
+    // them (rule → queue → key → rule would be a circular dependency). Names are unique per bus.
     const namePrefix = Names.uniqueResourceName(this, { maxLength: 40 });
     const patterns = denialRulePatterns(services, ownRoleArn);
-    const ruleArns = patterns.map(({ id: ruleId }) =>
-      Arn.format({ service: 'events', resource: 'rule', resourceName: `${namePrefix}-${ruleId}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this)),
+    const buses = [{ idPrefix: '', bus: undefined }, ...(organizationBus ? [{ idPrefix: 'OrganizationBus', bus: organizationBus }] : [])];
+    const placements = buses.flatMap(({ idPrefix, bus }) =>
+      patterns.map((pattern) => ({ ...pattern, constructId: `${idPrefix}${pattern.id}`, ruleName: `${namePrefix}-${pattern.id}`, bus })),
+    );
+    const ruleArns = placements.map(({ ruleName, bus }) =>
+      Arn.format(
+        { service: 'events', resource: 'rule', resourceName: bus ? `${bus.eventBusName}/${ruleName}` : ruleName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+        Stack.of(this),
+      ),
     );
     this.queueKey.allowServiceToEncrypt('events.amazonaws.com', { ArnEquals: { 'aws:SourceArn': ruleArns } });
-    for (const { id: ruleId, description, pattern } of patterns) {
-      const rule = new events.Rule(this, ruleId, { ruleName: `${namePrefix}-${ruleId}`, description, eventPattern: pattern, targets: [target] });
-      // Read-only calls (Describe*, List*, Get*, KMS Decrypt) reach a rule only in this state,
-      // which the L2 Rule cannot set.
+    for (const { constructId, ruleName, bus, description, pattern } of placements) {
+      const rule = new events.Rule(this, constructId, { ruleName, eventBus: bus, description, eventPattern: pattern, targets: [target] });
+      // Read-only calls (Describe*, List*, Get*, KMS Decrypt) reach a rule only in this state, which the L2 Rule
+      // cannot set. EventBridge documents the state for custom buses too; whether a forwarded read-only event needs
+      // it is not documented, so the central bus's rules have it as well.
       (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
       this.rules.push(rule);
     }
@@ -105,9 +127,10 @@ export class Ingestion extends Construct {
   /**
    * The key policy CloudTrail documents for trails ("Configure AWS KMS key policies for CloudTrail"): CloudTrail
    * may generate data keys for this trail's log files only, describe the key, and decrypt (needed with an S3
-   * Bucket Key); principals of this account read the logs through S3 when IAM allows them kms:Decrypt.
+   * Bucket Key); principals of this account read the logs through S3 when IAM allows them kms:Decrypt. The encryption
+   * context names the trail owner's account: the management account for an organization trail.
    */
-  private createTrailKey(trailArn: string): EncryptionKey {
+  private createTrailKey(trailArn: string, trailOwner: string): EncryptionKey {
     const trailKey = new EncryptionKey(this, 'TrailKey', {
       description: 'denyscope: encrypts the CloudTrail log files',
       viaService: 's3',
@@ -119,14 +142,18 @@ export class Ingestion extends Construct {
     const fromThisTrail = { StringEquals: { 'aws:SourceArn': trailArn } };
     trailKey.allowService('AllowCloudTrailToEncryptLogs', cloudTrail, ['kms:GenerateDataKey*'], {
       ...fromThisTrail,
-      StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${Aws.PARTITION}:cloudtrail:*:${Aws.ACCOUNT_ID}:trail/*` },
+      StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${Aws.PARTITION}:cloudtrail:*:${trailOwner}:trail/*` },
     });
     trailKey.allowService('AllowCloudTrailToDescribeKey', cloudTrail, ['kms:DescribeKey'], fromThisTrail);
     trailKey.allowService('AllowCloudTrailToDecryptWithBucketKey', cloudTrail, ['kms:Decrypt'], fromThisTrail);
     return trailKey;
   }
 
-  private createTrailBucket(retentionDays: number, trailKey: EncryptionKey, trailArn: string): s3.Bucket {
+  /**
+   * CloudTrail writes under AWSLogs/ACCOUNT/ for its owner and, for an organization trail, under AWSLogs/o-ORG/ for
+   * every account ("Create or update an Amazon S3 bucket to use to store the log files for an organization trail").
+   */
+  private createTrailBucket(retentionDays: number, trailKey: EncryptionKey, trailArn: string, organizationTrail?: OrganizationTrail): s3.Bucket {
     const bucket = new s3.Bucket(this, 'TrailBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: trailKey.key,
@@ -147,15 +174,18 @@ export class Ingestion extends Construct {
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({ sid: 'CloudTrailAclCheck', principals: [cloudTrailService], actions: ['s3:GetBucketAcl'], resources: [bucket.bucketArn], conditions: { StringEquals: fromThisTrail } }),
     );
-    bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudTrailWrite',
-        principals: [cloudTrailService],
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
-        conditions: { StringEquals: { ...fromThisTrail, 's3:x-amz-acl': 'bucket-owner-full-control' } },
-      }),
-    );
+    const writeUnder = (sid: string, prefix: string) =>
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          principals: [cloudTrailService],
+          actions: ['s3:PutObject'],
+          resources: [bucket.arnForObjects(`AWSLogs/${prefix}/*`)],
+          conditions: { StringEquals: { ...fromThisTrail, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        }),
+      );
+    writeUnder('CloudTrailWrite', organizationTrail?.managementAccountId ?? Aws.ACCOUNT_ID);
+    if (organizationTrail) writeUnder('CloudTrailOrganizationWrite', organizationTrail.organizationId);
     Validations.of(bucket.node.defaultChild as s3.CfnBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
@@ -164,7 +194,13 @@ export class Ingestion extends Construct {
     return bucket;
   }
 
-  private createTrail(trailName: string, bucket: s3.Bucket, trailKey: EncryptionKey, dataEventTables: '*' | readonly string[]): cloudtrail.CfnTrail {
+  private createTrail(
+    trailName: string,
+    bucket: s3.Bucket,
+    trailKey: EncryptionKey,
+    dataEventTables: '*' | readonly string[],
+    isOrganizationTrail: boolean,
+  ): cloudtrail.CfnTrail {
     const tableArns = (tables: readonly string[]) =>
       tables.map((table) => `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${table}`);
     const dataEvents = (resourceType: string, arnFilter?: cloudtrail.CfnTrail.AdvancedFieldSelectorProperty) => ({
@@ -176,24 +212,27 @@ export class Ingestion extends Construct {
       ],
     });
     // Item calls (GetItem, PutItem, Query, ...) and stream reads are data events: only logged when selected.
-    const advancedEventSelectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [
-      { name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }] },
+    const management = { name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }] };
+    const advancedEventSelectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] =
       dataEventTables === '*'
-        ? dataEvents('AWS::DynamoDB::Table')
-        : dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', equalTo: tableArns(dataEventTables) }),
-      dataEventTables === '*'
-        ? dataEvents('AWS::DynamoDB::Stream')
-        : dataEvents('AWS::DynamoDB::Stream', {
-            field: 'resources.ARN',
-            startsWith: tableArns(dataEventTables).map((arn) => `${arn}/stream/`),
-          }),
-    ];
+        ? [management, dataEvents('AWS::DynamoDB::Table'), dataEvents('AWS::DynamoDB::Stream')]
+        : isOrganizationTrail
+          ? // A table of any account and Region, by name. Stream ARNs end with a time label, so streams cannot be
+            // selected by table name across accounts (README: not logged).
+            [management, dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', endsWith: dataEventTables.map((table) => `:table/${table}`) })]
+          : [
+              management,
+              dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', equalTo: tableArns(dataEventTables) }),
+              dataEvents('AWS::DynamoDB::Stream', { field: 'resources.ARN', startsWith: tableArns(dataEventTables).map((arn) => `${arn}/stream/`) }),
+            ];
     const trail = new cloudtrail.CfnTrail(this, 'Trail', {
       trailName,
       isLogging: true,
       s3BucketName: bucket.bucketName,
       kmsKeyId: trailKey.key.keyArn,
       isMultiRegionTrail: true,
+      // Left out of a trail of this account, so that its template stays as it was.
+      isOrganizationTrail: isOrganizationTrail || undefined,
       includeGlobalServiceEvents: true,
       enableLogFileValidation: true,
       advancedEventSelectors,

@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
-import { EncryptionKey } from './encryption-key';
+import { EncryptionKey, ServiceKey } from './encryption-key';
 
 /**
  * The alert Lambda (lambdas/alert-handler.ts) as scripts/build-lambda.mjs bundles it into this package's assets/: built
@@ -39,7 +39,7 @@ export interface ProcessingProps {
   readonly queue: sqs.IQueue;
   readonly queueKey: EncryptionKey;
   readonly table: dynamodb.ITable;
-  readonly tableKey: EncryptionKey;
+  readonly tableKey: ServiceKey;
   readonly topic: sns.ITopic;
   readonly topicKey: EncryptionKey;
   readonly slackWebhookSecret: secretsmanager.ISecret;
@@ -213,7 +213,7 @@ export class Processing extends Construct {
 }
 
 /** The key permissions a service needs for this Lambda, only through that service (kms:ViaService) and, if given, for that encryption context. */
-function keyUseVia(sid: string, key: EncryptionKey, actions: string[], encryptionContext: Record<string, string> = {}): iam.PolicyStatement {
+function keyUseVia(sid: string, key: ServiceKey, actions: string[], encryptionContext: Record<string, string> = {}): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     actions,

@@ -1,16 +1,30 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CfnResource, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { AccessDeniedAlertsProps } from '../../lib/access-denied-alerts';
-import { buildStack } from './stack-fixture';
+import { buildMemberStack, buildStack, ORGANIZATION, ORGANIZATION_ID } from './stack-fixture';
 
 const CONFIGURATIONS: Array<[string, AccessDeniedAlertsProps]> = [
   ['defaults', { alertEmails: ['oncall@example.com'] }],
   ['every service, named tables, no trail, destroy on delete', { services: '*', dataEventTables: ['orders'], createTrail: false, removalPolicy: 'destroy' }],
   ['an existing webhook secret', { existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' }],
+  ['organization (central stack)', { ...ORGANIZATION, alertEmails: ['oncall@example.com'] }],
+  [
+    'organization trail as a delegated administrator, OU paths, every service, an existing incidents table',
+    {
+      ...ORGANIZATION,
+      services: '*',
+      organizationTrail: true,
+      stackSetCallAs: 'DELEGATED_ADMIN',
+      managementAccountId: '999988887777',
+      principalOrgPaths: [`${ORGANIZATION_ID}/r-ab12/ou-ab12-abcdefgh/`],
+      existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Denyscope-Incidents',
+      existingIncidentsTableKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
+  ],
 ];
 
 /** Every acknowledgement in the tree, with the construct it was made on. */
@@ -22,11 +36,19 @@ function acknowledgements(root: IConstruct): Array<{ construct: IConstruct; id: 
   );
 }
 
+const violationsOf = (app: IConstruct, stack: Stack) =>
+  new AwsSolutionsChecks(app).validateScope(stack).violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`);
+
 describe('cdk-nag AwsSolutions (v3, CDK policy validation)', () => {
   it.each(CONFIGURATIONS)('finds nothing unacknowledged with %s', (_name, props) => {
     const { app, stack } = buildStack(props);
-    const report = new AwsSolutionsChecks(app).validateScope(stack);
-    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(violationsOf(app, stack)).toEqual([]);
+  });
+
+  // The StackSet's template and the management account's stack are the same DenyscopeMemberStack.
+  it.each([['the default services', ['dynamodb']], ['every service', '*']] as const)('finds nothing unacknowledged in the member stack with %s', (_name, services) => {
+    const { app, stack } = buildMemberStack(services);
+    expect(violationsOf(app, stack)).toEqual([]);
   });
 
   it('passes synthesis with the pack registered as bin/app.ts does, and writes an empty validation report', () => {
@@ -43,10 +65,13 @@ describe('cdk-nag AwsSolutions (v3, CDK policy validation)', () => {
     }
   });
 
-  it('acknowledges each finding on one CloudFormation resource, with a reason', () => {
-    const { stack } = buildStack({});
-    const found = acknowledgements(stack);
-    expect(found.length).toBeGreaterThanOrEqual(8);
+  it.each([
+    ['the single-account stack', () => buildStack({}).stack, 8],
+    ['the organization\'s central stack', () => buildStack(ORGANIZATION).stack, 8],
+    ['the member stack', () => buildMemberStack().stack, 1],
+  ] as const)('acknowledges each finding of %s on one CloudFormation resource, with a reason', (_name, build, atLeast) => {
+    const found = acknowledgements(build());
+    expect(found.length).toBeGreaterThanOrEqual(atLeast);
     for (const { construct, id, reason } of found) {
       expect({ id, isOneResource: CfnResource.isCfnResource(construct) }).toEqual({ id, isOneResource: true });
       expect(reason.length).toBeGreaterThan(40);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { ConfigurationError, configFromContext, resolveConfig } from '../../lib/config';
+import { appSettingsFromContext, ConfigurationError, configFromContext, organizationSettings, resolveConfig } from '../../lib/config';
 
 const fromContext = (values: Record<string, unknown>) => configFromContext((key) => values[key]);
 const errorOf = (run: () => unknown): string => {
@@ -27,7 +27,56 @@ describe('configuration', () => {
       removalPolicy: 'retain',
       logLevel: 'INFO',
       reservedConcurrency: 5,
+      mode: 'account',
     });
+    expect(organizationSettings(resolveConfig({}))).toBeUndefined();
+  });
+
+  const organization = { mode: 'organization', organizationId: 'o-abcdefghij', memberRegions: 'eu-west-1', memberOrganizationalUnits: 'ou-ab12-abcdefgh' };
+
+  it('parses the organization keys as -c gives them, and applies their defaults', () => {
+    const config = fromContext({
+      mode: 'Organization',
+      organizationId: 'o-abcdefghij',
+      memberRegions: 'eu-west-1, us-east-1',
+      memberOrganizationalUnits: 'ou-ab12-abcdefgh,r-ab12',
+      principalOrgPaths: 'o-abcdefghij/r-ab12/ou-ab12-abcdefgh/,o-abcdefghij/r-ab12/ou-ab12-11111111/*,o-abcdefghij/r-ab12',
+      stackSetCallAs: 'delegated_admin',
+      organizationTrail: 'true',
+      managementAccountId: '123456789012',
+    });
+    expect(organizationSettings(config)).toEqual({
+      organizationId: 'o-abcdefghij',
+      memberRegions: ['eu-west-1', 'us-east-1'],
+      memberOrganizationalUnits: ['ou-ab12-abcdefgh', 'r-ab12'],
+      // Each path and the OUs below it, the form aws:PrincipalOrgPaths is compared with.
+      principalOrgPaths: ['o-abcdefghij/r-ab12/ou-ab12-abcdefgh/*', 'o-abcdefghij/r-ab12/ou-ab12-11111111/*', 'o-abcdefghij/r-ab12/*'],
+      stackSetCallAs: 'DELEGATED_ADMIN',
+      organizationTrail: true,
+      managementAccountId: '123456789012',
+    });
+    expect(organizationSettings(fromContext(organization))).toEqual({
+      organizationId: 'o-abcdefghij',
+      memberRegions: ['eu-west-1'],
+      memberOrganizationalUnits: ['ou-ab12-abcdefgh'],
+      principalOrgPaths: [],
+      stackSetCallAs: 'SELF',
+      organizationTrail: false,
+      managementAccountId: undefined,
+    });
+  });
+
+  it('accepts its own output again (bin/app.ts validates context, the construct validates its props)', () => {
+    const config = fromContext({ ...organization, principalOrgPaths: 'o-abcdefghij/r-ab12/' });
+    expect(resolveConfig(config)).toEqual(config);
+  });
+
+  it('takes the table and key of an earlier deployment together', () => {
+    const existing = {
+      existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Denyscope-AlertsIncidentStoreTable-1A2B3C',
+      existingIncidentsTableKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
+    expect(fromContext(existing)).toMatchObject(existing);
   });
 
   it('parses the strings of -c key=value', () => {
@@ -89,6 +138,35 @@ describe('configuration', () => {
       { slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall', existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' },
       '"slackSecretReaderArns": applies only to the secret the stack creates',
     ],
+    [{ mode: 'org' }, '"mode": expected one of account, organization (got "org")'],
+    [{ mode: 'organization' }, '"organizationId": required with mode=organization: the o-... id of your organization (aws organizations describe-organization --query Organization.Id) (not set)'],
+    [{ mode: 'organization' }, '"memberRegions": required with mode=organization'],
+    [{ mode: 'organization' }, '"memberOrganizationalUnits": required with mode=organization'],
+    [{ organizationId: 'o-abcdefghij' }, '"organizationId": applies only to mode=organization (got "o-abcdefghij")'],
+    [{ memberRegions: 'eu-west-1' }, '"memberRegions": applies only to mode=organization'],
+    [{ stackSetCallAs: 'SELF' }, '"stackSetCallAs": applies only to mode=organization'],
+    [{ organizationTrail: 'false' }, '"organizationTrail": applies only to mode=organization'],
+    [{ ...organization, organizationId: 'o-ABCDEFGHIJ' }, '"organizationId": not an organization id'],
+    [{ ...organization, organizationId: 'abcdefghij' }, '"organizationId": not an organization id'],
+    [{ ...organization, memberRegions: 'eu-west' }, '"memberRegions[0]": not an AWS Region name such as eu-west-1 (got "eu-west")'],
+    [{ ...organization, memberRegions: 'eu-west-1,eu-west-1' }, '"memberRegions": a Region is listed twice'],
+    [{ ...organization, memberRegions: ',' }, '"memberRegions": give at least one Region'],
+    [{ ...organization, memberOrganizationalUnits: 'ou-123' }, '"memberOrganizationalUnits[0]": not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)'],
+    [{ ...organization, memberOrganizationalUnits: '123456789012' }, '"memberOrganizationalUnits[0]": not an organizational unit id'],
+    [{ ...organization, principalOrgPaths: 'r-ab12/ou-ab12-abcdefgh/' }, '"principalOrgPaths[0]": not an organization path'],
+    [{ ...organization, principalOrgPaths: 'o-zzzzzzzzzz/r-ab12/' }, '"principalOrgPaths": o-zzzzzzzzzz/r-ab12/* is not a path of organizationId o-abcdefghij'],
+    [{ ...organization, stackSetCallAs: 'admin' }, '"stackSetCallAs": expected one of SELF, DELEGATED_ADMIN (got "admin")'],
+    [{ ...organization, organizationTrail: 'true', createTrail: 'false' }, '"organizationTrail": the organization trail is the trail the stack creates: it needs createTrail=true'],
+    [{ ...organization, organizationTrail: 'true', stackSetCallAs: 'DELEGATED_ADMIN' }, '"managementAccountId": required with organizationTrail=true and stackSetCallAs=DELEGATED_ADMIN'],
+    [{ ...organization, managementAccountId: '1234' }, '"managementAccountId": not a 12-digit AWS account id'],
+    [{ existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents' }, '"existingIncidentsTableKeyArn": required with existingIncidentsTableArn'],
+    [{ existingIncidentsTableKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, '"existingIncidentsTableArn": required with existingIncidentsTableKeyArn'],
+    [{ existingIncidentsTableArn: 'Incidents' }, '"existingIncidentsTableArn": not the ARN of a DynamoDB table'],
+    [{ existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents', existingIncidentsTableKeyArn: 'alias/incidents' }, '"existingIncidentsTableKeyArn": not the ARN of a KMS key'],
+    [
+      { existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents', existingIncidentsTableKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      '"existingIncidentsTableKeyArn": must be in the account and Region of existingIncidentsTableArn',
+    ],
   ])('names the key and the problem for %j', (input, message) => {
     expect(errorOf(() => fromContext(input))).toContain(message);
   });
@@ -102,6 +180,20 @@ describe('configuration', () => {
 
   it('rejects unknown construct props by name', () => {
     expect(errorOf(() => resolveConfig({ alertEmail: ['a@example.com'] }))).toContain('unknown key(s) "alertEmail"');
+  });
+
+  it('reads the app\'s own keys, and refuses a management-account stack outside mode=organization', () => {
+    const appContext = (values: Record<string, unknown>) => (key: string) => values[key];
+    expect(appSettingsFromContext(appContext({}), resolveConfig({}))).toEqual({ stackName: 'Denyscope', watchManagementAccount: false });
+    expect(appSettingsFromContext(appContext({ stackName: 'Security-Denials', watchManagementAccount: 'true' }), fromContext(organization))).toEqual({
+      stackName: 'Security-Denials',
+      watchManagementAccount: true,
+    });
+    expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'true' }), resolveConfig({})))).toContain(
+      '"watchManagementAccount": applies only to mode=organization (got "true")',
+    );
+    expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'yes' }), fromContext(organization)))).toContain('"watchManagementAccount": expected true or false');
+    expect(errorOf(() => appSettingsFromContext(appContext({ stackName: 'my_stack' }), resolveConfig({})))).toContain('"stackName": a stack name is a letter then');
   });
 
   it('makes bin/app.ts exit with the message, before synthesizing anything', () => {

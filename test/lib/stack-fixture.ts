@@ -3,7 +3,9 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccessDeniedAlertsProps } from '../../lib/access-denied-alerts';
+import { WatchedServices } from '../../lib/constructs/denial-patterns';
 import { DenyscopeStack } from '../../lib/denyscope-stack';
+import { DenyscopeMemberStack } from '../../lib/member-stack';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -19,6 +21,22 @@ export function buildStack(alerts: AccessDeniedAlertsProps = {}, options: { outd
   return { app, stack };
 }
 
+/** The settings of an organization deployment that tests vary. */
+export const ORGANIZATION_ID = 'o-abcdefghij';
+export const ORGANIZATION: AccessDeniedAlertsProps = {
+  mode: 'organization',
+  organizationId: ORGANIZATION_ID,
+  memberRegions: ['eu-west-1', 'ap-southeast-2'],
+  memberOrganizationalUnits: ['ou-ab12-abcdefgh', 'ou-ab12-12345678'],
+};
+
+/** A DenyscopeMemberStack (the management account's, or the StackSet's template) in a fresh app. */
+export function buildMemberStack(services: WatchedServices = ['dynamodb'], options: { outdir?: string } = {}) {
+  const app = new App({ context: cdkJsonContext(), outdir: options.outdir });
+  const stack = new DenyscopeMemberStack(app, 'DenyscopeMember', { services });
+  return { app, stack };
+}
+
 /** {@link buildStack}, synthesized to a Template. */
 export function synthStack(alerts: AccessDeniedAlertsProps = {}, options: { outdir?: string } = {}) {
   const { app, stack } = buildStack(alerts, options);
@@ -28,8 +46,11 @@ export function synthStack(alerts: AccessDeniedAlertsProps = {}, options: { outd
 /** The ARN the alert Lambda's role gets in rule patterns evaluated by tests (CloudFormation resolves the real one). */
 export const OWN_ROLE_ARN = 'arn:aws:iam::111122223333:role/denyscope-alert-handler';
 
-/** Every EventBridge rule pattern in the template, with the Lambda role's ARN resolved to OWN_ROLE_ARN. */
-export function rulePatterns(template: Template): Record<string, unknown>[] {
+/** Which rules of a template: those on the default bus, those on a custom bus (the organization's), or all. */
+export type BusFilter = 'default' | 'custom' | 'any';
+
+/** Every EventBridge rule pattern in the template (on `bus`), with the Lambda role's ARN resolved to OWN_ROLE_ARN. */
+export function rulePatterns(template: Template, bus: BusFilter = 'any'): Record<string, unknown>[] {
   const roles = new Set(Object.keys(template.findResources('AWS::IAM::Role')));
   const resolve = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(resolve);
@@ -38,5 +59,9 @@ export function rulePatterns(template: Template): Record<string, unknown>[] {
     if (Array.isArray(getAtt) && roles.has(getAtt[0]) && getAtt[1] === 'Arn') return OWN_ROLE_ARN;
     return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, resolve(value)]));
   };
-  return Object.values(template.findResources('AWS::Events::Rule')).map((rule) => resolve(rule.Properties.EventPattern) as Record<string, unknown>);
+  const onBus = (properties: Record<string, unknown>) =>
+    bus === 'any' || (bus === 'custom') === (properties.EventBusName !== undefined && properties.EventBusName !== 'default');
+  return Object.values(template.findResources('AWS::Events::Rule'))
+    .filter((rule) => onBus(rule.Properties))
+    .map((rule) => resolve(rule.Properties.EventPattern) as Record<string, unknown>);
 }
