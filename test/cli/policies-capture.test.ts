@@ -1,5 +1,5 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parsePolicyStore } from '../../core/policy/store';
@@ -9,28 +9,11 @@ import { runCli } from './run-cli';
 
 // The built CLI as a user runs it, pointed at the local AWS stand-in through AWS_ENDPOINT_URL.
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'denyscope.mjs');
-const BUNDLE = path.join(ROOT, 'dist', 'denyscope.js');
-
-function newestSource(directory: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    const entryPath = path.join(directory, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(entryPath));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(entryPath).mtimeMs);
-  }
-  return newest;
-}
+const BIN = path.join(ROOT, 'cli', 'bin', 'denyscope.mjs');
 
 let standIn: AwsStandIn;
 let dir: string;
-beforeAll(() => {
-  const sourcesChanged = ['bin', 'cli', 'lambdas'].some((folder) => newestSource(path.join(ROOT, folder)) > (existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : 0));
-  if (sourcesChanged) {
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`building the CLI failed:\n${build.stderr}`);
-  }
-});
+// The jest global setup built the CLI bundle from the current sources.
 beforeEach(async () => {
   standIn = await startAwsStandIn(WORLD);
   dir = mkdtempSync(path.join(os.tmpdir(), 'denyscope-capture-'));

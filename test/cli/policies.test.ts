@@ -5,13 +5,13 @@ import type { Diagnosis } from '../../core/diagnosis';
 import { runCli } from './run-cli';
 
 /**
- * --policies end to end: the bundled samples against samples/policies.json, written by hand so that each sample event's
+ * --policies end to end: the bundled samples against cli/samples/policies.json, written by hand so that each sample event's
  * message is what AWS's evaluation logic gives for that store (each statement there says which rule it exercises).
  */
 
 const REPO = path.resolve(__dirname, '..', '..');
-const SAMPLES = path.join(REPO, 'samples', 'events');
-const STORE = path.join(REPO, 'samples', 'policies.json');
+const SAMPLES = path.join(REPO, 'cli', 'samples', 'events');
+const STORE = path.join(REPO, 'cli', 'samples', 'policies.json');
 const sample = (name: string): string => path.join(SAMPLES, name);
 
 let dir: string;

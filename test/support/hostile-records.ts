@@ -39,7 +39,7 @@ export interface HostileRecord {
   readonly diagnosis: Diagnosis;
 }
 
-const SAMPLES_DIR = path.resolve(__dirname, '..', '..', 'samples', 'events');
+const SAMPLES_DIR = path.resolve(__dirname, '..', '..', 'cli', 'samples', 'events');
 
 /** The denials among the bundled samples (their CloudTrail records), plus an EC2 denial with an encoded message. */
 export function denialSamples(): Array<{ name: string; record: CloudTrailRecord }> {

@@ -284,14 +284,14 @@ describe('the built CLI (dist/)', () => {
       const file = pending.pop()!;
       if (seen.has(file)) continue;
       seen.add(file);
-      const source = readFileSync(path.join(root, 'dist', file), 'utf8');
+      const source = readFileSync(path.join(root, 'cli', 'dist', file), 'utf8');
       for (const match of source.matchAll(/\bimport\s*(?:[\w${}\s,*]*from\s*)?"\.\/([\w.-]+\.js)"/g)) pending.push(match[1]);
     }
     return [...seen];
   }
 
   it('loads the S3 client only for s3:// locations: it is in no file the CLI or the scan worker loads at start', () => {
-    const bundle = (file: string) => readFileSync(path.join(root, 'dist', file), 'utf8');
+    const bundle = (file: string) => readFileSync(path.join(root, 'cli', 'dist', file), 'utf8');
     const atStart = [...staticClosure('denyscope.js'), ...staticClosure('scan-worker.js')];
     expect(atStart.length).toBeGreaterThan(2);
     for (const file of atStart) expect([file, bundle(file).includes('ListObjectsV2')]).toEqual([file, false]);
@@ -302,7 +302,7 @@ describe('the built CLI (dist/)', () => {
 
   it('scans s3:// as a user runs it', async () => {
     // Spawned without waiting synchronously: the proxy it talks to runs in this process.
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'denyscope.mjs'), 'scan', '--json', 's3://account-trail/trails/'], {
+    const child = spawn(process.execPath, [path.join(root, 'cli', 'bin', 'denyscope.mjs'), 'scan', '--json', 's3://account-trail/trails/'], {
       cwd: root,
       env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });

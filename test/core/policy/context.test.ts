@@ -14,7 +14,7 @@ import { loadSample } from '../diagnosis/samples';
  * control".
  */
 
-const STORE = parsePolicyStore(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'samples', 'policies.json'), 'utf8'));
+const STORE = parsePolicyStore(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'cli', 'samples', 'policies.json'), 'utf8'));
 
 function contextOfSample(file: string, store: PolicyStore | null = STORE): RequestContext {
   const record = loadSample(file).detail as CloudTrailRecord;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePolicyStore, PolicyStoreError } from '../../../core/policy/store';
 
-const SAMPLE_STORE = path.resolve(__dirname, '..', '..', '..', 'samples', 'policies.json');
+const SAMPLE_STORE = path.resolve(__dirname, '..', '..', '..', 'cli', 'samples', 'policies.json');
 const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const role = 'arn:aws:iam::111122223333:role/app';
 

@@ -29,7 +29,7 @@ type KillAt = { readonly alertsPrinted: number; readonly thenMs: number } | { re
 
 function runLocal(args: readonly string[], killAt: KillAt = null): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'denyscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timer = killAt !== null && 'afterMs' in killAt ? setTimeout(() => child.kill('SIGKILL'), killAt.afterMs) : undefined;
