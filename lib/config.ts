@@ -7,6 +7,17 @@ import { DEFAULT_ALERT_SETTINGS } from '@denyscope/core/incidents/alert-policy';
  * (cdk.json `context` or `cdk deploy -c key=value`, where every value arrives as a string).
  */
 
+/** The keys that only mode=organization reads. */
+const ORGANIZATION_KEYS = [
+  'organizationId',
+  'memberRegions',
+  'memberOrganizationalUnits',
+  'principalOrgPaths',
+  'stackSetCallAs',
+  'organizationTrail',
+  'managementAccountId',
+] as const;
+
 /** Context keys read by bin/app.ts; each is documented on {@link AlertsConfigInput}. */
 export const CONFIG_KEYS = [
   'alertEmails',
@@ -24,13 +35,7 @@ export const CONFIG_KEYS = [
   'existingIncidentsTableArn',
   'existingIncidentsTableKeyArn',
   'mode',
-  'organizationId',
-  'memberRegions',
-  'memberOrganizationalUnits',
-  'principalOrgPaths',
-  'stackSetCallAs',
-  'organizationTrail',
-  'managementAccountId',
+  ...ORGANIZATION_KEYS,
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -38,16 +43,6 @@ export const DEFAULT_SLACK_WEBHOOK_SECRET_NAME = 'denyscope/slack-webhook';
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export const MODES = ['account', 'organization'] as const;
 export const STACK_SET_CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
-/** The keys that only mode=organization reads. */
-const ORGANIZATION_KEYS = [
-  'organizationId',
-  'memberRegions',
-  'memberOrganizationalUnits',
-  'principalOrgPaths',
-  'stackSetCallAs',
-  'organizationTrail',
-  'managementAccountId',
-] as const;
 
 // `-c key=value` delivers strings; cdk.json may hold real JSON values. Accept both.
 const commaList = (value: unknown): unknown =>

@@ -3,16 +3,17 @@ import type { Cause } from '../diagnosis/types';
 import { isRepeatAlert } from '../incidents/alert-policy';
 import type { Incident } from '../incidents/model';
 import { severityOf, type Severity } from '../incidents/severity';
+import { POLICY_TYPE_LABELS } from '../policy/describe';
 
-/** Cause names as people say them, for headlines. */
+/** Cause names as people say them, for headlines: a policy cause reads as its policy type. */
 export const CAUSE_LABELS: Readonly<Record<Cause, string>> = {
-  'identity-policy': 'identity-based policy',
-  'service-control-policy': 'service control policy',
-  'resource-control-policy': 'resource control policy',
-  'vpc-endpoint-policy': 'VPC endpoint policy',
-  'permissions-boundary': 'permissions boundary',
-  'session-policy': 'session policy',
-  'resource-policy': 'resource-based policy',
+  'identity-policy': POLICY_TYPE_LABELS['identity-policy'],
+  'service-control-policy': POLICY_TYPE_LABELS['service-control-policy'],
+  'resource-control-policy': POLICY_TYPE_LABELS['resource-control-policy'],
+  'vpc-endpoint-policy': POLICY_TYPE_LABELS['vpc-endpoint-policy'],
+  'permissions-boundary': POLICY_TYPE_LABELS['permissions-boundary'],
+  'session-policy': POLICY_TYPE_LABELS['session-policy'],
+  'resource-policy': POLICY_TYPE_LABELS['resource-policy'],
   'mfa-required': 'MFA required',
   'kms-key-access': 'KMS key access',
   'kms-key-unusable': 'KMS key unusable',

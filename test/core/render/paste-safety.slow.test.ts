@@ -9,6 +9,7 @@ import { renderSnsAlert } from '../../../core/render/sns-message';
 import { hostileRecords, PAYLOADS, type HostileRecord } from '../../support/hostile-records';
 import { incidentOf } from '../../support/incidents';
 import { pasteIntoBash, type PasteRun } from '../../support/paste-shell';
+import { slackTexts } from '../../support/slack-texts';
 
 /**
  * Every hostile record (test/support/hostile-records.ts) rendered to every channel. Each block of commands a person
@@ -153,22 +154,6 @@ const linesBetween = (text: string, header: string): string[] => {
   const start = lines.indexOf(header);
   return start === -1 ? [] : lines.slice(start + 1, lines.indexOf('', start));
 };
-
-/** Every text a Slack client renders, from blocks and fallback. */
-function slackTexts(message: ReturnType<typeof renderSlackMessage>): string[] {
-  const found: string[] = [message.text];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) {
-        if (key === 'text' && typeof item === 'string') found.push(item);
-        else walk(item);
-      }
-    }
-  };
-  walk(message.blocks);
-  return found;
-}
 
 const SLACK_COMMANDS = '*Commands*\n```\n';
 

@@ -2,28 +2,13 @@ import { renderAlertText } from '../../../core/render/alert-text';
 import { renderSlackMessage } from '../../../core/render/slack-message';
 import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
 import { pasteIntoBash } from '../../support/paste-shell';
+import { slackTexts as texts } from '../../support/slack-texts';
 
 /**
  * Slack's Block Kit reference: at most 50 blocks a message; a header's text at most 150 characters; a section's text at
  * most 3,000 characters; at most 10 fields, each at most 2,000 characters.
  */
 const SLACK_DOCUMENTED_LIMITS = { blocks: 50, headerText: 150, sectionText: 3_000, fields: 10, fieldText: 2_000 };
-
-/** Every text a Slack client would render, from blocks and fallback. */
-function texts(message: ReturnType<typeof renderSlackMessage>): string[] {
-  const found: string[] = [message.text];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) {
-        if (key === 'text' && typeof item === 'string') found.push(item);
-        else walk(item);
-      }
-    }
-  };
-  walk(message.blocks);
-  return found;
-}
 
 /** What a person copies from the Commands code block: the text between the fences, as Slack shows it (entities decoded). */
 function commandsBlock(message: ReturnType<typeof renderSlackMessage>): string {
