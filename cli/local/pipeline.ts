@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { createIncidentsTable } from '../../lambdas/adapters/dynamodb-incidents-table';
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
@@ -9,7 +10,6 @@ import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { createIncidentPipeline, type IncidentPipeline } from '../../core/incidents/pipeline';
 import type { Notifier } from '../../core/incidents/ports';
 import { describeAwsCallError } from '../incidents/errors';
-import { countIncidents } from '../incidents/query';
 import type { CliIo, OutputStream } from '../io';
 import { styleFor } from '../render/style';
 import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo, type EmbeddedDynamo } from './embeddedDynamo';
@@ -91,15 +91,16 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
         throw new LocalSetupError(describeAwsCallError(error, `SNS endpoint ${options.snsEndpoint}`));
       }
     }
+    const documents = DynamoDBDocumentClient.from(client);
     const pipeline = createIncidentPipeline({
-      store: new DynamoDbIncidentStore(DynamoDBDocumentClient.from(client), { tableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays }),
+      store: new DynamoDbIncidentStore(documents, { tableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays }),
       notifiers,
       clock: { now: () => options.io.now() },
       dedupWindowMinutes: options.dedupWindowMinutes,
       // The data-dir lock makes this process the store's only writer, and processInputs goes one event at a time.
       soleWriter: true,
     });
-    return { pipeline, countIncidents: () => countIncidents({ client, tableName: LOCAL_TABLE_NAME }), stopping: () => stopping, close };
+    return { pipeline, countIncidents: () => new DynamoDbIncidentReader(documents, LOCAL_TABLE_NAME).countIncidents(), stopping: () => stopping, close };
   } catch (error) {
     await close();
     throw error;
