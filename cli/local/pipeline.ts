@@ -47,16 +47,16 @@ export interface LocalPipeline {
 export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   silenceSdkNodeVersionNotice();
   // Handlers go in before the store starts: a Ctrl-C during start-up waits for the store, then closes it.
-  let starting: Promise<EmbeddedDynamo> | undefined;
+  const startUp: { store?: Promise<EmbeddedDynamo> } = {};
   let stopping = false;
   const removeSignalHandlers = closeOnSignal(async () => {
     stopping = true;
-    await starting?.then((started) => started.close(), () => undefined);
+    await startUp.store?.then((started) => started.close(), () => undefined);
   });
-  starting = startEmbeddedDynamo(options.dataDir);
+  startUp.store = startEmbeddedDynamo(options.dataDir);
   let store;
   try {
-    store = await starting;
+    store = await startUp.store;
   } catch (error) {
     removeSignalHandlers();
     throw error;
