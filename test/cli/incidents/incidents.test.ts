@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incident-store';
 import { CAUSES, diagnose, readRecords, type Diagnosis } from '../../../core/diagnosis';
 import { createIncidentPipeline } from '../../../core/incidents/pipeline';
 import { NO_FILTERS, type Notifier } from '../../../core/incidents/ports';
+import { INCIDENT_SORT_KEY, incidentPk } from '../../../core/incidents/schema';
 import { DynamoDbIncidentReader } from '../../../lambdas/adapters/dynamodb-incident-reader';
 import { denialEvent } from '../../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
@@ -300,6 +302,19 @@ describe('denyscope incidents', () => {
         expect(run.stderr.trim().split('\n')).toHaveLength(1);
       }
       expect(commands).toEqual([]);
+    });
+
+    it('a malformed item: one line naming the item key and the field, exit 1', async () => {
+      const { Item } = await dynamo.documents.send(new GetCommand({ TableName: tableName, Key: { pk: incidentPk(ids.scpOrders), sk: INCIDENT_SORT_KEY } }));
+      // A copy under another id, out of every index, whose count is not a number (a hand edit, another writer).
+      const id = 'inc-malformed';
+      const { gsiMonth: _month, gsiCause: _cause, gsiPrincipal: _principal, gsiTable: _table, ...fields } = Item ?? {};
+      await dynamo.documents.send(
+        new PutCommand({ TableName: tableName, Item: { ...fields, id, pk: incidentPk(id), sk: INCIDENT_SORT_KEY, count: 'three' } }),
+      );
+      const run = await runDenyscope([...where(), 'show', id]);
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(run.stderr).toMatch(new RegExp(`^denyscope: table ${tableName} at .*: incidents table item pk=INCIDENT#${id} sk=META: field count: .*expected number.*\n$`));
     });
 
     it('an unreachable endpoint', async () => {
