@@ -2,12 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
-import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { createIncidentsTable } from '../../lambdas/adapters/dynamodb-incidents-table';
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { createIncidentPipeline, type IncidentPipeline } from '../../core/incidents/pipeline';
+import type { IncidentPipeline } from '../../core/incidents/pipeline';
+import { createAlertPipeline } from '../../lambdas/wiring';
 import type { Notifier } from '../../core/incidents/ports';
 import { describeAwsCallError } from '../incidents/errors';
 import type { CliIo, OutputStream } from '../io';
@@ -92,11 +92,11 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       }
     }
     const documents = DynamoDBDocumentClient.from(client);
-    const pipeline = createIncidentPipeline({
-      store: new DynamoDbIncidentStore(documents, { tableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays }),
+    const { pipeline } = createAlertPipeline({
+      config: { incidentsTableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays, dedupWindowMinutes: options.dedupWindowMinutes },
+      documents,
       notifiers,
       clock: { now: () => options.io.now() },
-      dedupWindowMinutes: options.dedupWindowMinutes,
       // The data-dir lock makes this process the store's only writer, and processInputs goes one event at a time.
       soleWriter: true,
     });
