@@ -87,14 +87,14 @@ export default tseslint.config(
             {
               name: '@aws-sdk/lib-dynamodb',
               allowImportNames: ['DynamoDBDocumentClient'],
-              message: 'The CLI reads and writes incidents through the store adapter (lambdas/adapters/dynamodb-incident-store.ts), like the Lambda.',
+              message: 'The CLI reads and writes incidents through the store adapters (lambdas/adapters/dynamodb-incident-{store,reader}.ts), like the Lambda.',
             },
           ],
           patterns: [
             {
               regex: '/adapters/dynamodb-incident-store$',
               allowImportNames: ['DynamoDbIncidentStore'],
-              message: 'The CLI uses the incident store through its port (IncidentStore), not the adapter\'s item mapping.',
+              message: 'The CLI uses the incident store through its ports (IncidentStore, IncidentReader), not the adapter\'s item mapping.',
             },
           ],
         },

@@ -16,11 +16,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { build, type Plugin } from 'esbuild';
 import { ALERT_HANDLER_BUILD_OPTIONS } from '../scripts/build-lambda.mjs';
-import { DynamoDbIncidentStore } from '../lambdas/adapters/dynamodb-incident-store';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
 import { createAlertHandler } from '../lambdas/alert-batch';
 import type { Incident } from '../core/incidents/model';
-import { createIncidentPipeline } from '../core/incidents/pipeline';
+import { createAlertPipeline } from '../lambdas/wiring';
 import type { DeliveryResult, Notifier } from '../core/incidents/ports';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage } from '../test/support/denial-events';
 import { startDynalite, type LocalDynamo } from '../test/support/dynalite';
@@ -202,12 +201,12 @@ function quietHandler(dynamo: LocalDynamo, tableName: string, notifiers: Notifie
     logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'ERROR' }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     concurrency,
-    pipeline: createIncidentPipeline({
-      store: new DynamoDbIncidentStore(dynamo.documents, { tableName, retentionDays: 90 }),
+    pipeline: createAlertPipeline({
+      config: { incidentsTableName: tableName, retentionDays: 90, dedupWindowMinutes: 60 },
+      documents: dynamo.documents,
       notifiers,
       clock,
-      dedupWindowMinutes: 60,
-    }),
+    }).pipeline,
   });
 }
 

@@ -6,7 +6,6 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
 import { KmsTableEnricher } from './adapters/kms-table-enricher';
 import { SecretsManagerWebhookUrlProvider } from './adapters/secrets-webhook-url';
 import { SlackNotifier } from './adapters/slack-notifier';
@@ -14,8 +13,7 @@ import { SnsNotifier } from './adapters/sns-notifier';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
 import { createAlertHandler } from './alert-batch';
 import { readHandlerConfig } from './handler-config';
-import { createIncidentPipeline } from '../core/incidents/pipeline';
-import { systemClock } from '../core/incidents/ports';
+import { createAlertPipeline } from './wiring';
 
 export { createAlertHandler } from './alert-batch';
 
@@ -35,14 +33,13 @@ const warn = (message: string): void => logger.warn(message);
 export const handler = createAlertHandler({
   logger,
   metrics,
-  pipeline: createIncidentPipeline({
-    store: new DynamoDbIncidentStore(documents, { tableName: config.incidentsTableName, retentionDays: config.retentionDays }),
+  pipeline: createAlertPipeline({
+    config,
+    documents,
     notifiers: [
       new SnsNotifier(sns, config.alertTopicArn),
       new SlackNotifier({ webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }), warn }),
     ],
     enricher: new KmsTableEnricher(dynamodb, kms),
-    clock: systemClock,
-    dedupWindowMinutes: config.dedupWindowMinutes,
-  }),
+  }).pipeline,
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { escapeJson, escapeSingleLine } from '../../core/render/escape';
-import type { IncidentFilters } from '../incidents/query';
+import type { IncidentFilters } from '../../core/incidents/ports';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
 import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';
 import { OptionError, parseLimit } from '../scan/filters';
@@ -128,9 +128,8 @@ export async function runIncidentsList(flags: ListFlags, where: ConnectionOption
     const filters = listFilters(flags, now);
     const limit = flags.limit === undefined ? DEFAULT_LIMIT : parseLimit(flags.limit);
     return async (connection) => {
-      const { listIncidents } = await import('../incidents/query');
       const { summarize, renderList } = await import('../incidents/output');
-      const incidents = await listIncidents(connection, filters, limit, now);
+      const incidents = await connection.incidents.listIncidents(filters, limit, now);
       if (flags.json === true) {
         io.stdout.write(`${escapeJson({ incidents: incidents.map(summarize) }, 2)}\n`);
       } else {
@@ -145,9 +144,8 @@ export async function runIncidentsShow(id: string, flags: { json?: boolean }, wh
   return withQuery(io, where, async () => {
     if (!/^[\w.:-]{1,200}$/.test(id)) throw new OptionError(`"${id}" is not an incident id (incidents list prints them: inc-...)`);
     return async (connection) => {
-      const { showIncident } = await import('../incidents/query');
       const { detailJson, renderIncident } = await import('../incidents/output');
-      const detail = await showIncident(connection, id, RECENT_OCCURRENCES);
+      const detail = await connection.incidents.showIncident(id, RECENT_OCCURRENCES);
       if (detail === null) throw new QueryError(`no incident ${id} in ${connection.description}`);
       if (flags.json === true) {
         io.stdout.write(`${escapeJson(detailJson(detail.incident, detail.occurrences), 2)}\n`);
@@ -164,9 +162,8 @@ export async function runIncidentsStats(flags: StatsFlags, where: ConnectionOpti
     const now = io.now();
     const filters = listFilters({ since: flags.since, until: flags.until, account: flags.account }, now);
     return async (connection) => {
-      const { allIncidents } = await import('../incidents/query');
       const { computeStats, renderStats } = await import('../incidents/output');
-      const stats = computeStats(await allIncidents(connection, filters, now), filters.since, filters.until);
+      const stats = computeStats(await connection.incidents.allIncidents(filters, now), filters.since, filters.until);
       if (flags.json === true) {
         io.stdout.write(`${escapeJson(stats, 2)}\n`);
       } else {

@@ -1,6 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as fs from 'node:fs';
+import { DynamoDbIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { isHttpUrl } from '../../lambdas/adapters/secrets-webhook-url';
+import type { IncidentReader } from '../../core/incidents/ports';
 import { OptionError } from '../scan/filters';
 import { LOCAL_TABLE_NAME, startEmbeddedDynamo } from '../local/embeddedDynamo';
 import { credentialsForEndpoint, LOCAL_CREDENTIALS, LOCAL_REGION, regionOr, silenceSdkNodeVersionNotice } from '../local/endpoints';
@@ -15,8 +18,7 @@ export interface ConnectionOptions {
 }
 
 export interface IncidentsConnection {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
+  readonly incidents: IncidentReader;
   /** Names the store in messages: "local store ./.denyscope", "table X in eu-west-1". */
   readonly description: string;
   /** What to say when the table is not there (a local store `local` never wrote to is not a typo). */
@@ -25,6 +27,11 @@ export interface IncidentsConnection {
 }
 
 export class ConnectionError extends Error {}
+
+/** The store's read adapter on a client (items as plain objects, the form the adapter's item mapping reads). */
+export function readerOf(client: DynamoDBClient, tableName: string): IncidentReader {
+  return new DynamoDbIncidentReader(DynamoDBDocumentClient.from(client), tableName);
+}
 
 export async function openIncidentsConnection(options: ConnectionOptions): Promise<IncidentsConnection> {
   silenceSdkNodeVersionNotice();
@@ -41,7 +48,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     });
     const tableName = options.table ?? LOCAL_TABLE_NAME;
     const description = `table ${tableName} at ${options.endpoint}`;
-    return { client, tableName, description, missingTable: `${description} does not exist (check --table)`, close: async () => client.destroy() };
+    return { incidents: readerOf(client, tableName), description, missingTable: `${description} does not exist (check --table)`, close: async () => client.destroy() };
   }
 
   if (options.table !== undefined) {
@@ -52,8 +59,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     const client = new DynamoDBClient({ region, maxAttempts });
     const description = `table ${options.table} in ${region}`;
     return {
-      client,
-      tableName: options.table,
+      incidents: readerOf(client, options.table),
       description,
       missingTable: `${description} does not exist (check the table name and region; the stack outputs the name)`,
       close: async () => client.destroy(),
@@ -68,8 +74,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
   const store = await startEmbeddedDynamo(options.dataDir);
   const client = new DynamoDBClient({ endpoint: store.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts });
   return {
-    client,
-    tableName: LOCAL_TABLE_NAME,
+    incidents: readerOf(client, LOCAL_TABLE_NAME),
     description: `local store ${options.dataDir}`,
     missingTable: `no incidents recorded in ${options.dataDir} yet: run \`denyscope local\` first`,
     close: async () => {

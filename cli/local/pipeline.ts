@@ -1,15 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
+import { DynamoDbIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { createIncidentsTable } from '../../lambdas/adapters/dynamodb-incidents-table';
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { createIncidentPipeline, type IncidentPipeline } from '../../core/incidents/pipeline';
+import type { IncidentPipeline } from '../../core/incidents/pipeline';
+import { createAlertPipeline } from '../../lambdas/wiring';
 import type { Notifier } from '../../core/incidents/ports';
 import { describeAwsCallError } from '../incidents/errors';
-import { countIncidents } from '../incidents/query';
 import type { CliIo, OutputStream } from '../io';
 import { styleFor } from '../render/style';
 import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo, type EmbeddedDynamo } from './embeddedDynamo';
@@ -47,16 +47,16 @@ export interface LocalPipeline {
 export async function openLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   silenceSdkNodeVersionNotice();
   // Handlers go in before the store starts: a Ctrl-C during start-up waits for the store, then closes it.
-  let starting: Promise<EmbeddedDynamo> | undefined;
+  const startUp: { store?: Promise<EmbeddedDynamo> } = {};
   let stopping = false;
   const removeSignalHandlers = closeOnSignal(async () => {
     stopping = true;
-    await starting?.then((started) => started.close(), () => undefined);
+    await startUp.store?.then((started) => started.close(), () => undefined);
   });
-  starting = startEmbeddedDynamo(options.dataDir);
+  startUp.store = startEmbeddedDynamo(options.dataDir);
   let store;
   try {
-    store = await starting;
+    store = await startUp.store;
   } catch (error) {
     removeSignalHandlers();
     throw error;
@@ -91,15 +91,16 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
         throw new LocalSetupError(describeAwsCallError(error, `SNS endpoint ${options.snsEndpoint}`));
       }
     }
-    const pipeline = createIncidentPipeline({
-      store: new DynamoDbIncidentStore(DynamoDBDocumentClient.from(client), { tableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays }),
+    const documents = DynamoDBDocumentClient.from(client);
+    const { pipeline } = createAlertPipeline({
+      config: { incidentsTableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays, dedupWindowMinutes: options.dedupWindowMinutes },
+      documents,
       notifiers,
       clock: { now: () => options.io.now() },
-      dedupWindowMinutes: options.dedupWindowMinutes,
       // The data-dir lock makes this process the store's only writer, and processInputs goes one event at a time.
       soleWriter: true,
     });
-    return { pipeline, countIncidents: () => countIncidents({ client, tableName: LOCAL_TABLE_NAME }), stopping: () => stopping, close };
+    return { pipeline, countIncidents: () => new DynamoDbIncidentReader(documents, LOCAL_TABLE_NAME).countIncidents(), stopping: () => stopping, close };
   } catch (error) {
     await close();
     throw error;

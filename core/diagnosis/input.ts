@@ -3,7 +3,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { arnAccount, parseArn } from './arn';
 import { objectValue, text, type CloudTrailRecord } from './record';
-import { escapeSingleLine } from '../render/escape';
+import { escapeSingleLine } from './invisible';
 
 /** Input that is not one of the supported shapes. The message is one line: "<source>: <what is wrong>". */
 export class InputError extends Error {

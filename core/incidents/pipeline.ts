@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Diagnosis } from '../diagnosis/types';
 import { isAlertDue } from './alert-policy';
+import { describeError } from './errors';
 import { alertKey, incidentIdFor } from './identity';
 import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
 import type { Clock, DeliveryBudget, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
@@ -248,13 +249,6 @@ function leaseEnd(now: Date, budget: DeliveryBudget): string {
 function withChannelDelivery(incident: Incident, channel: AlertChannel, delivery: ChannelDelivery): Incident {
   if (incident.alert === null) return incident;
   return { ...incident, alert: { ...incident.alert, channels: { ...incident.alert.channels, [channel]: delivery } } };
-}
-
-/** Name and message only: SDK errors carry request metadata, fetch errors their cause; neither belongs in a log. */
-export function describeError(error: unknown): string {
-  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`.slice(0, 500);
-  return String(error).slice(0, 500);
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Diagnosis } from '../diagnosis/types';
-import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
+import type { Cause, Diagnosis } from '../diagnosis/types';
+import type { AlertChannel, ChannelDelivery, Incident, Lease, Occurrence } from './model';
 
 /** Processing time. Injected so tests can move through the dedup window. */
 export interface Clock {
@@ -68,6 +68,35 @@ export interface IncidentStore {
   setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void>;
   /** Consistent read. */
   getIncident(incidentId: string): Promise<Incident | null>;
+}
+
+/** What `incidents list` and `stats` select: ISO 8601 UTC bounds on lastSeen (null: unbounded) and exact matches. */
+export interface IncidentFilters {
+  readonly since: string | null;
+  readonly until: string | null;
+  readonly cause: Cause | null;
+  readonly principal: string | null;
+  readonly tableName: string | null;
+  readonly accountId: string | null;
+}
+
+export const NO_FILTERS: IncidentFilters = { since: null, until: null, cause: null, principal: null, tableName: null, accountId: null };
+
+export interface IncidentDetail {
+  readonly incident: Incident;
+  /** Newest first. */
+  readonly occurrences: Occurrence[];
+}
+
+/** The read side of the incident store, for the CLI: listings newest first (by lastSeen), one incident, a count. */
+export interface IncidentReader {
+  /** At most `limit` incidents matching the filters; `now` closes a period with no upper bound. */
+  listIncidents(filters: IncidentFilters, limit: number, now: Date): Promise<Incident[]>;
+  /** Every incident matching the filters (for stats). */
+  allIncidents(filters: IncidentFilters, now: Date): Promise<Incident[]>;
+  /** One incident and its most recent occurrences, or null when there is none. */
+  showIncident(incidentId: string, recentOccurrences: number): Promise<IncidentDetail | null>;
+  countIncidents(): Promise<number>;
 }
 
 /** The time left for delivery: notifiers retry only inside it. */

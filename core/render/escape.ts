@@ -9,28 +9,12 @@
  * what is shown around it (Trojan Source).
  */
 
-import { INVISIBLE, hasInvisibleCharacter } from '../diagnosis/invisible';
-
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** `\uXXXX` per UTF-16 code unit: the same spelling as a JSON or JavaScript string escape. */
-function unicodeEscape(character: string): string {
-  let escaped = '';
-  for (let index = 0; index < character.length; index += 1) {
-    escaped += `\\u${character.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`;
-  }
-  return escaped;
-}
-
-const visibleEscape = (character: string): string => SHORT_ESCAPES[character] ?? unicodeEscape(character);
-
+import { INVISIBLE, escapeSingleLine, hasInvisibleCharacter, unicodeEscape } from '../diagnosis/invisible';
 
 // ---- plain text: the terminal, the alert e-mail (body and subject), tables, one-line error messages ----
 
-/** One line of plain text: every invisible character shown as its escape. */
-export function escapeSingleLine(value: string): string {
-  return value.replace(INVISIBLE, visibleEscape);
-}
+// The diagnosis's own error messages need it too, and diagnosis imports nothing from render: the rule lives there.
+export { escapeSingleLine };
 
 // ---- Slack ----
 

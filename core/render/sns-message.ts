@@ -1,15 +1,20 @@
-import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { renderAlertText } from './alert-text';
 import { escapeJson, escapeSingleLine } from './escape';
 
+/** A string message attribute, in the shape SNS Publish takes (the core uses no SDK: the notifier passes it on). */
+export interface SnsStringAttribute {
+  readonly DataType: 'String';
+  readonly StringValue: string;
+}
+
 export interface SnsAlert {
   readonly Subject: string;
   readonly Message: string;
   readonly MessageStructure: 'json';
-  readonly MessageAttributes: Record<string, MessageAttributeValue>;
+  readonly MessageAttributes: Record<string, SnsStringAttribute>;
 }
 
 /** The machine-readable alert (the `default` message): the incident as stored, with a type tag and severity. */
@@ -25,7 +30,7 @@ export function renderMachineAlert(incident: Incident): Record<string, unknown> 
 export function renderSnsAlert(incident: Incident): SnsAlert {
   const { subject, body } = renderAlertText(incident);
   const facts = alertFacts(incident);
-  const attribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: escapeSingleLine(value) });
+  const attribute = (value: string): SnsStringAttribute => ({ DataType: 'String', StringValue: escapeSingleLine(value) });
   return {
     // SNS subjects must be printable ASCII.
     Subject: subject.replace(/[^\x20-\x7e]/g, '?'),

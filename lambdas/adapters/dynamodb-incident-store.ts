@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { CAUSES } from '../../core/diagnosis/types';
 import type { Diagnosis } from '../../core/diagnosis/types';
 import type { AlertChannel, AlertState, ChannelDelivery, ChannelStatus, Incident, Lease, Occurrence } from '../../core/incidents/model';
 import { incidentDescription } from '../../core/incidents/identity';
@@ -72,14 +74,64 @@ export function incidentToItem(incident: Incident, retentionDays: number): Recor
   };
 }
 
+/** An item read from the table does not have the shape this code writes (edited by hand, or another writer). */
+export class MalformedItemError extends Error {
+  override readonly name = 'MalformedItemError';
+}
+
+const text = z.string();
+const optionalText = z.string().nullable().optional();
+const channelDelivery = z.looseObject({ status: z.enum(['pending', 'sending', 'sent', 'failed', 'skipped']), at: text });
+
+/**
+ * The fields readers use (the CLI's listings, the pipeline's alert rules), checked where items come in; the
+ * remaining fields of the stored diagnosis pass through as written.
+ */
+const incidentItem = z.looseObject({
+  id: text,
+  firstSeen: text,
+  lastSeen: text,
+  lastEventId: text,
+  accountId: text,
+  region: text,
+  principal: text,
+  action: text,
+  resource: optionalText,
+  tableName: optionalText,
+  cause: z.enum(CAUSES),
+  count: z.number(),
+  countAtLastAlert: z.number().optional(),
+  diagnosis: z.looseObject({}),
+  alert: z
+    .looseObject({ eventId: text, claimedAt: text, sequence: z.number().optional(), channels: z.partialRecord(z.enum(['sns', 'slack', 'terminal']), channelDelivery) })
+    .optional(),
+  enrichment: z.record(z.string(), z.unknown()).optional(),
+});
+
+const occurrenceItem = z.looseObject({
+  incidentId: text,
+  eventId: text,
+  eventTime: text,
+  principalArn: optionalText,
+  recordedAt: text,
+});
+
+/** The item's fields as `schema` says, or a MalformedItemError naming the item's key and the first wrong field. */
+function parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.map(String).join('.') || '(item)';
+  throw new MalformedItemError(`incidents table item pk=${String(item.pk)} sk=${String(item.sk)}: field ${field}: ${issue.message}`);
+}
+
 export function incidentFromItem(item: Record<string, unknown>): Incident {
-  const fields = withoutStorageAttributes(item);
+  const fields = withoutStorageAttributes(parseItem(incidentItem, item));
   return {
     ...(fields as unknown as Incident),
-    countAtLastAlert: Number(fields.countAtLastAlert ?? 0),
-    count: Number(fields.count),
+    countAtLastAlert: fields.countAtLastAlert ?? 0,
     alert: alertFromItem(fields.alert as AlertState | undefined),
-    enrichment: (fields.enrichment as Record<string, unknown> | undefined) ?? null,
+    enrichment: fields.enrichment ?? null,
   };
 }
 
@@ -100,13 +152,14 @@ function alertFromItem(alert: AlertState | undefined): AlertState | null {
 }
 
 export function occurrenceFromItem(item: Record<string, unknown>): Occurrence {
-  return withoutStorageAttributes(item) as unknown as Occurrence;
+  const fields = withoutStorageAttributes(parseItem(occurrenceItem, item));
+  return { ...fields, principalArn: fields.principalArn ?? null };
 }
 
-function withoutStorageAttributes(item: Record<string, unknown>): Record<string, unknown> {
-  const fields = { ...item };
+function withoutStorageAttributes<T extends Record<string, unknown>>(item: T): T {
+  const fields: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete fields[attribute];
-  return fields;
+  return fields as T;
 }
 
 /** ConditionalCheckFailed as a value: the answer of a conditional write whose condition did not hold. */

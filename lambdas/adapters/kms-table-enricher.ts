@@ -2,7 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { Diagnosis } from '../../core/diagnosis/types';
 import type { Enricher } from '../../core/incidents/ports';
-import { describeError } from '../../core/incidents/pipeline';
+import { describeError } from '../../core/incidents/errors';
 
 const KMS_CAUSES = new Set(['kms-key-access', 'kms-key-unusable']);
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;

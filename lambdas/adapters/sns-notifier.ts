@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Incident } from '../../core/incidents/model';
 import type { DeliveryResult, Notifier } from '../../core/incidents/ports';
-import { describeError } from '../../core/incidents/pipeline';
+import { describeError } from '../../core/incidents/errors';
 import { renderSnsAlert } from '../../core/render/sns-message';
 
 /** Publishes the alert to the SNS topic (a topic with no subscribers is still published to). */

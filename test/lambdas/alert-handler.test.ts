@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { HANDLER_ENV, METRIC } from '../../core/contract';
 import { diagnose, readRecords } from '../../core/diagnosis';
 import { incidentIdFor } from '../../core/incidents/identity';
@@ -324,8 +323,7 @@ describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
         new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity', $metadata: {} }),
       );
       documents.on(GetCommand).resolves({});
-      const store = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(dynamo.client), { tableName: 'incidents', retentionDays: 90 });
-      const { handler } = createHarness({ dynamo, tableName: 'incidents', store });
+      const { handler } = createHarness({ dynamo, tableName: 'incidents', documents: DynamoDBDocumentClient.from(dynamo.client) });
       const throttled = sqsMessage(denialEvent({ eventId: 'throttled-1' }));
       const poison = sqsMessage('garbage');
       expect(await handler(sqsEvent(throttled, poison), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: throttled.messageId }] });

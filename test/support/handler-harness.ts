@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import { createAlertHandler, type AlertHandler } from '../../lambdas/alert-batch';
 import type { Incident } from '../../core/incidents/model';
-import { createIncidentPipeline } from '../../core/incidents/pipeline';
 import type { Clock, IncidentStore } from '../../core/incidents/ports';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAlertPipeline } from '../../lambdas/wiring';
 import type { LocalDynamo } from './dynalite';
 
 /** The environment the stack gives the alert Lambda, with test values. */
@@ -89,7 +89,8 @@ export interface HarnessOptions {
   readonly slackWebhookUrl?: string | null;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly dedupWindowMinutes?: number;
-  readonly store?: IncidentStore;
+  /** The store's client, when not dynalite's (a mock). */
+  readonly documents?: DynamoDBDocumentClient;
   readonly concurrency?: number;
 }
 
@@ -101,10 +102,9 @@ export interface Harness {
   incident(id: string): Promise<Incident | null>;
 }
 
-/** The real handler factory wired to dynalite, fauxqs and the Slack stand-in, as alert-handler.ts wires AWS. */
+/** The real handler factory and the Lambda's wiring (createAlertPipeline), on dynalite, fauxqs and the Slack stand-in. */
 export function createHarness(options: HarnessOptions): Harness {
   const clock = options.clock ?? new ManualClock();
-  const store = options.store ?? new DynamoDbIncidentStore(options.dynamo.documents, { tableName: options.tableName, retentionDays: 90 });
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -118,11 +118,17 @@ export function createHarness(options: HarnessOptions): Harness {
       backoffMs: 1,
     }),
   ];
+  const { pipeline, store } = createAlertPipeline({
+    config: { incidentsTableName: options.tableName, retentionDays: 90, dedupWindowMinutes: options.dedupWindowMinutes ?? 60 },
+    documents: options.documents ?? options.dynamo.documents,
+    notifiers,
+    clock,
+  });
   const handler = createAlertHandler({
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     concurrency: options.concurrency,
-    pipeline: createIncidentPipeline({ store, notifiers, clock, dedupWindowMinutes: options.dedupWindowMinutes ?? 60 }),
+    pipeline,
   });
   return { handler, store, clock, warnings, incident: (id) => store.getIncident(id) };
 }

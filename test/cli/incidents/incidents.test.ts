@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incident-store';
 import { CAUSES, diagnose, readRecords, type Diagnosis } from '../../../core/diagnosis';
 import { createIncidentPipeline } from '../../../core/incidents/pipeline';
-import type { Notifier } from '../../../core/incidents/ports';
-import { allIncidents, countIncidents, listIncidents, NO_FILTERS, showIncident } from '../../../cli/incidents/query';
+import { NO_FILTERS, type Notifier } from '../../../core/incidents/ports';
+import { INCIDENT_SORT_KEY, incidentPk } from '../../../core/incidents/schema';
+import { DynamoDbIncidentReader } from '../../../lambdas/adapters/dynamodb-incident-reader';
 import { denialEvent } from '../../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { runDenyscope, temporaryDir, TEST_NOW } from '../local/harness';
@@ -243,7 +244,7 @@ describe('denyscope incidents', () => {
 
   describe('query cost', () => {
     it('every read is a Query, never a Scan, whatever the filters', async () => {
-      const table = { client: dynamo.client as DynamoDBClient, tableName };
+      const reader = new DynamoDbIncidentReader(dynamo.documents, tableName);
       commands.length = 0;
       const variants = [
         NO_FILTERS,
@@ -254,28 +255,28 @@ describe('denyscope incidents', () => {
         { ...NO_FILTERS, tableName: 'Orders', cause: 'service-control-policy' as const },
       ];
       for (const filters of variants) {
-        await listIncidents(table, filters, 2, TEST_NOW);
-        await allIncidents(table, filters, TEST_NOW);
+        await reader.listIncidents(filters, 2, TEST_NOW);
+        await reader.allIncidents(filters, TEST_NOW);
       }
-      expect(await countIncidents(table)).toBe(5);
-      expect((await showIncident(table, ids.busy, 10))?.occurrences).toHaveLength(10);
-      expect(await showIncident(table, 'inc-missing', 10)).toBeNull();
+      expect(await reader.countIncidents()).toBe(5);
+      expect((await reader.showIncident(ids.busy, 10))?.occurrences).toHaveLength(10);
+      expect(await reader.showIncident('inc-missing', 10)).toBeNull();
       expect(commands.length).toBeGreaterThan(0);
       expect(new Set(commands)).toEqual(new Set(['QueryCommand']));
     });
 
     it('a bounded period walks only the month buckets it covers', async () => {
-      const table = { client: dynamo.client as DynamoDBClient, tableName };
+      const reader = new DynamoDbIncidentReader(dynamo.documents, tableName);
       commands.length = 0;
-      const incidents = await allIncidents(table, { ...NO_FILTERS, since: '2026-10-15T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' }, TEST_NOW);
+      const incidents = await reader.allIncidents({ ...NO_FILTERS, since: '2026-10-15T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' }, TEST_NOW);
       expect(incidents.map((incident) => incident.id)).toEqual([ids.resourcePolicyCarts, ids.busy, ids.scpOrders]);
       expect(commands).toEqual(['QueryCommand', 'QueryCommand']); // 2026-11, then 2026-10
     });
 
     it('a long period costs one Query per cause, not one per month', async () => {
-      const table = { client: dynamo.client as DynamoDBClient, tableName };
+      const reader = new DynamoDbIncidentReader(dynamo.documents, tableName);
       commands.length = 0;
-      const incidents = await allIncidents(table, { ...NO_FILTERS, since: '2001-01-01T00:00:00.000Z', until: '2026-10-31T00:00:00.000Z' }, TEST_NOW);
+      const incidents = await reader.allIncidents({ ...NO_FILTERS, since: '2001-01-01T00:00:00.000Z', until: '2026-10-31T00:00:00.000Z' }, TEST_NOW);
       expect(incidents.map((incident) => incident.id)).toEqual([ids.implicitInvoices, ids.otherAccount]);
       expect(commands).toHaveLength(CAUSES.length);
     });
@@ -301,6 +302,19 @@ describe('denyscope incidents', () => {
         expect(run.stderr.trim().split('\n')).toHaveLength(1);
       }
       expect(commands).toEqual([]);
+    });
+
+    it('a malformed item: one line naming the item key and the field, exit 1', async () => {
+      const { Item } = await dynamo.documents.send(new GetCommand({ TableName: tableName, Key: { pk: incidentPk(ids.scpOrders), sk: INCIDENT_SORT_KEY } }));
+      // A copy under another id, out of every index, whose count is not a number (a hand edit, another writer).
+      const id = 'inc-malformed';
+      const { gsiMonth: _month, gsiCause: _cause, gsiPrincipal: _principal, gsiTable: _table, ...fields } = Item ?? {};
+      await dynamo.documents.send(
+        new PutCommand({ TableName: tableName, Item: { ...fields, id, pk: incidentPk(id), sk: INCIDENT_SORT_KEY, count: 'three' } }),
+      );
+      const run = await runDenyscope([...where(), 'show', id]);
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(run.stderr).toMatch(new RegExp(`^denyscope: table ${tableName} at .*: incidents table item pk=INCIDENT#${id} sk=META: field count: .*expected number.*\n$`));
     });
 
     it('an unreachable endpoint', async () => {

@@ -1,0 +1,41 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
+import type { HandlerConfig } from './handler-config';
+import { createIncidentPipeline, type IncidentPipeline } from '../core/incidents/pipeline';
+import { systemClock, type Clock, type Enricher, type IncidentStore, type Notifier } from '../core/incidents/ports';
+
+/** What the alert pipeline needs: the store's settings, its client, and the channels, which differ per place it runs. */
+export interface AlertPipelineParts {
+  readonly config: Pick<HandlerConfig, 'incidentsTableName' | 'retentionDays' | 'dedupWindowMinutes'>;
+  /** The incidents table's client (items as plain objects). */
+  readonly documents: DynamoDBDocumentClient;
+  /** In delivery order. */
+  readonly notifiers: readonly Notifier[];
+  readonly enricher?: Enricher;
+  readonly clock?: Clock;
+  /** See IncidentPipelineDeps.soleWriter. */
+  readonly soleWriter?: boolean;
+}
+
+export interface AlertPipeline {
+  readonly pipeline: IncidentPipeline;
+  readonly store: IncidentStore;
+}
+
+/**
+ * The one wiring of the alert pipeline on the DynamoDB store: the Lambda module, `denyscope local`, the test harness
+ * and the benchmark build it here and differ only in their clients and channels.
+ */
+export function createAlertPipeline(parts: AlertPipelineParts): AlertPipeline {
+  const { config } = parts;
+  const store = new DynamoDbIncidentStore(parts.documents, { tableName: config.incidentsTableName, retentionDays: config.retentionDays });
+  const pipeline = createIncidentPipeline({
+    store,
+    notifiers: parts.notifiers,
+    enricher: parts.enricher,
+    clock: parts.clock ?? systemClock,
+    dedupWindowMinutes: config.dedupWindowMinutes,
+    soleWriter: parts.soleWriter,
+  });
+  return { pipeline, store };
+}
