@@ -1,13 +1,15 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { HANDLER_ENV, METRIC } from '../../core/contract';
 import { diagnose, readRecords } from '../../core/diagnosis';
 import { incidentIdFor } from '../../core/incidents/identity';
-import { incidentPk, OCCURRENCE_SK_PREFIX } from '../../core/incidents/schema';
+import { INCIDENT_SORT_KEY, incidentPk, OCCURRENCE_SK_PREFIX } from '../../core/incidents/schema';
 import { readHandlerConfig } from '../../lambdas/handler-config';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage, type DenialEventOptions } from '../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
@@ -357,24 +359,79 @@ describe('readHandlerConfig', () => {
 });
 
 describe('lambdas/alert-handler module', () => {
-  it('wires the real adapters once at module scope from the stack environment and exports the handler', () => {
+  it('processes one sample event end to end through the module-scope handler, wired from the stack environment', async () => {
+    const body = readFileSync(path.join(__dirname, '..', '..', 'cli', 'samples', 'events', 'service-control-policy-explicit.json'), 'utf8');
+    const diagnosis = diagnose(readRecords(body, 'sample')[0]);
+    if (diagnosis === null) throw new Error('sample event is not a denial');
+    const incidentId = incidentIdFor(diagnosis);
+
+    const tableName = await dynamo.createTable();
+    const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic(`alerts-module-${++topicCounter}`);
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-webhook';
+    const secretRequests: { target: string; body: string }[] = [];
+    // Secrets Manager's JSON 1.1 protocol: POST / with X-Amz-Target, answered as GetSecretValue does.
+    const secrets = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const target = String(request.headers['x-amz-target'] ?? '');
+        secretRequests.push({ target, body: Buffer.concat(chunks).toString('utf8') });
+        if (target !== 'secretsmanager.GetSecretValue') {
+          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'InvalidRequestException', message: target }));
+          return;
+        }
+        response
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify({ ARN: secretArn, Name: 'slack-webhook', SecretString: slack.webhookUrl, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_763_632_800 }));
+      });
+    });
+    await new Promise<void>((resolve) => secrets.listen(0, '127.0.0.1', resolve));
+    const kmsPort = await unusedLoopbackPort();
+
     const saved = { ...process.env };
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
     Object.assign(process.env, {
-      [HANDLER_ENV.incidentsTableName]: 'incidents',
-      [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
-      [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
-      [HANDLER_ENV.dedupWindowMinutes]: '60',
-      [HANDLER_ENV.retentionDays]: '90',
-      AWS_REGION: 'eu-west-1',
+      [HANDLER_ENV.incidentsTableName]: tableName,
+      [HANDLER_ENV.alertTopicArn]: topicArn,
+      [HANDLER_ENV.slackWebhookSecretArn]: secretArn,
+      [HANDLER_ENV.dedupWindowMinutes]: STACK_HANDLER_ENV[HANDLER_ENV.dedupWindowMinutes],
+      [HANDLER_ENV.retentionDays]: STACK_HANDLER_ENV[HANDLER_ENV.retentionDays],
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kmsPort}`,
+      POWERTOOLS_TRACE_ENABLED: 'false',
     });
     try {
+      let module: typeof import('../../lambdas/alert-handler') | undefined;
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const module = require('../../lambdas/alert-handler') as typeof import('../../lambdas/alert-handler');
-        expect(typeof module.handler).toBe('function');
+        module = require('../../lambdas/alert-handler') as typeof import('../../lambdas/alert-handler');
       });
+      if (module === undefined) throw new Error('lambdas/alert-handler did not load');
+
+      const result = await module.handler(sqsEvent(sqsMessage(body, 'module-msg-1')), lambdaContext());
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      const { Item } = await dynamo.documents.send(new GetCommand({ TableName: tableName, Key: { pk: incidentPk(incidentId), sk: INCIDENT_SORT_KEY } }));
+      expect(Item?.count).toBe(1);
+      const published = await fauxqs.drain(queueUrl, 1);
+      expect(published).toHaveLength(1);
+      const envelope = JSON.parse(published[0].Body ?? '{}') as { TopicArn?: string; Message?: string };
+      expect(envelope.TopicArn).toBe(topicArn);
+      expect(envelope.Message).toContain(incidentId);
+      expect(slack.requests).toHaveLength(1);
+      expect(secretRequests.map((request) => request.target)).toEqual(['secretsmanager.GetSecretValue']);
+      expect(JSON.parse(secretRequests[0].body)).toEqual({ SecretId: secretArn });
     } finally {
       process.env = saved;
+      await new Promise<void>((resolve, reject) => {
+        secrets.closeAllConnections();
+        secrets.close((error) => (error ? reject(error) : resolve()));
+      });
     }
   });
 
