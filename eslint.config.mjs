@@ -7,8 +7,14 @@ import tseslint from 'typescript-eslint';
 
 /** SDKs, Powertools, CDK and Node.js modules that do I/O: the core reaches none of them, so it runs anywhere and tests without mocks. */
 const NOT_IN_THE_CORE = [
-  { regex: '^@aws-sdk/', message: 'The core uses no AWS SDK: an adapter (lambdas/adapters) does the call behind a port (core/incidents/ports.ts).' },
-  { regex: '^@smithy/', message: 'The core uses no AWS SDK: an adapter (lambdas/adapters) does the call behind a port (core/incidents/ports.ts).' },
+  {
+    regex: '^@aws-sdk/',
+    message: 'The core uses no AWS SDK: an adapter (lambdas/adapters) does the call behind a port (core/incidents/ports.ts).',
+  },
+  {
+    regex: '^@smithy/',
+    message: 'The core uses no AWS SDK: an adapter (lambdas/adapters) does the call behind a port (core/incidents/ports.ts).',
+  },
   { regex: '^@aws-lambda-powertools/', message: 'The core does not log or emit metrics itself: the Lambda (lambdas/) does.' },
   { regex: '^(aws-cdk-lib|constructs)(/|$)', message: 'The core knows nothing of CDK: lib/ uses the core, not the other way round.' },
   {
@@ -41,7 +47,9 @@ export default tseslint.config(
     settings: {
       // Resolves relative imports and @denyscope/core (tsconfig.json "paths") to files, so the zones below hold
       // whichever way an import is spelled.
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json'], tsconfig: { configFile: 'tsconfig.json' } })],
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json'], tsconfig: { configFile: 'tsconfig.json' } }),
+      ],
     },
     rules: {
       'import-x/no-restricted-paths': [
@@ -56,17 +64,20 @@ export default tseslint.config(
             {
               target: ['./core/diagnosis', './core/incidents', './core/policy', './core/contract.ts'],
               from: './core/render',
-              message: 'Diagnosis, incident and policy rules do not depend on how they are shown: renderers (core/render) use them, not the other way round.',
+              message:
+                'Diagnosis, incident and policy rules do not depend on how they are shown: renderers (core/render) use them, not the other way round.',
             },
             {
               target: './lambdas/adapters',
               from: './core/incidents/pipeline.ts',
-              message: 'Adapters implement ports (core/incidents/ports.ts); the use case (the pipeline) calls them, not the other way round.',
+              message:
+                'Adapters implement ports (core/incidents/ports.ts); the use case (the pipeline) calls them, not the other way round.',
             },
             {
               target: './lib',
               from: ['./lambdas', './cli'],
-              message: 'The CDK code deploys the Lambda as a pre-built asset and imports none of its code: shared names live in core/contract.ts.',
+              message:
+                'The CDK code deploys the Lambda as a pre-built asset and imports none of its code: shared names live in core/contract.ts.',
             },
           ],
         },
@@ -87,14 +98,15 @@ export default tseslint.config(
             {
               name: '@aws-sdk/lib-dynamodb',
               allowImportNames: ['DynamoDBDocumentClient'],
-              message: 'The CLI reads and writes incidents through the store adapters (lambdas/adapters/dynamodb-incident-{store,reader}.ts), like the Lambda.',
+              message:
+                'The CLI reads and writes incidents through the store adapters (lambdas/adapters/dynamodb-incident-{store,reader}.ts), like the Lambda.',
             },
           ],
           patterns: [
             {
               regex: '/adapters/dynamodb-incident-store$',
               allowImportNames: ['DynamoDbIncidentStore'],
-              message: 'The CLI uses the incident store through its ports (IncidentStore, IncidentReader), not the adapter\'s item mapping.',
+              message: "The CLI uses the incident store through its ports (IncidentStore, IncidentReader), not the adapter's item mapping.",
             },
           ],
         },

@@ -11,7 +11,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ACCOUNT, argument, DATA, generateTree, KEY_ARN, measure, OTHER_ACCOUNT, randomSource, REGIONS, ROLES, ROOT, TABLES } from './scan.bench';
+import {
+  ACCOUNT,
+  argument,
+  DATA,
+  generateTree,
+  KEY_ARN,
+  measure,
+  OTHER_ACCOUNT,
+  randomSource,
+  REGIONS,
+  ROLES,
+  ROOT,
+  TABLES,
+} from './scan.bench';
 
 type Rng = () => number;
 type Statement = Record<string, unknown>;
@@ -26,10 +39,22 @@ const PATHS: Record<string, string[]> = {
   [ACCOUNT]: ['r-a1b2', 'ou-a1b2-workloads', 'ou-a1b2-production'],
   [OTHER_ACCOUNT]: ['r-a1b2', 'ou-a1b2-workloads', 'ou-a1b2-analytics'],
 };
-const DYNAMODB_ACTIONS = ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'DescribeTable'];
+const DYNAMODB_ACTIONS = [
+  'GetItem',
+  'PutItem',
+  'Query',
+  'UpdateItem',
+  'DeleteItem',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'DescribeTable',
+];
 
 const pick = <T>(rng: Rng, values: readonly T[]): T => values[Math.floor(rng() * values.length)];
-const some = <T>(rng: Rng, values: readonly T[], count: number): T[] => [...new Set(Array.from({ length: count }, () => pick(rng, values)))];
+const some = <T>(rng: Rng, values: readonly T[], count: number): T[] => [
+  ...new Set(Array.from({ length: count }, () => pick(rng, values))),
+];
 const tableArn = (region: string, table: string): string => `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${table}`;
 const document = (statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
 
@@ -64,18 +89,60 @@ function identityPolicy(rng: Rng, account: string, name: string, inline: boolean
   return { name, arn: inline ? null : `arn:aws:iam::${account}:policy/${name}`, document: document(statements) };
 }
 
-function organizationPolicies(rng: Rng, target: string, kind: 'scp' | 'rcp'): Array<{ id: string; name: string; arn: string; document: unknown }> {
+function organizationPolicies(
+  rng: Rng,
+  target: string,
+  kind: 'scp' | 'rcp',
+): Array<{ id: string; name: string; arn: string; document: unknown }> {
   const type = kind === 'scp' ? 'service_control_policy' : 'resource_control_policy';
-  const guard = (id: string, statements: Statement[]) => ({ id, name: id, arn: `arn:aws:organizations::${MANAGEMENT}:policy/${ORGANIZATION}/${type}/${id}`, document: document(statements) });
+  const guard = (id: string, statements: Statement[]) => ({
+    id,
+    name: id,
+    arn: `arn:aws:organizations::${MANAGEMENT}:policy/${ORGANIZATION}/${type}/${id}`,
+    document: document(statements),
+  });
   const suffix = target.replace(/[^a-z0-9]/g, '').slice(-8);
   if (kind === 'rcp') {
-    return [guard(`p-rcp${suffix}`, [{ Sid: 'Perimeter', Effect: 'Deny', Principal: '*', Action: ['dynamodb:*', 'kms:*'], Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORGANIZATION }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } } }])];
+    return [
+      guard(`p-rcp${suffix}`, [
+        {
+          Sid: 'Perimeter',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['dynamodb:*', 'kms:*'],
+          Resource: '*',
+          Condition: {
+            StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORGANIZATION },
+            BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+          },
+        },
+      ]),
+    ];
   }
   return [
-    { id: 'p-FullAWSAccess', name: 'FullAWSAccess', arn: 'arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess', document: document([{ Effect: 'Allow', Action: '*', Resource: '*' }]) },
-    guard(`p-regions${suffix}`, [{ Sid: 'Regions', Effect: 'Deny', NotAction: ['iam:*', 'organizations:*', 'sts:*'], Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': REGIONS } } }]),
+    {
+      id: 'p-FullAWSAccess',
+      name: 'FullAWSAccess',
+      arn: 'arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess',
+      document: document([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
+    },
+    guard(`p-regions${suffix}`, [
+      {
+        Sid: 'Regions',
+        Effect: 'Deny',
+        NotAction: ['iam:*', 'organizations:*', 'sts:*'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:RequestedRegion': REGIONS } },
+      },
+    ]),
     guard(`p-guard${suffix}`, [
-      { Sid: 'ProtectTables', Effect: 'Deny', Action: ['dynamodb:DeleteTable', 'dynamodb:DeleteBackup'], Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::*:role/${pick(rng, ROLES)}` } } },
+      {
+        Sid: 'ProtectTables',
+        Effect: 'Deny',
+        Action: ['dynamodb:DeleteTable', 'dynamodb:DeleteBackup'],
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::*:role/${pick(rng, ROLES)}` } },
+      },
       { Sid: 'ProtectKeys', Effect: 'Deny', Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey'], Resource: '*' },
     ]),
   ];
@@ -85,21 +152,35 @@ function organizationPolicies(rng: Rng, target: string, kind: 'scp' | 'rcp'): Ar
 function generateStore(): { store: Record<string, unknown>; policies: number; principals: number } {
   const rng = randomSource(20261127);
   const principalArns: Array<[string, string]> = [];
-  for (const account of [ACCOUNT, OTHER_ACCOUNT]) for (const role of ROLES) principalArns.push([account, `arn:aws:iam::${account}:role/${role}`]);
+  for (const account of [ACCOUNT, OTHER_ACCOUNT])
+    for (const role of ROLES) principalArns.push([account, `arn:aws:iam::${account}:role/${role}`]);
   for (let index = principalArns.length; index < PRINCIPALS; index += 1) {
     const account = index % 3 === 0 ? OTHER_ACCOUNT : ACCOUNT;
-    principalArns.push([account, index % 4 === 0 ? `arn:aws:iam::${account}:user/user-${index}` : `arn:aws:iam::${account}:role/team/service-${index}`]);
+    principalArns.push([
+      account,
+      index % 4 === 0 ? `arn:aws:iam::${account}:user/user-${index}` : `arn:aws:iam::${account}:role/team/service-${index}`,
+    ]);
   }
 
   const levels = [...new Set(Object.values(PATHS).flat()), ACCOUNT, OTHER_ACCOUNT];
   const serviceControlPolicies = Object.fromEntries(levels.map((target) => [target, organizationPolicies(rng, target, 'scp')]));
-  const resourceControlPolicies = Object.fromEntries(levels.map((target) => [target, target === 'r-a1b2' ? organizationPolicies(rng, target, 'rcp') : []]));
+  const resourceControlPolicies = Object.fromEntries(
+    levels.map((target) => [target, target === 'r-a1b2' ? organizationPolicies(rng, target, 'rcp') : []]),
+  );
   const resources = Object.fromEntries(
     REGIONS.flatMap((region) =>
       TABLES.map((table) => [
         tableArn(region, table),
         {
-          policy: document([{ Sid: 'PartnerReads', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/${pick(rng, ROLES)}` }, Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: tableArn(region, table) }]),
+          policy: document([
+            {
+              Sid: 'PartnerReads',
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/${pick(rng, ROLES)}` },
+              Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+              Resource: tableArn(region, table),
+            },
+          ]),
           kmsKeyArn: table === 'orders' ? KEY_ARN : null,
           tags: { env: pick(rng, ['prod', 'staging']), table },
           keySchema: ['pk', 'sk'],
@@ -108,7 +189,10 @@ function generateStore(): { store: Record<string, unknown>; policies: number; pr
     ),
   );
   const fixed =
-    Object.values(serviceControlPolicies).flat().length + Object.values(resourceControlPolicies).flat().length + Object.keys(resources).length + 2; // + key and endpoint policies
+    Object.values(serviceControlPolicies).flat().length +
+    Object.values(resourceControlPolicies).flat().length +
+    Object.keys(resources).length +
+    2; // + key and endpoint policies
   const boundaries = 10;
   let identityBudget = POLICIES - fixed - boundaries;
 
@@ -120,7 +204,14 @@ function generateStore(): { store: Record<string, unknown>; policies: number; pr
     const name = arn.split('/').pop()!;
     principals[arn] = {
       policies: Array.from({ length: count }, (_, n) => identityPolicy(rng, account, `${name}-${n}`, n % 3 === 2)),
-      permissionsBoundary: index < boundaries ? { name: 'boundary', arn: `arn:aws:iam::${account}:policy/boundary`, document: document([{ Effect: 'Allow', Action: ['dynamodb:*', 'kms:Decrypt'], Resource: '*' }]) } : null,
+      permissionsBoundary:
+        index < boundaries
+          ? {
+              name: 'boundary',
+              arn: `arn:aws:iam::${account}:policy/boundary`,
+              document: document([{ Effect: 'Allow', Action: ['dynamodb:*', 'kms:Decrypt'], Resource: '*' }]),
+            }
+          : null,
       tags: { team: pick(rng, ['orders', 'payments', 'data', 'platform']) },
       ...(arn.includes(':user/') ? { groups: [] } : {}),
     };
@@ -134,15 +225,30 @@ function generateStore(): { store: Record<string, unknown>; policies: number; pr
     resources,
     keys: {
       [KEY_ARN]: {
-        policy: document([{ Sid: 'EnableIAMPolicies', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }]),
+        policy: document([
+          { Sid: 'EnableIAMPolicies', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+        ]),
         state: 'Enabled',
         grants: [],
       },
     },
-    vpcEndpoints: { [ENDPOINT]: { policy: document([{ Effect: 'Allow', Principal: '*', Action: 'dynamodb:*', Resource: '*' }, { Sid: 'NoScans', Effect: 'Deny', Principal: '*', Action: 'dynamodb:Scan', Resource: '*' }]) } },
+    vpcEndpoints: {
+      [ENDPOINT]: {
+        policy: document([
+          { Effect: 'Allow', Principal: '*', Action: 'dynamodb:*', Resource: '*' },
+          { Sid: 'NoScans', Effect: 'Deny', Principal: '*', Action: 'dynamodb:Scan', Resource: '*' },
+        ]),
+      },
+    },
     organization: { id: ORGANIZATION, managementAccountId: MANAGEMENT, accounts: PATHS, serviceControlPolicies, resourceControlPolicies },
   };
-  const counted = Object.values(principals).reduce<number>((sum, entry) => sum + (entry as { policies: unknown[]; permissionsBoundary: unknown }).policies.length + ((entry as { permissionsBoundary: unknown }).permissionsBoundary ? 1 : 0), fixed);
+  const counted = Object.values(principals).reduce<number>(
+    (sum, entry) =>
+      sum +
+      (entry as { policies: unknown[]; permissionsBoundary: unknown }).policies.length +
+      ((entry as { permissionsBoundary: unknown }).permissionsBoundary ? 1 : 0),
+    fixed,
+  );
   return { store, policies: counted, principals: principalArns.length };
 }
 
@@ -154,7 +260,9 @@ function main(): void {
   const generated = generateStore();
   const storeFile = path.join(DATA, 'policies-store.json');
   writeFileSync(storeFile, JSON.stringify(generated.store));
-  process.stderr.write(`tree: ${tree.files.length} files, ${records} records; store: ${generated.principals} principals, ${generated.policies} policies, ${(readFileSync(storeFile).length / 1024).toFixed(0)} KiB\n`);
+  process.stderr.write(
+    `tree: ${tree.files.length} files, ${records} records; store: ${generated.principals} principals, ${generated.policies} policies, ${(readFileSync(storeFile).length / 1024).toFixed(0)} KiB\n`,
+  );
 
   execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const cli = ['cli/bin/denyscope.mjs', 'scan', '--json'];
@@ -163,7 +271,11 @@ function main(): void {
   const plainOne = measure(runs, process.execPath, [...cli, '--jobs', '1', tree.root]);
   const evaluatedOne = measure(runs, process.execPath, [...cli, '--jobs', '1', '--policies', storeFile, tree.root]);
 
-  const report = JSON.parse(evaluated.output) as { denials: number; byDecision: Record<string, number>; byStatement: Record<string, number> };
+  const report = JSON.parse(evaluated.output) as {
+    denials: number;
+    byDecision: Record<string, number>;
+    byStatement: Record<string, number>;
+  };
   const decided = Object.values(report.byDecision).reduce((sum, count) => sum + count, 0);
   if (decided !== report.denials || (JSON.parse(plain.output) as { denials: number }).denials !== report.denials) {
     throw new Error(`every denial must be evaluated once: ${report.denials} denials, ${decided} decisions`);
@@ -183,9 +295,14 @@ function main(): void {
     row('`scan --json --jobs 1`', plainOne, plainOne),
     row('`scan --json --jobs 1 --policies STORE`', evaluatedOne, plainOne),
     '',
-    `Decisions: ${Object.entries(report.byDecision).map(([decision, count]) => `${decision} ${count}`).join(', ')}; ${Object.keys(report.byStatement).length} distinct denying statements.`,
+    `Decisions: ${Object.entries(report.byDecision)
+      .map(([decision, count]) => `${decision} ${count}`)
+      .join(', ')}; ${Object.keys(report.byStatement).length} distinct denying statements.`,
     `Target (issue 10): at most 1.5x the scan without a store: ${ratio.toFixed(2)}x (${ratio <= 1.5 ? 'met' : 'not met'}); one thread: ${(evaluatedOne.seconds / plainOne.seconds).toFixed(2)}x.`,
-    `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}; load average at the end ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}.`,
+    `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}; load average at the end ${os
+      .loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')}.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

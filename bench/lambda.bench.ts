@@ -63,7 +63,12 @@ async function buildHandlers(outDir: string): Promise<BuiltHandler[]> {
     { name: 'alert-handler, SDK bundled', entry: 'lambdas/alert-handler.ts', external: [] },
     { name: 'minimal handler, SDK bundled', source: MINIMAL_HANDLER, external: [] },
     // Not deployed: shows what Powertools Tracer (aws-xray-sdk-core) adds to init.
-    { name: 'alert-handler with Tracer stubbed out (@aws-sdk/* from the runtime)', entry: 'lambdas/alert-handler.ts', external: ['@aws-sdk/*'], stubTracer: true },
+    {
+      name: 'alert-handler with Tracer stubbed out (@aws-sdk/* from the runtime)',
+      entry: 'lambdas/alert-handler.ts',
+      external: ['@aws-sdk/*'],
+      stubTracer: true,
+    },
   ];
   const built: BuiltHandler[] = [];
   for (const [index, variant] of variants.entries()) {
@@ -216,7 +221,8 @@ async function costPerEvent(dynamo: LocalDynamo, tally: CallTally): Promise<void
   const slack = new CountingNotifier('slack');
   const clock = new ManualClock();
   const handler = quietHandler(dynamo, tableName, [sns, slack], 1, clock);
-  const event = (eventId: string, eventTime: string, extra: Record<string, string> = {}) => denialEvent({ eventId, eventTime, roleName: 'cost', ...extra });
+  const event = (eventId: string, eventTime: string, extra: Record<string, string> = {}) =>
+    denialEvent({ eventId, eventTime, roleName: 'cost', ...extra });
   const paths: [string, Record<string, unknown>, number][] = [
     ['new incident (alert on SNS and Slack)', event('cost-1', '2026-11-20T09:15:00Z'), 0],
     ['repeat within the window', event('cost-2', '2026-11-20T09:16:00Z'), 1],
@@ -237,11 +243,14 @@ async function costPerEvent(dynamo: LocalDynamo, tally: CallTally): Promise<void
     const notificationsBefore = sns.sent + slack.sent;
     await handler(sqsEvent(sqsMessage(body)), lambdaContext());
     const calls = [...tally.calls.entries()].map(([command, count]) => `${command} x${count}`).join(', ') || 'none';
-    const writes = [...tally.calls.entries()].filter(([command]) => !/^(Get|Query|Describe)/.test(command)).reduce((sum, [, count]) => sum + count, 0);
+    const writes = [...tally.calls.entries()]
+      .filter(([command]) => !/^(Get|Query|Describe)/.test(command))
+      .reduce((sum, [, count]) => sum + count, 0);
     let capacity = tally.capacityUnits.toFixed(1);
     if (tally.calls.size === 0) capacity = '0';
     else if (!tally.capacityReported) capacity = 'not reported (a failed conditional write returns no ConsumedCapacity)';
-    else if (tally.capacityFailures > 0) capacity += ` (+ ${tally.capacityFailures} failed conditional write${tally.capacityFailures === 1 ? '' : 's'}, not reported)`;
+    else if (tally.capacityFailures > 0)
+      capacity += ` (+ ${tally.capacityFailures} failed conditional write${tally.capacityFailures === 1 ? '' : 's'}, not reported)`;
     console.log(`| ${name} | ${calls} | ${writes} | ${capacity} | ${sns.sent + slack.sent - notificationsBefore} |`);
   }
 }
@@ -288,7 +297,9 @@ function percentile(values: readonly number[], p: number): number {
 async function main(): Promise<void> {
   const cpus = os.cpus();
   console.log('# denyscope alert Lambda benchmark\n');
-  console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, Node.js ${process.version}, ${os.platform()} ${os.arch()}`);
+  console.log(
+    `Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, Node.js ${process.version}, ${os.platform()} ${os.arch()}`,
+  );
   if (PARTS.has('cold')) await coldStart();
   process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // EMF lines would flood the report; counting them is not what is measured
   if (PARTS.has('cost')) {
@@ -301,8 +312,12 @@ async function main(): Promise<void> {
     }
   }
   if (!PARTS.has('storm')) return;
-  console.log(`\n## 3. Storm: ${STORM_EVENTS} events over ${STORM_INCIDENTS} incidents, SQS batches of ${SQS_BATCH_SIZE}, dynalite in a child process\n`);
-  console.log('| messages processed at once per batch | events | events/s | alerts (must be 5) | batch item failures | p50 batch | p99 batch |');
+  console.log(
+    `\n## 3. Storm: ${STORM_EVENTS} events over ${STORM_INCIDENTS} incidents, SQS batches of ${SQS_BATCH_SIZE}, dynalite in a child process\n`,
+  );
+  console.log(
+    '| messages processed at once per batch | events | events/s | alerts (must be 5) | batch item failures | p50 batch | p99 batch |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const concurrency of STORM_CONCURRENCY) console.log(await storm(concurrency));
 }

@@ -72,7 +72,13 @@ function assumedRoleIdentity(rng: Rng, call: Call, account = ACCOUNT, mfa = 'fal
     accountId: account,
     accessKeyId: `ASIA${upperId(rng, 16)}`,
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: roleId, arn: `arn:aws:iam::${account}:role/${call.role}`, accountId: account, userName: call.role },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: roleId,
+        arn: `arn:aws:iam::${account}:role/${call.role}`,
+        accountId: account,
+        userName: call.role,
+      },
       attributes: { creationDate: call.time.replace(/T\d\d/, 'T00'), mfaAuthenticated: mfa },
       ec2RoleDelivery: '2.0',
     },
@@ -113,7 +119,11 @@ function dynamodbRecord(rng: Rng, call: Call, extra: Record<string, unknown> = {
     vpcEndpointId: 'vpce-0a1b2c3d4e5f67890',
     vpcEndpointAccountId: ACCOUNT,
     eventCategory: management ? 'Management' : 'Data',
-    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `dynamodb.${call.region}.amazonaws.com` },
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: `dynamodb.${call.region}.amazonaws.com`,
+    },
     ...extra,
   };
 }
@@ -145,7 +155,17 @@ const DENIALS: ReadonlyArray<(rng: Rng, call: Call) => Record<string, unknown>> 
       errorCode: 'AccessDenied',
       errorMessage: `User: ${user} is not authorized to perform: dynamodb:${call.eventName} on resource: arn:aws:dynamodb:${call.region}:${ACCOUNT}:table/${call.table} with an explicit deny in an identity-based policy`,
     });
-    return { ...record, userIdentity: { type: 'IAMUser', principalId: `AIDA${upperId(rng, 17)}`, arn: user, accountId: ACCOUNT, accessKeyId: `AKIA${upperId(rng, 16)}`, userName: user.split('/')[1] } };
+    return {
+      ...record,
+      userIdentity: {
+        type: 'IAMUser',
+        principalId: `AIDA${upperId(rng, 17)}`,
+        arn: user,
+        accountId: ACCOUNT,
+        accessKeyId: `AKIA${upperId(rng, 16)}`,
+        userName: user.split('/')[1],
+      },
+    };
   },
 ];
 
@@ -159,9 +179,19 @@ function denied(rng: Rng, call: Call, reason: string, callerAccount = ACCOUNT): 
 /** ~3.6% denials (nine kinds), ~1.5% other errors, the rest successes. */
 function generateRecord(rng: Rng, call: Call): Record<string, unknown> {
   const roll = rng();
-  if (roll < 0.036) return pick(rng, DENIALS)(rng, { ...call, eventName: pick(rng, ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem', 'Scan']) });
-  if (roll < 0.046) return dynamodbRecord(rng, { ...call, eventName: 'UpdateItem' }, { errorCode: 'ConditionalCheckFailedException', errorMessage: 'The conditional request failed' });
-  if (roll < 0.051) return dynamodbRecord(rng, call, { errorCode: 'ThrottlingException', errorMessage: 'Rate of requests exceeds the allowed throughput.' });
+  if (roll < 0.036)
+    return pick(rng, DENIALS)(rng, { ...call, eventName: pick(rng, ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem', 'Scan']) });
+  if (roll < 0.046)
+    return dynamodbRecord(
+      rng,
+      { ...call, eventName: 'UpdateItem' },
+      { errorCode: 'ConditionalCheckFailedException', errorMessage: 'The conditional request failed' },
+    );
+  if (roll < 0.051)
+    return dynamodbRecord(rng, call, {
+      errorCode: 'ThrottlingException',
+      errorMessage: 'Rate of requests exceeds the allowed throughput.',
+    });
   return dynamodbRecord(rng, call);
 }
 
@@ -189,7 +219,7 @@ function generateTree(records: number): Tree {
   for (let index = 0; index < fileCount; index += 1) {
     const region = REGIONS[index % REGIONS.length];
     const day = DAYS[Math.floor((index / fileCount) * DAYS.length)];
-    const minuteOfDay = Math.floor(((index * DAYS.length) % fileCount) / fileCount * 1440);
+    const minuteOfDay = Math.floor((((index * DAYS.length) % fileCount) / fileCount) * 1440);
     const stamp = `${day.replace(/\//g, '-')}T${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}`;
     const count = Math.min(recordsPerFile, records - index * recordsPerFile);
     const batch = Array.from({ length: count }, (_, n) => {
@@ -254,8 +284,13 @@ function measure(runs: number, command: string, args: readonly string[], expecte
   let output = '';
   let stderr = '';
   for (let run = 0; run < runs; run += 1) {
-    const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (result.status !== expectedStatus) throw new Error(`${command} ${args.join(' ').slice(0, 200)} exited ${result.status}: ${result.stderr}`);
+    const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
+    if (result.status !== expectedStatus)
+      throw new Error(`${command} ${args.join(' ').slice(0, 200)} exited ${result.status}: ${result.stderr}`);
     const [elapsed, user, system, maxRssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     wall.push(elapsed);
     cpu.push(user + system);
@@ -328,12 +363,18 @@ async function main(): Promise<void> {
   const bomb = await generateBomb();
   const fileList = path.join(DATA, `files-${records}.json`);
   writeFileSync(fileList, JSON.stringify(tree.files));
-  process.stderr.write(`tree: ${tree.files.length} files, ${records} records, ${(tree.bytes / 1e6).toFixed(1)} MB gzipped, in ${path.relative(ROOT, tree.root)}\n`);
+  process.stderr.write(
+    `tree: ${tree.files.length} files, ${records} records, ${(tree.bytes / 1e6).toFixed(1)} MB gzipped, in ${path.relative(ROOT, tree.root)}\n`,
+  );
 
   // Bench the current sources, as `npm ci` would have built them.
   execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, stdio: 'inherit' });
 
-  const jq = measure(runs, 'bash', ['-c', `set -o pipefail; find "$0" -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | /usr/bin/jq -r '${JQ_FILTER}'`, tree.root]);
+  const jq = measure(runs, 'bash', [
+    '-c',
+    `set -o pipefail; find "$0" -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | /usr/bin/jq -r '${JQ_FILTER}'`,
+    tree.root,
+  ]);
   const gunzipFloor = measure(runs, process.execPath, ['-e', GUNZIP_ONLY, fileList, String(threads), 'sized']);
   const gunzipPlain = measure(runs, process.execPath, ['-e', GUNZIP_ONLY, fileList, String(threads), 'plain']);
   const parseAll = measure(runs, process.execPath, ['-e', PARSE_EVERYTHING, fileList]);
@@ -363,7 +404,10 @@ async function main(): Promise<void> {
   const jqVersion = spawnSync('/usr/bin/jq', ['--version'], { encoding: 'utf8' }).stdout.trim();
   const row = (name: string, m: Measured) =>
     `| ${name} | ${m.seconds.toFixed(2)} | ${(jq.seconds / m.seconds).toFixed(1)}x | ${(m.seconds / gunzipFloor.seconds).toFixed(2)}x | ${m.cpuSeconds.toFixed(2)} | ${Math.round(m.peakMb)} |`;
-  const load = os.loadavg().map((value) => value.toFixed(1)).join(' ');
+  const load = os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
   const versusJq = jq.seconds / scan.seconds;
   const versusFloor = scan.seconds / gunzipFloor.seconds;
   const lines = [
@@ -379,12 +423,17 @@ async function main(): Promise<void> {
     row('(c1) `denyscope scan --json --jobs 1`', scanOneThread),
     ...(baseline === null
       ? []
-      : [row(`(c) baseline ${baselineDirectory}: default workers`, baseline.scan), row(`(c1) baseline ${baselineDirectory}: --jobs 1`, baseline.scanOneThread)]),
+      : [
+          row(`(c) baseline ${baselineDirectory}: default workers`, baseline.scan),
+          row(`(c1) baseline ${baselineDirectory}: --jobs 1`, baseline.scanOneThread),
+        ]),
     '',
     `Targets: scan at least 5x faster than jq: ${versusJq.toFixed(1)}x (${versusJq >= 5 ? 'met' : 'not met'}); at most 1.3x the time of gunzip only with the same threads: ${versusFloor.toFixed(2)}x (${versusFloor <= 1.3 ? 'met' : 'not met'}; ${(scan.seconds / gunzipPlain.seconds).toFixed(2)}x (b2)).`,
     `Denials: jq lists ${jqDenials}, denyscope diagnoses ${report.denials}.`,
     `Decompression bomb (${(readFileSync(bomb).length / 1e6).toFixed(1)} MB of gzip, 1.2 GB of zeros): scan peaks at ${Math.round(scanBomb.peakMb)} MB in ${scanBomb.seconds.toFixed(2)} s, "${bombError}"${baseline === null ? '' : `; baseline peaks at ${Math.round(baseline.scanBomb.peakMb)} MB in ${baseline.scanBomb.seconds.toFixed(2)} s`}.`,
-    ...(baseline === null ? [] : [`Baseline --json output ${baseline.scan.output === scan.output ? 'identical to' : 'DIFFERS from'} this checkout's.`]),
+    ...(baseline === null
+      ? []
+      : [`Baseline --json output ${baseline.scan.output === scan.output ? 'identical to' : 'DIFFERS from'} this checkout's.`]),
     `Machine: ${cpu}, ${threads} cores, Node ${process.version}, ${jqVersion}; load average at the end ${load}.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -18,7 +18,10 @@ export interface AlertHandlerDeps {
   readonly concurrency?: number;
 }
 
-export type AlertHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>) => Promise<SQSBatchResponse>;
+export type AlertHandler = (
+  event: SQSEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>,
+) => Promise<SQSBatchResponse>;
 
 /** Raw bodies of unprocessable messages are logged up to this many characters. */
 export const RAW_BODY_LOG_LIMIT = 2_048;

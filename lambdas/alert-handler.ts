@@ -38,7 +38,10 @@ export const handler = createAlertHandler({
     documents,
     notifiers: [
       new SnsNotifier(sns, config.alertTopicArn),
-      new SlackNotifier({ webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }), warn }),
+      new SlackNotifier({
+        webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }),
+        warn,
+      }),
     ],
     enricher: new KmsTableEnricher(dynamodb, kms),
   }).pipeline,

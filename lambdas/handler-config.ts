@@ -17,7 +17,8 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   };
   const positiveNumber = (name: string): number => {
     const value = Number(required(name));
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
     return value;
   };
   return {

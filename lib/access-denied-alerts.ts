@@ -81,7 +81,10 @@ export class AccessDeniedAlerts extends Construct {
       removalPolicy,
     });
     const eventBus = organization
-      ? new OrganizationEventBus(this, 'OrganizationBus', { organizationId: organization.organizationId, principalOrgPaths: organization.principalOrgPaths })
+      ? new OrganizationEventBus(this, 'OrganizationBus', {
+          organizationId: organization.organizationId,
+          principalOrgPaths: organization.principalOrgPaths,
+        })
       : undefined;
     this.ingestion.routeDenials(config.services, this.processing.role.roleArn, eventBus?.bus);
     if (organization && eventBus) {

@@ -58,25 +58,31 @@ const booleanString = (value: unknown): unknown => {
   const normalized = value.trim().toLowerCase();
   return normalized === 'true' ? true : normalized === 'false' ? false : value;
 };
-const integerString = (value: unknown): unknown =>
-  typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+const integerString = (value: unknown): unknown => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value);
 const lowerCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const upperCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name is 3-255 characters of A-Z a-z 0-9 _ . -');
 // The service prefix of an event source: `dynamodb` for dynamodb.amazonaws.com (EventBridge source aws.dynamodb).
-const serviceName = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a service is its lower-case event-source prefix such as dynamodb, kms or s3');
+const serviceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a service is its lower-case event-source prefix such as dynamodb, kms or s3');
 // aws:PrincipalArn, which the secret's policy compares with, is the role's ARN for a role session, never the session's.
 const iamPrincipalArn = z
   .string()
   .regex(
     /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]{1,512}$/,
-    'not the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME; for an assumed-role session give its role\'s ARN)',
+    "not the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME; for an assumed-role session give its role's ARN)",
   );
 // Formats from the Organizations and CloudFormation StackSets API references (Organization.Id, OrganizationalUnitIds).
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
-const organizationId = z.string().regex(ORGANIZATION_ID, 'not an organization id (o- and 10 to 32 lower-case letters or digits: aws organizations describe-organization --query Organization.Id)');
+const organizationId = z
+  .string()
+  .regex(
+    ORGANIZATION_ID,
+    'not an organization id (o- and 10 to 32 lower-case letters or digits: aws organizations describe-organization --query Organization.Id)',
+  );
 const organizationalUnitId = z
   .string()
   .regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)');
@@ -90,9 +96,7 @@ const organizationPath = z
   .regex(ORGANIZATION_PATH, 'not an organization path (o-ORG/r-ROOT/ou-OU/... as aws:PrincipalOrgPaths shows it)')
   .transform((path) => `${path.replace(/\/?\*?$/, '')}/*`);
 const noDuplicates = (values: readonly string[]) => new Set(values).size === values.length;
-const secretName = z
-  .string()
-  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
 
 const schema = z
   .object({
@@ -100,7 +104,10 @@ const schema = z
     slackWebhookSecretName: secretName.default(DEFAULT_SLACK_WEBHOOK_SECRET_NAME),
     existingSlackWebhookSecretArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'not the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)')
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+        'not the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)',
+      )
       .optional(),
     slackSecretReaderArns: z.preprocess(commaList, z.array(iamPrincipalArn)).default([]),
     createTrail: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
@@ -108,10 +115,24 @@ const schema = z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(tableName).min(1, 'give "*" or at least one table name')]))
       .default('*'),
     dedupWindowMinutes: z
-      .preprocess(integerString, z.number('expected a whole number of minutes').int('expected a whole number of minutes').min(1, 'must be 1 to 10080 minutes (a week)').max(10_080, 'must be 1 to 10080 minutes (a week)'))
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number of minutes')
+          .int('expected a whole number of minutes')
+          .min(1, 'must be 1 to 10080 minutes (a week)')
+          .max(10_080, 'must be 1 to 10080 minutes (a week)'),
+      )
       .default(DEFAULT_ALERT_SETTINGS.dedupWindowMinutes),
     retentionDays: z
-      .preprocess(integerString, z.number('expected a whole number of days').int('expected a whole number of days').min(1, 'must be 1 to 3650 days').max(3_650, 'must be 1 to 3650 days'))
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number of days')
+          .int('expected a whole number of days')
+          .min(1, 'must be 1 to 3650 days')
+          .max(3_650, 'must be 1 to 3650 days'),
+      )
       .default(DEFAULT_ALERT_SETTINGS.retentionDays),
     services: z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(serviceName).min(1, 'give "*" or at least one service')]))
@@ -119,11 +140,21 @@ const schema = z
     removalPolicy: z.preprocess(lowerCaseString, z.enum(['retain', 'destroy'], 'expected retain or destroy')).default('retain'),
     logLevel: z.preprocess(upperCaseString, z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`)).default('INFO'),
     reservedConcurrency: z
-      .preprocess(integerString, z.number('expected a whole number').int('expected a whole number').min(2, 'must be 2 to 1000 (the SQS event source needs at least 2)').max(1000, 'must be 2 to 1000 (the SQS event source needs at least 2)'))
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number')
+          .int('expected a whole number')
+          .min(2, 'must be 2 to 1000 (the SQS event source needs at least 2)')
+          .max(1000, 'must be 2 to 1000 (the SQS event source needs at least 2)'),
+      )
       .default(5),
     existingIncidentsTableArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/, 'not the ARN of a DynamoDB table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME)')
+      .regex(
+        /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/,
+        'not the ARN of a DynamoDB table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME)',
+      )
       .optional(),
     existingIncidentsTableKeyArn: z
       .string()
@@ -135,9 +166,14 @@ const schema = z
       .preprocess(commaList, z.array(regionName).min(1, 'give at least one Region').refine(noDuplicates, 'a Region is listed twice'))
       .optional(),
     memberOrganizationalUnits: z
-      .preprocess(commaList, z.array(organizationalUnitId).min(1, 'give at least one OU or root id').refine(noDuplicates, 'an OU is listed twice'))
+      .preprocess(
+        commaList,
+        z.array(organizationalUnitId).min(1, 'give at least one OU or root id').refine(noDuplicates, 'an OU is listed twice'),
+      )
       .optional(),
-    principalOrgPaths: z.preprocess(commaList, z.array(organizationPath).min(1, 'give at least one path, or leave the key out for the whole organization')).optional(),
+    principalOrgPaths: z
+      .preprocess(commaList, z.array(organizationPath).min(1, 'give at least one path, or leave the key out for the whole organization'))
+      .optional(),
     stackSetCallAs: z.preprocess(upperCaseString, z.enum(STACK_SET_CALL_AS, `expected one of ${STACK_SET_CALL_AS.join(', ')}`)).optional(),
     organizationTrail: z.preprocess(booleanString, z.boolean('expected true or false')).optional(),
     managementAccountId: accountId.optional(),
@@ -146,7 +182,10 @@ const schema = z
   .superRefine((config, context) => {
     const problem = (key: string, message: string) => context.addIssue({ code: 'custom', path: [key], message });
     if (config.existingSlackWebhookSecretArn && config.slackSecretReaderArns.length > 0) {
-      problem('slackSecretReaderArns', 'applies only to the secret the stack creates; an existing secret (existingSlackWebhookSecretArn) keeps its own resource policy: name its readers there');
+      problem(
+        'slackSecretReaderArns',
+        'applies only to the secret the stack creates; an existing secret (existingSlackWebhookSecretArn) keeps its own resource policy: name its readers there',
+      );
     }
     checkExistingTable(config, problem);
     if (config.mode === 'account') {
@@ -163,8 +202,13 @@ type Problem = (key: string, message: string) => void;
 /** The retained table of an earlier deployment is used with its own key, in the account and Region that hold both. */
 function checkExistingTable(config: { existingIncidentsTableArn?: string; existingIncidentsTableKeyArn?: string }, problem: Problem): void {
   const { existingIncidentsTableArn: tableArn, existingIncidentsTableKeyArn: keyArn } = config;
-  if (tableArn && !keyArn) problem('existingIncidentsTableKeyArn', 'required with existingIncidentsTableArn: the ARN of the key that encrypts the table (aws dynamodb describe-table --query Table.SSEDescription.KMSMasterKeyArn)');
-  if (keyArn && !tableArn) problem('existingIncidentsTableArn', 'required with existingIncidentsTableKeyArn: the ARN of the incidents table to reuse');
+  if (tableArn && !keyArn)
+    problem(
+      'existingIncidentsTableKeyArn',
+      'required with existingIncidentsTableArn: the ARN of the key that encrypts the table (aws dynamodb describe-table --query Table.SSEDescription.KMSMasterKeyArn)',
+    );
+  if (keyArn && !tableArn)
+    problem('existingIncidentsTableArn', 'required with existingIncidentsTableKeyArn: the ARN of the incidents table to reuse');
   const accountAndRegion = (arn: string) => arn.split(':').slice(3, 5).join(':');
   if (tableArn && keyArn && accountAndRegion(tableArn) !== accountAndRegion(keyArn)) {
     problem('existingIncidentsTableKeyArn', 'must be in the account and Region of existingIncidentsTableArn');
@@ -184,16 +228,30 @@ function checkOrganization(
   },
   problem: Problem,
 ): void {
-  if (!config.organizationId) problem('organizationId', 'required with mode=organization: the o-... id of your organization (aws organizations describe-organization --query Organization.Id)');
-  if (!config.memberRegions) problem('memberRegions', 'required with mode=organization: the Regions to watch in every member account, e.g. eu-west-1,us-east-1');
-  if (!config.memberOrganizationalUnits) problem('memberOrganizationalUnits', 'required with mode=organization: the OUs (ou-...) or the root (r-...) whose accounts the StackSet deploys to');
+  if (!config.organizationId)
+    problem(
+      'organizationId',
+      'required with mode=organization: the o-... id of your organization (aws organizations describe-organization --query Organization.Id)',
+    );
+  if (!config.memberRegions)
+    problem('memberRegions', 'required with mode=organization: the Regions to watch in every member account, e.g. eu-west-1,us-east-1');
+  if (!config.memberOrganizationalUnits)
+    problem(
+      'memberOrganizationalUnits',
+      'required with mode=organization: the OUs (ou-...) or the root (r-...) whose accounts the StackSet deploys to',
+    );
   for (const path of config.principalOrgPaths ?? []) {
-    if (config.organizationId && !path.startsWith(`${config.organizationId}/`)) problem('principalOrgPaths', `${path} is not a path of organizationId ${config.organizationId}`);
+    if (config.organizationId && !path.startsWith(`${config.organizationId}/`))
+      problem('principalOrgPaths', `${path} is not a path of organizationId ${config.organizationId}`);
   }
-  if (config.organizationTrail && !config.createTrail) problem('organizationTrail', 'the organization trail is the trail the stack creates: it needs createTrail=true');
+  if (config.organizationTrail && !config.createTrail)
+    problem('organizationTrail', 'the organization trail is the trail the stack creates: it needs createTrail=true');
   // With SELF the stack runs in the management account, which owns the organization trail; a delegated administrator does not.
   if (config.organizationTrail && config.stackSetCallAs === 'DELEGATED_ADMIN' && !config.managementAccountId) {
-    problem('managementAccountId', 'required with organizationTrail=true and stackSetCallAs=DELEGATED_ADMIN: the management account owns the organization trail, and the bucket and key policies name it');
+    problem(
+      'managementAccountId',
+      'required with organizationTrail=true and stackSetCallAs=DELEGATED_ADMIN: the management account owns the organization trail, and the bucket and key policies name it',
+    );
   }
 }
 
@@ -313,7 +371,10 @@ export const APP_KEYS = ['stackName', 'watchManagementAccount'] as const;
 const appSchema = z
   .object({
     // CloudFormation stack names; the management-account stack appends "Member".
-    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,121}$/, 'a stack name is a letter then up to 121 letters, digits or hyphens').default('Denyscope'),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,121}$/, 'a stack name is a letter then up to 121 letters, digits or hyphens')
+      .default('Denyscope'),
     watchManagementAccount: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
   })
   .strict();
@@ -325,7 +386,9 @@ export function appSettingsFromContext(tryGetContext: (key: string) => unknown, 
   const values = contextValues(tryGetContext, APP_KEYS);
   const settings = parsed(appSchema, values, CONTEXT_SOURCE, APP_KEYS);
   if (settings.watchManagementAccount && config.mode !== 'organization') {
-    throw new ConfigurationError(`Invalid ${CONTEXT_SOURCE}:\n  - "watchManagementAccount": applies only to mode=organization (got ${JSON.stringify(values.watchManagementAccount)})`);
+    throw new ConfigurationError(
+      `Invalid ${CONTEXT_SOURCE}:\n  - "watchManagementAccount": applies only to mode=organization (got ${JSON.stringify(values.watchManagementAccount)})`,
+    );
   }
   return settings;
 }

@@ -24,7 +24,11 @@ export class DenyscopeStack extends Stack {
     output('DashboardUrl', monitoring.dashboardUrl, 'CloudWatch dashboard');
     if (this.alerts.organization) {
       const { eventBus, memberStackSet } = this.alerts.organization;
-      output('CentralEventBusArn', eventBus.bus.eventBusArn, 'Event bus receiving the denials of the organization (CentralEventBusArn of a member stack)');
+      output(
+        'CentralEventBusArn',
+        eventBus.bus.eventBusArn,
+        'Event bus receiving the denials of the organization (CentralEventBusArn of a member stack)',
+      );
       output('MemberStackSetId', memberStackSet.stackSet.attrStackSetId, 'StackSet deploying the forwarding rule to the member accounts');
     }
   }

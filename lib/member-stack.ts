@@ -20,7 +20,7 @@ export class MemberStackSynthesizer extends LegacyStackSynthesizer {
   }
 }
 
-const DESCRIPTION = 'denyscope member: forwards access denials recorded by CloudTrail to the organization\'s central event bus';
+const DESCRIPTION = "denyscope member: forwards access denials recorded by CloudTrail to the organization's central event bus";
 
 export interface DenyscopeMemberStackProps extends Omit<StackProps, 'synthesizer'> {
   /** The same watched services as the central stack. */
@@ -43,7 +43,10 @@ export class DenyscopeMemberStack extends Stack {
       allowedPattern: '^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[A-Za-z0-9._/-]+$',
       constraintDescription: 'the ARN of an event bus: arn:aws:events:REGION:ACCOUNT:event-bus/NAME',
     });
-    this.forwarding = new DenialForwarding(this, 'Forwarding', { services: props.services, centralEventBusArn: centralEventBusArn.valueAsString });
+    this.forwarding = new DenialForwarding(this, 'Forwarding', {
+      services: props.services,
+      centralEventBusArn: centralEventBusArn.valueAsString,
+    });
     new CfnOutput(this, 'ForwardingDeadLetterQueueUrl', {
       value: this.forwarding.deadLetterQueue.queueUrl,
       description: 'Denials EventBridge could not deliver to the central event bus',

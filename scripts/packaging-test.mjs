@@ -29,7 +29,9 @@ function check(description, condition, detail = '') {
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} (in ${options.cwd ?? root}) exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${options.cwd ?? root}) exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }
@@ -71,12 +73,29 @@ try {
   const contents = (name) => packed.find((entry) => entry.name === name).files.map((file) => file.path);
 
   const cdkFiles = contents('@denyscope/cdk');
-  check('@denyscope/cdk ships compiled JavaScript with .d.ts types and no TypeScript sources', cdkFiles.includes('dist/index.js') && cdkFiles.includes('dist/index.d.ts') && !cdkFiles.some((file) => /(?<!\.d)\.ts$/.test(file)), cdkFiles.join(' '));
+  check(
+    '@denyscope/cdk ships compiled JavaScript with .d.ts types and no TypeScript sources',
+    cdkFiles.includes('dist/index.js') && cdkFiles.includes('dist/index.d.ts') && !cdkFiles.some((file) => /(?<!\.d)\.ts$/.test(file)),
+    cdkFiles.join(' '),
+  );
   check('@denyscope/cdk ships the pre-built Lambda bundle', cdkFiles.includes('assets/alert-handler/index.js'), cdkFiles.join(' '));
   const coreFiles = contents('@denyscope/core');
-  check('@denyscope/core ships compiled JavaScript with .d.ts types and no TypeScript sources', coreFiles.includes('dist/contract.js') && coreFiles.includes('dist/contract.d.ts') && !coreFiles.some((file) => /(?<!\.d)\.ts$/.test(file)), coreFiles.join(' '));
+  check(
+    '@denyscope/core ships compiled JavaScript with .d.ts types and no TypeScript sources',
+    coreFiles.includes('dist/contract.js') &&
+      coreFiles.includes('dist/contract.d.ts') &&
+      !coreFiles.some((file) => /(?<!\.d)\.ts$/.test(file)),
+    coreFiles.join(' '),
+  );
   const cliFiles = contents('denyscope');
-  check('denyscope ships the launcher, the bundle and the samples, no sources', cliFiles.includes('bin/denyscope.mjs') && cliFiles.includes('dist/denyscope.js') && cliFiles.includes('samples/events/service-control-policy-explicit.json') && !cliFiles.some((file) => file.endsWith('.ts')), cliFiles.join(' '));
+  check(
+    'denyscope ships the launcher, the bundle and the samples, no sources',
+    cliFiles.includes('bin/denyscope.mjs') &&
+      cliFiles.includes('dist/denyscope.js') &&
+      cliFiles.includes('samples/events/service-control-policy-explicit.json') &&
+      !cliFiles.some((file) => file.endsWith('.ts')),
+    cliFiles.join(' '),
+  );
 
   // The compiled construct library requires only its peers, its dependencies and Node.js built-ins.
   const allowed = new Set(['aws-cdk-lib', 'constructs', '@denyscope/core', 'zod']);
@@ -84,8 +103,15 @@ try {
   const outside = filesUnder(path.join(root, 'lib', 'dist'))
     .filter((file) => file.endsWith('.js'))
     .flatMap(requiresIn)
-    .filter((specifier) => !specifier.startsWith('.') && !builtinModules.includes(specifier.replace(/^node:/, '')) && !allowed.has(packageOf(specifier)));
-  check('@denyscope/cdk requires only aws-cdk-lib, constructs, @denyscope/core, zod and Node.js built-ins', outside.length === 0, outside.join(', '));
+    .filter(
+      (specifier) =>
+        !specifier.startsWith('.') && !builtinModules.includes(specifier.replace(/^node:/, '')) && !allowed.has(packageOf(specifier)),
+    );
+  check(
+    '@denyscope/cdk requires only aws-cdk-lib, constructs, @denyscope/core, zod and Node.js built-ins',
+    outside.length === 0,
+    outside.join(', '),
+  );
 
   // ------------------------------------------------------------------------------------------------- CDK app
   const app = path.join(work, 'cdk-app');
@@ -109,7 +135,16 @@ try {
   writeFileSync(
     path.join(app, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['es2022'], strict: true, skipLibCheck: false, types: ['node'], outDir: 'build' },
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['es2022'],
+        strict: true,
+        skipLibCheck: false,
+        types: ['node'],
+        outDir: 'build',
+      },
       include: ['bin/**/*.ts'],
     }),
   );
@@ -141,13 +176,26 @@ try {
   npm(['install'], { cwd: app });
   const cdkInstallSeconds = (Date.now() - installStarted) / 1000;
   const appModules = path.join(app, 'node_modules');
-  const neverInstalled = ['esbuild', 'tsx', 'dynalite', 'classic-level', 'commander', '@aws-sdk/client-dynamodb', '@aws-lambda-powertools/logger'].filter((name) =>
-    existsSync(path.join(appModules, name)),
+  const neverInstalled = [
+    'esbuild',
+    'tsx',
+    'dynalite',
+    'classic-level',
+    'commander',
+    '@aws-sdk/client-dynamodb',
+    '@aws-lambda-powertools/logger',
+  ].filter((name) => existsSync(path.join(appModules, name)));
+  check(
+    'a CDK app gets no esbuild, tsx, dynalite, LevelDB, CLI or Lambda runtime dependencies',
+    neverInstalled.length === 0,
+    neverInstalled.join(', '),
   );
-  check('a CDK app gets no esbuild, tsx, dynalite, LevelDB, CLI or Lambda runtime dependencies', neverInstalled.length === 0, neverInstalled.join(', '));
 
   run(path.join(appModules, '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: app });
-  check('the TypeScript app type-checks against the published .d.ts (skipLibCheck off) and compiles', existsSync(path.join(app, 'build', 'app.js')));
+  check(
+    'the TypeScript app type-checks against the published .d.ts (skipLibCheck off) and compiles',
+    existsSync(path.join(app, 'build', 'app.js')),
+  );
   const bundled = readFileSync(path.join(appModules, '@denyscope', 'cdk', 'assets', 'alert-handler', 'index.js'), 'utf8');
   for (const [language, entry, outdir] of [
     ['TypeScript', path.join('build', 'app.js'), 'cdk.out.ts'],
@@ -156,11 +204,20 @@ try {
     // PATH without the repository's tools: synth must not need esbuild, Docker or tsx.
     run(process.execPath, [entry], { cwd: app, env: { PATH: path.dirname(process.execPath), HOME: work } });
     const template = JSON.parse(readFileSync(path.join(app, outdir, 'Alerts.template.json'), 'utf8'));
-    const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.handler');
-    check(`${language} app: synth gives the alert Lambda (index.handler, nodejs22.x, arm64)`, functions.length === 1 && functions[0].Properties.Runtime === 'nodejs22.x' && functions[0].Properties.Architectures?.[0] === 'arm64');
+    const functions = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.handler',
+    );
+    check(
+      `${language} app: synth gives the alert Lambda (index.handler, nodejs22.x, arm64)`,
+      functions.length === 1 && functions[0].Properties.Runtime === 'nodejs22.x' && functions[0].Properties.Architectures?.[0] === 'arm64',
+    );
     const assetHash = /([0-9a-f]{64})\.zip/.exec(JSON.stringify(functions[0]?.Properties.Code ?? {}))?.[1];
     const staged = assetHash ? path.join(app, outdir, `asset.${assetHash}`, 'index.js') : '';
-    check(`${language} app: the Lambda's code asset is the pre-built bundle from the package`, staged !== '' && existsSync(staged) && readFileSync(staged, 'utf8') === bundled, staged);
+    check(
+      `${language} app: the Lambda's code asset is the pre-built bundle from the package`,
+      staged !== '' && existsSync(staged) && readFileSync(staged, 'utf8') === bundled,
+      staged,
+    );
   }
 
   // ------------------------------------------------------------------------------------------------------ CLI
@@ -173,13 +230,29 @@ try {
   const sample = path.join(installedCli, 'samples', 'events', 'service-control-policy-explicit.json');
   const cliEnv = { PATH: `${path.join(prefix, 'bin')}:${path.dirname(process.execPath)}`, HOME: work, NO_COLOR: '1' };
   const explained = spawnSync(denyscope, ['explain', sample], { cwd: work, encoding: 'utf8', env: cliEnv });
-  check('denyscope explain (global install) diagnoses the sample: exit 0, service control policy', explained.status === 0 && explained.stdout.includes('DENIED dynamodb:PutItem') && explained.stdout.includes('service-control-policy'), explained.stderr);
+  check(
+    'denyscope explain (global install) diagnoses the sample: exit 0, service control policy',
+    explained.status === 0 && explained.stdout.includes('DENIED dynamodb:PutItem') && explained.stdout.includes('service-control-policy'),
+    explained.stderr,
+  );
   const explainedJson = spawnSync(denyscope, ['explain', '--json', sample], { cwd: work, encoding: 'utf8', env: cliEnv });
-  check('denyscope explain --json gives the diagnosis document', explainedJson.status === 0 && JSON.parse(explainedJson.stdout).diagnoses[0]?.cause === 'service-control-policy', explainedJson.stderr);
+  check(
+    'denyscope explain --json gives the diagnosis document',
+    explainedJson.status === 0 && JSON.parse(explainedJson.stdout).diagnoses[0]?.cause === 'service-control-policy',
+    explainedJson.stderr,
+  );
   // The embedded store (dynalite on LevelDB's native binding) works from the global install.
-  const local = spawnSync(denyscope, ['local', '--json', '--data-dir', path.join(work, 'store')], { cwd: work, encoding: 'utf8', env: cliEnv });
+  const local = spawnSync(denyscope, ['local', '--json', '--data-dir', path.join(work, 'store')], {
+    cwd: work,
+    encoding: 'utf8',
+    env: cliEnv,
+  });
   const summary = local.status === 0 ? JSON.parse(local.stdout) : {};
-  check('denyscope local (global install) runs the bundled samples on its embedded store', local.status === 0 && summary.newIncidents > 0 && summary.errors === 0, local.stderr);
+  check(
+    'denyscope local (global install) runs the bundled samples on its embedded store',
+    local.status === 0 && summary.newIncidents > 0 && summary.errors === 0,
+    local.stderr,
+  );
 
   // ---------------------------------------------------------------------------------------------- install sizes
   const denyscopeModules = ['@denyscope/cdk', '@denyscope/core', 'zod'].map((name) => path.join(appModules, name));

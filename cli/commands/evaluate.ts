@@ -34,14 +34,19 @@ export function registerEvaluate(program: Command, io: CliIo = processIo()): voi
     .requiredOption('--principal <arn>', 'role, user, assumed-role session or root ARN, an account id, or a service principal')
     .requiredOption('--action <action>', 'the IAM action, e.g. dynamodb:GetItem')
     .requiredOption('--resource <arn>', 'the resource ARN, or * for an action without a resource')
-    .option('--context <key=value>', 'a condition key of the request (repeat a key for several values); keys not given are unresolved', collect, [])
+    .option(
+      '--context <key=value>',
+      'a condition key of the request (repeat a key for several values); keys not given are unresolved',
+      collect,
+      [],
+    )
     .option('--absent <key>', 'a condition key the request does not carry, e.g. aws:SourceVpce for a call through no endpoint', collect, [])
     .option('--json', 'print {"request":{...},"evaluation":{...}}')
     .addHelpText(
       'after',
       [
         '',
-        'The principal\'s and the resource\'s keys (tags, organization, account, region) come from the store; the time is now.',
+        "The principal's and the resource's keys (tags, organization, account, region) come from the store; the time is now.",
         'Exit status: 0 allowed, 3 denied (explicitly or for want of an allow), 4 inconclusive (it turns on keys not given),',
         '2 on a usage error or a store that cannot be read (one line naming the file and the path inside it).',
       ].join('\n'),
@@ -59,10 +64,22 @@ export function runEvaluate(options: EvaluateOptions, io: CliIo): number {
   try {
     store = loadPolicyStore(options.policies).store;
     const principal = principalOfArn(options.principal, store);
-    if (principal === null) throw new OptionError(`--principal must be a role, user, assumed-role session or root ARN, an account id or a service principal, got "${options.principal}"`);
-    if (!ACTION.test(options.action)) throw new OptionError(`--action must be service:Action (e.g. dynamodb:GetItem), got "${options.action}"`);
-    if (options.resource !== '*' && !options.resource.startsWith('arn:')) throw new OptionError(`--resource must be an ARN or *, got "${options.resource}"`);
-    call = { principal, action: options.action, resource: options.resource === '*' ? null : options.resource, context: parseContext(options.context), absent: parseKeys(options.absent), now: io.now() };
+    if (principal === null)
+      throw new OptionError(
+        `--principal must be a role, user, assumed-role session or root ARN, an account id or a service principal, got "${options.principal}"`,
+      );
+    if (!ACTION.test(options.action))
+      throw new OptionError(`--action must be service:Action (e.g. dynamodb:GetItem), got "${options.action}"`);
+    if (options.resource !== '*' && !options.resource.startsWith('arn:'))
+      throw new OptionError(`--resource must be an ARN or *, got "${options.resource}"`);
+    call = {
+      principal,
+      action: options.action,
+      resource: options.resource === '*' ? null : options.resource,
+      context: parseContext(options.context),
+      absent: parseKeys(options.absent),
+      now: io.now(),
+    };
   } catch (error) {
     if (!(error instanceof OptionError || error instanceof InputError)) throw error;
     reportInputError(io, error.message);
@@ -71,13 +88,26 @@ export function runEvaluate(options: EvaluateOptions, io: CliIo): number {
   const evaluation = evaluateRequest(requestContextForCall(call, store), store);
 
   if (options.json === true) {
-    const request = { principal: call.principal, action: call.action, resource: call.resource, context: Object.fromEntries(call.context), absent: call.absent };
+    const request = {
+      principal: call.principal,
+      action: call.action,
+      resource: call.resource,
+      context: Object.fromEntries(call.context),
+      absent: call.absent,
+    };
     io.stdout.write(`${JSON.stringify({ request, evaluation }, null, 2)}\n`);
   } else {
     const style = styleFor(io.stdout, io.env);
-    const verdict = evaluation.decision === 'allow' ? style.green('ALLOWED') : evaluation.decision === 'inconclusive' ? style.yellow('INCONCLUSIVE') : style.red('DENIED');
+    const verdict =
+      evaluation.decision === 'allow'
+        ? style.green('ALLOWED')
+        : evaluation.decision === 'inconclusive'
+          ? style.yellow('INCONCLUSIVE')
+          : style.red('DENIED');
     const headline = `${style.bold(verdict)} ${style.bold(escapeSingleLine(call.action))} by ${escapeSingleLine(options.principal)} on ${escapeSingleLine(options.resource)}`;
-    io.stdout.write(`${[headline, ...renderEvaluationLines(evaluation, call.resource, 'hypothetical').map((line) => `  ${line}`)].join('\n')}\n`);
+    io.stdout.write(
+      `${[headline, ...renderEvaluationLines(evaluation, call.resource, 'hypothetical').map((line) => `  ${line}`)].join('\n')}\n`,
+    );
   }
   if (evaluation.decision === 'allow') return EXIT.ok;
   return evaluation.decision === 'inconclusive' ? EVALUATE_EXIT.inconclusive : EVALUATE_EXIT.denied;

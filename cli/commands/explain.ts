@@ -16,10 +16,15 @@ export interface ExplainOptions {
 export function registerExplain(program: Command, io: CliIo = processIo()): void {
   program
     .command('explain')
-    .description('Diagnose the denials in one input: a CloudTrail record, log file (plain or gzip), EventBridge or SQS event, lookup-events output, JSON Lines, or a pasted AWS error message')
+    .description(
+      'Diagnose the denials in one input: a CloudTrail record, log file (plain or gzip), EventBridge or SQS event, lookup-events output, JSON Lines, or a pasted AWS error message',
+    )
     .argument('[file]', 'file to read; "-" or nothing reads stdin')
     .option('--json', 'print {"diagnoses":[...]} in input order instead of text')
-    .option('--policies <store>', 'evaluate each denial against this policy store (denyscope-policies/1): the denying statement, or the layers without an allow')
+    .option(
+      '--policies <store>',
+      'evaluate each denial against this policy store (denyscope-policies/1): the denying statement, or the layers without an allow',
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 when the input was read (even with no denials), 2 on an input or usage error (one line on stderr, nothing on stdout).',

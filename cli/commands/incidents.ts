@@ -86,8 +86,16 @@ export function registerIncidents(program: Command, io: CliIo = processIo()): vo
     .option('--json', 'print {"incidents":[...]}')
     .action(async (flags: ListFlags, command: Command) => {
       const connection = connectionOptions(command, false);
-      if (flags.table !== undefined && connection.table === undefined && connection.region !== undefined && connection.endpoint === undefined) {
-        reportInputError(io, `--region is for the deployed incidents table: name it before the subcommand (denyscope incidents --table NAME --region R list); after \`list\`, --table filters by DynamoDB table`);
+      if (
+        flags.table !== undefined &&
+        connection.table === undefined &&
+        connection.region !== undefined &&
+        connection.endpoint === undefined
+      ) {
+        reportInputError(
+          io,
+          `--region is for the deployed incidents table: name it before the subcommand (denyscope incidents --table NAME --region R list); after \`list\`, --table filters by DynamoDB table`,
+        );
         io.setExitCode(EXIT.inputError);
         return;
       }
@@ -218,7 +226,9 @@ async function withQuery(
       return EXIT.inputError;
     }
     const message =
-      error instanceof QueryError ? error.message : describeStoreError(error, connection?.description ?? describeWhere(where), connection?.missingTable);
+      error instanceof QueryError
+        ? error.message
+        : describeStoreError(error, connection?.description ?? describeWhere(where), connection?.missingTable);
     io.stderr.write(`denyscope: ${escapeSingleLine(message)}\n`);
     return EXIT_QUERY_FAILED;
   } finally {

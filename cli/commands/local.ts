@@ -18,19 +18,29 @@ export interface LocalOptions {
   readonly policies?: string;
 }
 
-
 export function registerLocal(program: Command, io: CliIo = processIo()): void {
   program
     .command('local')
     .exitOverride(usageErrorsExitWith2(io))
-    .description('Run the alert pipeline on this machine: diagnose, record incidents in an embedded store, deduplicate, alert (no AWS account needed)')
-    .argument('[paths...]', 'files and directories to read recursively (every shape `explain` reads); "-" reads stdin; none: the bundled samples')
+    .description(
+      'Run the alert pipeline on this machine: diagnose, record incidents in an embedded store, deduplicate, alert (no AWS account needed)',
+    )
+    .argument(
+      '[paths...]',
+      'files and directories to read recursively (every shape `explain` reads); "-" reads stdin; none: the bundled samples',
+    )
     .option('--data-dir <dir>', `where incidents persist between runs (default: ${DEFAULT_DATA_DIR})`)
     .option('--slack-webhook <url>', 'also post alerts to this Slack incoming webhook (default: SLACK_WEBHOOK_URL)')
     .option('--sns-endpoint <url>', 'also publish alerts to this SNS-compatible endpoint, e.g. an emulator')
     .option('--sns-topic-arn <arn>', `topic to publish to on --sns-endpoint (default: create or reuse topic "denyscope-alerts")`)
-    .option('--json', 'print one JSON document at the end: {"events","denials","duplicates","incidents","newIncidents","alerts","suppressed","errors"}')
-    .option('--policies <store>', 'evaluate each denial against this policy store (denyscope-policies/1); alerts then name the denying statement')
+    .option(
+      '--json',
+      'print one JSON document at the end: {"events","denials","duplicates","incidents","newIncidents","alerts","suppressed","errors"}',
+    )
+    .option(
+      '--policies <store>',
+      'evaluate each denial against this policy store (denyscope-policies/1); alerts then name the denying statement',
+    )
     .addHelpText(
       'after',
       [
@@ -58,14 +68,16 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   let store: PolicyStore | null = null;
   try {
     if (options.policies !== undefined) store = (await import('../policies')).loadPolicyStore(options.policies).store;
-    if (slackWebhook !== undefined && !isHttpUrl(slackWebhook)) throw new OptionError('--slack-webhook (or SLACK_WEBHOOK_URL) must be an http(s) URL');
+    if (slackWebhook !== undefined && !isHttpUrl(slackWebhook))
+      throw new OptionError('--slack-webhook (or SLACK_WEBHOOK_URL) must be an http(s) URL');
     if (options.snsEndpoint !== undefined && !isHttpUrl(options.snsEndpoint)) {
       throw new OptionError(`--sns-endpoint must be an http(s) URL, got "${options.snsEndpoint}"`);
     }
     if (options.snsTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(options.snsTopicArn)) {
       throw new OptionError(`--sns-topic-arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${options.snsTopicArn}"`);
     }
-    if (options.snsTopicArn !== undefined && options.snsEndpoint === undefined) throw new OptionError('--sns-topic-arn needs --sns-endpoint');
+    if (options.snsTopicArn !== undefined && options.snsEndpoint === undefined)
+      throw new OptionError('--sns-topic-arn needs --sns-endpoint');
     collected = collectInputs(usesSamples ? [bundledSamplesDir()] : paths);
   } catch (error) {
     if (!(error instanceof OptionError || error instanceof InputError)) throw error;
@@ -101,9 +113,19 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   let undelivered: readonly string[];
   try {
     if (usesSamples && options.json !== true) {
-      io.stdout.write(`Running the bundled sample events (a denial of every cause, and a few calls that are not denials) through the alert pipeline; incidents are stored in ${escapeSingleLine(dataDir)}\n\n`);
+      io.stdout.write(
+        `Running the bundled sample events (a denial of every cause, and a few calls that are not denials) through the alert pipeline; incidents are stored in ${escapeSingleLine(dataDir)}\n\n`,
+      );
     }
-    ({ undeliveredIncidents: undelivered } = await processInputs(collected.inputs, local.pipeline, io, summary, progress, local.stopping, store));
+    ({ undeliveredIncidents: undelivered } = await processInputs(
+      collected.inputs,
+      local.pipeline,
+      io,
+      summary,
+      progress,
+      local.stopping,
+      store,
+    ));
     // Interrupted: the signal handler exits (130/143) once the store is closed; report nothing half-counted.
     if (local.stopping()) return await new Promise<never>(() => undefined);
     summary.incidents = await local.countIncidents();

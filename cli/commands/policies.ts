@@ -25,7 +25,10 @@ Exit status: 0 when everything was read; 1 when something could not be read (eac
 the rest); 2 on a usage error or unreadable events (nothing written).`;
 
 export function registerPolicies(program: Command, io: CliIo = processIo()): void {
-  const policies = program.command('policies').description('Policy stores: capture the policies denials need from AWS').exitOverride(usageErrorsExitWith2(io));
+  const policies = program
+    .command('policies')
+    .description('Policy stores: capture the policies denials need from AWS')
+    .exitOverride(usageErrorsExitWith2(io));
   policies
     .command('capture')
     .description('Write a denyscope-policies/1 store of what the named principals, resources, endpoints or events need')
@@ -33,10 +36,16 @@ export function registerPolicies(program: Command, io: CliIo = processIo()): voi
     .option('--resource <arn>', 'a DynamoDB table, index or stream ARN, or a KMS key ARN (repeatable)', collect, [])
     .option('--vpc-endpoint <id>', 'a VPC endpoint id, vpce-... (repeatable)', collect, [])
     .option('--organization', "the accounts' organization paths and the SCPs and RCPs at every level")
-    .option('--from-events <path...>', 'CloudTrail events, log files or directories (as `explain` and `scan` read them): everything their denials need')
-    .option('--org-role <arn>', 'read Organizations through this role (management account or delegated administrator); implies --organization')
+    .option(
+      '--from-events <path...>',
+      'CloudTrail events, log files or directories (as `explain` and `scan` read them): everything their denials need',
+    )
+    .option(
+      '--org-role <arn>',
+      'read Organizations through this role (management account or delegated administrator); implies --organization',
+    )
     .option('--profile <name>', 'AWS shared config profile')
-    .option('--region <region>', 'region of IAM and Organizations calls and of VPC endpoints (tables and keys use their ARN\'s region)')
+    .option('--region <region>', "region of IAM and Organizations calls and of VPC endpoints (tables and keys use their ARN's region)")
     .option('--out <file>', 'where to write the store (required)')
     .addHelpText('after', CAPTURE_HELP)
     .exitOverride(usageErrorsExitWith2(io))
@@ -45,4 +54,3 @@ export function registerPolicies(program: Command, io: CliIo = processIo()): voi
       io.setExitCode(await runCapture(options, io));
     });
 }
-

@@ -38,30 +38,48 @@ const optionName = (key: string): string => `--${key.replace(/[A-Z]/g, (letter) 
 export function registerScan(program: Command, io: CliIo = processIo()): void {
   program
     .command('scan')
-    .description('Diagnose every denial in CloudTrail logs: files, directories (e.g. AWSLogs/ACCOUNT/CloudTrail/REGION/Y/M/D/*.json.gz), stdin, or S3 (s3://BUCKET/PREFIX)')
-    .argument('[paths...]', 'files and directories to read recursively (gzip is detected by content); "-" reads stdin; or s3://BUCKET/PREFIX locations')
+    .description(
+      'Diagnose every denial in CloudTrail logs: files, directories (e.g. AWSLogs/ACCOUNT/CloudTrail/REGION/Y/M/D/*.json.gz), stdin, or S3 (s3://BUCKET/PREFIX)',
+    )
+    .argument(
+      '[paths...]',
+      'files and directories to read recursively (gzip is detected by content); "-" reads stdin; or s3://BUCKET/PREFIX locations',
+    )
     .option('--json', 'print one JSON document: totals, counts by cause/principal/action/table, and the diagnoses')
-    .option('--since <time>', 'only denials at or after this time: ISO 8601 (2026-11-20T09:15:00Z; no zone = UTC) or a duration before now (30m, 24h, 7d, 2w)')
+    .option(
+      '--since <time>',
+      'only denials at or after this time: ISO 8601 (2026-11-20T09:15:00Z; no zone = UTC) or a duration before now (30m, 24h, 7d, 2w)',
+    )
     .option('--until <time>', 'only denials at or before this time (same forms as --since)')
     .option('--principal <arn>', 'only denials of this principal (role/user ARN or account id) or caller ARN')
     .option('--table <name>', 'only denials on this DynamoDB table')
     .option('--cause <causes>', `only these causes, comma-separated: ${CAUSES.join(', ')}`)
     .option('--limit <n>', `at most this many diagnoses in --json output (counts are never capped)`, String(DEFAULT_LIMIT))
     .option('--jobs <n>', 'worker threads for local files (default: one per CPU core for inputs over 4 MB, else 1)')
-    .option('--max-file-size <size>', 'skip an input larger than this, as read or once decompressed (e.g. 500MiB, 2GiB)', DEFAULT_MAX_FILE_SIZE)
-    .option('--account <ids>', 's3:// only: read only these accounts\' logs, comma-separated')
+    .option(
+      '--max-file-size <size>',
+      'skip an input larger than this, as read or once decompressed (e.g. 500MiB, 2GiB)',
+      DEFAULT_MAX_FILE_SIZE,
+    )
+    .option('--account <ids>', "s3:// only: read only these accounts' logs, comma-separated")
     .option('--region <regions>', 's3:// only: read only the logs of these trail regions, comma-separated')
     .option('--profile <name>', 's3:// only: the AWS profile for credentials and region (default: the standard AWS settings)')
     .option('--concurrency <n>', `s3:// only: objects read at once (default ${DEFAULT_CONCURRENCY})`)
-    .option('--max-attempts <n>', 's3:// only: attempts per S3 request, retries with back-off on throttling and 5xx included (default: the SDK\'s, 3)')
-    .option('--policies <store>', 'evaluate every denial against this policy store (denyscope-policies/1); --json then counts byDecision and byStatement')
+    .option(
+      '--max-attempts <n>',
+      "s3:// only: attempts per S3 request, retries with back-off on throttling and 5xx included (default: the SDK's, 3)",
+    )
+    .option(
+      '--policies <store>',
+      'evaluate every denial against this policy store (denyscope-policies/1); --json then counts byDecision and byStatement',
+    )
     .addHelpText(
       'after',
       [
         '',
         '"records" counts every record read; "denials", the tables and the diagnoses count only denials that pass the filters.',
         'Hidden files and CloudTrail-Digest directories are skipped when walking directories; only regular files are read.',
-        'With s3://, only the day folders that can hold the period\'s events are listed (CloudTrail\'s key layout, with or',
+        "With s3://, only the day folders that can hold the period's events are listed (CloudTrail's key layout, with or",
         'without an organization id); AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL point it at another S3-compatible endpoint.',
         'Exit status: 0 when every input was read, 1 when some were unreadable, corrupt or too large (each named on stderr',
         'and skipped; the totals still print), 2 on a usage error, a bad option value or a PATH that does not exist (nothing on stdout).',
@@ -220,9 +238,13 @@ function parseCount(option: string, value: string | undefined, max: number): num
 
 function parseList(option: string, value: string | undefined, pattern: RegExp, what: string): string[] | null {
   if (value === undefined) return null;
-  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   const wrong = items.find((item) => !pattern.test(item));
-  if (items.length === 0 || wrong !== undefined) throw new OptionError(`${option} takes a comma-separated list, each ${what}; got "${wrong ?? value}"`);
+  if (items.length === 0 || wrong !== undefined)
+    throw new OptionError(`${option} takes a comma-separated list, each ${what}; got "${wrong ?? value}"`);
   return items;
 }
 
@@ -230,4 +252,3 @@ function nonEmpty(option: string, value: string): string {
   if (value.trim() === '') throw new OptionError(`${option} must not be empty`);
   return value.trim();
 }
-

@@ -48,7 +48,12 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     });
     const tableName = options.table ?? LOCAL_TABLE_NAME;
     const description = `table ${tableName} at ${options.endpoint}`;
-    return { incidents: readerOf(client, tableName), description, missingTable: `${description} does not exist (check --table)`, close: async () => client.destroy() };
+    return {
+      incidents: readerOf(client, tableName),
+      description,
+      missingTable: `${description} does not exist (check --table)`,
+      close: async () => client.destroy(),
+    };
   }
 
   if (options.table !== undefined) {

@@ -50,7 +50,12 @@ interface ErrorLike {
 }
 
 function isErrorLike(value: unknown): value is ErrorLike {
-  return typeof value === 'object' && value !== null && typeof (value as ErrorLike).message === 'string' && typeof (value as ErrorLike).name === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorLike).message === 'string' &&
+    typeof (value as ErrorLike).name === 'string'
+  );
 }
 
 /**

@@ -122,7 +122,9 @@ export function computeStats(incidents: readonly Incident[], since: string | nul
       entry.occurrences += incident.count;
       counts.set(name, entry);
     }
-    const sorted = [...counts].sort(([nameA, a], [nameB, b]) => b.incidents - a.incidents || b.occurrences - a.occurrences || nameA.localeCompare(nameB));
+    const sorted = [...counts].sort(
+      ([nameA, a], [nameB, b]) => b.incidents - a.incidents || b.occurrences - a.occurrences || nameA.localeCompare(nameB),
+    );
     return Object.fromEntries(sorted);
   };
   return {
@@ -154,13 +156,18 @@ function lines(rendered: readonly string[]): string {
 
 /** 2026-11-20T09:15:00.000Z → 2026-11-20 09:15:00Z: readable, still UTC and sortable. */
 function shortTime(iso: string): string {
-  return escapeSingleLine(iso).replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return escapeSingleLine(iso)
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** `incidents show`: the incident's history, then its latest diagnosis as `explain` prints it, then the occurrences. */
 export function renderIncident(incident: Incident, occurrences: readonly Occurrence[], width: number | undefined, style: Style): string {
   const channels = Object.entries(incident.alert?.channels ?? {})
-    .map(([channel, delivery]) => `${channel} ${delivery?.status ?? 'pending'}${delivery?.detail === undefined ? '' : ` (${delivery.detail})`}`)
+    .map(
+      ([channel, delivery]) =>
+        `${channel} ${delivery?.status ?? 'pending'}${delivery?.detail === undefined ? '' : ` (${delivery.detail})`}`,
+    )
     .join(', ');
   const alert = incident.alert === null ? 'none' : `${shortTime(incident.alert.claimedAt)} (${channels === '' ? 'no channels' : channels})`;
   const lines = [

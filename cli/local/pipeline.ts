@@ -51,7 +51,10 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
   let stopping = false;
   const removeSignalHandlers = closeOnSignal(async () => {
     stopping = true;
-    await startUp.store?.then((started) => started.close(), () => undefined);
+    await startUp.store?.then(
+      (started) => started.close(),
+      () => undefined,
+    );
   });
   startUp.store = startEmbeddedDynamo(options.dataDir);
   let store;
@@ -93,14 +96,23 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
     }
     const documents = DynamoDBDocumentClient.from(client);
     const { pipeline } = createAlertPipeline({
-      config: { incidentsTableName: LOCAL_TABLE_NAME, retentionDays: options.retentionDays, dedupWindowMinutes: options.dedupWindowMinutes },
+      config: {
+        incidentsTableName: LOCAL_TABLE_NAME,
+        retentionDays: options.retentionDays,
+        dedupWindowMinutes: options.dedupWindowMinutes,
+      },
       documents,
       notifiers,
       clock: { now: () => options.io.now() },
       // The data-dir lock makes this process the store's only writer, and processInputs goes one event at a time.
       soleWriter: true,
     });
-    return { pipeline, countIncidents: () => new DynamoDbIncidentReader(documents, LOCAL_TABLE_NAME).countIncidents(), stopping: () => stopping, close };
+    return {
+      pipeline,
+      countIncidents: () => new DynamoDbIncidentReader(documents, LOCAL_TABLE_NAME).countIncidents(),
+      stopping: () => stopping,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -85,7 +85,9 @@ export async function processInputs(
         tally(await pipeline.process(diagnosis, { budget, log }), summary, undelivered);
       } catch (error) {
         failed = true;
-        screen.stderr.write(`denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`);
+        screen.stderr.write(
+          `denyscope: ${escapeSingleLine(source)}: event ${escapeSingleLine(diagnosis.eventId)} not recorded: ${escapeSingleLine(describeError(error))}\n`,
+        );
       }
       // One big file (a storm exported as JSON Lines) still shows progress; the progress line throttles itself.
       progress.update({ filesDone, filesTotal: inputs.length, records: summary.events, denials: summary.denials });
@@ -135,7 +137,9 @@ export function reportError(io: CliIo, summary: LocalSummary, message: string): 
 /** The pipeline's own log lines: warnings and errors matter to a person at a terminal, info does not. */
 function stderrLog(io: CliIo): PipelineLog {
   const write = (level: string, message: string, attributes?: Record<string, unknown>) =>
-    io.stderr.write(`denyscope: ${level}: ${escapeSingleLine(message)}${attributes === undefined ? '' : ` ${escapeSingleLine(JSON.stringify(attributes))}`}\n`);
+    io.stderr.write(
+      `denyscope: ${level}: ${escapeSingleLine(message)}${attributes === undefined ? '' : ` ${escapeSingleLine(JSON.stringify(attributes))}`}\n`,
+    );
   return {
     info: () => undefined,
     warn: (message, attributes) => write('warning', message, attributes),

@@ -10,7 +10,8 @@ const PACKAGE_NAME = 'denyscope';
 export function bundledSamplesDir(startDir: string = __dirname): string {
   for (let dir = startDir; ; dir = path.dirname(dir)) {
     if (isPackageRoot(dir)) return path.join(dir, 'samples', 'events');
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${startDir} (looked for its package.json)`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${startDir} (looked for its package.json)`);
   }
 }
 

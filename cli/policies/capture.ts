@@ -49,7 +49,9 @@ export async function runCapture(options: CaptureOptions, io: CliIo): Promise<nu
     return EXIT_INCOMPLETE;
   }
   for (const line of result.missingPolicies) io.stderr.write(`denyscope: could not read ${escapeSingleLine(line)}\n`);
-  io.stderr.write(`denyscope: wrote ${escapeSingleLine(out)}: ${summarize(result.store)}${result.missingPolicies.length > 0 ? `; ${result.missingPolicies.length} could not be read` : ''}\n`);
+  io.stderr.write(
+    `denyscope: wrote ${escapeSingleLine(out)}: ${summarize(result.store)}${result.missingPolicies.length > 0 ? `; ${result.missingPolicies.length} could not be read` : ''}\n`,
+  );
   return result.missingPolicies.length > 0 ? EXIT_INCOMPLETE : EXIT.ok;
 }
 
@@ -59,18 +61,23 @@ function organizationWanted(options: CaptureOptions): boolean {
 
 function checkOptions(options: CaptureOptions): string {
   if (options.out === undefined || options.out === '') throw new OptionError('--out FILE is required: where to write the store');
-  const nothingNamed = options.principal.length + options.resource.length + options.vpcEndpoint.length + (options.fromEvents?.length ?? 0) === 0;
+  const nothingNamed =
+    options.principal.length + options.resource.length + options.vpcEndpoint.length + (options.fromEvents?.length ?? 0) === 0;
   if (nothingNamed) throw new OptionError('nothing to capture: give --principal, --resource, --vpc-endpoint or --from-events');
   for (const principal of options.principal) {
-    if (!iamEntityOf(principalOfCallerArn(principal))) throw new OptionError(`--principal must be an IAM role or user ARN (or an assumed-role session ARN), got "${principal}"`);
+    if (!iamEntityOf(principalOfCallerArn(principal)))
+      throw new OptionError(`--principal must be an IAM role or user ARN (or an assumed-role session ARN), got "${principal}"`);
   }
   for (const resource of options.resource) {
-    if (resourceKindOf(resource) === null) throw new OptionError(`--resource must be a DynamoDB table, index or stream ARN or a KMS key ARN, got "${resource}"`);
+    if (resourceKindOf(resource) === null)
+      throw new OptionError(`--resource must be a DynamoDB table, index or stream ARN or a KMS key ARN, got "${resource}"`);
   }
   for (const endpoint of options.vpcEndpoint) {
-    if (!isVpcEndpointId(endpoint)) throw new OptionError(`--vpc-endpoint must be a VPC endpoint id (vpce- and 8 or 17 hex digits), got "${endpoint}"`);
+    if (!isVpcEndpointId(endpoint))
+      throw new OptionError(`--vpc-endpoint must be a VPC endpoint id (vpce- and 8 or 17 hex digits), got "${endpoint}"`);
   }
-  if (options.orgRole !== undefined && !ROLE_ARN.test(options.orgRole)) throw new OptionError(`--org-role must be an IAM role ARN, got "${options.orgRole}"`);
+  if (options.orgRole !== undefined && !ROLE_ARN.test(options.orgRole))
+    throw new OptionError(`--org-role must be an IAM role ARN, got "${options.orgRole}"`);
   return options.out;
 }
 
@@ -85,7 +92,9 @@ function needsOfOptions(options: CaptureOptions): EvidenceNeeds {
       resources.push(tableArnOf(resource) ?? resource);
     }
   }
-  const accounts = organizationWanted(options) ? [...principals, ...options.resource].map((arn) => arnAccount(arn)).filter((account): account is string => account !== null) : [];
+  const accounts = organizationWanted(options)
+    ? [...principals, ...options.resource].map((arn) => arnAccount(arn)).filter((account): account is string => account !== null)
+    : [];
   return {
     principals,
     resources,
@@ -123,7 +132,13 @@ function summarize(store: PolicyStoreFile): string {
     return `${n} ${noun}${n === 1 ? '' : 's'}`;
   };
   const levels = store.organization ? Object.keys(store.organization.serviceControlPolicies ?? {}).length : 0;
-  return [count(store.principals, 'principal'), count(store.resources, 'resource'), count(store.keys, 'key'), count(store.vpcEndpoints, 'VPC endpoint'), `${levels} organization level${levels === 1 ? '' : 's'}`].join(', ');
+  return [
+    count(store.principals, 'principal'),
+    count(store.resources, 'resource'),
+    count(store.keys, 'key'),
+    count(store.vpcEndpoints, 'VPC endpoint'),
+    `${levels} organization level${levels === 1 ? '' : 's'}`,
+  ].join(', ');
 }
 
 /** Written aside and renamed into place, so a reader never sees half a store. */

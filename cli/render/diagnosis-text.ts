@@ -26,13 +26,20 @@ function renderHeadline(d: Diagnosis, style: Style): string[] {
 
 function renderFacts(d: Diagnosis, style: Style): string[] {
   const facts: Array<[string, string]> = [];
-  const caller = d.principalArn !== null && d.principalArn !== d.principal ? `${inline(d.principal)} ${style.dim(`(as ${inline(d.principalArn)})`)}` : inline(d.principal);
+  const caller =
+    d.principalArn !== null && d.principalArn !== d.principal
+      ? `${inline(d.principal)} ${style.dim(`(as ${inline(d.principalArn)})`)}`
+      : inline(d.principal);
   facts.push(['who', caller]);
   if (d.resource !== null || d.tableName !== null) {
-    const table = d.tableName !== null && !(d.resource ?? '').endsWith(`/${d.tableName}`) ? ` ${style.dim(`(table ${inline(d.tableName)})`)}` : '';
+    const table =
+      d.tableName !== null && !(d.resource ?? '').endsWith(`/${d.tableName}`) ? ` ${style.dim(`(table ${inline(d.tableName)})`)}` : '';
     facts.push(['on', `${inline(d.resource ?? d.tableName ?? '')}${table}`]);
   }
-  facts.push(['why', `${CAUSE_LABELS[d.cause] ?? CAUSE_LABELS.unknown}${d.policyType !== null ? ` — the message names "${inline(d.policyType)}"` : ''}`]);
+  facts.push([
+    'why',
+    `${CAUSE_LABELS[d.cause] ?? CAUSE_LABELS.unknown}${d.policyType !== null ? ` — the message names "${inline(d.policyType)}"` : ''}`,
+  ]);
   if (d.policyArn !== null) facts.push(['policy', inline(d.policyArn)]);
   if (d.policyChain.length > 1) facts.push(['chain', d.policyChain.map(inline).join(' → ')]);
   if (d.hypotheses.length > 0) facts.push(['likely', d.hypotheses.map(inline).join(', ')]);
@@ -43,7 +50,13 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
   if (context.length > 0) facts.push(['context', context.join(', ')]);
   facts.push(['event', inline(d.eventId)]);
   if (d.errorCode !== null || d.errorMessage !== null) {
-    facts.push(['error', [d.errorCode, d.errorMessage].filter((part): part is string => part !== null).map(inline).join(': ')]);
+    facts.push([
+      'error',
+      [d.errorCode, d.errorMessage]
+        .filter((part): part is string => part !== null)
+        .map(inline)
+        .join(': '),
+    ]);
   }
   const width = Math.max(...facts.map(([label]) => label.length));
   const lines = facts.map(([label, value]) => `  ${style.dim(label.padEnd(width))}  ${value}`);
@@ -80,7 +93,11 @@ function renderRemediation(r: Remediation, style: Style): string[] {
   }
   if (r.policySnippet !== null) {
     lines.push('', `  ${style.bold('Policy that allows this call')} ${style.dim(`— add to the ${inline(r.policySnippet.attachTo)}`)}`);
-    lines.push(...escapeJson(r.policySnippet.document, 2).split('\n').map((line) => `    ${line}`));
+    lines.push(
+      ...escapeJson(r.policySnippet.document, 2)
+        .split('\n')
+        .map((line) => `    ${line}`),
+    );
   }
   if (r.docs.length > 0) {
     lines.push('', `  ${style.bold('Docs')}`);

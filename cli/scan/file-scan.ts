@@ -25,14 +25,18 @@ export interface ScanSettings {
  * back as the result's error, so the scan goes on with the next input.
  */
 export async function scanBytes(source: string, raw: Buffer, settings: ScanSettings, maxDiagnoses: number): Promise<FileScanResult> {
-  return guarded(source, () => raw.length, async () => {
-    if (raw.length > settings.maxFileSize) throw tooLarge(settings.maxFileSize);
-    const text = isGzip(raw) ? gunzipSmall(raw, settings.maxFileSize) : raw;
-    if (text === null) return scanStream(source, [raw], settings, maxDiagnoses);
-    const scan = new TextScan(source, settings, maxDiagnoses);
-    scan.push(text);
-    return scan.finish(() => raw, raw.length);
-  });
+  return guarded(
+    source,
+    () => raw.length,
+    async () => {
+      if (raw.length > settings.maxFileSize) throw tooLarge(settings.maxFileSize);
+      const text = isGzip(raw) ? gunzipSmall(raw, settings.maxFileSize) : raw;
+      if (text === null) return scanStream(source, [raw], settings, maxDiagnoses);
+      const scan = new TextScan(source, settings, maxDiagnoses);
+      scan.push(text);
+      return scan.finish(() => raw, raw.length);
+    },
+  );
 }
 
 /**
@@ -52,30 +56,39 @@ export async function scanStream(
   let bytes = 0;
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const piece of raw) {
-      const chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      const chunk =
+        typeof piece === 'string'
+          ? Buffer.from(piece)
+          : Buffer.isBuffer(piece)
+            ? piece
+            : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       bytes += chunk.length;
       if (bytes > limit) throw tooLarge(limit);
       kept.push(chunk);
       yield chunk;
     }
   }
-  return guarded(source, () => bytes, async () => {
-    const { first, chunks } = await peek(counted(), 2);
-    const scan = new TextScan(source, settings, maxDiagnoses);
-    const original = (): Buffer => Buffer.concat(kept);
-    if (!isGzip(first)) {
-      for await (const chunk of chunks) scan.push(chunk);
+  return guarded(
+    source,
+    () => bytes,
+    async () => {
+      const { first, chunks } = await peek(counted(), 2);
+      const scan = new TextScan(source, settings, maxDiagnoses);
+      const original = (): Buffer => Buffer.concat(kept);
+      if (!isGzip(first)) {
+        for await (const chunk of chunks) scan.push(chunk);
+        return scan.finish(original, bytes);
+      }
+      try {
+        await gunzipStream(chunks, limit, (text) => scan.push(text));
+      } catch (error) {
+        if (!isZlibError(error)) throw error;
+        // Corrupt or truncated: readRecords names it as explain does, failing at the same byte (within the limit).
+        return scan.finishWhole(original, bytes);
+      }
       return scan.finish(original, bytes);
-    }
-    try {
-      await gunzipStream(chunks, limit, (text) => scan.push(text));
-    } catch (error) {
-      if (!isZlibError(error)) throw error;
-      // Corrupt or truncated: readRecords names it as explain does, failing at the same byte (within the limit).
-      return scan.finishWhole(original, bytes);
-    }
-    return scan.finish(original, bytes);
-  });
+    },
+  );
 }
 
 /**
@@ -87,7 +100,11 @@ class TextScan {
   private readonly reader: CloudTrailLogFileReader;
   private reading = true;
 
-  constructor(private readonly source: string, private readonly settings: ScanSettings, private readonly maxDiagnoses: number) {
+  constructor(
+    private readonly source: string,
+    private readonly settings: ScanSettings,
+    private readonly maxDiagnoses: number,
+  ) {
     this.tally = new InputTally(source, settings, maxDiagnoses);
     this.reader = new CloudTrailLogFileReader((record) => this.tally.add(record));
   }
@@ -122,7 +139,11 @@ class InputTally {
   private readonly store: PolicyStore | null;
   private denials = 0;
 
-  constructor(private readonly source: string, private readonly settings: ScanSettings, private readonly maxDiagnoses: number) {
+  constructor(
+    private readonly source: string,
+    private readonly settings: ScanSettings,
+    private readonly maxDiagnoses: number,
+  ) {
     this.store = policyStoreOf(settings.policies ?? null);
   }
 
@@ -181,7 +202,8 @@ async function peek(chunks: AsyncIterable<Buffer>, length: number): Promise<{ fi
   async function* all(): AsyncGenerator<Buffer> {
     try {
       yield* head;
-      for (let next = ended ? null : await iterator.next(); next !== null && next.done !== true; next = await iterator.next()) yield next.value;
+      for (let next = ended ? null : await iterator.next(); next !== null && next.done !== true; next = await iterator.next())
+        yield next.value;
     } finally {
       // Stopped early (too large, corrupt): release the source, e.g. close an S3 connection.
       await iterator.return?.();

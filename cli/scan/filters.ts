@@ -74,7 +74,9 @@ export function parseTime(option: string, value: string, now: Date): number {
     const parsed = Date.parse(hasTime && iso[1] === undefined ? `${trimmed.replace(' ', 'T')}Z` : trimmed.replace(' ', 'T'));
     if (!Number.isNaN(parsed)) return parsed;
   }
-  throw new OptionError(`${option} must be an ISO 8601 time (2026-11-20, 2026-11-20T09:15:00Z) or a duration before now (30m, 24h, 7d, 2w), got "${value}"`);
+  throw new OptionError(
+    `${option} must be an ISO 8601 time (2026-11-20, 2026-11-20T09:15:00Z) or a duration before now (30m, 24h, 7d, 2w), got "${value}"`,
+  );
 }
 
 /** Date.parse rolls 2026-02-30 over to March 2; a typo like that should be an error instead. */
@@ -85,7 +87,10 @@ function isCalendarDate(yyyyMmDd: string): boolean {
 }
 
 function parseCauses(value: string): Cause[] {
-  const causes = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const causes = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   const unknown = causes.filter((cause) => !(CAUSES as readonly string[]).includes(cause));
   if (causes.length === 0 || unknown.length > 0) {
     throw new OptionError(`--cause "${unknown.join(',') || value}" is not a cause; valid causes: ${CAUSES.join(', ')}`);

@@ -11,8 +11,7 @@ export function isGzip(bytes: Buffer): boolean {
 export class TooLargeError extends Error {}
 
 export const tooLarge = (limit: number): TooLargeError => new TooLargeError(tooLargeProblem(limit));
-export const tooLargeAfterDecompression = (limit: number): TooLargeError =>
-  new TooLargeError(tooLargeProblem(limit, true));
+export const tooLargeAfterDecompression = (limit: number): TooLargeError => new TooLargeError(tooLargeProblem(limit, true));
 
 /** A failure of zlib itself (corrupt or truncated data), as opposed to the input failing to arrive. */
 export function isZlibError(error: unknown): boolean {

@@ -40,7 +40,13 @@ export interface ScanSink {
  * With jobs > 1, files go a few at a time to a pool of worker threads that read, gunzip, parse and diagnose them
  * and send back counts and only the diagnoses still wanted; stdin is always read in this thread.
  */
-export async function scanInputs(inputs: readonly ScanInput[], settings: ScanSettings, jobs: number, stdin: NodeJS.ReadableStream, sink: ScanSink): Promise<void> {
+export async function scanInputs(
+  inputs: readonly ScanInput[],
+  settings: ScanSettings,
+  jobs: number,
+  stdin: NodeJS.ReadableStream,
+  sink: ScanSink,
+): Promise<void> {
   const ordered = new InOrder<FileScanResult>((result) => sink.onResult(result));
   const fileTasks: Array<{ index: number; path: string }> = [];
   for (const [index, input] of inputs.entries()) {

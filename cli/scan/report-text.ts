@@ -23,7 +23,11 @@ export function renderScanText(totals: ScanTotals, style: Style, width: number |
     `${style.bold('Scanned')} ${plural(totals.files, 'file')}, ${plural(totals.records, 'record')}: ${style.bold(plural(totals.denials, 'denial'))}`,
   ];
   if (totals.errors.length > 0) {
-    lines.push(style.yellow(`${plural(totals.errors.length, 'input')} could not be read and ${totals.errors.length === 1 ? 'was' : 'were'} skipped (named on stderr)`));
+    lines.push(
+      style.yellow(
+        `${plural(totals.errors.length, 'input')} could not be read and ${totals.errors.length === 1 ? 'was' : 'were'} skipped (named on stderr)`,
+      ),
+    );
   }
   if (totals.denials === 0) {
     lines.push('No denials found.');

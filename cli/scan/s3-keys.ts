@@ -22,7 +22,10 @@ export const isS3Url = (argument: string): boolean => argument.startsWith('s3://
 /** s3://BUCKET[/PREFIX]; the prefix is taken as a folder. */
 export function parseS3Url(url: string): S3Location {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (match === null) throw new OptionError(`"${url}" is not an S3 location: expected s3://BUCKET/PREFIX (a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens)`);
+  if (match === null)
+    throw new OptionError(
+      `"${url}" is not an S3 location: expected s3://BUCKET/PREFIX (a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens)`,
+    );
   const prefix = (match[2] ?? '').replace(/^\/+/, '');
   return { bucket: match[1], prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
@@ -68,9 +71,17 @@ export async function trailPrefixes(location: S3Location, scope: TrailScope, lis
   return underLogs(location, `${segments.slice(0, logsAt + 1).join('/')}/`, segments.slice(logsAt + 1), scope, lister);
 }
 
-async function underLogs(location: S3Location, logs: string, given: string[], scope: TrailScope, lister: FolderLister): Promise<TrailPrefix[]> {
+async function underLogs(
+  location: S3Location,
+  logs: string,
+  given: string[],
+  scope: TrailScope,
+  lister: FolderLister,
+): Promise<TrailPrefix[]> {
   const notATrail = (): OptionError =>
-    new OptionError(`s3://${location.bucket}/${location.prefix} is not a CloudTrail log folder: expected .../AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`);
+    new OptionError(
+      `s3://${location.bucket}/${location.prefix} is not a CloudTrail log folder: expected .../AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`,
+    );
   let rest = given;
   // The account folders: under the organization id for an organization trail, else right under AWSLogs.
   let accountFolders: string[];
@@ -99,7 +110,8 @@ async function underLogs(location: S3Location, logs: string, given: string[], sc
     const trail = `${account}${TRAIL_FOLDER}/`;
     if (rest.length > 2) {
       // A region given, perhaps a date too: that folder, if the scope keeps its region.
-      if (scope.regions === null || scope.regions.includes(rest[2])) prefixes.push({ prefix: `${trail}${rest.slice(2).join('/')}/`, byDay: rest.length === 3 });
+      if (scope.regions === null || scope.regions.includes(rest[2]))
+        prefixes.push({ prefix: `${trail}${rest.slice(2).join('/')}/`, byDay: rest.length === 3 });
       continue;
     }
     const regions = scope.regions !== null ? [...scope.regions].sort().map((region) => `${trail}${region}/`) : await lister.folders(trail);

@@ -5,7 +5,16 @@ import { describeFailure, failedScan, scanStream, type ScanSettings } from './fi
 import { OptionError } from './filters';
 import { tooLarge } from './gzip';
 import { InOrder, type ScanSink } from './pool';
-import { dayPrefixes, mayHoldPeriod, s3Url, trailPrefixes, type FolderLister, type Period, type S3Location, type TrailScope } from './s3-keys';
+import {
+  dayPrefixes,
+  mayHoldPeriod,
+  s3Url,
+  trailPrefixes,
+  type FolderLister,
+  type Period,
+  type S3Location,
+  type TrailScope,
+} from './s3-keys';
 import type { FileScanResult } from './summary';
 
 /**
@@ -66,7 +75,10 @@ export async function scanS3(
     for (const location of locations) {
       try {
         const trail = await trailPrefixes(location, options.scope, s3.forBucket(location.bucket));
-        const prefixes = trail === null ? [location.prefix] : trail.flatMap((folder) => (folder.byDay ? dayPrefixes(folder.prefix, period) : [folder.prefix]));
+        const prefixes =
+          trail === null
+            ? [location.prefix]
+            : trail.flatMap((folder) => (folder.byDay ? dayPrefixes(folder.prefix, period) : [folder.prefix]));
         plans.push({ location, prefixes });
       } catch (error) {
         if (error instanceof OptionError) throw error;
@@ -84,7 +96,9 @@ export async function scanS3(
       const { bucket } = plan.location;
       for await (const item of s3.objects(bucket, plan.prefixes)) {
         if ('error' in item) {
-          await reader.add({ failed: failedScan(s3Url(bucket, item.prefix), describeS3Failure(s3Url(bucket, item.prefix), 'cannot be listed', item.error)) });
+          await reader.add({
+            failed: failedScan(s3Url(bucket, item.prefix), describeS3Failure(s3Url(bucket, item.prefix), 'cannot be listed', item.error)),
+          });
         } else if (mayHoldPeriod(item.object.key, period)) {
           sink.onListed(1, item.object.size);
           await reader.add({ bucket, object: item.object });
@@ -106,15 +120,20 @@ export async function scanS3(
  */
 async function createS3Client(options: Pick<S3ScanOptions, 'profile' | 'maxAttempts'>, env: NodeJS.ProcessEnv): Promise<S3Client> {
   silenceSdkNodeVersionNotice();
-  const endpoint = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-  if (endpoint !== undefined && !URL.canParse(endpoint)) throw new OptionError(`the S3 endpoint from the environment is not a URL: "${endpoint}"`);
+  const endpoint =
+    env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  if (endpoint !== undefined && !URL.canParse(endpoint))
+    throw new OptionError(`the S3 endpoint from the environment is not a URL: "${endpoint}"`);
   const config: S3ClientConfig = {
     profile: options.profile ?? undefined,
     maxAttempts: options.maxAttempts ?? undefined,
     followRegionRedirects: true,
     forcePathStyle: endpoint !== undefined,
     // An emulator on this machine works with no AWS setup at all, unless credentials are given (a server that checks them).
-    credentials: endpoint === undefined || options.profile !== null || env.AWS_ACCESS_KEY_ID !== undefined ? undefined : credentialsForEndpoint(endpoint),
+    credentials:
+      endpoint === undefined || options.profile !== null || env.AWS_ACCESS_KEY_ID !== undefined
+        ? undefined
+        : credentialsForEndpoint(endpoint),
     requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
   };
   const client = new S3Client(config);
@@ -137,7 +156,9 @@ class S3Listing {
         const folders: string[] = [];
         let token: string | undefined;
         do {
-          const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+          const page = await this.client.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+          );
           for (const common of page.CommonPrefixes ?? []) if (common.Prefix !== undefined) folders.push(common.Prefix);
           token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
         } while (token !== undefined);
@@ -209,7 +230,12 @@ class ObjectReader {
   private wakeLister: (() => void) | null = null;
   private wakeFinished: (() => void) | null = null;
 
-  constructor(private readonly client: S3Client, private readonly settings: ScanSettings, private readonly concurrency: number, private readonly sink: ScanSink) {
+  constructor(
+    private readonly client: S3Client,
+    private readonly settings: ScanSettings,
+    private readonly concurrency: number,
+    private readonly sink: ScanSink,
+  ) {
     this.ordered = new InOrder<FileScanResult>((result) => {
       this.delivered += 1;
       sink.onResult(result);
@@ -231,7 +257,11 @@ class ObjectReader {
   }
 
   private pump(): void {
-    while (this.waiting() > 0 && this.reading < this.concurrency && this.queue[this.head].index - this.delivered < this.concurrency * READ_AHEAD_PER_SLOT) {
+    while (
+      this.waiting() > 0 &&
+      this.reading < this.concurrency &&
+      this.queue[this.head].index - this.delivered < this.concurrency * READ_AHEAD_PER_SLOT
+    ) {
       const { index, item } = this.queue[this.head++];
       this.reading += 1;
       void this.read(item)
@@ -266,7 +296,8 @@ class ObjectReader {
   private async read(item: ReadItem): Promise<FileScanResult> {
     if ('failed' in item) return item.failed;
     const source = sourceOf(item);
-    if (item.object.size > this.settings.maxFileSize) return failedScan(source, `${source}: ${tooLarge(this.settings.maxFileSize).message}`);
+    if (item.object.size > this.settings.maxFileSize)
+      return failedScan(source, `${source}: ${tooLarge(this.settings.maxFileSize).message}`);
     const maxDiagnoses = this.sink.wantedDiagnoses();
     let body;
     try {
@@ -286,7 +317,14 @@ interface S3Failure {
   readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number };
 }
 
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'ServiceUnavailable']);
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+]);
 
 /**
  * One line naming the object (or folder) and why it cannot be read. A KMS-encrypted object the caller may not
@@ -307,6 +345,7 @@ function describeS3Failure(source: string, what: 'cannot be read' | 'cannot be l
   if (name === 'NoSuchKey') return `${source}: ${what}: it no longer exists`;
   if (name === 'InvalidObjectState') return `${source}: ${what}: archived in an S3 Glacier storage class (restore it first)`;
   const retried = attempts !== undefined && attempts > 1 ? `, after ${attempts} attempts` : '';
-  if (THROTTLING.has(name) || error.$metadata?.httpStatusCode === 503) return `${source}: ${what}: throttled by S3 (${name}${retried}: ${message})`;
+  if (THROTTLING.has(name) || error.$metadata?.httpStatusCode === 503)
+    return `${source}: ${what}: throttled by S3 (${name}${retried}: ${message})`;
   return `${source}: ${what} (${name}${retried}: ${message})`;
 }

@@ -21,7 +21,8 @@ export const DIMENSION_KEY: Readonly<Record<Dimension, (diagnosis: Diagnosis) =>
   byTable: (d) => d.tableName,
   byDecision: (d) => d.evaluation?.decision ?? null,
   // Every statement that denied it: a denial two statements deny counts under both.
-  byStatement: (d) => (d.evaluation?.decision === 'explicit-deny' ? [...new Set(d.evaluation.deniedBy.map((entry) => statementKey(entry, d.resource)))] : null),
+  byStatement: (d) =>
+    d.evaluation?.decision === 'explicit-deny' ? [...new Set(d.evaluation.deniedBy.map((entry) => statementKey(entry, d.resource)))] : null,
 };
 
 /** What one file (or stdin) contributed: plain data, so it can come back from a scan worker. */
@@ -62,7 +63,8 @@ function addToGroup(groups: Groups, key: string, count: number, summaries: Recor
   const group = Object.prototype.hasOwnProperty.call(groups, key) ? groups[key] : (groups[key] = { count: 0, summaries: newMap() });
   group.count += count;
   for (const summary of Object.keys(summaries)) {
-    group.summaries[summary] = (Object.prototype.hasOwnProperty.call(group.summaries, summary) ? group.summaries[summary] : 0) + summaries[summary];
+    group.summaries[summary] =
+      (Object.prototype.hasOwnProperty.call(group.summaries, summary) ? group.summaries[summary] : 0) + summaries[summary];
   }
 }
 

@@ -20,7 +20,10 @@ export function parseArn(value: string | null | undefined): Arn | null {
   const cached = PARSED_ARNS.get(value);
   if (cached !== undefined) return cached;
   const parts = value.split(':');
-  const arn = parts.length < 6 ? null : { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
+  const arn =
+    parts.length < 6
+      ? null
+      : { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(':') };
   if (PARSED_ARNS.size >= PARSED_ARNS_LIMIT) PARSED_ARNS.clear();
   PARSED_ARNS.set(value, arn);
   return arn;

@@ -30,7 +30,11 @@ export class DenialPrefilter {
       if (key < start || this.text.compare(ERROR_CODE_KEY_HEAD, 0, ERROR_CODE_KEY_HEAD.length, key, at) !== 0) continue;
       const value = valueStart(this.text, at + ERROR_CODE_KEY_TAIL.length, end);
       if (value === -1) continue;
-      if (DENIAL_CODE_VALUES.some((code) => value + code.length <= end && this.text.compare(code, 0, code.length, value, value + code.length) === 0)) {
+      if (
+        DENIAL_CODE_VALUES.some(
+          (code) => value + code.length <= end && this.text.compare(code, 0, code.length, value, value + code.length) === 0,
+        )
+      ) {
         return true;
       }
       if (!kmsMessageLooked) {

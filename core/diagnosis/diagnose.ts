@@ -95,7 +95,8 @@ export function diagnoseWith(record: CloudTrailRecord, evaluator: DiagnosisEvalu
     errorMessage: facts.errorMessage,
     evaluation: facts.evaluation,
     get remediation(): Remediation {
-      return (remediation ??= facts.evaluation !== null && evaluator !== null ? evaluator.remediate(facts, facts.evaluation) : remediate(facts));
+      return (remediation ??=
+        facts.evaluation !== null && evaluator !== null ? evaluator.remediate(facts, facts.evaluation) : remediate(facts));
     },
   };
 }
@@ -222,13 +223,16 @@ function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn:
   switch (identity?.type) {
     case 'AssumedRole':
       // The session issuer keeps the role's path (aws-reserved/sso.amazonaws.com/...); the sts ARN does not.
-      return issuerArn ?? (principalArn ? principalOfCallerArn(principalArn) : accountId ?? 'unknown');
+      return issuerArn ?? (principalArn ? principalOfCallerArn(principalArn) : (accountId ?? 'unknown'));
     case 'FederatedUser':
       // GetFederationToken sessions are limited by the IAM user that created them, named in sessionIssuer.
       return issuerArn ?? principalArn ?? accountId ?? 'unknown';
     case 'IAMUser': {
       const userName = text(identity.userName);
-      return principalArn ?? (accountId && userName ? `arn:${partition}:iam::${accountId}:user/${userName}` : userName ?? accountId ?? 'unknown');
+      return (
+        principalArn ??
+        (accountId && userName ? `arn:${partition}:iam::${accountId}:user/${userName}` : (userName ?? accountId ?? 'unknown'))
+      );
     }
     case 'Root':
       return principalArn ?? (accountId ? `arn:${partition}:iam::${accountId}:root` : 'unknown');
@@ -241,10 +245,10 @@ function principalOf(identity: CloudTrailUserIdentity | undefined, principalArn:
       const onBehalfOf = objectValue(identity.onBehalfOf);
       const userId = text(onBehalfOf?.userId);
       const store = text(onBehalfOf?.identityStoreArn);
-      return principalArn ?? (userId ? (store ? `${store}/user/${userId}` : userId) : accountId ?? 'unknown');
+      return principalArn ?? (userId ? (store ? `${store}/user/${userId}` : userId) : (accountId ?? 'unknown'));
     }
     default:
-      return principalArn ? principalOfCallerArn(principalArn) : text(identity?.principalId) ?? accountId ?? 'unknown';
+      return principalArn ? principalOfCallerArn(principalArn) : (text(identity?.principalId) ?? accountId ?? 'unknown');
   }
 }
 

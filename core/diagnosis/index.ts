@@ -11,7 +11,16 @@
  */
 export * from './types';
 export type { CloudTrailRecord, CloudTrailUserIdentity, CloudTrailResource } from './record';
-export { InputError, readRecords, errorMessageRecord, inputTooLarge, tooLargeProblem, exactSize, MAX_INPUT_BYTES, MAX_JSON_DEPTH } from './input';
+export {
+  InputError,
+  readRecords,
+  errorMessageRecord,
+  inputTooLarge,
+  tooLargeProblem,
+  exactSize,
+  MAX_INPUT_BYTES,
+  MAX_JSON_DEPTH,
+} from './input';
 export { CloudTrailLogFileReader } from './log-file';
 export { isDenial, diagnose, diagnoseWith, DENIAL_ERROR_CODES, type DiagnosisEvaluator, type DiagnosisFacts } from './diagnose';
 export { remediate } from './remediation';

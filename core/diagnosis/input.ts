@@ -151,7 +151,8 @@ function lineEnd(text: string, index: number): number {
 
 function lineNumberAt(text: string, index: number): number {
   let number = 1;
-  for (let lineBreak = text.indexOf('\n'); lineBreak !== -1 && lineBreak < index; lineBreak = text.indexOf('\n', lineBreak + 1)) number += 1;
+  for (let lineBreak = text.indexOf('\n'); lineBreak !== -1 && lineBreak < index; lineBreak = text.indexOf('\n', lineBreak + 1))
+    number += 1;
   return number;
 }
 
@@ -176,7 +177,10 @@ function readPlainText(content: string, source: string, documentError: unknown):
   if (records.length > 0) return records;
   if (json?.kind === 'other') throw leadingTextError(content, json.start, source);
   if (json?.kind === 'unparsable') throw new InputError(source, `invalid JSON (${messageOf(documentError)})`);
-  throw new InputError(source, 'neither JSON nor JSON Lines, and holds no AWS error message ("... is not authorized to perform ..." or "An error occurred (...)")');
+  throw new InputError(
+    source,
+    'neither JSON nor JSON Lines, and holds no AWS error message ("... is not authorized to perform ..." or "An error occurred (...)")',
+  );
 }
 
 // Where JSON of a supported shape can begin: an object with a key, or an array of objects or arrays.
@@ -209,7 +213,10 @@ function jsonAfterLeadingText(content: string): { start: number; kind: 'supporte
 
 function leadingTextError(content: string, jsonStart: number, source: string): InputError {
   const textStart = byteOffset(content, content.search(NON_WHITESPACE));
-  return new InputError(source, `invalid JSON at byte ${textStart} (text before the JSON that starts at byte ${byteOffset(content, jsonStart)})`);
+  return new InputError(
+    source,
+    `invalid JSON at byte ${textStart} (text before the JSON that starts at byte ${byteOffset(content, jsonStart)})`,
+  );
 }
 
 /** The UTF-8 byte offset of a character offset: what a hex dump or `cut -b` of a UTF-8 file shows. */
@@ -278,7 +285,10 @@ function collectRecords(value: unknown, source: string, where: string, records: 
     const detailType = text(object['detail-type']) ?? '';
     const detail = objectValue(object.detail);
     if (!EVENTBRIDGE_CLOUDTRAIL_DETAIL.test(detailType) || !detail || !isCloudTrailRecord(detail)) {
-      throw new InputError(source, `${where}an EventBridge event of detail-type "${truncate(detailType)}" that carries no CloudTrail record`);
+      throw new InputError(
+        source,
+        `${where}an EventBridge event of detail-type "${truncate(detailType)}" that carries no CloudTrail record`,
+      );
     }
     records.push(detail as CloudTrailRecord);
     return;
@@ -292,7 +302,8 @@ function collectRecords(value: unknown, source: string, where: string, records: 
       const location = `${where}Events[${index}].CloudTrailEvent`;
       const cloudTrailEvent = objectValue(event)?.CloudTrailEvent;
       // The string sits in the event object, inside the Events array, inside this object.
-      const record = typeof cloudTrailEvent === 'string' ? parseNestedDocument(cloudTrailEvent, source, location, level + 2) : cloudTrailEvent;
+      const record =
+        typeof cloudTrailEvent === 'string' ? parseNestedDocument(cloudTrailEvent, source, location, level + 2) : cloudTrailEvent;
       if (!objectValue(record) || !isCloudTrailRecord(record as Record<string, unknown>)) {
         throw new InputError(source, `${location}: not a CloudTrail record (lookup-events output must carry CloudTrailEvent)`);
       }
@@ -343,7 +354,9 @@ function describeUnknownShape(object: Record<string, unknown>): string {
   if ('class_uid' in object && objectValue(object.metadata)) {
     return 'an OCSF record (e.g. from Security Lake), not a CloudTrail record';
   }
-  const keys = Object.keys(object).slice(0, 5).map((key) => truncate(key, 40));
+  const keys = Object.keys(object)
+    .slice(0, 5)
+    .map((key) => truncate(key, 40));
   return `JSON of an unknown shape (top-level keys: ${keys.join(', ') || 'none'}); expected a CloudTrail record, an EventBridge event, a log file {"Records":[...]}, lookup-events output {"Events":[...]} or an SQS event`;
 }
 
@@ -382,7 +395,8 @@ function messageOf(error: unknown): string {
 // "An error occurred (AccessDeniedException) when calling the GetItem operation: <message>", as botocore and the
 // AWS CLI print it (optionally "(reached max retries: N)" after the operation). An error code holds no space or
 // parenthesis: so each attempt ends at the next one, and a line of openings that never close is read in linear time.
-const CLI_ERROR = /An error occurred \(([^()\s]+)\)(?: \(reached max retries: \d+\))? when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)$/;
+const CLI_ERROR =
+  /An error occurred \(([^()\s]+)\)(?: \(reached max retries: \d+\))? when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)$/;
 // Other SDKs: "AccessDeniedException: User: arn:... is not authorized to perform: ..." or the bare message.
 const SDK_ERROR = /(?:\b(\w{0,64}(?:AccessDenied|Unauthorized)\w{0,64}):\s*)?((?:User: \S+ |User )?is not authorized to perform: .*)$/;
 const ERROR_LINE_LIMIT = 16_384;

@@ -31,7 +31,8 @@ const IMPLICIT = /because no ([A-Za-z][A-Za-z -]{0,60}?) allows the /;
 // A policy type is a few words and hyphens (bounded, so crafted text cannot make the lazy match backtrack for long);
 // it ends where a chain, an appended ARN, a parenthesis or the sentence begins.
 const POLICY_TYPE = /^\s*in (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
-const CHAINED_POLICY_TYPE = /^ transitively through (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
+const CHAINED_POLICY_TYPE =
+  /^ transitively through (?:an? )?([A-Za-z][A-Za-z -]{0,60}?)(?= transitively through |\s*:\s*arn:|,?\s*with policy ARN:|\s*[.(,]|\s*$)/;
 const POLICY_ARN = /^(?:\s*:|,?\s*with policy ARN:)\s*(arn:\S+?)[.,]?(?=\s|$)/;
 const ENCODED = /Encoded authorization failure message: (\S+)/;
 // "... Go to https://...#/authorization-details/ID for complete details, or call the GetRequestAuthorizationDetails API
@@ -113,7 +114,8 @@ export function causeOfPolicyType(policyType: string): Cause | null {
  * "KMS validation error: ... KMSInvalidStateException ... is pending deletion.", and a key that does not exist.
  */
 const KMS_KEY_ACCESS = /^KMS key access denied error/;
-const KMS_KEY_UNUSABLE = /^KMS key (?:disabled|not found) error|(?:DisabledException|is disabled|pending deletion|KMSInvalidStateException|NotFoundException|does not exist)/;
+const KMS_KEY_UNUSABLE =
+  /^KMS key (?:disabled|not found) error|(?:DisabledException|is disabled|pending deletion|KMSInvalidStateException|NotFoundException|does not exist)/;
 
 export type KmsKeyProblem = 'kms-key-access' | 'kms-key-unusable';
 

@@ -124,7 +124,9 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
   }
 
   function finish(attempt: Attempt): Promise<void> {
-    return withRetries(attempt, 'finish the occurrence', () => store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner));
+    return withRetries(attempt, 'finish the occurrence', () =>
+      store.finishOccurrence(attempt.incidentId, attempt.diagnosis, attempt.lease.owner),
+    );
   }
 
   /** A retry of an event that was counted and went on to alert, but did not finish. */
@@ -161,7 +163,10 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
       if (sending?.owner !== lease.owner) {
         if (sending !== null && isLive(sending, attempt.now)) return stopBusy(attempt);
         if (sending !== null) {
-          options.log.warn('Delivery outcome unknown: an earlier attempt stopped while sending; sending again', { channel, alertKey: alertKey(current) });
+          options.log.warn('Delivery outcome unknown: an earlier attempt stopped while sending; sending again', {
+            channel,
+            alertKey: alertKey(current),
+          });
         }
         const sendingStatus: ChannelDelivery = { status: 'sending', at: clock.now().toISOString(), lease };
         if (!(await store.leaseChannel(current.id, diagnosis.eventId, channel, sendingStatus, sending?.owner ?? null))) {
@@ -170,7 +175,9 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
       }
       const delivery: ChannelDelivery = { ...(await send(notifier, current, options)), lease };
       // A lost status would leave a sent channel to be sent again by a later attempt.
-      const recorded = await withRetries(attempt, `record the ${channel} delivery`, () => store.setChannelDelivery(current.id, diagnosis.eventId, channel, delivery));
+      const recorded = await withRetries(attempt, `record the ${channel} delivery`, () =>
+        store.setChannelDelivery(current.id, diagnosis.eventId, channel, delivery),
+      );
       if (!recorded) return deliveryLost(attempt, current, counting);
       current = withChannelDelivery(current, channel, delivery);
       if (delivery.status === 'failed') {

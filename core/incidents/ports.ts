@@ -62,7 +62,13 @@ export interface IncidentStore {
    * Lease one channel of the alert owned by `eventId` for sending: only if it is not sent or skipped, and not leased to
    * another attempt (unless to `expiredOwner`, whose lease ended). False otherwise.
    */
-  leaseChannel(incidentId: string, eventId: string, channel: AlertChannel, sending: ChannelDelivery, expiredOwner: string | null): Promise<boolean>;
+  leaseChannel(
+    incidentId: string,
+    eventId: string,
+    channel: AlertChannel,
+    sending: ChannelDelivery,
+    expiredOwner: string | null,
+  ): Promise<boolean>;
   /** Record a channel's delivery, by the holder of its lease (`delivery.lease`); false when the lease or the alert was lost. */
   setChannelDelivery(incidentId: string, eventId: string, channel: AlertChannel, delivery: ChannelDelivery): Promise<boolean>;
   setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void>;

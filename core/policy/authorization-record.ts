@@ -1,7 +1,14 @@
 import { iamEntityOf, parseArn } from '../diagnosis/arn';
 import type { Diagnosis } from '../diagnosis/types';
 import { isVpcEndpointId, tableArnOf } from './needs';
-import { STORE_FORMAT, withoutEmptyParts, type PolicyStoreFile, type StoredDocument, type StoredOrganizationPolicy, type StoredPolicy } from './store-fragment';
+import {
+  STORE_FORMAT,
+  withoutEmptyParts,
+  type PolicyStoreFile,
+  type StoredDocument,
+  type StoredOrganizationPolicy,
+  type StoredPolicy,
+} from './store-fragment';
 import type { DeniedBy, Evaluation, PolicyType } from './types';
 
 /**
@@ -32,7 +39,10 @@ export interface RecordEvaluation {
   readonly resource?: string;
   readonly context?: Record<string, unknown>;
   readonly evaluatedEffect?: 'ALLOW' | 'EXPLICIT_DENY' | 'IMPLICIT_DENY' | string;
-  readonly matchedPolicies?: readonly { readonly uri?: string; readonly matchedStatements?: readonly { readonly sid?: string; readonly evaluatedEffect?: 'ALLOW' | 'DENY' | string }[] }[];
+  readonly matchedPolicies?: readonly {
+    readonly uri?: string;
+    readonly matchedStatements?: readonly { readonly sid?: string; readonly evaluatedEffect?: 'ALLOW' | 'DENY' | string }[];
+  }[];
 }
 
 export interface AuthorizationRecord {
@@ -75,7 +85,8 @@ function evaluationsOfCall(record: AuthorizationRecord, action: string): readonl
 /** The policy type of a record entry; a resource-based policy on a KMS key is its key policy. */
 function policyTypeOf(policy: RecordPolicy): PolicyType | null {
   const type = POLICY_TYPES[policy.type ?? ''] ?? null;
-  if (type === 'resource-policy' && (policy.attachedTo ?? []).some((target) => parseArn(target.arn)?.service === 'kms')) return 'key-policy';
+  if (type === 'resource-policy' && (policy.attachedTo ?? []).some((target) => parseArn(target.arn)?.service === 'kms'))
+    return 'key-policy';
   return type;
 }
 
@@ -93,7 +104,8 @@ const TARGET_RANK = (target: string): number => (target.startsWith('r-') ? 0 : t
 function statementsOf(document: StoredDocument | undefined): Record<string, unknown>[] {
   if (document === undefined || typeof document === 'string') return [];
   const statement = document.Statement;
-  if (Array.isArray(statement)) return statement.filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null);
+  if (Array.isArray(statement))
+    return statement.filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null);
   return typeof statement === 'object' && statement !== null ? [statement as Record<string, unknown>] : [];
 }
 
@@ -102,11 +114,16 @@ function statementsOf(document: StoredDocument | undefined): Record<string, unkn
  * so when no Sid matches and the document has exactly one Deny statement without a Sid, that one. Otherwise
  * statementIndex is -1 and the statement is empty: the record names a statement the captured document does not show.
  */
-function locateDenyStatement(document: StoredDocument | undefined, sid: string | undefined): { index: number; statement: Record<string, unknown>; sid: string | null } {
+function locateDenyStatement(
+  document: StoredDocument | undefined,
+  sid: string | undefined,
+): { index: number; statement: Record<string, unknown>; sid: string | null } {
   const statements = statementsOf(document);
   const named = statements.findIndex((statement) => statement.Sid === sid);
   if (named >= 0) return { index: named, statement: statements[named], sid: sid ?? null };
-  const unnamedDenies = statements.map((statement, index) => ({ statement, index })).filter(({ statement }) => statement.Effect === 'Deny' && statement.Sid === undefined);
+  const unnamedDenies = statements
+    .map((statement, index) => ({ statement, index }))
+    .filter(({ statement }) => statement.Effect === 'Deny' && statement.Sid === undefined);
   if (unnamedDenies.length === 1) return { index: unnamedDenies[0].index, statement: unnamedDenies[0].statement, sid: null };
   return { index: -1, statement: {}, sid: sid ?? null };
 }
@@ -124,12 +141,24 @@ export function deniedByOfRecord(record: AuthorizationRecord, documents: Readonl
       const managed = policy.inline !== true;
       const document = documents.get(matched.uri);
       const organizational = policyType === 'service-control-policy' || policyType === 'resource-control-policy';
-      const targets = organizational ? (policy.attachedTo ?? []).map((target) => organizationTargetOf(target.arn)).filter((target): target is string => target !== null) : [];
+      const targets = organizational
+        ? (policy.attachedTo ?? []).map((target) => organizationTargetOf(target.arn)).filter((target): target is string => target !== null)
+        : [];
       for (const statement of matched.matchedStatements ?? []) {
         if (statement.evaluatedEffect !== 'DENY') continue;
         const located = locateDenyStatement(document, statement.sid);
         for (const target of organizational ? (targets.length > 0 ? targets : [null]) : [null]) {
-          if (denied.some((entry) => entry.policyArn === (managed ? matched.uri : null) && entry.statementIndex === located.index && entry.target === target && entry.policyType === policyType && entry.sid === located.sid)) continue;
+          if (
+            denied.some(
+              (entry) =>
+                entry.policyArn === (managed ? matched.uri : null) &&
+                entry.statementIndex === located.index &&
+                entry.target === target &&
+                entry.policyType === policyType &&
+                entry.sid === located.sid,
+            )
+          )
+            continue;
           denied.push({
             policyType,
             policyArn: managed ? matched.uri : null,
@@ -168,7 +197,14 @@ export function capturedPolicyStore(
   documents: ReadonlyMap<string, StoredDocument>,
   diagnosis: Pick<Diagnosis, 'principal' | 'principalArn' | 'resource' | 'eventTime'>,
 ): PolicyStoreFile {
-  const principals: Record<string, { policies: StoredPolicy[]; permissionsBoundary: { arn: string; document: StoredDocument } | null; groups?: { name: string; arn: string; policies: StoredPolicy[] }[] }> = {};
+  const principals: Record<
+    string,
+    {
+      policies: StoredPolicy[];
+      permissionsBoundary: { arn: string; document: StoredDocument } | null;
+      groups?: { name: string; arn: string; policies: StoredPolicy[] }[];
+    }
+  > = {};
   const sessions: Record<string, { policies: StoredPolicy[] }> = {};
   const resources: Record<string, { policy: StoredDocument | null }> = {};
   const keys: Record<string, { policy: StoredDocument | null }> = {};
@@ -225,7 +261,12 @@ export function capturedPolicyStore(
           const target = organizationTargetOf(arn);
           if (!target) break;
           const into = policy.type === 'SERVICE_CONTROL_POLICY' ? serviceControlPolicies : resourceControlPolicies;
-          (into[target] ??= []).push({ id: uri.slice(uri.lastIndexOf('/') + 1), name: uri.slice(uri.lastIndexOf('/') + 1), arn: uri, document });
+          (into[target] ??= []).push({
+            id: uri.slice(uri.lastIndexOf('/') + 1),
+            name: uri.slice(uri.lastIndexOf('/') + 1),
+            arn: uri,
+            document,
+          });
           if (TARGET_RANK(target) === 2) accountId = target;
           else if (!accountPath.includes(target)) accountPath.push(target);
           break;

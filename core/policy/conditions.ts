@@ -98,7 +98,10 @@ const OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map(
       ['ArnNotLike', 'arn', true, 'equals', true, false],
       ['Null', 'null', false, 'equals', false, false],
     ] as const
-  ).map(([name, family, negated, ordering, wildcards, ignoreCase]) => [name.toLowerCase(), { family, negated, ordering, wildcards, ignoreCase }]),
+  ).map(([name, family, negated, ordering, wildcards, ignoreCase]) => [
+    name.toLowerCase(),
+    { family, negated, ordering, wildcards, ignoreCase },
+  ]),
 );
 
 const SET_OPERATORS: readonly SetOperator[] = ['ForAllValues', 'ForAnyValue'];
@@ -141,7 +144,13 @@ export function conditionValueProblem(operator: ParsedOperator, value: string): 
  * 2012-10-17); AWS substitutes them only in string, ARN and Bool values ("You can't use a policy variable with
  * ... Numeric, Date, ... Binary, IP Address, or Null operators"), elsewhere they are literal text.
  */
-export function compileCondition(operatorName: string, operator: ParsedOperator, key: string, values: readonly string[], variables: boolean): Condition {
+export function compileCondition(
+  operatorName: string,
+  operator: ParsedOperator,
+  key: string,
+  values: readonly string[],
+  variables: boolean,
+): Condition {
   const { spec } = operator;
   const family = spec.family;
   const substitutes = variables && (family === 'string' || family === 'arn' || family === 'bool');
@@ -329,7 +338,14 @@ export function parseDate(text: string): number | null {
   const fields = [Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)] as const;
   const utc = Date.UTC(...fields);
   const date = new Date(utc);
-  const roundTrip = [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()];
+  const roundTrip = [
+    date.getUTCFullYear(),
+    date.getUTCMonth(),
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ];
   if (roundTrip.some((field, i) => field !== fields[i])) return null;
   const milliseconds = fraction === '' ? 0 : Number(`0.${fraction}`) * 1000;
   return utc + milliseconds - zoneOffsetMinutes(zone) * 60_000;

@@ -95,21 +95,39 @@ function principalOfRecord(identity: CloudTrailUserIdentity | undefined, diagnos
   switch (identity?.type) {
     case 'AssumedRole':
       // diagnosis.principal is the session issuer's ARN, with the role's path (the session ARN has no path).
-      return { type: 'assumed-role', arn: diagnosis.principal, sessionArn: callerArn, accountId, serviceLinked: isServiceLinkedRole(diagnosis.principal) };
+      return {
+        type: 'assumed-role',
+        arn: diagnosis.principal,
+        sessionArn: callerArn,
+        accountId,
+        serviceLinked: isServiceLinkedRole(diagnosis.principal),
+      };
     case 'IAMUser':
       return { type: 'iam-user', arn: diagnosis.principal, sessionArn: null, accountId, serviceLinked: false };
     case 'Root':
       return { type: 'root', arn: diagnosis.principal, sessionArn: null, accountId, serviceLinked: false };
     case 'FederatedUser':
       // GetFederationToken: the IAM user's policies apply, and the session is the federated-user ARN.
-      return { type: 'federated-user', arn: diagnosis.principal === callerArn ? null : diagnosis.principal, sessionArn: callerArn, accountId, serviceLinked: false };
+      return {
+        type: 'federated-user',
+        arn: diagnosis.principal === callerArn ? null : diagnosis.principal,
+        sessionArn: callerArn,
+        accountId,
+        serviceLinked: false,
+      };
     case 'AWSService':
       return { type: 'aws-service', arn: text(identity.invokedBy) ?? null, sessionArn: null, accountId, serviceLinked: false };
     case 'AWSAccount':
       // A caller of another account that the record does not name (network activity events): only its account is known.
       return { type: 'aws-account', arn: null, sessionArn: null, accountId, serviceLinked: false };
     default:
-      return { type: 'unknown', arn: parseArn(diagnosis.principal) ? diagnosis.principal : null, sessionArn: callerArn, accountId, serviceLinked: false };
+      return {
+        type: 'unknown',
+        arn: parseArn(diagnosis.principal) ? diagnosis.principal : null,
+        sessionArn: callerArn,
+        accountId,
+        serviceLinked: false,
+      };
   }
 }
 
@@ -118,20 +136,26 @@ function principalOfRecord(identity: CloudTrailUserIdentity | undefined, diagnos
  * none. A session ARN is matched to its role in the store, which knows the role's path.
  */
 export function principalOfArn(value: string, store: PolicyStore | null): RequestPrincipal | null {
-  if (/^\d{12}$/.test(value)) return { type: 'root', arn: `arn:aws:iam::${value}:root`, sessionArn: null, accountId: value, serviceLinked: false };
-  if (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(value)) return { type: 'aws-service', arn: value, sessionArn: null, accountId: null, serviceLinked: false };
+  if (/^\d{12}$/.test(value))
+    return { type: 'root', arn: `arn:aws:iam::${value}:root`, sessionArn: null, accountId: value, serviceLinked: false };
+  if (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/.test(value))
+    return { type: 'aws-service', arn: value, sessionArn: null, accountId: null, serviceLinked: false };
   const arn = parseArn(value);
   if (!arn || arn.account === '') return null;
   const [kind, ...rest] = arn.resource.split('/');
   const base = { accountId: arn.account, serviceLinked: false };
   if (arn.service === 'iam' && arn.resource === 'root') return { ...base, type: 'root', arn: value, sessionArn: null };
-  if (arn.service === 'iam' && kind === 'role' && rest.length > 0) return { ...base, type: 'assumed-role', arn: value, sessionArn: null, serviceLinked: isServiceLinkedRole(value) };
+  if (arn.service === 'iam' && kind === 'role' && rest.length > 0)
+    return { ...base, type: 'assumed-role', arn: value, sessionArn: null, serviceLinked: isServiceLinkedRole(value) };
   if (arn.service === 'iam' && kind === 'user' && rest.length > 0) return { ...base, type: 'iam-user', arn: value, sessionArn: null };
   if (arn.service === 'sts' && kind === 'assumed-role' && rest.length >= 2) {
-    const roleArn = findPrincipal(store, `arn:${arn.partition}:iam::${arn.account}:role/${rest[0]}`)?.arn ?? `arn:${arn.partition}:iam::${arn.account}:role/${rest[0]}`;
+    const roleArn =
+      findPrincipal(store, `arn:${arn.partition}:iam::${arn.account}:role/${rest[0]}`)?.arn ??
+      `arn:${arn.partition}:iam::${arn.account}:role/${rest[0]}`;
     return { ...base, type: 'assumed-role', arn: roleArn, sessionArn: value, serviceLinked: isServiceLinkedRole(roleArn) };
   }
-  if (arn.service === 'sts' && kind === 'federated-user' && rest.length > 0) return { ...base, type: 'federated-user', arn: null, sessionArn: value };
+  if (arn.service === 'sts' && kind === 'federated-user' && rest.length > 0)
+    return { ...base, type: 'federated-user', arn: null, sessionArn: value };
   return null;
 }
 
@@ -146,8 +170,15 @@ const PRINCIPAL_TYPES: Readonly<Record<RequestPrincipal['type'], string | null>>
 };
 
 /** Keys about the principal, from the request and the store (shared by recorded and hand-given calls). */
-function addPrincipalKeys(keys: RequestKeys, principal: RequestPrincipal, userId: string | null, userName: string | null, store: PolicyStore | null): void {
-  const isIamPrincipal = principal.type === 'iam-user' || principal.type === 'assumed-role' || principal.type === 'root' || principal.type === 'federated-user';
+function addPrincipalKeys(
+  keys: RequestKeys,
+  principal: RequestPrincipal,
+  userId: string | null,
+  userName: string | null,
+  store: PolicyStore | null,
+): void {
+  const isIamPrincipal =
+    principal.type === 'iam-user' || principal.type === 'assumed-role' || principal.type === 'root' || principal.type === 'federated-user';
   // A session's aws:PrincipalArn is its role's ARN; a federated user's is its federated-user ARN.
   const principalArn = principal.type === 'federated-user' ? principal.sessionArn : isIamPrincipal ? principal.arn : null;
   if (principalArn) keys.present('aws:PrincipalArn', principalArn);
@@ -206,7 +237,7 @@ function addTimeKeys(keys: RequestKeys, time: Date | null): void {
 
 function nameOfArn(arn: string | null): string | null {
   const resource = parseArn(arn)?.resource;
-  return resource ? resource.split('/').pop() ?? null : null;
+  return resource ? (resource.split('/').pop() ?? null) : null;
 }
 
 // ---------------------------------------------------------------- how the request was made
@@ -253,7 +284,12 @@ function addNetworkKeys(keys: RequestKeys, record: CloudTrailRecord): void {
 }
 
 /** Services that set aws:CalledVia (IAM "aws:CalledVia"). */
-const CALLED_VIA_SERVICES = new Set(['athena.amazonaws.com', 'cloudformation.amazonaws.com', 'dynamodb.amazonaws.com', 'kms.amazonaws.com']);
+const CALLED_VIA_SERVICES = new Set([
+  'athena.amazonaws.com',
+  'cloudformation.amazonaws.com',
+  'dynamodb.amazonaws.com',
+  'kms.amazonaws.com',
+]);
 const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/;
 // The console signs calls with the user's own (temporary) credentials: not a service calling on the user's behalf.
 const CONSOLE_INVOKERS = new Set(['signin.amazonaws.com', 'console.amazonaws.com']);
@@ -314,7 +350,13 @@ function resourceOf(diagnosis: DiagnosedCall, forwardedKmsCall: boolean, store: 
 }
 
 /** kms:CallerAccount and the encryption context, for a KMS call (recorded by KMS, or made by DynamoDB for the caller). */
-function addKmsKeys(keys: RequestKeys, record: CloudTrailRecord, principal: RequestPrincipal, diagnosis: DiagnosedCall, forwardedKmsCall: boolean): void {
+function addKmsKeys(
+  keys: RequestKeys,
+  record: CloudTrailRecord,
+  principal: RequestPrincipal,
+  diagnosis: DiagnosedCall,
+  forwardedKmsCall: boolean,
+): void {
   if (principal.accountId) keys.present('kms:CallerAccount', principal.accountId);
   const requestParameters = objectValue(record.requestParameters);
   let context: Record<string, string> | null = null;
@@ -323,7 +365,8 @@ function addKmsKeys(keys: RequestKeys, record: CloudTrailRecord, principal: Requ
     // (the account id) (KMS "How Amazon DynamoDB uses AWS KMS").
     const table = diagnosis.tableName ?? tableNameOfArn(diagnosis.resource);
     const subscriber = text(record.recipientAccountId) ?? arnAccount(diagnosis.resource);
-    if (diagnosis.eventSource === 'dynamodb.amazonaws.com' && table && subscriber) context = { 'aws:dynamodb:tableName': table, 'aws:dynamodb:subscriberId': subscriber };
+    if (diagnosis.eventSource === 'dynamodb.amazonaws.com' && table && subscriber)
+      context = { 'aws:dynamodb:tableName': table, 'aws:dynamodb:subscriberId': subscriber };
   } else if (requestParameters) {
     // A cryptographic call records the encryption context it was given; none recorded means none was given.
     const given = objectValue(requestParameters.encryptionContext);

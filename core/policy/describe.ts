@@ -19,7 +19,10 @@ export function statementName(entry: Pick<DeniedBy, 'sid' | 'statementIndex'>): 
 }
 
 /** "service control policy p-1 (DenyDeletes) at ou-ab12-…", "key policy of arn:aws:kms:…", … */
-export function policyDescription(entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'target'>, resource: string | null): string {
+export function policyDescription(
+  entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'target'>,
+  resource: string | null,
+): string {
   const type = POLICY_TYPE_LABELS[entry.policyType];
   const names = [entry.policyArn, entry.policyName].filter((name): name is string => name !== null && name !== '');
   const at = entry.target === null ? '' : ` at ${entry.target}`;
@@ -52,7 +55,8 @@ export function conditionDescription(condition: ConditionResult): string {
 /** What the request held for a condition and what came of it: `(request: arn:…) → true`. */
 export function conditionOutcome(condition: ConditionResult): string {
   const missingValue = condition.result === 'unresolved' ? 'unknown' : 'not in the request';
-  const actual = condition.actual === null ? missingValue : condition.actual.length === 1 ? condition.actual[0] : JSON.stringify(condition.actual);
+  const actual =
+    condition.actual === null ? missingValue : condition.actual.length === 1 ? condition.actual[0] : JSON.stringify(condition.actual);
   const result = condition.result === 'unresolved' ? 'unresolved: the record does not show it' : String(condition.result);
   return `(request: ${actual}) → ${result}`;
 }
@@ -61,12 +65,15 @@ export function conditionOutcome(condition: ConditionResult): string {
  * A statement's key in `scan --json` byStatement: its policy (ARN, else name — a VPC endpoint policy's is the endpoint
  * id —, else type and resource) and its Sid.
  */
-export function statementKey(entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'sid' | 'statementIndex'>, resource: string | null): string {
+export function statementKey(
+  entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'sid' | 'statementIndex'>,
+  resource: string | null,
+): string {
   const policy = entry.policyArn ?? entry.policyName ?? `${POLICY_TYPE_LABELS[entry.policyType]} of ${resource ?? 'the resource'}`;
   return `${policy} ${entry.sid !== null && entry.sid !== '' ? entry.sid : `#${entry.statementIndex + 1}`}`;
 }
 
 /** How a stored policy is named in the evaluation: its ARN, else its name (an SCP/RCP: else its id). */
 export function policyLabel(policy: StoredPolicy | OrganizationPolicy): string {
-  return policy.arn ?? policy.name ?? ('id' in policy ? policy.id ?? 'unnamed policy' : 'unnamed policy');
+  return policy.arn ?? policy.name ?? ('id' in policy ? (policy.id ?? 'unnamed policy') : 'unnamed policy');
 }

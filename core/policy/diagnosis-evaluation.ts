@@ -10,7 +10,17 @@ import type { Evaluation, PolicyType } from './types';
 
 /** The causes that are policy types of the evaluation; the others (MFA, KMS, unknown) name none by themselves. */
 const POLICY_TYPE_OF_CAUSE: ReadonlyMap<string, PolicyType> = new Map(
-  (['identity-policy', 'service-control-policy', 'resource-control-policy', 'vpc-endpoint-policy', 'permissions-boundary', 'session-policy', 'resource-policy'] as const).map((type) => [type, type]),
+  (
+    [
+      'identity-policy',
+      'service-control-policy',
+      'resource-control-policy',
+      'vpc-endpoint-policy',
+      'permissions-boundary',
+      'session-policy',
+      'resource-policy',
+    ] as const
+  ).map((type) => [type, type]),
 );
 
 /**
@@ -29,12 +39,20 @@ function evaluatorFor(store: PolicyStore): DiagnosisEvaluator {
 }
 
 /** The evaluation of a diagnosed denial against the store: the request rebuilt from its record, judged layer by layer. */
-export function evaluateDiagnosis(record: CloudTrailRecord, diagnosis: DiagnosedCall & Pick<Diagnosis, 'policyType' | 'policyArn' | 'denial'>, store: PolicyStore): Evaluation {
+export function evaluateDiagnosis(
+  record: CloudTrailRecord,
+  diagnosis: DiagnosedCall & Pick<Diagnosis, 'policyType' | 'policyArn' | 'denial'>,
+  store: PolicyStore,
+): Evaluation {
   return evaluateRequest(requestContextFor(record, diagnosis, store), store, messageClaimOf(diagnosis));
 }
 
 /** What the message names, by the policy type it spells (an MFA or KMS diagnosis still names one: identity, resource-based). */
 function messageClaimOf(diagnosis: Pick<Diagnosis, 'policyType' | 'policyArn' | 'denial'>): MessageClaim {
   const cause = diagnosis.policyType === null ? null : causeOfPolicyType(diagnosis.policyType);
-  return { policyType: (cause === null ? undefined : POLICY_TYPE_OF_CAUSE.get(cause)) ?? null, policyArn: diagnosis.policyArn, denial: diagnosis.denial };
+  return {
+    policyType: (cause === null ? undefined : POLICY_TYPE_OF_CAUSE.get(cause)) ?? null,
+    policyArn: diagnosis.policyArn,
+    denial: diagnosis.denial,
+  };
 }

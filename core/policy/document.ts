@@ -57,7 +57,17 @@ export interface PolicyStatement {
 const VERSIONS = ['2012-10-17', '2008-10-17'];
 const VARIABLES_VERSION = '2012-10-17';
 const DOCUMENT_ELEMENTS = new Set(['Version', 'Id', 'Statement']);
-const STATEMENT_ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_ELEMENTS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 const ANY_PRINCIPAL: PolicyOptions = { principalElement: 'any' };
 
 export function parsePolicyDocument(input: unknown, options: PolicyOptions = ANY_PRINCIPAL): PolicyDocument {
@@ -106,14 +116,20 @@ function parseStatement(value: unknown, path: string, variables: boolean, option
   if (!isObject(value)) throw new PolicyFormatError(path, 'must be an object');
   for (const element of Object.keys(value)) {
     if (!STATEMENT_ELEMENTS.has(element)) {
-      throw new PolicyFormatError(`${path}.${element}`, 'unknown statement element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)');
+      throw new PolicyFormatError(
+        `${path}.${element}`,
+        'unknown statement element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)',
+      );
     }
   }
   const sid = value.Sid;
   if (sid !== undefined && typeof sid !== 'string') throw new PolicyFormatError(`${path}.Sid`, 'must be a string');
   const effect = value.Effect;
   if (effect !== 'Allow' && effect !== 'Deny') {
-    throw new PolicyFormatError(`${path}.Effect`, effect === undefined ? 'is missing' : `must be "Allow" or "Deny", not ${JSON.stringify(effect)}`);
+    throw new PolicyFormatError(
+      `${path}.Effect`,
+      effect === undefined ? 'is missing' : `must be "Allow" or "Deny", not ${JSON.stringify(effect)}`,
+    );
   }
 
   const action = oneOf(value, path, 'Action', 'NotAction', true);
@@ -126,17 +142,25 @@ function parseStatement(value: unknown, path: string, variables: boolean, option
   const resources =
     resource.value === undefined
       ? null
-      : { negated: resource.negated, templates: strings(resource.value, `${path}.${resource.element}`).map((text) => resourceTemplate(text, variables)) };
+      : {
+          negated: resource.negated,
+          templates: strings(resource.value, `${path}.${resource.element}`).map((text) => resourceTemplate(text, variables)),
+        };
 
   const principal = oneOf(value, path, 'Principal', 'NotPrincipal', false);
   if (principal.value !== undefined && options.principalElement === 'forbidden') {
-    throw new PolicyFormatError(`${path}.${principal.element}`, 'not allowed in this policy: it applies to the principal it is attached to');
+    throw new PolicyFormatError(
+      `${path}.${principal.element}`,
+      'not allowed in this policy: it applies to the principal it is attached to',
+    );
   }
   if (principal.value === undefined && options.principalElement === 'required') {
     throw new PolicyFormatError(`${path}.Principal`, 'is missing: a resource-based policy names the principals it covers');
   }
   const principals =
-    principal.value === undefined ? null : { negated: principal.negated, entries: principalEntries(principal.value, `${path}.${principal.element}`) };
+    principal.value === undefined
+      ? null
+      : { negated: principal.negated, entries: principalEntries(principal.value, `${path}.${principal.element}`) };
 
   const conditions = value.Condition === undefined ? [] : conditionBlock(value.Condition, `${path}.Condition`, variables);
 
@@ -148,7 +172,8 @@ function oneOf(statement: Record<string, unknown>, path: string, positive: strin
   const hasPositive = statement[positive] !== undefined;
   const hasNegative = statement[negative] !== undefined;
   if (hasPositive && hasNegative) throw new PolicyFormatError(`${path}.${negative}`, `cannot be used together with ${positive}`);
-  if (required && !hasPositive && !hasNegative) throw new PolicyFormatError(`${path}.${positive}`, `is missing (${positive} or ${negative})`);
+  if (required && !hasPositive && !hasNegative)
+    throw new PolicyFormatError(`${path}.${positive}`, `is missing (${positive} or ${negative})`);
   const element = hasNegative ? negative : positive;
   return { element, negated: hasNegative, value: statement[element] };
 }

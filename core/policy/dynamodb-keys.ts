@@ -11,7 +11,13 @@ import type { RequestKeys } from './request-keys';
  *   or the table's key schema from the store. Else unresolved.
  * - dynamodb:Select, dynamodb:ReturnValues, dynamodb:ReturnConsumedCapacity: as given.
  */
-export function dynamodbKeys(keys: RequestKeys, record: CloudTrailRecord, action: string, tableName: string | null, keySchema: readonly string[] | undefined): void {
+export function dynamodbKeys(
+  keys: RequestKeys,
+  record: CloudTrailRecord,
+  action: string,
+  tableName: string | null,
+  keySchema: readonly string[] | undefined,
+): void {
   const parameters = objectValue(record.requestParameters);
   if (parameters === undefined) return;
   const requests = requestsFor(parameters, tableName);
@@ -22,7 +28,11 @@ export function dynamodbKeys(keys: RequestKeys, record: CloudTrailRecord, action
   const leading = leadingKeysOf(requests, keySchema?.[0]);
   if (leading !== null) keys.presentSet('dynamodb:LeadingKeys', [...leading]);
 
-  for (const [parameter, key] of [['select', 'dynamodb:Select'], ['returnValues', 'dynamodb:ReturnValues'], ['returnConsumedCapacity', 'dynamodb:ReturnConsumedCapacity']] as const) {
+  for (const [parameter, key] of [
+    ['select', 'dynamodb:Select'],
+    ['returnValues', 'dynamodb:ReturnValues'],
+    ['returnConsumedCapacity', 'dynamodb:ReturnConsumedCapacity'],
+  ] as const) {
     const value = text(parameters[parameter]);
     if (value) keys.present(key, value);
   }
@@ -63,18 +73,45 @@ function requestsFor(parameters: Record<string, unknown>, tableName: string | nu
     return transaction.flatMap((entry) => {
       const outer = objectValue(entry);
       if (!outer) return [];
-      const inner = objectValue(outer.put) ?? objectValue(outer.update) ?? objectValue(outer.delete) ?? objectValue(outer.conditionCheck) ?? objectValue(outer.get) ?? outer;
+      const inner =
+        objectValue(outer.put) ??
+        objectValue(outer.update) ??
+        objectValue(outer.delete) ??
+        objectValue(outer.conditionCheck) ??
+        objectValue(outer.get) ??
+        outer;
       return text(inner.tableName) === tableName ? [inner] : [];
     });
   }
   return [parameters];
 }
 
-const EXPRESSIONS = ['projectionExpression', 'updateExpression', 'conditionExpression', 'filterExpression', 'keyConditionExpression'] as const;
+const EXPRESSIONS = [
+  'projectionExpression',
+  'updateExpression',
+  'conditionExpression',
+  'filterExpression',
+  'keyConditionExpression',
+] as const;
 // Words of DynamoDB's expression syntax that are not attribute names (DynamoDB "Expressions" reference).
 const EXPRESSION_WORDS = new Set([
-  'set', 'remove', 'add', 'delete', 'and', 'or', 'not', 'between', 'in',
-  'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size', 'if_not_exists', 'list_append',
+  'set',
+  'remove',
+  'add',
+  'delete',
+  'and',
+  'or',
+  'not',
+  'between',
+  'in',
+  'attribute_exists',
+  'attribute_not_exists',
+  'attribute_type',
+  'begins_with',
+  'contains',
+  'size',
+  'if_not_exists',
+  'list_append',
 ]);
 const EXPRESSION_TOKEN = /[#:]?[A-Za-z_][A-Za-z0-9_]*/g;
 

@@ -58,7 +58,11 @@ const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager', 'cogn
 export function evaluateRequest(request: RequestContext, store: PolicyStore, message?: MessageClaim): Evaluation {
   const missing: string[] = [];
   const scopes = scopesOf(store);
-  const judge = (document: PolicyDocument, policyType: PolicyType, names: { arn: string | null; name: string | null; target: string | null }): JudgedPolicy => ({
+  const judge = (
+    document: PolicyDocument,
+    policyType: PolicyType,
+    names: { arn: string | null; name: string | null; target: string | null },
+  ): JudgedPolicy => ({
     policyType,
     policyArn: names.arn,
     policyName: names.name,
@@ -90,7 +94,11 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   const rcpLevels: Layer[] = [];
   const resourceService = parseArn(request.resource)?.service;
   const rcpApplies =
-    !isServicePrincipal && !principal.serviceLinked && resourceService !== undefined && RCP_SERVICES.has(resourceService) && resourceAccount !== organization?.managementAccountId;
+    !isServicePrincipal &&
+    !principal.serviceLinked &&
+    resourceService !== undefined &&
+    RCP_SERVICES.has(resourceService) &&
+    resourceAccount !== organization?.managementAccountId;
   if (rcpApplies && resourceAccount !== null) {
     const path = organizationPath(store, resourceAccount, 'resource', missing);
     for (const target of path ?? []) {
@@ -132,7 +140,8 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   } else {
     const entry = findResource(store, request.resource);
     if (entry?.entry.policy === undefined) missing.push(`resource-based policy of ${entry?.arn ?? request.resource}`);
-    else if (entry.entry.policy !== null) resourcePolicy = judge(entry.entry.policy, 'resource-policy', { arn: null, name: null, target: null });
+    else if (entry.entry.policy !== null)
+      resourcePolicy = judge(entry.entry.policy, 'resource-policy', { arn: null, name: null, target: null });
     resourcePolicyKnown = entry?.entry.policy !== undefined;
   }
   const ownPolicy = onKey ? keyPolicy : resourcePolicy;
@@ -142,10 +151,20 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   const identity = identityLayers(request, store, missing, judgeStored);
 
   // ---- explicit denies, in the contract's order ----
-  const denyOrder = judgedOf([...scpLevels, ...rcpLevels, endpoint, resourcePolicy, keyPolicy, identity.boundary, identity.session, identity.policies]);
+  const denyOrder = judgedOf([
+    ...scpLevels,
+    ...rcpLevels,
+    endpoint,
+    resourcePolicy,
+    keyPolicy,
+    identity.boundary,
+    identity.session,
+    identity.policies,
+  ]);
   const denies: Array<ReturnType<typeof deniedByOf>> = [];
   for (const policy of denyOrder) {
-    for (const verdict of policy.verdicts) if (verdict.effect === 'Deny' && verdict.applies !== false) denies.push(deniedByOf(policy, verdict));
+    for (const verdict of policy.verdicts)
+      if (verdict.effect === 'Deny' && verdict.applies !== false) denies.push(deniedByOf(policy, verdict));
   }
   const definite = denies.filter((entry) => entry.applies === true).map((entry) => entry.deniedBy);
   const possible = denies.filter((entry) => entry.applies === 'unresolved');
@@ -165,10 +184,20 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   if (endpoint !== null) lacks.push({ layer: endpoint, lack: not(endpointOk) });
 
   let core: Tri;
-  const identityLayer: Layer = { policyType: 'identity-policy', target: null, policies: identity.policies.policies, labels: identity.policies.labels };
+  const identityLayer: Layer = {
+    policyType: 'identity-policy',
+    target: null,
+    policies: identity.policies.policies,
+    labels: identity.policies.labels,
+  };
   const ownLayer: Layer = onKey
     ? { policyType: 'key-policy', target: null, policies: keyPolicy === null ? [] : [keyPolicy], labels: [request.resource ?? 'the key'] }
-    : { policyType: 'resource-policy', target: null, policies: resourcePolicy === null ? [] : [resourcePolicy], labels: [request.resource ?? 'the resource'] };
+    : {
+        policyType: 'resource-policy',
+        target: null,
+        policies: resourcePolicy === null ? [] : [resourcePolicy],
+        labels: [request.resource ?? 'the resource'],
+      };
   const limits = (grantedDirectly: Tri): void => {
     if (identity.boundary !== null) lacks.push({ layer: identity.boundary, lack: allOf([not(boundary), not(grantedDirectly)]) });
     if (identity.session !== null) lacks.push({ layer: identity.session, lack: allOf([not(session), not(grantedDirectly)]) });
@@ -216,7 +245,9 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     missingAllow = lacks.filter((entry) => entry.lack !== false).map((entry) => missingAllowOf(entry.layer));
     const allowVerdicts =
       allowed === 'unresolved'
-        ? judgedOf([...scpLevels, endpoint, ownPolicy, identity.policies, identity.boundary, identity.session]).flatMap((policy) => policy.verdicts.filter((verdict) => verdict.effect === 'Allow'))
+        ? judgedOf([...scpLevels, endpoint, ownPolicy, identity.policies, identity.boundary, identity.session]).flatMap((policy) =>
+            policy.verdicts.filter((verdict) => verdict.effect === 'Allow'),
+          )
         : [];
     unresolvedKeys = unresolvedKeysOf([...possible.map((entry) => entry.verdict), ...allowVerdicts]);
   }
@@ -249,7 +280,11 @@ function scopesOf(store: PolicyStore): Map<PolicyDocument, Map<string, InScope>>
   return scopes;
 }
 
-function judgeStatements(document: PolicyDocument, request: RequestContext, scopes: Map<PolicyDocument, Map<string, InScope>>): StatementVerdict[] {
+function judgeStatements(
+  document: PolicyDocument,
+  request: RequestContext,
+  scopes: Map<PolicyDocument, Map<string, InScope>>,
+): StatementVerdict[] {
   const scope = `${request.action}\u0000${request.resource ?? ''}`;
   let byScope = scopes.get(document);
   const inScope = byScope?.get(scope);
@@ -267,7 +302,9 @@ function judgeStatements(document: PolicyDocument, request: RequestContext, scop
     scope,
     verdicts.map((verdict, index) => {
       const statement = document.statements[index];
-      const contextFree = statement.principals === null && (statement.resources === null || statement.resources.templates.every((template) => template.constant !== null));
+      const contextFree =
+        statement.principals === null &&
+        (statement.resources === null || statement.resources.templates.every((template) => template.constant !== null));
       return !(contextFree && verdict.applies === false && verdict.conditions.length === 0);
     }),
   );
@@ -276,24 +313,42 @@ function judgeStatements(document: PolicyDocument, request: RequestContext, scop
 
 // ---------------------------------------------------------------- layers
 
-type Judge = (document: PolicyDocument, policyType: PolicyType, names: { arn: string | null; name: string | null; target: string | null }) => JudgedPolicy;
+type Judge = (
+  document: PolicyDocument,
+  policyType: PolicyType,
+  names: { arn: string | null; name: string | null; target: string | null },
+) => JudgedPolicy;
 
 /**
  * The targets from the root to the account; none for an account outside the organization (the store lists every
  * member); null when the store cannot place the account (then named missing).
  */
-function organizationPath(store: PolicyStore, accountId: string, kind: 'service' | 'resource', missing: string[]): readonly string[] | null {
+function organizationPath(
+  store: PolicyStore,
+  accountId: string,
+  kind: 'service' | 'resource',
+  missing: string[],
+): readonly string[] | null {
   const accounts = store.organization?.accounts;
   if (accounts === undefined) {
     const policies = kind === 'service' ? 'service control policies' : 'resource control policies';
-    missing.push(store.organization === undefined ? `${policies} of account ${accountId} (the store has no organization)` : `organization path of account ${accountId}`);
+    missing.push(
+      store.organization === undefined
+        ? `${policies} of account ${accountId} (the store has no organization)`
+        : `organization path of account ${accountId}`,
+    );
     return null;
   }
   const path = accounts.get(accountId);
   return path === undefined ? [] : [...path, accountId];
 }
 
-function organizationLayer(policyType: 'service-control-policy' | 'resource-control-policy', target: string, attached: readonly OrganizationPolicy[] | undefined, judge: Judge): Layer {
+function organizationLayer(
+  policyType: 'service-control-policy' | 'resource-control-policy',
+  target: string,
+  attached: readonly OrganizationPolicy[] | undefined,
+  judge: Judge,
+): Layer {
   if (attached === undefined) return { policyType, target, policies: null, labels: [] };
   return {
     policyType,
@@ -351,7 +406,12 @@ interface IdentityLayers {
   readonly session: Layer | null;
 }
 
-function identityLayers(request: RequestContext, store: PolicyStore, missing: string[], judge: (policy: StoredPolicy, type: PolicyType) => JudgedPolicy): IdentityLayers {
+function identityLayers(
+  request: RequestContext,
+  store: PolicyStore,
+  missing: string[],
+  judge: (policy: StoredPolicy, type: PolicyType) => JudgedPolicy,
+): IdentityLayers {
   const principal = request.principal;
   const none: Layer = { policyType: 'identity-policy', target: null, policies: [], labels: [] };
   // The root user has full access within its account, and has no identity policies, boundary or session policy.
@@ -360,7 +420,11 @@ function identityLayers(request: RequestContext, store: PolicyStore, missing: st
   if (principal.type === 'aws-service') return { policies: none, allows: false, boundary: null, session: null };
 
   const found = findPrincipal(store, principal.arn);
-  const who = principal.arn ?? (principal.sessionArn !== null ? `the IAM user behind ${principal.sessionArn}` : `the caller in account ${principal.accountId ?? 'unknown'}`);
+  const who =
+    principal.arn ??
+    (principal.sessionArn !== null
+      ? `the IAM user behind ${principal.sessionArn}`
+      : `the caller in account ${principal.accountId ?? 'unknown'}`);
   const judged: JudgedPolicy[] = [];
   const labels: string[] = [];
   let complete = true;
@@ -390,7 +454,13 @@ function identityLayers(request: RequestContext, store: PolicyStore, missing: st
   let boundary: Layer | null = null;
   const storedBoundary = found?.entry.permissionsBoundary;
   if (storedBoundary === undefined) missing.push(`permissions boundary of ${who}`);
-  if (storedBoundary) boundary = { policyType: 'permissions-boundary', target: null, policies: [judge(storedBoundary, 'permissions-boundary')], labels: [policyLabel(storedBoundary)] };
+  if (storedBoundary)
+    boundary = {
+      policyType: 'permissions-boundary',
+      target: null,
+      policies: [judge(storedBoundary, 'permissions-boundary')],
+      labels: [policyLabel(storedBoundary)],
+    };
 
   let session: Layer | null = null;
   if (principal.sessionArn !== null && (principal.type === 'assumed-role' || principal.type === 'federated-user')) {
@@ -398,7 +468,12 @@ function identityLayers(request: RequestContext, store: PolicyStore, missing: st
     if (stored?.policies === undefined) {
       missing.push(`session policies of ${principal.sessionArn}`);
     } else if (stored.policies.length > 0) {
-      session = { policyType: 'session-policy', target: null, policies: stored.policies.map((policy) => judge(policy, 'session-policy')), labels: stored.policies.map(policyLabel) };
+      session = {
+        policyType: 'session-policy',
+        target: null,
+        policies: stored.policies.map((policy) => judge(policy, 'session-policy')),
+        labels: stored.policies.map(policyLabel),
+      };
     } else if (principal.type === 'federated-user') {
       // A federated-user session without a session policy has no permissions ("Policy evaluation logic").
       session = { policyType: 'session-policy', target: null, policies: [], labels: [] };
@@ -427,7 +502,10 @@ function grantsOf(policy: JudgedPolicy | null, principalType: RequestContext['pr
   return { direct: anyOf(buckets.direct), entity: anyOf(buckets.entity), delegated: anyOf(buckets.delegated) };
 }
 
-function grantKindOf(match: NonNullable<StatementVerdict['principalMatch']>, principalType: RequestContext['principal']['type']): keyof Grants {
+function grantKindOf(
+  match: NonNullable<StatementVerdict['principalMatch']>,
+  principalType: RequestContext['principal']['type'],
+): keyof Grants {
   switch (match) {
     case 'session':
     case 'federated-user':
@@ -451,7 +529,8 @@ function grantCovers(grant: KeyGrant, request: RequestContext): Tri {
   const grantee = grant.granteePrincipal;
   if (grantee !== principal.arn && grantee !== principal.sessionArn) return false;
   const operation = request.action.slice(request.action.indexOf(':') + 1).toLowerCase();
-  if (!request.action.toLowerCase().startsWith('kms:') || !grant.operations.some((granted) => granted.toLowerCase() === operation)) return false;
+  if (!request.action.toLowerCase().startsWith('kms:') || !grant.operations.some((granted) => granted.toLowerCase() === operation))
+    return false;
   if (grant.constraints === null) return true;
   const context = encryptionContextOf(request);
   if (context === null) return 'unresolved';
@@ -519,9 +598,15 @@ function presentValue(request: RequestContext, key: string): string | null {
  * policy), the same kind of denial, and the same policy when the message gives its ARN? Null when the message names
  * no policy type.
  */
-function agreement(decision: Evaluation['decision'], deniedBy: readonly DeniedBy[], missingAllow: readonly MissingAllow[], message: MessageClaim | undefined): boolean | null {
+function agreement(
+  decision: Evaluation['decision'],
+  deniedBy: readonly DeniedBy[],
+  missingAllow: readonly MissingAllow[],
+  message: MessageClaim | undefined,
+): boolean | null {
   if (message === undefined || message.policyType === null) return null;
-  const sameType = (type: PolicyType): boolean => type === message.policyType || (message.policyType === 'resource-policy' && type === 'key-policy');
+  const sameType = (type: PolicyType): boolean =>
+    type === message.policyType || (message.policyType === 'resource-policy' && type === 'key-policy');
   const explicit = message.denial !== 'implicit' && (decision === 'explicit-deny' || decision === 'inconclusive');
   const implicit = message.denial !== 'explicit' && (decision === 'implicit-deny' || decision === 'inconclusive');
   if (explicit && deniedBy.some((entry) => sameType(entry.policyType) && samePolicy(entry, message.policyArn))) return true;

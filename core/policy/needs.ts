@@ -50,7 +50,9 @@ export function needsOfDiagnosis(diagnosis: Diagnosis, options: { readonly organ
   } else if (resource && kind === 'kms-key') {
     keys.push(resource);
     if (diagnosis.tableName !== null && diagnosis.region !== 'unknown' && ACCOUNT_ID.test(diagnosis.accountId)) {
-      resources.push(`arn:${partitionOf(diagnosis.region)}:dynamodb:${diagnosis.region}:${diagnosis.accountId}:table/${diagnosis.tableName}`);
+      resources.push(
+        `arn:${partitionOf(diagnosis.region)}:dynamodb:${diagnosis.region}:${diagnosis.accountId}:table/${diagnosis.tableName}`,
+      );
     }
   }
   const vpcEndpoints =
@@ -61,7 +63,8 @@ export function needsOfDiagnosis(diagnosis: Diagnosis, options: { readonly organ
   if (options.organization) {
     const callerAccount = arnAccount(diagnosis.principal) ?? (ACCOUNT_ID.test(diagnosis.principal) ? diagnosis.principal : null);
     const resourceAccount = arnAccount(resource) ?? (ACCOUNT_ID.test(diagnosis.accountId) ? diagnosis.accountId : null);
-    for (const account of [callerAccount, resourceAccount]) if (account !== null && ACCOUNT_ID.test(account) && !accounts.includes(account)) accounts.push(account);
+    for (const account of [callerAccount, resourceAccount])
+      if (account !== null && ACCOUNT_ID.test(account) && !accounts.includes(account)) accounts.push(account);
   }
   return { principals, resources, keys, vpcEndpoints, accounts };
 }
@@ -71,10 +74,25 @@ export function mergeNeeds(all: readonly EvidenceNeeds[]): EvidenceNeeds {
   const unique = <T>(values: T[], key: (value: T) => string): T[] => [...new Map(values.map((value) => [key(value), value])).values()];
   const same = (value: string): string => value;
   return {
-    principals: unique(all.flatMap((needs) => needs.principals), same),
-    resources: unique(all.flatMap((needs) => needs.resources), same),
-    keys: unique(all.flatMap((needs) => needs.keys), same),
-    vpcEndpoints: unique(all.flatMap((needs) => needs.vpcEndpoints), (endpoint) => `${endpoint.id}@${endpoint.region ?? ''}`),
-    accounts: unique(all.flatMap((needs) => needs.accounts), same),
+    principals: unique(
+      all.flatMap((needs) => needs.principals),
+      same,
+    ),
+    resources: unique(
+      all.flatMap((needs) => needs.resources),
+      same,
+    ),
+    keys: unique(
+      all.flatMap((needs) => needs.keys),
+      same,
+    ),
+    vpcEndpoints: unique(
+      all.flatMap((needs) => needs.vpcEndpoints),
+      (endpoint) => `${endpoint.id}@${endpoint.region ?? ''}`,
+    ),
+    accounts: unique(
+      all.flatMap((needs) => needs.accounts),
+      same,
+    ),
   };
 }

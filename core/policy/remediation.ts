@@ -48,7 +48,10 @@ export function remediateFromEvaluation(facts: DiagnosisFacts, evaluation: Evalu
           ...evaluation.deniedBy.map((entry) => `If they make it deny: ${narrowStep(entry, facts)}`),
           ...allowLayers(evaluation.missingAllow).map((layer) => `If they leave no allow: ${addition(layer, facts, store).step}`),
         ],
-        commands: unique([...evaluation.deniedBy.flatMap((entry) => openPolicyCommands(entry, facts, store)), ...allowLayers(evaluation.missingAllow).flatMap((layer) => addition(layer, facts, store).commands)]),
+        commands: unique([
+          ...evaluation.deniedBy.flatMap((entry) => openPolicyCommands(entry, facts, store)),
+          ...allowLayers(evaluation.missingAllow).flatMap((layer) => addition(layer, facts, store).commands),
+        ]),
         policySnippet: null,
         docs,
       };
@@ -66,7 +69,10 @@ export function remediateFromEvaluation(facts: DiagnosisFacts, evaluation: Evalu
   }
 }
 
-const EVALUATION_LOGIC: DocLink = { title: 'IAM: Policy evaluation logic', url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html' };
+const EVALUATION_LOGIC: DocLink = {
+  title: 'IAM: Policy evaluation logic',
+  url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html',
+};
 
 function narrowStep(entry: DeniedBy, facts: DiagnosisFacts): string {
   const held = entry.conditions.filter((condition) => condition.result !== false).map(conditionDescription);
@@ -76,22 +82,74 @@ function narrowStep(entry: DeniedBy, facts: DiagnosisFacts): string {
 
 // ---------------------------------------------------------------- commands that open exactly one policy
 
-function openPolicyCommands(entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'target'>, facts: DiagnosisFacts, store: PolicyStore): RemediationCommand[] {
+function openPolicyCommands(
+  entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'target'>,
+  facts: DiagnosisFacts,
+  store: PolicyStore,
+): RemediationCommand[] {
   const region: readonly [string | null, string] = [facts.region === 'unknown' ? null : facts.region, 'REGION'];
   switch (entry.policyType) {
     case 'service-control-policy':
     case 'resource-control-policy': {
       const id = organizationPolicyId(entry, store);
-      return id === null ? [] : [{ description: `The ${entry.policyType === 'service-control-policy' ? 'SCP' : 'RCP'} ${entry.policyName ?? id} (run in the management account)`, command: shellCommand('aws organizations describe-policy --policy-id', [id, 'POLICY_ID'], '--query Policy.Content --output text') }];
+      return id === null
+        ? []
+        : [
+            {
+              description: `The ${entry.policyType === 'service-control-policy' ? 'SCP' : 'RCP'} ${entry.policyName ?? id} (run in the management account)`,
+              command: shellCommand(
+                'aws organizations describe-policy --policy-id',
+                [id, 'POLICY_ID'],
+                '--query Policy.Content --output text',
+              ),
+            },
+          ];
     }
     case 'vpc-endpoint-policy':
-      return facts.viaVpcEndpoint === null ? [] : [{ description: `The policy of VPC endpoint ${facts.viaVpcEndpoint}`, command: shellCommand('aws ec2 describe-vpc-endpoints --vpc-endpoint-ids', [facts.viaVpcEndpoint, 'VPC_ENDPOINT_ID'], '--region', region, '--query', ['VpcEndpoints[].PolicyDocument', 'QUERY'], '--output text') }];
+      return facts.viaVpcEndpoint === null
+        ? []
+        : [
+            {
+              description: `The policy of VPC endpoint ${facts.viaVpcEndpoint}`,
+              command: shellCommand(
+                'aws ec2 describe-vpc-endpoints --vpc-endpoint-ids',
+                [facts.viaVpcEndpoint, 'VPC_ENDPOINT_ID'],
+                '--region',
+                region,
+                '--query',
+                ['VpcEndpoints[].PolicyDocument', 'QUERY'],
+                '--output text',
+              ),
+            },
+          ];
     case 'resource-policy':
       return parseArn(facts.resource)?.service === 'dynamodb'
-        ? [{ description: `The resource-based policy of ${facts.resource}`, command: shellCommand('aws dynamodb get-resource-policy --resource-arn', [tableArnOf(facts.resource), 'RESOURCE_ARN'], '--region', region, '--query Policy --output text') }]
+        ? [
+            {
+              description: `The resource-based policy of ${facts.resource}`,
+              command: shellCommand(
+                'aws dynamodb get-resource-policy --resource-arn',
+                [tableArnOf(facts.resource), 'RESOURCE_ARN'],
+                '--region',
+                region,
+                '--query Policy --output text',
+              ),
+            },
+          ]
         : [];
     case 'key-policy':
-      return [{ description: `The key policy of ${facts.resource ?? 'the key'}`, command: shellCommand('aws kms get-key-policy --key-id', [parseArn(facts.resource)?.service === 'kms' ? facts.resource : null, 'KEY_ARN'], '--policy-name default --region', region, '--output text') }];
+      return [
+        {
+          description: `The key policy of ${facts.resource ?? 'the key'}`,
+          command: shellCommand(
+            'aws kms get-key-policy --key-id',
+            [parseArn(facts.resource)?.service === 'kms' ? facts.resource : null, 'KEY_ARN'],
+            '--policy-name default --region',
+            region,
+            '--output text',
+          ),
+        },
+      ];
     case 'identity-policy':
     case 'permissions-boundary':
     case 'session-policy':
@@ -100,27 +158,69 @@ function openPolicyCommands(entry: Pick<DeniedBy, 'policyType' | 'policyArn' | '
 }
 
 /** A managed policy's default version, or an inline policy of the role, the user or one of the user's groups. */
-function iamPolicyCommands(arn: string | null, name: string | null, type: DeniedBy['policyType'], facts: DiagnosisFacts, store: PolicyStore): RemediationCommand[] {
+function iamPolicyCommands(
+  arn: string | null,
+  name: string | null,
+  type: DeniedBy['policyType'],
+  facts: DiagnosisFacts,
+  store: PolicyStore,
+): RemediationCommand[] {
   if (arn !== null && parseArn(arn)?.service === 'iam') {
-    return [{
-      description: `The ${type === 'permissions-boundary' ? 'permissions boundary' : 'managed policy'} ${arn}, its default version`,
-      command: shellCommand('aws iam get-policy-version --policy-arn', [arn, 'POLICY_ARN'], '--version-id "$(aws iam get-policy --policy-arn', [arn, 'POLICY_ARN'], '--query Policy.DefaultVersionId --output text)"'),
-    }];
+    return [
+      {
+        description: `The ${type === 'permissions-boundary' ? 'permissions boundary' : 'managed policy'} ${arn}, its default version`,
+        command: shellCommand(
+          'aws iam get-policy-version --policy-arn',
+          [arn, 'POLICY_ARN'],
+          '--version-id "$(aws iam get-policy --policy-arn',
+          [arn, 'POLICY_ARN'],
+          '--query Policy.DefaultVersionId --output text)"',
+        ),
+      },
+    ];
   }
   // Inline session policies exist only in the AssumeRole request that started the session.
   if (name === null || type !== 'identity-policy') return [];
   const entity = iamEntityOf(facts.principal);
   if (entity === null) return [];
-  const group = entity.kind === 'user' ? store.principals.get(facts.principal)?.groups?.find((candidate) => candidate.policies?.some((policy) => policy.arn === null && policy.name === name)) : undefined;
-  if (group !== undefined) return [{ description: `Inline policy ${name} of group ${group.name}`, command: shellCommand('aws iam get-group-policy --group-name', [group.name, 'GROUP_NAME'], '--policy-name', [name, 'POLICY_NAME']) }];
-  return [{ description: `Inline policy ${name} of ${entity.kind} ${entity.name}`, command: shellCommand(`aws iam get-${entity.kind}-policy --${entity.kind}-name`, [entity.name, 'NAME'], '--policy-name', [name, 'POLICY_NAME']) }];
+  const group =
+    entity.kind === 'user'
+      ? store.principals
+          .get(facts.principal)
+          ?.groups?.find((candidate) => candidate.policies?.some((policy) => policy.arn === null && policy.name === name))
+      : undefined;
+  if (group !== undefined)
+    return [
+      {
+        description: `Inline policy ${name} of group ${group.name}`,
+        command: shellCommand('aws iam get-group-policy --group-name', [group.name, 'GROUP_NAME'], '--policy-name', [name, 'POLICY_NAME']),
+      },
+    ];
+  return [
+    {
+      description: `Inline policy ${name} of ${entity.kind} ${entity.name}`,
+      command: shellCommand(`aws iam get-${entity.kind}-policy --${entity.kind}-name`, [entity.name, 'NAME'], '--policy-name', [
+        name,
+        'POLICY_NAME',
+      ]),
+    },
+  ];
 }
 
 /** An SCP/RCP's id: the end of its ARN, else the id the store gives for it at that target. */
-function organizationPolicyId(entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'target'>, store: PolicyStore): string | null {
+function organizationPolicyId(
+  entry: Pick<DeniedBy, 'policyType' | 'policyArn' | 'policyName' | 'target'>,
+  store: PolicyStore,
+): string | null {
   const fromArn = /\/(p-[0-9a-zA-Z_]+)$/.exec(entry.policyArn ?? '')?.[1];
   if (fromArn !== undefined) return fromArn;
-  const attached = entry.target === null ? undefined : (entry.policyType === 'service-control-policy' ? store.organization?.serviceControlPolicies : store.organization?.resourceControlPolicies)?.get(entry.target);
+  const attached =
+    entry.target === null
+      ? undefined
+      : (entry.policyType === 'service-control-policy'
+          ? store.organization?.serviceControlPolicies
+          : store.organization?.resourceControlPolicies
+        )?.get(entry.target);
   return attached?.find((policy) => policy.name === entry.policyName || policy.id === entry.policyName)?.id ?? null;
 }
 
@@ -155,34 +255,117 @@ function addition(layer: AllowLayer, facts: DiagnosisFacts, store: PolicyStore):
   });
   const listed = layer.policies.length > 0 ? ` (now: ${layer.policies.join(', ')})` : ' (it has none)';
   const opens = (policy: string): RemediationCommand[] =>
-    openPolicyCommands({ policyType: layer.policyType, policyArn: policy.startsWith('arn:') ? policy : null, policyName: policy.startsWith('arn:') ? null : policy, target: layer.target }, facts, store);
+    openPolicyCommands(
+      {
+        policyType: layer.policyType,
+        policyArn: policy.startsWith('arn:') ? policy : null,
+        policyName: policy.startsWith('arn:') ? null : policy,
+        target: layer.target,
+      },
+      facts,
+      store,
+    );
   switch (layer.policyType) {
     case 'service-control-policy': {
       const target = layer.target ?? 'the account';
       const document = statement({}, '*');
-      const attach = { description: `Attach AWS's FullAWSAccess SCP to ${target} (management account)`, command: shellCommand('aws organizations attach-policy --policy-id p-FullAWSAccess --target-id', [layer.target, 'TARGET_ID']) };
-      const list = { description: `The SCPs attached to ${target}`, command: shellCommand('aws organizations list-policies-for-target --target-id', [layer.target, 'TARGET_ID'], '--filter SERVICE_CONTROL_POLICY') };
+      const attach = {
+        description: `Attach AWS's FullAWSAccess SCP to ${target} (management account)`,
+        command: shellCommand('aws organizations attach-policy --policy-id p-FullAWSAccess --target-id', [layer.target, 'TARGET_ID']),
+      };
+      const list = {
+        description: `The SCPs attached to ${target}`,
+        command: shellCommand(
+          'aws organizations list-policies-for-target --target-id',
+          [layer.target, 'TARGET_ID'],
+          '--filter SERVICE_CONTROL_POLICY',
+        ),
+      };
       return layer.policies.length === 0
-        ? { step: `No SCP is attached to ${target}, so that level allows nothing: attach FullAWSAccess there, or an SCP with the statement below.`, commands: [list, attach], snippet: { attachTo: `an SCP attached to ${target}`, document } }
-        : { step: `The SCPs at ${target}${listed} allow-list actions without ${action}: add it to one of them (the statement below), or attach FullAWSAccess there.`, commands: [list, ...layer.policies.flatMap(opens), attach], snippet: { attachTo: `an SCP attached to ${target}`, document } };
+        ? {
+            step: `No SCP is attached to ${target}, so that level allows nothing: attach FullAWSAccess there, or an SCP with the statement below.`,
+            commands: [list, attach],
+            snippet: { attachTo: `an SCP attached to ${target}`, document },
+          }
+        : {
+            step: `The SCPs at ${target}${listed} allow-list actions without ${action}: add it to one of them (the statement below), or attach FullAWSAccess there.`,
+            commands: [list, ...layer.policies.flatMap(opens), attach],
+            snippet: { attachTo: `an SCP attached to ${target}`, document },
+          };
     }
     case 'vpc-endpoint-policy':
-      return { step: `Add an allow for ${action} by ${facts.principal} to the policy of VPC endpoint ${facts.viaVpcEndpoint ?? layer.policies[0] ?? ''} (the statement below), then modify-vpc-endpoint --policy-document.`, commands: opens(layer.policies[0] ?? ''), snippet: { attachTo: `policy of VPC endpoint ${facts.viaVpcEndpoint ?? layer.policies[0] ?? ''}`, document: statement({ Principal: caller }) } };
+      return {
+        step: `Add an allow for ${action} by ${facts.principal} to the policy of VPC endpoint ${facts.viaVpcEndpoint ?? layer.policies[0] ?? ''} (the statement below), then modify-vpc-endpoint --policy-document.`,
+        commands: opens(layer.policies[0] ?? ''),
+        snippet: {
+          attachTo: `policy of VPC endpoint ${facts.viaVpcEndpoint ?? layer.policies[0] ?? ''}`,
+          document: statement({ Principal: caller }),
+        },
+      };
     case 'identity-policy': {
       const entity = iamEntityOf(facts.principal);
       const document = statement();
-      const put = entity === null ? [] : [{ description: `Add the statement below as an inline policy of ${entity.kind} ${entity.name}`, command: shellCommand(`aws iam put-${entity.kind}-policy --${entity.kind}-name`, [entity.name, 'NAME'], '--policy-name AllowDeniedCall --policy-document', [JSON.stringify(document), 'POLICY_JSON']) }];
-      return { step: `No identity-based policy of ${facts.principal}${listed} allows ${action} on ${resource}: add the statement below to one of them, or as an inline policy.`, commands: [...layer.policies.flatMap(opens), ...put], snippet: { attachTo: `identity policy of ${facts.principal}`, document } };
+      const put =
+        entity === null
+          ? []
+          : [
+              {
+                description: `Add the statement below as an inline policy of ${entity.kind} ${entity.name}`,
+                command: shellCommand(
+                  `aws iam put-${entity.kind}-policy --${entity.kind}-name`,
+                  [entity.name, 'NAME'],
+                  '--policy-name AllowDeniedCall --policy-document',
+                  [JSON.stringify(document), 'POLICY_JSON'],
+                ),
+              },
+            ];
+      return {
+        step: `No identity-based policy of ${facts.principal}${listed} allows ${action} on ${resource}: add the statement below to one of them, or as an inline policy.`,
+        commands: [...layer.policies.flatMap(opens), ...put],
+        snippet: { attachTo: `identity policy of ${facts.principal}`, document },
+      };
     }
     case 'permissions-boundary':
-      return { step: `The permissions boundary of ${facts.principal}${listed} does not allow ${action}: add the statement below to it, if your delegation rules allow it (a boundary grants nothing by itself).`, commands: layer.policies.flatMap(opens), snippet: { attachTo: `permissions boundary ${layer.policies[0] ?? `of ${facts.principal}`}`, document: statement() } };
+      return {
+        step: `The permissions boundary of ${facts.principal}${listed} does not allow ${action}: add the statement below to it, if your delegation rules allow it (a boundary grants nothing by itself).`,
+        commands: layer.policies.flatMap(opens),
+        snippet: { attachTo: `permissions boundary ${layer.policies[0] ?? `of ${facts.principal}`}`, document: statement() },
+      };
     case 'session-policy':
-      return { step: `The session policy of ${facts.principalArn ?? 'the session'}${listed} does not allow ${action}: include the statement below in the Policy (or PolicyArns) passed to AssumeRole, or pass none; it applies to new sessions.`, commands: layer.policies.flatMap(opens), snippet: { attachTo: `session policy passed to AssumeRole for ${facts.principal}`, document: statement() } };
+      return {
+        step: `The session policy of ${facts.principalArn ?? 'the session'}${listed} does not allow ${action}: include the statement below in the Policy (or PolicyArns) passed to AssumeRole, or pass none; it applies to new sessions.`,
+        commands: layer.policies.flatMap(opens),
+        snippet: { attachTo: `session policy passed to AssumeRole for ${facts.principal}`, document: statement() },
+      };
     case 'resource-policy':
-      return { step: `The resource-based policy of ${resource} does not allow ${facts.principal}${facts.crossAccount ? ' (a caller from another account needs it as well as its own identity policy)' : ''}: add the statement below.`, commands: opens(''), snippet: { attachTo: `resource-based policy of ${tableArnOf(resource) ?? resource}`, document: statement({ Principal: caller }, resource) } };
+      return {
+        step: `The resource-based policy of ${resource} does not allow ${facts.principal}${facts.crossAccount ? ' (a caller from another account needs it as well as its own identity policy)' : ''}: add the statement below.`,
+        commands: opens(''),
+        snippet: {
+          attachTo: `resource-based policy of ${tableArnOf(resource) ?? resource}`,
+          document: statement({ Principal: caller }, resource),
+        },
+      };
     case 'key-policy': {
-      const via = facts.eventSource !== 'kms.amazonaws.com' && facts.eventSource !== 'unknown' && facts.region !== 'unknown' ? { Condition: { StringEquals: { 'kms:ViaService': `${facts.eventSource.replace(/\.amazonaws\.com$/, '')}.${facts.region}.amazonaws.com` } } } : {};
-      return { step: `The key policy of ${resource} neither allows ${facts.principal} nor lets IAM policies of its account allow it, and no grant covers the call: add the statement below to the key policy.`, commands: opens(''), snippet: { attachTo: `key policy of ${resource}`, document: { Version: '2012-10-17', Statement: [{ Sid: 'AllowDeniedCall', Effect: 'Allow', Principal: caller, Action: action, Resource: '*', ...via }] } } };
+      const via =
+        facts.eventSource !== 'kms.amazonaws.com' && facts.eventSource !== 'unknown' && facts.region !== 'unknown'
+          ? {
+              Condition: {
+                StringEquals: { 'kms:ViaService': `${facts.eventSource.replace(/\.amazonaws\.com$/, '')}.${facts.region}.amazonaws.com` },
+              },
+            }
+          : {};
+      return {
+        step: `The key policy of ${resource} neither allows ${facts.principal} nor lets IAM policies of its account allow it, and no grant covers the call: add the statement below to the key policy.`,
+        commands: opens(''),
+        snippet: {
+          attachTo: `key policy of ${resource}`,
+          document: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'AllowDeniedCall', Effect: 'Allow', Principal: caller, Action: action, Resource: '*', ...via }],
+          },
+        },
+      };
     }
   }
 }

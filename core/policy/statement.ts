@@ -27,7 +27,8 @@ export function evaluateStatement(statement: PolicyStatement, index: number, req
   const resource = action === false ? false : matchesResource(statement, request);
   const principal = resource === false ? null : matchesPrincipalElement(statement, request);
   const scope = allOf([action, resource, principal?.applies ?? false]);
-  const conditions: ConditionResult[] = scope === false ? [] : statement.conditions.map((condition) => evaluateCondition(condition, request.keys));
+  const conditions: ConditionResult[] =
+    scope === false ? [] : statement.conditions.map((condition) => evaluateCondition(condition, request.keys));
   return {
     statementIndex: index,
     sid: statement.sid,
@@ -77,5 +78,7 @@ function matchesPrincipalElement(statement: PolicyStatement, request: RequestCon
   const { principals } = statement;
   // Identity policies, boundaries, session policies and SCPs have no Principal: they apply to whom they are attached to.
   if (!principals) return { applies: true, match: null };
-  return principals.negated ? matchNotPrincipal(principals.entries, request.principal) : matchPrincipal(principals.entries, request.principal);
+  return principals.negated
+    ? matchNotPrincipal(principals.entries, request.principal)
+    : matchPrincipal(principals.entries, request.principal);
 }

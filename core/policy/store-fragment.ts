@@ -90,7 +90,10 @@ export interface PolicyStoreFile {
 }
 
 type MutableParts = {
-  -readonly [K in 'principals' | 'sessions' | 'resources' | 'keys' | 'vpcEndpoints']-?: Record<string, NonNullable<PolicyStoreFile[K]>[string]>;
+  -readonly [K in 'principals' | 'sessions' | 'resources' | 'keys' | 'vpcEndpoints']-?: Record<
+    string,
+    NonNullable<PolicyStoreFile[K]>[string]
+  >;
 };
 
 /**
@@ -139,7 +142,9 @@ export function withoutEmptyParts(store: PolicyStoreFile): PolicyStoreFile {
   const organization = store.organization;
   if (organization) {
     const kept = Object.fromEntries(
-      Object.entries(organization).filter(([, value]) => value !== undefined && (typeof value !== 'object' || Object.keys(value).length > 0)),
+      Object.entries(organization).filter(
+        ([, value]) => value !== undefined && (typeof value !== 'object' || Object.keys(value).length > 0),
+      ),
     );
     if (Object.keys(kept).length > 0) result.organization = kept;
   }

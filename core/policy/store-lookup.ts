@@ -10,7 +10,10 @@ import type { PolicyStore, PrincipalEntry, ResourceEntry } from './store';
 const PRINCIPALS_BY_NAME = new WeakMap<PolicyStore, ReadonlyMap<string, string>>();
 
 /** The store's entry for a role or user ARN (path or not), with the ARN as the store spells it. */
-export function findPrincipal(store: PolicyStore | null, arn: string | null): { readonly arn: string; readonly entry: PrincipalEntry } | undefined {
+export function findPrincipal(
+  store: PolicyStore | null,
+  arn: string | null,
+): { readonly arn: string; readonly entry: PrincipalEntry } | undefined {
   if (store === null || arn === null) return undefined;
   const exact = store.principals.get(arn);
   if (exact !== undefined) return { arn, entry: exact };
@@ -24,7 +27,10 @@ export function findPrincipal(store: PolicyStore | null, arn: string | null): { 
  * The store's entry for a resource. DynamoDB controls index permissions with the base table's policy (DynamoDB
  * PutResourcePolicy: "You can control index permissions using the base table's policy"), so an index finds its table.
  */
-export function findResource(store: PolicyStore | null, arn: string | null): { readonly arn: string; readonly entry: ResourceEntry } | undefined {
+export function findResource(
+  store: PolicyStore | null,
+  arn: string | null,
+): { readonly arn: string; readonly entry: ResourceEntry } | undefined {
   if (store === null || arn === null) return undefined;
   const exact = store.resources.get(arn);
   if (exact !== undefined) return { arn, entry: exact };

@@ -140,14 +140,18 @@ const resourceDocument = documentOf('required');
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const tags = z.record(z.string(), z.string());
-const policy = z.strictObject({ name: nonEmpty.nullable().optional(), arn: nonEmpty.nullable().optional(), document: identityDocument }).refine(
-  (value) => (value.name ?? null) !== null || (value.arn ?? null) !== null,
-  'a policy needs a name or an arn',
-);
+const policy = z
+  .strictObject({ name: nonEmpty.nullable().optional(), arn: nonEmpty.nullable().optional(), document: identityDocument })
+  .refine((value) => (value.name ?? null) !== null || (value.arn ?? null) !== null, 'a policy needs a name or an arn');
 const policies = z.array(policy);
 const organizationPolicy = (document: typeof identityDocument) =>
   z
-    .strictObject({ id: nonEmpty.nullable().optional(), name: nonEmpty.nullable().optional(), arn: nonEmpty.nullable().optional(), document })
+    .strictObject({
+      id: nonEmpty.nullable().optional(),
+      name: nonEmpty.nullable().optional(),
+      arn: nonEmpty.nullable().optional(),
+      document,
+    })
     .refine((value) => (value.id ?? value.name ?? value.arn ?? null) !== null, 'a policy needs an id, a name or an arn');
 
 const storeSchema = z.strictObject({
@@ -204,7 +208,10 @@ const storeSchema = z.strictObject({
   organization: z
     .strictObject({
       id: nonEmpty.optional(),
-      managementAccountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id').optional(),
+      managementAccountId: z
+        .string()
+        .regex(/^\d{12}$/, 'must be a 12-digit account id')
+        .optional(),
       accounts: z.record(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'), z.array(nonEmpty)).optional(),
       serviceControlPolicies: z.record(nonEmpty, z.array(organizationPolicy(identityDocument))).optional(),
       resourceControlPolicies: z.record(nonEmpty, z.array(organizationPolicy(resourceDocument))).optional(),
@@ -250,7 +257,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   // A record's key that fails its check carries the key's own problem inside.
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   if (issue.input === undefined && issue.code !== 'custom') return 'is required';
@@ -262,7 +270,12 @@ function toStore(input: StoreInput): PolicyStore {
     capturedAt: input.capturedAt ?? null,
     principals: mapOf(input.principals, (entry) => ({
       policies: entry.policies?.map(storedPolicy),
-      permissionsBoundary: entry.permissionsBoundary === undefined ? undefined : entry.permissionsBoundary === null ? null : storedPolicy(entry.permissionsBoundary),
+      permissionsBoundary:
+        entry.permissionsBoundary === undefined
+          ? undefined
+          : entry.permissionsBoundary === null
+            ? null
+            : storedPolicy(entry.permissionsBoundary),
       tags: entry.tags === undefined ? undefined : mapOf(entry.tags, (value) => value),
       groups: entry.groups?.map((group) => ({ name: group.name, arn: group.arn ?? null, policies: group.policies?.map(storedPolicy) })),
     })),
@@ -285,7 +298,10 @@ function toStore(input: StoreInput): PolicyStore {
         constraints:
           grant.constraints === undefined || grant.constraints === null
             ? null
-            : { encryptionContextSubset: grant.constraints.encryptionContextSubset, encryptionContextEquals: grant.constraints.encryptionContextEquals },
+            : {
+                encryptionContextSubset: grant.constraints.encryptionContextSubset,
+                encryptionContextEquals: grant.constraints.encryptionContextEquals,
+              },
         grantId: grant.grantId ?? null,
         name: grant.name ?? null,
       })),

@@ -46,13 +46,15 @@ export function renderAlertText(incident: Incident): AlertText {
     `Count:    ${incident.count} since ${value(incident.firstSeen)}`,
   ];
   if (facts.repeatCount !== null) lines.push(`Repeats:  ${facts.repeatCount} occurrences since the last alert`);
-  if (incident.policyType !== null) lines.push(`Policy:   ${value(incident.policyType)}${incident.policyArn ? ` ${value(incident.policyArn)}` : ''}`);
+  if (incident.policyType !== null)
+    lines.push(`Policy:   ${value(incident.policyType)}${incident.policyArn ? ` ${value(incident.policyArn)}` : ''}`);
   if (diagnosis.errorMessage !== null) lines.push(`Message:  ${value(diagnosis.errorMessage)}`);
 
   const remediation = diagnosis.remediation;
   lines.push('', 'Why', `  ${value(remediation.summary)}`);
   // Incidents stored before evaluations existed have no such field: read it as null.
-  if (diagnosis.evaluation) lines.push(...renderEvaluationLines(diagnosis.evaluation, diagnosis.resource, 'denied').map((line) => `  ${value(line)}`));
+  if (diagnosis.evaluation)
+    lines.push(...renderEvaluationLines(diagnosis.evaluation, diagnosis.resource, 'denied').map((line) => `  ${value(line)}`));
   if (remediation.steps.length > 0) {
     lines.push('', 'What to do');
     remediation.steps.forEach((step, index) => lines.push(`  ${index + 1}. ${value(step)}`));
@@ -60,7 +62,11 @@ export function renderAlertText(incident: Incident): AlertText {
   if (remediation.commands.length > 0) {
     lines.push('', 'Commands');
     for (const command of remediation.commands) {
-      const shown = commandLines(command, 'text', { seeAlso, commandMaxLength: COPYABLE_MAX_LENGTH, descriptionMaxLength: VALUE_MAX_LENGTH });
+      const shown = commandLines(command, 'text', {
+        seeAlso,
+        commandMaxLength: COPYABLE_MAX_LENGTH,
+        descriptionMaxLength: VALUE_MAX_LENGTH,
+      });
       lines.push(...shown.map((line) => `  ${line}`));
     }
   }

@@ -73,7 +73,11 @@ export interface CommandLinesOptions {
  * invisible character; in a Slack code block no backtick either (three would close the block, and a look-alike
  * would copy as a different argument).
  */
-export function commandLines(command: { readonly description: string; readonly command: string }, channel: CommandChannel, options: CommandLinesOptions): [string, string] {
+export function commandLines(
+  command: { readonly description: string; readonly command: string },
+  channel: CommandChannel,
+  options: CommandLinesOptions,
+): [string, string] {
   const escape = channel === 'slack' ? escapeSlackCode : escapeSingleLine;
   const comment = (text: string): string => `# ${cutWithEllipsis(escape(text), options.descriptionMaxLength ?? Infinity)}`;
   const reason = omissionReason(command.command, channel, options.commandMaxLength ?? Infinity);

@@ -20,22 +20,34 @@ const DECISIONS: Readonly<Record<Evaluation['decision'], string>> = {
  * names come from the store and the event: every line is escaped here, so no value can forge lines or escape sequences.
  */
 export function renderEvaluationLines(evaluation: Evaluation, resource: string | null, call: 'denied' | 'hypothetical'): string[] {
-  const agreement = evaluation.agreesWithMessage === null ? '' : evaluation.agreesWithMessage ? ' (agrees with the message)' : ' (the message names another policy: check the store)';
+  const agreement =
+    evaluation.agreesWithMessage === null
+      ? ''
+      : evaluation.agreesWithMessage
+        ? ' (agrees with the message)'
+        : ' (the message names another policy: check the store)';
   const stale = call === 'denied' && evaluation.decision === 'allow' ? ', yet AWS denied the call: the store is stale or incomplete' : '';
   const lines = [`evaluated: ${DECISIONS[evaluation.decision]}${stale}${agreement}`];
   for (const entry of evaluation.deniedBy.slice(0, SHOWN)) {
     const deciding = evaluation.decision === 'inconclusive' ? 'unresolved' : true;
-    lines.push(`${statementName(entry)} of the ${policyDescription(entry, resource)}${evaluation.decision === 'inconclusive' ? ' denies if the unresolved keys match' : ''}:`);
+    lines.push(
+      `${statementName(entry)} of the ${policyDescription(entry, resource)}${evaluation.decision === 'inconclusive' ? ' denies if the unresolved keys match' : ''}:`,
+    );
     lines.push(...markedStatement(entry, (condition) => condition.result === deciding).map((line) => `  ${line}`));
   }
-  if (evaluation.deniedBy.length > SHOWN) lines.push(`… and ${evaluation.deniedBy.length - SHOWN} more denying statements (--json lists them all)`);
+  if (evaluation.deniedBy.length > SHOWN)
+    lines.push(`… and ${evaluation.deniedBy.length - SHOWN} more denying statements (--json lists them all)`);
   for (const layer of evaluation.missingAllow) {
-    lines.push(`no allow in the ${layerDescription(layer)}${layer.policies.length > 0 ? `: ${layer.policies.join(', ')}` : ' (none attached)'}`);
+    lines.push(
+      `no allow in the ${layerDescription(layer)}${layer.policies.length > 0 ? `: ${layer.policies.join(', ')}` : ' (none attached)'}`,
+    );
   }
   if (evaluation.unresolvedKeys.length > 0) lines.push(`turns on: ${evaluation.unresolvedKeys.join(', ')}`);
   if (evaluation.missingPolicies.length > 0) {
     const shown = evaluation.missingPolicies.slice(0, SHOWN).join('; ');
-    lines.push(`the store lacks: ${shown}${evaluation.missingPolicies.length > SHOWN ? `; and ${evaluation.missingPolicies.length - SHOWN} more` : ''}`);
+    lines.push(
+      `the store lacks: ${shown}${evaluation.missingPolicies.length > SHOWN ? `; and ${evaluation.missingPolicies.length - SHOWN} more` : ''}`,
+    );
   }
   return lines.map(escapeSingleLine);
 }
@@ -44,7 +56,10 @@ export function renderEvaluationLines(evaluation: Evaluation, resource: string |
  * The statement as written, pretty-printed, with a mark after each condition line that decided it:
  *   "aws:PrincipalArn": "arn:aws:iam::*:role/orders-writer"   ◀ (request: arn:aws:iam::111122223333:role/app) → true
  */
-export function markedStatement(entry: Pick<DeniedBy, 'statement' | 'conditions'>, deciding: (condition: ConditionResult) => boolean): string[] {
+export function markedStatement(
+  entry: Pick<DeniedBy, 'statement' | 'conditions'>,
+  deciding: (condition: ConditionResult) => boolean,
+): string[] {
   let inCondition = false;
   let operator: string | null = null;
   return JSON.stringify(entry.statement, null, 2)

@@ -42,10 +42,9 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: cutWithEllipsis(escapeSlack(headline), SLACK_LIMITS.headerText), emoji: false } },
     section(
-      [
-        escapeSlack(remediation.summary),
-        facts.repeatCount === null ? '' : `\n${facts.repeatCount} occurrences since the last alert.`,
-      ].join(''),
+      [escapeSlack(remediation.summary), facts.repeatCount === null ? '' : `\n${facts.repeatCount} occurrences since the last alert.`].join(
+        '',
+      ),
     ),
     {
       type: 'section',

@@ -3,7 +3,13 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { partitionOf } from '../../core/diagnosis/arn';
 import type { Diagnosis } from '../../core/diagnosis/types';
-import { AUTHORIZATION_RECORD_RETENTION_MS, capturedPolicyStore, decisionOfRecord, deniedByOfRecord, type AuthorizationRecord } from '../../core/policy/authorization-record';
+import {
+  AUTHORIZATION_RECORD_RETENTION_MS,
+  capturedPolicyStore,
+  decisionOfRecord,
+  deniedByOfRecord,
+  type AuthorizationRecord,
+} from '../../core/policy/authorization-record';
 import type { EvidenceSource } from '../../core/policy/ports';
 import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../../core/policy/store';
 import type { PolicyStoreFile, StoredDocument } from '../../core/policy/store-fragment';
@@ -46,7 +52,8 @@ export function authorizationDetailsEndpoint(region: string, env: NodeJS.Process
 }
 
 /** RFC 3986 query encoding, as SigV4 canonicalises it. */
-const encodeQueryValue = (value: string): string => encodeURIComponent(value).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeQueryValue = (value: string): string =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export class AuthorizationDetailsClient {
   private readonly credentials: ReturnType<typeof fromNodeProviderChain>;
@@ -57,16 +64,27 @@ export class AuthorizationDetailsClient {
 
   /** GetRequestAuthorizationDetails, every page: the request context, the policies evaluated and the evaluations. */
   async getRequestAuthorizationDetails(authorizationId: string, region: string, signal?: AbortSignal): Promise<AuthorizationRecord> {
-    const record: { requestContext: Record<string, unknown>; policies: AuthorizationRecord['policies'][number][]; evaluations: AuthorizationRecord['evaluations'][number][] } = {
+    const record: {
+      requestContext: Record<string, unknown>;
+      policies: AuthorizationRecord['policies'][number][];
+      evaluations: AuthorizationRecord['evaluations'][number][];
+    } = {
       requestContext: {},
       policies: [],
       evaluations: [],
     };
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const body = await this.get(region, `/authorization-details/${encodeURIComponent(authorizationId)}`, nextToken === undefined ? {} : { nextToken }, 'iam:GetRequestAuthorizationDetails', signal);
+      const body = await this.get(
+        region,
+        `/authorization-details/${encodeURIComponent(authorizationId)}`,
+        nextToken === undefined ? {} : { nextToken },
+        'iam:GetRequestAuthorizationDetails',
+        signal,
+      );
       const out = body as { requestContext?: unknown; policies?: unknown; evaluations?: unknown; nextToken?: unknown };
-      if (page === 0 && typeof out.requestContext === 'object' && out.requestContext !== null) record.requestContext = out.requestContext as Record<string, unknown>;
+      if (page === 0 && typeof out.requestContext === 'object' && out.requestContext !== null)
+        record.requestContext = out.requestContext as Record<string, unknown>;
       if (Array.isArray(out.policies)) record.policies.push(...(out.policies as AuthorizationRecord['policies']));
       if (Array.isArray(out.evaluations)) record.evaluations.push(...(out.evaluations as AuthorizationRecord['evaluations']));
       nextToken = typeof out.nextToken === 'string' && out.nextToken !== '' ? out.nextToken : undefined;
@@ -79,17 +97,39 @@ export class AuthorizationDetailsClient {
    * GetRequestAuthorizationPolicy: the policy document as captured at the denial. The API reference available here
    * does not show the response's member name; `policyDocument` is assumed, and a body that is itself a policy works too.
    */
-  async getRequestAuthorizationPolicy(authorizationId: string, policyUri: string, region: string, signal?: AbortSignal): Promise<StoredDocument> {
-    const body = (await this.get(region, `/authorization-details/${encodeURIComponent(authorizationId)}/policy`, { policyUri }, 'iam:GetRequestAuthorizationPolicy', signal)) as Record<string, unknown>;
+  async getRequestAuthorizationPolicy(
+    authorizationId: string,
+    policyUri: string,
+    region: string,
+    signal?: AbortSignal,
+  ): Promise<StoredDocument> {
+    const body = (await this.get(
+      region,
+      `/authorization-details/${encodeURIComponent(authorizationId)}/policy`,
+      { policyUri },
+      'iam:GetRequestAuthorizationPolicy',
+      signal,
+    )) as Record<string, unknown>;
     const document = body.policyDocument ?? ('Statement' in body ? body : undefined);
     if (document === undefined) throw new ReadFailure('GetRequestAuthorizationPolicy returned no policy document', false);
     return typeof document === 'string' ? policyDocumentOf(document) : (document as Record<string, unknown>);
   }
 
-  private async get(region: string, path: string, query: Record<string, string>, action: string, signal: AbortSignal | undefined): Promise<unknown> {
+  private async get(
+    region: string,
+    path: string,
+    query: Record<string, string>,
+    action: string,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     const endpoint = new URL(this.options.endpoint ?? authorizationDetailsEndpoint(region, this.options.env));
     const basePath = endpoint.pathname.replace(/\/$/, '');
-    const signer = new SignatureV4({ service: this.options.signingName ?? DEFAULT_SIGNING_NAME, region, credentials: this.credentials, sha256: Sha256 });
+    const signer = new SignatureV4({
+      service: this.options.signingName ?? DEFAULT_SIGNING_NAME,
+      region,
+      credentials: this.credentials,
+      sha256: Sha256,
+    });
     let signed;
     try {
       signed = await signer.sign({
@@ -111,7 +151,11 @@ export class AuthorizationDetailsClient {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     let response: Response;
     try {
-      response = await fetch(url, { method: 'GET', headers: signed.headers as Record<string, string>, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      response = await fetch(url, {
+        method: 'GET',
+        headers: signed.headers as Record<string, string>,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
     } catch (error) {
       throw readFailureOf(error, action);
     }
@@ -133,7 +177,9 @@ function serviceError(response: Response, text: string): { name: string; message
   } catch {
     // A body that is not JSON leaves the status as the only clue.
   }
-  const raw = response.headers.get('x-amzn-errortype') ?? (typeof body.__type === 'string' ? body.__type : typeof body.code === 'string' ? body.code : `HTTP ${response.status}`);
+  const raw =
+    response.headers.get('x-amzn-errortype') ??
+    (typeof body.__type === 'string' ? body.__type : typeof body.code === 'string' ? body.code : `HTTP ${response.status}`);
   const name = raw.split(':')[0].split('#').pop() ?? raw;
   const message = typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : text.slice(0, 200);
   return { name, message, $metadata: { httpStatusCode: response.status } };
@@ -148,7 +194,8 @@ export interface AuthorizationEvidence {
 }
 
 /** The evidence, or why there is none (for missingPolicies), so the caller falls through to the next source. */
-export type AuthorizationOutcome = { readonly evidence: AuthorizationEvidence; readonly reason: null } | { readonly evidence: null; readonly reason: string };
+export type AuthorizationOutcome =
+  { readonly evidence: AuthorizationEvidence; readonly reason: null } | { readonly evidence: null; readonly reason: string };
 
 /**
  * Evidence 1: AWS's own record of the denial, when the message carries an authorization id and the denial is less
@@ -165,7 +212,10 @@ export async function readAuthorizationEvidence(
   if (id === null) return { evidence: null, reason: 'the message carries no authorization id' };
   const deniedAt = Date.parse(diagnosis.eventTime);
   if (Number.isNaN(deniedAt) || options.now.getTime() - deniedAt > AUTHORIZATION_RECORD_RETENTION_MS) {
-    return { evidence: null, reason: `authorization details ${id}: AWS keeps them 24 hours after the denial, and this denial is older (or has no time)` };
+    return {
+      evidence: null,
+      reason: `authorization details ${id}: AWS keeps them 24 hours after the denial, and this denial is older (or has no time)`,
+    };
   }
   if (diagnosis.region === 'unknown') return { evidence: null, reason: `authorization details ${id}: the denial's region is unknown` };
   let record: AuthorizationRecord;
@@ -175,7 +225,8 @@ export async function readAuthorizationEvidence(
     return { evidence: null, reason: `authorization details ${id}: ${readFailureOf(error, 'iam:GetRequestAuthorizationDetails').reason}` };
   }
   const decision = decisionOfRecord(record, diagnosis.action);
-  if (decision === null) return { evidence: null, reason: `authorization details ${id}: the record holds no evaluation of ${diagnosis.action}` };
+  if (decision === null)
+    return { evidence: null, reason: `authorization details ${id}: the record holds no evaluation of ${diagnosis.action}` };
 
   const documents = new Map<string, StoredDocument>();
   const missingPolicies: string[] = [];
@@ -185,7 +236,9 @@ export async function readAuthorizationEvidence(
       try {
         documents.set(uri, await client.getRequestAuthorizationPolicy(id, uri, diagnosis.region, options.signal));
       } catch (error) {
-        missingPolicies.push(`captured policy ${uri} of authorization ${id}: ${readFailureOf(error, 'iam:GetRequestAuthorizationPolicy').reason}`);
+        missingPolicies.push(
+          `captured policy ${uri} of authorization ${id}: ${readFailureOf(error, 'iam:GetRequestAuthorizationPolicy').reason}`,
+        );
       }
     }),
   );

@@ -51,7 +51,9 @@ export function expiresAt(isoTime: string, retentionDays: number): number {
 }
 
 /** The GSI attributes of an incident: every index is sparse and holds incidents only. */
-export function incidentIndexAttributes(incident: Pick<Incident, 'lastSeen' | 'cause' | 'principal' | 'tableName'>): Record<string, string> {
+export function incidentIndexAttributes(
+  incident: Pick<Incident, 'lastSeen' | 'cause' | 'principal' | 'tableName'>,
+): Record<string, string> {
   return {
     [GSI_BY_TIME.partitionKey]: monthBucket(incident.lastSeen),
     [GSI_BY_CAUSE.partitionKey]: incident.cause,
@@ -103,7 +105,12 @@ const incidentItem = z.looseObject({
   countAtLastAlert: z.number().optional(),
   diagnosis: z.looseObject({}),
   alert: z
-    .looseObject({ eventId: text, claimedAt: text, sequence: z.number().optional(), channels: z.partialRecord(z.enum(['sns', 'slack', 'terminal']), channelDelivery) })
+    .looseObject({
+      eventId: text,
+      claimedAt: text,
+      sequence: z.number().optional(),
+      channels: z.partialRecord(z.enum(['sns', 'slack', 'terminal']), channelDelivery),
+    })
     .optional(),
   enrichment: z.record(z.string(), z.unknown()).optional(),
 });
@@ -260,11 +267,21 @@ export class DynamoDbIncidentStore implements IncidentStore {
       lastSeen: diagnosis.eventTime,
       lastEventId: diagnosis.eventId,
       diagnosis,
-      ...incidentIndexAttributes({ lastSeen: diagnosis.eventTime, cause: diagnosis.cause, principal: diagnosis.principal, tableName: diagnosis.tableName }),
+      ...incidentIndexAttributes({
+        lastSeen: diagnosis.eventTime,
+        cause: diagnosis.cause,
+        principal: diagnosis.principal,
+        tableName: diagnosis.tableName,
+      }),
       [TTL_ATTRIBUTE]: expiresAt(diagnosis.eventTime, this.options.retentionDays),
     };
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':one': 1, ':zero': 0, ':eventTime': diagnosis.eventTime, ...this.countingValues(diagnosis.eventId) };
+    const values: Record<string, unknown> = {
+      ':one': 1,
+      ':zero': 0,
+      ':eventTime': diagnosis.eventTime,
+      ...this.countingValues(diagnosis.eventId),
+    };
     const assignments = Object.entries(descriptive).map(([attribute, value], index) => {
       names[`#a${index}`] = attribute;
       values[`:a${index}`] = value;
@@ -390,7 +407,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
     );
   }
 
-  async claimAlert(incident: Incident, eventId: string, channels: readonly AlertChannel[], now: Date, lease: Lease): Promise<Incident | null> {
+  async claimAlert(
+    incident: Incident,
+    eventId: string,
+    channels: readonly AlertChannel[],
+    now: Date,
+    lease: Lease,
+  ): Promise<Incident | null> {
     const at = now.toISOString();
     const alert: AlertState = {
       eventId,
@@ -398,7 +421,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
       claimedAt: at,
       occurrencesSincePreviousAlert: incident.count - incident.countAtLastAlert,
       channels: Object.fromEntries(
-        channels.map((channel, index): [AlertChannel, ChannelDelivery] => [channel, index === 0 ? { status: 'sending', at, lease } : { status: 'pending', at }]),
+        channels.map((channel, index): [AlertChannel, ChannelDelivery] => [
+          channel,
+          index === 0 ? { status: 'sending', at, lease } : { status: 'pending', at },
+        ]),
       ),
     };
     const previous = incident.alert;
@@ -410,7 +436,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
           UpdateExpression: 'SET alert = :alert, countAtLastAlert = :count DELETE #counting :eventIds',
           // Compare-and-set on the alert the caller saw: no other event claimed one since.
           ConditionExpression:
-            previous === null ? 'attribute_exists(pk) AND attribute_not_exists(alert)' : 'alert.claimedAt = :previousClaimedAt AND alert.eventId = :previousEventId',
+            previous === null
+              ? 'attribute_exists(pk) AND attribute_not_exists(alert)'
+              : 'alert.claimedAt = :previousClaimedAt AND alert.eventId = :previousEventId',
           ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':alert': alert,
@@ -428,7 +456,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return current?.alert?.eventId === eventId ? current : null;
   }
 
-  async leaseChannel(incidentId: string, eventId: string, channel: AlertChannel, sending: ChannelDelivery, expiredOwner: string | null): Promise<boolean> {
+  async leaseChannel(
+    incidentId: string,
+    eventId: string,
+    channel: AlertChannel,
+    sending: ChannelDelivery,
+    expiredOwner: string | null,
+  ): Promise<boolean> {
     const owner = sending.lease?.owner;
     if (owner === undefined) throw new Error('a channel is leased by an attempt: the sending status needs its lease');
     const owners = expiredOwner === null ? ':owner' : ':owner, :expiredOwner';

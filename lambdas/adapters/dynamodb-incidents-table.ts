@@ -48,7 +48,8 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string, timeou
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
     if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
-    if (Date.now() > deadline) throw new Error(`Table ${tableName} did not become ACTIVE within ${timeoutMs} ms (status ${Table?.TableStatus})`);
+    if (Date.now() > deadline)
+      throw new Error(`Table ${tableName} did not become ACTIVE within ${timeoutMs} ms (status ${Table?.TableStatus})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

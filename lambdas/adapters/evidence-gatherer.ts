@@ -33,7 +33,11 @@ export interface EvidenceGathererOptions {
 export class EvidenceGatherer {
   constructor(private readonly options: EvidenceGathererOptions) {}
 
-  async gather(record: CloudTrailRecord, diagnosis: Diagnosis, budget: { readonly budgetMs: number; readonly now: Date }): Promise<GatheredEvidence> {
+  async gather(
+    record: CloudTrailRecord,
+    diagnosis: Diagnosis,
+    budget: { readonly budgetMs: number; readonly now: Date },
+  ): Promise<GatheredEvidence> {
     const signal = AbortSignal.timeout(budget.budgetMs);
     const missingPolicies: string[] = [];
     if (this.options.authorizationDetails !== null && diagnosis.authorizationId !== null) {
@@ -45,7 +49,9 @@ export class EvidenceGatherer {
       if (outcome.evidence) return { authorization: outcome.evidence, fetched: null, missingPolicies: [] };
       missingPolicies.push(outcome.reason);
     }
-    const fetched = await this.options.policySource.read(needsOfDiagnosis(diagnosis, { organization: this.options.organization }), { signal });
+    const fetched = await this.options.policySource.read(needsOfDiagnosis(diagnosis, { organization: this.options.organization }), {
+      signal,
+    });
     return { authorization: null, fetched, missingPolicies: [...missingPolicies, ...fetched.missingPolicies] };
   }
 }

@@ -29,7 +29,9 @@ export class KmsTableEnricher implements Enricher {
     if (diagnosis.tableName !== null) {
       try {
         const tableName = diagnosis.tableName;
-        const { Table } = await this.bounded((abortSignal) => this.dynamodb.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal }));
+        const { Table } = await this.bounded((abortSignal) =>
+          this.dynamodb.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal }),
+        );
         const sse = Table?.SSEDescription;
         result.tableEncryption = {
           status: sse?.Status ?? 'AWS_OWNED_KEY',
@@ -63,7 +65,11 @@ export class KmsTableEnricher implements Enricher {
   private bounded<T>(call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     const deadline = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(Object.assign(new Error(`aborted after ${this.timeoutMs} ms`), { name: 'TimeoutError' })), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => reject(Object.assign(new Error(`aborted after ${this.timeoutMs} ms`), { name: 'TimeoutError' })),
+        { once: true },
+      );
     });
     return Promise.race([call(signal), deadline]);
   }

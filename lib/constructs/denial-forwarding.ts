@@ -53,13 +53,14 @@ export class DenialForwarding extends Construct {
     );
     Validations.of(this.deadLetterQueue.node.defaultChild as sqs.CfnQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue: the forwarding rule uses it for denials it could not deliver to the central event bus.',
+      reason:
+        'This queue is itself a dead-letter queue: the forwarding rule uses it for denials it could not deliver to the central event bus.',
     });
 
     // EventBridge passes the rule's ARN and account when it assumes a target role ("Cross-service confused deputy
     // prevention in Amazon EventBridge"): no other rule can use this role.
     this.role = new iam.Role(this, 'Role', {
-      description: 'denyscope: forwards denials recorded in this account and Region to the organization\'s central event bus',
+      description: "denyscope: forwards denials recorded in this account and Region to the organization's central event bus",
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
         conditions: { ...fromThisRule, StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
@@ -72,12 +73,19 @@ export class DenialForwarding extends Construct {
 
     this.rule = new events.CfnRule(this, 'Rule', {
       name: FORWARDING_RULE_NAME,
-      description: 'denyscope: access denials recorded by CloudTrail, sent to the organization\'s central event bus',
+      description: "denyscope: access denials recorded by CloudTrail, sent to the organization's central event bus",
       // Read-only calls (Describe*, List*, Get*, KMS Decrypt) reach a rule only in this state, in member accounts too.
       state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
       eventPattern: forwardedDenialsPattern(props.services),
       // No RetryPolicy: EventBridge does not take one for an event bus target; its default retries apply.
-      targets: [{ id: 'CentralEventBus', arn: props.centralEventBusArn, roleArn: this.role.roleArn, deadLetterConfig: { arn: this.deadLetterQueue.queueArn } }],
+      targets: [
+        {
+          id: 'CentralEventBus',
+          arn: props.centralEventBusArn,
+          roleArn: this.role.roleArn,
+          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        },
+      ],
     });
   }
 }

@@ -66,7 +66,14 @@ export class EncryptionKey extends Construct implements ServiceKey {
     super(scope, id);
     this.viaService = viaServiceOf(props.viaService);
     const policy = new iam.PolicyDocument({
-      statements: [new iam.PolicyStatement({ sid: 'KeyAdministration', principals: [new iam.AccountRootPrincipal()], actions: KEY_ADMIN_ACTIONS, resources: ['*'] })],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'KeyAdministration',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: KEY_ADMIN_ACTIONS,
+          resources: ['*'],
+        }),
+      ],
     });
     this.key = new kms.Key(this, 'Key', {
       description: props.description,
@@ -91,7 +98,10 @@ export class EncryptionKey extends Construct implements ServiceKey {
         principals: [new iam.AccountRootPrincipal()],
         actions: [...actions],
         resources: ['*'],
-        conditions: { ...others, StringEquals: { 'kms:ViaService': this.viaService, 'kms:CallerAccount': Aws.ACCOUNT_ID, ...stringEquals } },
+        conditions: {
+          ...others,
+          StringEquals: { 'kms:ViaService': this.viaService, 'kms:CallerAccount': Aws.ACCOUNT_ID, ...stringEquals },
+        },
       }),
     );
   }
@@ -99,13 +109,24 @@ export class EncryptionKey extends Construct implements ServiceKey {
   /** Lets an AWS service principal use the key itself for `actions`, limited by `conditions` (its aws:SourceArn or encryption context). */
   allowService(sid: string, servicePrincipal: string, actions: readonly string[], conditions: PolicyConditions): void {
     this.key.addToResourcePolicy(
-      new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(servicePrincipal)], actions: [...actions], resources: ['*'], conditions }),
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.ServicePrincipal(servicePrincipal)],
+        actions: [...actions],
+        resources: ['*'],
+        conditions,
+      }),
     );
   }
 
   /** Lets an AWS service principal (EventBridge, CloudWatch) encrypt messages, limited by `conditions` (its aws:SourceArn). */
   allowServiceToEncrypt(servicePrincipal: string, conditions: PolicyConditions): void {
-    this.allowService(`Allow${capitalized(servicePrincipal.split('.')[0])}ToEncrypt`, servicePrincipal, ['kms:GenerateDataKey*', 'kms:Decrypt'], conditions);
+    this.allowService(
+      `Allow${capitalized(servicePrincipal.split('.')[0])}ToEncrypt`,
+      servicePrincipal,
+      ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      conditions,
+    );
   }
 }
 

@@ -64,7 +64,10 @@ export class Ingestion extends Construct {
       enforceSSL: true,
     };
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: DEAD_LETTER_RETENTION });
-    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', { ...queueDefaults, retentionPeriod: DEAD_LETTER_RETENTION });
+    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', {
+      ...queueDefaults,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
     Validations.of(this.deliveryDeadLetterQueue.node.defaultChild as sqs.CfnQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter queue: the EventBridge rule targets use it for events they could not deliver.',
@@ -81,12 +84,24 @@ export class Ingestion extends Construct {
       const trailName = `${Names.uniqueResourceName(this, { maxLength: 100 })}-Trail`;
       const trailOwner = props.organizationTrail?.managementAccountId ?? Aws.ACCOUNT_ID;
       const trailArn = Arn.format(
-        { service: 'cloudtrail', resource: 'trail', resourceName: trailName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME, account: trailOwner },
+        {
+          service: 'cloudtrail',
+          resource: 'trail',
+          resourceName: trailName,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          account: trailOwner,
+        },
         Stack.of(this),
       );
       this.trailKey = this.createTrailKey(trailArn, trailOwner);
       this.trailBucket = this.createTrailBucket(props.retentionDays, this.trailKey, trailArn, props.organizationTrail);
-      this.trail = this.createTrail(trailName, this.trailBucket, this.trailKey, props.dataEventTables, props.organizationTrail !== undefined);
+      this.trail = this.createTrail(
+        trailName,
+        this.trailBucket,
+        this.trailKey,
+        props.dataEventTables,
+        props.organizationTrail !== undefined,
+      );
     }
   }
 
@@ -108,7 +123,12 @@ export class Ingestion extends Construct {
     );
     const ruleArns = placements.map(({ ruleName, bus }) =>
       Arn.format(
-        { service: 'events', resource: 'rule', resourceName: bus ? `${bus.eventBusName}/${ruleName}` : ruleName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+        {
+          service: 'events',
+          resource: 'rule',
+          resourceName: bus ? `${bus.eventBusName}/${ruleName}` : ruleName,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        },
         Stack.of(this),
       ),
     );
@@ -153,7 +173,12 @@ export class Ingestion extends Construct {
    * CloudTrail writes under AWSLogs/ACCOUNT/ for its owner and, for an organization trail, under AWSLogs/o-ORG/ for
    * every account ("Create or update an Amazon S3 bucket to use to store the log files for an organization trail").
    */
-  private createTrailBucket(retentionDays: number, trailKey: EncryptionKey, trailArn: string, organizationTrail?: OrganizationTrail): s3.Bucket {
+  private createTrailBucket(
+    retentionDays: number,
+    trailKey: EncryptionKey,
+    trailArn: string,
+    organizationTrail?: OrganizationTrail,
+  ): s3.Bucket {
     const bucket = new s3.Bucket(this, 'TrailBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: trailKey.key,
@@ -163,16 +188,20 @@ export class Ingestion extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
-      lifecycleRules: [
-        { id: 'ExpireTrailLogs', expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) },
-      ],
+      lifecycleRules: [{ id: 'ExpireTrailLogs', expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) }],
       // Audit logs outlive the stack whatever removalPolicy says: delete the bucket by hand when no longer needed.
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const cloudTrailService = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
     const fromThisTrail = { 'aws:SourceArn': trailArn };
     bucket.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: 'CloudTrailAclCheck', principals: [cloudTrailService], actions: ['s3:GetBucketAcl'], resources: [bucket.bucketArn], conditions: { StringEquals: fromThisTrail } }),
+      new iam.PolicyStatement({
+        sid: 'CloudTrailAclCheck',
+        principals: [cloudTrailService],
+        actions: ['s3:GetBucketAcl'],
+        resources: [bucket.bucketArn],
+        conditions: { StringEquals: fromThisTrail },
+      }),
     );
     const writeUnder = (sid: string, prefix: string) =>
       bucket.addToResourcePolicy(
@@ -219,11 +248,17 @@ export class Ingestion extends Construct {
         : isOrganizationTrail
           ? // A table of any account and Region, by name. Stream ARNs end with a time label, so streams cannot be
             // selected by table name across accounts (README: not logged).
-            [management, dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', endsWith: dataEventTables.map((table) => `:table/${table}`) })]
+            [
+              management,
+              dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', endsWith: dataEventTables.map((table) => `:table/${table}`) }),
+            ]
           : [
               management,
               dataEvents('AWS::DynamoDB::Table', { field: 'resources.ARN', equalTo: tableArns(dataEventTables) }),
-              dataEvents('AWS::DynamoDB::Stream', { field: 'resources.ARN', startsWith: tableArns(dataEventTables).map((arn) => `${arn}/stream/`) }),
+              dataEvents('AWS::DynamoDB::Stream', {
+                field: 'resources.ARN',
+                startsWith: tableArns(dataEventTables).map((arn) => `${arn}/stream/`),
+              }),
             ];
     const trail = new cloudtrail.CfnTrail(this, 'Trail', {
       trailName,

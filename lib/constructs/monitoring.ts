@@ -37,7 +37,13 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const pipelineMetric = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period: PERIOD });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period: PERIOD,
+      });
     const perCause = (metricName: string) =>
       CAUSES.map(
         (cause) =>
@@ -59,11 +65,23 @@ export class Monitoring extends Construct {
     const throttles = props.function.metricThrottles({ period: PERIOD, statistic: 'Sum' });
 
     this.alarms = [
-      atLeastOne('DeadLetterQueueNotEmpty', 'Denial events failed processing 5 times and wait in the dead-letter queue: fix the cause, then redrive them.', deadLetters),
-      atLeastOne('DeliveryDeadLetterQueueNotEmpty', 'EventBridge could not deliver denial events to the queue (check the queue policy and key policy).', undelivered),
+      atLeastOne(
+        'DeadLetterQueueNotEmpty',
+        'Denial events failed processing 5 times and wait in the dead-letter queue: fix the cause, then redrive them.',
+        deadLetters,
+      ),
+      atLeastOne(
+        'DeliveryDeadLetterQueueNotEmpty',
+        'EventBridge could not deliver denial events to the queue (check the queue policy and key policy).',
+        undelivered,
+      ),
       atLeastOne('FunctionErrors', 'The alert Lambda failed (see its log group).', errors),
       atLeastOne('FunctionThrottles', 'The alert Lambda was throttled.', throttles),
-      atLeastOne('NotifyFailures', 'Alerts could not be sent to SNS or Slack (check the webhook secret).', pipelineMetric(METRIC.notifyFailures)),
+      atLeastOne(
+        'NotifyFailures',
+        'Alerts could not be sent to SNS or Slack (check the webhook secret).',
+        pipelineMetric(METRIC.notifyFailures),
+      ),
       new cloudwatch.Alarm(this, 'OldestMessageAge', {
         alarmDescription: `Denial events have waited more than ${OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes()} minutes in the queue.`,
         metric: oldestAge,

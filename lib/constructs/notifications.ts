@@ -73,7 +73,12 @@ export class Notifications extends Construct {
     } else {
       // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
       const secretArn = Arn.format(
-        { service: 'secretsmanager', resource: 'secret', resourceName: `${props.slackWebhookSecretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+        {
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${props.slackWebhookSecretName}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        },
         Stack.of(this),
       );
       this.onlyThisSecret = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } };
@@ -103,7 +108,10 @@ export class Notifications extends Construct {
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
       }),
     );
-    this.slackWebhookSecretKey.allowViaService('ReadTheSecret', ['kms:Decrypt'], { ArnEquals: { 'aws:PrincipalArn': readerArns }, ...this.onlyThisSecret });
+    this.slackWebhookSecretKey.allowViaService('ReadTheSecret', ['kms:Decrypt'], {
+      ArnEquals: { 'aws:PrincipalArn': readerArns },
+      ...this.onlyThisSecret,
+    });
   }
 
   /**

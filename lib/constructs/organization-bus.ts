@@ -29,7 +29,10 @@ export class OrganizationEventBus extends Construct {
     });
     // The bus's own Policy property (one document, no AWS::Events::EventBusPolicy per statement), naming the bus by
     // its fixed name: its ARN attribute would be a reference of the bus to itself.
-    const busArn = Arn.format({ service: 'events', resource: 'event-bus', resourceName: CENTRAL_EVENT_BUS_NAME, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this));
+    const busArn = Arn.format(
+      { service: 'events', resource: 'event-bus', resourceName: CENTRAL_EVENT_BUS_NAME, arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+      Stack.of(this),
+    );
     const policy = new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
@@ -39,7 +42,9 @@ export class OrganizationEventBus extends Construct {
           resources: [busArn],
           conditions: {
             StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-            ...(props.principalOrgPaths.length > 0 ? { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [...props.principalOrgPaths] } } : {}),
+            ...(props.principalOrgPaths.length > 0
+              ? { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [...props.principalOrgPaths] } }
+              : {}),
           },
         }),
       ],

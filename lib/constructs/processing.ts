@@ -64,7 +64,7 @@ export class Processing extends Construct {
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
     this.logKey = new EncryptionKey(this, 'LogKey', {
-      description: 'denyscope: encrypts the alert Lambda\'s log group',
+      description: "denyscope: encrypts the alert Lambda's log group",
       viaService: 'logs',
       removalPolicy: props.removalPolicy,
     });
@@ -74,9 +74,14 @@ export class Processing extends Construct {
     const logGroupName = `/aws/lambda/${Aws.STACK_NAME}-alert-handler-${stackUuid}`;
     // CloudWatch Logs encrypts with its own service principal, for this log group only
     // ("Encrypt log data in CloudWatch Logs using AWS Key Management Service").
-    this.logKey.allowService('AllowCloudWatchLogs', `logs.${Aws.REGION}.amazonaws.com`, ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'], {
-      ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(Stack.of(this), logGroupName) },
-    });
+    this.logKey.allowService(
+      'AllowCloudWatchLogs',
+      `logs.${Aws.REGION}.amazonaws.com`,
+      ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      {
+        ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(Stack.of(this), logGroupName) },
+      },
+    );
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName,
       encryptionKey: this.logKey.key,
@@ -129,7 +134,13 @@ export class Processing extends Construct {
     const statements = [
       // Item calls only, never through an index (the Lambda does not query).
       new iam.PolicyStatement({ sid: 'IncidentsTable', actions: INCIDENTS_TABLE_ACTIONS, resources: [props.table.tableArn] }),
-      keyUseVia('IncidentsTableKey', props.tableKey, ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']),
+      keyUseVia('IncidentsTableKey', props.tableKey, [
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKey*',
+        'kms:DescribeKey',
+      ]),
       // DynamoDB creates grants on the table key for the caller (AWS example key policy for DynamoDB).
       new iam.PolicyStatement({
         sid: 'IncidentsTableKeyGrants',
@@ -148,7 +159,11 @@ export class Processing extends Construct {
         resources: [props.slackWebhookSecret.secretArn],
       }),
       ...(props.slackWebhookSecretKey
-        ? [keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], { 'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn })]
+        ? [
+            keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], {
+              'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn,
+            }),
+          ]
         : []),
       // What Lambda's SQS event source needs of the function's role ("Using Lambda with Amazon SQS").
       new iam.PolicyStatement({
@@ -162,10 +177,7 @@ export class Processing extends Construct {
       new iam.PolicyStatement({
         sid: 'DescribeDeniedTables',
         actions: ['dynamodb:DescribeTable'],
-        resources:
-          props.dataEventTables === '*'
-            ? [tableArn(stack, '*')]
-            : props.dataEventTables.map((table) => tableArn(stack, table)),
+        resources: props.dataEventTables === '*' ? [tableArn(stack, '*')] : props.dataEventTables.map((table) => tableArn(stack, table)),
       }),
       new iam.PolicyStatement({
         sid: 'DescribeTableKeys',
@@ -189,15 +201,32 @@ export class Processing extends Construct {
     const stack = Stack.of(this);
     const acknowledge = (scope: Construct, finding: string, reason: string) =>
       Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-    acknowledge(policy, 'Action::kms:ReEncrypt*', 'DynamoDB needs kms:ReEncrypt* for the caller on the table key; limited by kms:ViaService to DynamoDB.');
-    acknowledge(policy, 'Action::kms:GenerateDataKey*', 'DynamoDB and SNS need kms:GenerateDataKey* on their own keys; limited by kms:ViaService.');
-    acknowledge(policy, 'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
-      'kms:DescribeKey on the key of whichever table was denied: the keys are not known at deploy time. Read-only metadata.');
-    acknowledge(policy, `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}>:log-stream:*`,
-      'Log streams of the function\'s own log group; Lambda names them at run time.');
+    acknowledge(
+      policy,
+      'Action::kms:ReEncrypt*',
+      'DynamoDB needs kms:ReEncrypt* for the caller on the table key; limited by kms:ViaService to DynamoDB.',
+    );
+    acknowledge(
+      policy,
+      'Action::kms:GenerateDataKey*',
+      'DynamoDB and SNS need kms:GenerateDataKey* on their own keys; limited by kms:ViaService.',
+    );
+    acknowledge(
+      policy,
+      'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
+      'kms:DescribeKey on the key of whichever table was denied: the keys are not known at deploy time. Read-only metadata.',
+    );
+    acknowledge(
+      policy,
+      `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}>:log-stream:*`,
+      "Log streams of the function's own log group; Lambda names them at run time.",
+    );
     if (props.dataEventTables === '*') {
-      acknowledge(policy, 'Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/*',
-        'dynamodb:DescribeTable (read-only) on whichever table was denied; dataEventTables="*" watches every table. Give table names to narrow it.');
+      acknowledge(
+        policy,
+        'Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/*',
+        'dynamodb:DescribeTable (read-only) on whichever table was denied; dataEventTables="*" watches every table. Give table names to narrow it.',
+      );
     }
     // Lambda adds xray:PutTraceSegments / PutTelemetryRecords for active tracing; X-Ray has no resource-level permissions.
     const tracingPolicy = this.role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
@@ -207,7 +236,8 @@ export class Processing extends Construct {
     });
     Validations.of(this.function.node.defaultChild as lambda.CfnFunction).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime the handler is built and tested for (esbuild target node22); upgrade together with the Lambda code.',
+      reason:
+        'Node.js 22 is the runtime the handler is built and tested for (esbuild target node22); upgrade together with the Lambda code.',
     });
   }
 }
@@ -223,7 +253,10 @@ function keyUseVia(sid: string, key: ServiceKey, actions: string[], encryptionCo
 }
 
 function logGroupArn(stack: Stack, logGroupName: string): string {
-  return Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+  return Arn.format(
+    { service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+    stack,
+  );
 }
 
 function logStreamsArn(stack: Stack, logGroupName: string): string {
@@ -231,5 +264,8 @@ function logStreamsArn(stack: Stack, logGroupName: string): string {
 }
 
 function tableArn(stack: Stack, table: string): string {
-  return Arn.format({ service: 'dynamodb', resource: 'table', resourceName: table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME, partition: Aws.PARTITION }, stack);
+  return Arn.format(
+    { service: 'dynamodb', resource: 'table', resourceName: table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME, partition: Aws.PARTITION },
+    stack,
+  );
 }

@@ -41,7 +41,10 @@ it('explain: exit 2 on an input error, one line on stderr and nothing on stdout'
 it('scan: bundled worker threads, a corrupt file named and skipped, exit 1', () => {
   const tree = path.join(dir, 'AWSLogs');
   for (let index = 0; index < 4; index += 1) {
-    writeFile(path.join(tree, `${index}.json.gz`), gzip(logFile([dynamodbRecord({ eventId: `s${index}`, reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: `ok${index}` })])));
+    writeFile(
+      path.join(tree, `${index}.json.gz`),
+      gzip(logFile([dynamodbRecord({ eventId: `s${index}`, reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: `ok${index}` })])),
+    );
   }
   const corrupt = writeFile(path.join(tree, '9.json.gz'), gzip('{"Records": [').subarray(0, 12));
   const run = denyscope(['scan', '--json', '--jobs', '2', tree]);

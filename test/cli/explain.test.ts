@@ -3,15 +3,49 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, truncateSync } from 'node:
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, SCP_ARN, sessionArn, writeFile } from './fixtures';
+import {
+  dynamodbRecord,
+  EXPLICIT_SCP,
+  EXPLICIT_VPCE,
+  gzip,
+  IMPLICIT_IDENTITY,
+  logFile,
+  roleArn,
+  SCP_ARN,
+  sessionArn,
+  writeFile,
+} from './fixtures';
 import { gzipBomb } from '../support/gzip-bomb';
 import { runCli } from './run-cli';
 import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../core/diagnosis';
 
 const DIAGNOSIS_FIELDS = [
-  'eventId', 'eventTime', 'eventSource', 'eventName', 'region', 'accountId', 'principal', 'principalArn', 'action', 'resource',
-  'tableName', 'cause', 'denial', 'policyType', 'policyArn', 'policyChain', 'authorizationId', 'mfaAuthenticated', 'viaVpcEndpoint',
-  'crossAccount', 'confidence', 'hypotheses', 'errorCode', 'errorMessage', 'evaluation', 'remediation',
+  'eventId',
+  'eventTime',
+  'eventSource',
+  'eventName',
+  'region',
+  'accountId',
+  'principal',
+  'principalArn',
+  'action',
+  'resource',
+  'tableName',
+  'cause',
+  'denial',
+  'policyType',
+  'policyArn',
+  'policyChain',
+  'authorizationId',
+  'mfaAuthenticated',
+  'viaVpcEndpoint',
+  'crossAccount',
+  'confidence',
+  'hypotheses',
+  'errorCode',
+  'errorMessage',
+  'evaluation',
+  'remediation',
 ].sort();
 
 let dir: string;
@@ -21,7 +55,12 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const scpDenial = dynamodbRecord({ eventId: 'evt-scp', reason: EXPLICIT_SCP });
-const identityDenial = dynamodbRecord({ eventId: 'evt-identity', action: 'GetItem', table: 'customers', reason: IMPLICIT_IDENTITY('GetItem') });
+const identityDenial = dynamodbRecord({
+  eventId: 'evt-identity',
+  action: 'GetItem',
+  table: 'customers',
+  reason: IMPLICIT_IDENTITY('GetItem'),
+});
 const success = dynamodbRecord({ eventId: 'evt-ok' });
 
 describe('explain --json', () => {
@@ -61,7 +100,10 @@ describe('explain --json', () => {
 
   it('writes invisible characters of event values as JSON escapes: none reaches the terminal raw, the values are intact', async () => {
     const trojan = '\u202Eevil\u2066\u2028\u0085\u009b2J';
-    const file = writeFile(path.join(dir, 'trojan.json'), JSON.stringify(dynamodbRecord({ eventId: `evt${trojan}`, table: `orders${trojan}`, reason: EXPLICIT_SCP })));
+    const file = writeFile(
+      path.join(dir, 'trojan.json'),
+      JSON.stringify(dynamodbRecord({ eventId: `evt${trojan}`, table: `orders${trojan}`, reason: EXPLICIT_SCP })),
+    );
     const run = await runCli(['explain', file, '--json']);
     expect(run.stdout.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
     expect(run.stdout).toContain('"eventId": "evt\\u202Eevil\\u2066\\u2028\\u0085\\u009B2J"');
@@ -77,7 +119,10 @@ describe('explain --json', () => {
 
 describe('explain inputs', () => {
   it('reads stdin when no FILE is given, and for "-"', async () => {
-    for (const args of [['explain', '--json'], ['explain', '-', '--json']]) {
+    for (const args of [
+      ['explain', '--json'],
+      ['explain', '-', '--json'],
+    ]) {
       const run = await runCli(args, { stdin: JSON.stringify(scpDenial) });
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout).diagnoses).toHaveLength(1);
@@ -96,7 +141,10 @@ describe('explain inputs', () => {
       'An error occurred (AccessDeniedException) when calling the GetItem operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:111122223333:table/orders with an explicit deny in a service control policy';
     const run = await runCli(['explain', '--json'], { stdin: message });
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).diagnoses[0]).toMatchObject({ cause: 'service-control-policy', principal: 'arn:aws:iam::111122223333:role/app' });
+    expect(JSON.parse(run.stdout).diagnoses[0]).toMatchObject({
+      cause: 'service-control-policy',
+      principal: 'arn:aws:iam::111122223333:role/app',
+    });
   });
 });
 

@@ -4,7 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { parsePolicyStore } from '../../core/policy/store';
 import { startAwsStandIn, type AwsStandIn } from '../support/aws-standin';
-import { ACCOUNT, EXPECTED, INDEX_ARN, KEY_ARN, ROLE_ARN, standInEnvironment, TABLE_ARN, USER_ARN, VPC_ENDPOINT, WORLD } from '../support/policy-world';
+import {
+  ACCOUNT,
+  EXPECTED,
+  INDEX_ARN,
+  KEY_ARN,
+  ROLE_ARN,
+  standInEnvironment,
+  TABLE_ARN,
+  USER_ARN,
+  VPC_ENDPOINT,
+  WORLD,
+} from '../support/policy-world';
 import { runCli } from './run-cli';
 
 // The built CLI as a user runs it, pointed at the local AWS stand-in through AWS_ENDPOINT_URL.
@@ -25,7 +36,14 @@ afterEach(async () => {
 
 /** Runs the built CLI without blocking this process, which serves the stand-in. */
 function denyscope(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', AWS_CONFIG_FILE: path.join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), ...standInEnvironment(standIn.endpoint) };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    NO_COLOR: '1',
+    AWS_CONFIG_FILE: path.join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+    ...standInEnvironment(standIn.endpoint),
+  };
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -39,7 +57,10 @@ const denialEvent = {
     type: 'AssumedRole',
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`,
     accountId: ACCOUNT,
-    sessionContext: { sessionIssuer: { type: 'Role', arn: ROLE_ARN, accountId: ACCOUNT, userName: 'app' }, attributes: { mfaAuthenticated: 'false' } },
+    sessionContext: {
+      sessionIssuer: { type: 'Role', arn: ROLE_ARN, accountId: ACCOUNT, userName: 'app' },
+      attributes: { mfaAuthenticated: 'false' },
+    },
   },
   eventTime: '2026-11-27T09:00:00Z',
   eventSource: 'dynamodb.amazonaws.com',
@@ -56,7 +77,21 @@ const denialEvent = {
 
 it('named things: writes the store with every part, says so on stderr, exit 0; no credentials in it', async () => {
   const out = path.join(dir, 'store.json');
-  const run = await denyscope(['policies', 'capture', '--principal', ROLE_ARN, '--principal', USER_ARN, '--resource', INDEX_ARN, '--vpc-endpoint', VPC_ENDPOINT, '--organization', '--out', out]);
+  const run = await denyscope([
+    'policies',
+    'capture',
+    '--principal',
+    ROLE_ARN,
+    '--principal',
+    USER_ARN,
+    '--resource',
+    INDEX_ARN,
+    '--vpc-endpoint',
+    VPC_ENDPOINT,
+    '--organization',
+    '--out',
+    out,
+  ]);
   expect(run).toMatchObject({ code: 0, stdout: '' });
   expect(run.stderr).toBe(`denyscope: wrote ${out}: 2 principals, 1 resource, 1 key, 1 VPC endpoint, 4 organization levels\n`);
   const written = JSON.parse(readFileSync(out, 'utf8'));
@@ -79,7 +114,16 @@ it('--from-events: everything the denials need (the role from the session, the t
   const events = path.join(dir, 'events.json');
   writeFileSync(events, JSON.stringify({ Records: [denialEvent] }));
   const out = path.join(dir, 'store.json');
-  const run = await denyscope(['policies', 'capture', '--from-events', events, '--org-role', 'arn:aws:iam::999988887777:role/OrganizationReader', '--out', out]);
+  const run = await denyscope([
+    'policies',
+    'capture',
+    '--from-events',
+    events,
+    '--org-role',
+    'arn:aws:iam::999988887777:role/OrganizationReader',
+    '--out',
+    out,
+  ]);
   expect(run.stderr).toBe(`denyscope: wrote ${out}: 1 principal, 1 resource, 1 key, 1 VPC endpoint, 4 organization levels\n`);
   expect(run.code).toBe(0);
   const store = JSON.parse(readFileSync(out, 'utf8'));

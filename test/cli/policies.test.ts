@@ -46,7 +46,9 @@ describe('explain --policies --json on the samples', () => {
     const diagnosis = await explainJson(sample(name));
     const evaluation = diagnosis.evaluation!;
     expect(evaluation.decision).toBe(decision);
-    expect(evaluation.deniedBy.map((entry) => `${entry.policyType} ${entry.sid}${entry.target === null ? '' : ` @${entry.target}`}`)).toEqual(deniedBy);
+    expect(
+      evaluation.deniedBy.map((entry) => `${entry.policyType} ${entry.sid}${entry.target === null ? '' : ` @${entry.target}`}`),
+    ).toEqual(deniedBy);
     expect(evaluation.missingAllow.map((entry) => entry.policyType)).toEqual(missingAllow);
     // The message names a policy type for all but one sample, and the store was written to agree with each.
     expect(evaluation.agreesWithMessage).toBe(name === 'unknown-no-message.json' ? null : true);
@@ -61,7 +63,9 @@ describe('explain --policies --json on the samples', () => {
   it('the remediation names the statement to narrow and a command that opens exactly that policy', async () => {
     const { remediation } = await explainJson(sample('service-control-policy-explicit.json'));
     expect(remediation.summary).toContain('"OnlyTheWriterPutsOrders"');
-    expect(remediation.commands.map((command) => command.command)).toEqual(['aws organizations describe-policy --policy-id p-examplescp1 --query Policy.Content --output text']);
+    expect(remediation.commands.map((command) => command.command)).toEqual([
+      'aws organizations describe-policy --policy-id p-examplescp1 --query Policy.Content --output text',
+    ]);
     expect(remediation.policySnippet).toBeNull();
   });
 
@@ -69,7 +73,17 @@ describe('explain --policies --json on the samples', () => {
     const { remediation } = await explainJson(sample('session-policy.json'));
     expect(remediation.policySnippet).toEqual({
       attachTo: 'session policy passed to AssumeRole for arn:aws:iam::111122223333:role/data-loader',
-      document: { Version: '2012-10-17', Statement: [{ Sid: 'AllowDeniedCall', Effect: 'Allow', Action: 'dynamodb:BatchWriteItem', Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders' }] },
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AllowDeniedCall',
+            Effect: 'Allow',
+            Action: 'dynamodb:BatchWriteItem',
+            Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+          },
+        ],
+      },
     });
   });
 
@@ -85,7 +99,9 @@ describe('explain --policies, human output', () => {
     const lines = run.stdout.split('\n');
     const why = lines.findIndex((line) => line.trimStart().startsWith('why'));
     expect(lines[why + 1].trim()).toBe('evaluated: explicit deny (agrees with the message)');
-    expect(lines.find((line) => line.includes('◀'))?.trim()).toBe('"aws:PrincipalArn": "arn:aws:iam::*:role/orders-writer"   ◀ (request: arn:aws:iam::111122223333:role/app-backend) → true');
+    expect(lines.find((line) => line.includes('◀'))?.trim()).toBe(
+      '"aws:PrincipalArn": "arn:aws:iam::*:role/orders-writer"   ◀ (request: arn:aws:iam::111122223333:role/app-backend) → true',
+    );
   });
 
   it('shows the layers that lack an allow', async () => {
@@ -108,16 +124,48 @@ describe('--policies store errors: exit 2, one line naming the file and the path
   it.each([
     ['explain', (store: string) => ['explain', sample('session-policy.json'), '--policies', store]],
     ['scan', (store: string) => ['scan', SAMPLES, '--json', '--policies', store]],
-    ['evaluate', (store: string) => ['evaluate', '--policies', store, '--principal', '111122223333', '--action', 'dynamodb:GetItem', '--resource', '*']],
+    [
+      'evaluate',
+      (store: string) => [
+        'evaluate',
+        '--policies',
+        store,
+        '--principal',
+        '111122223333',
+        '--action',
+        'dynamodb:GetItem',
+        '--resource',
+        '*',
+      ],
+    ],
   ])('%s', async (_command, args) => {
     const file = path.join(dir, 'store.json');
-    writeFileSync(file, JSON.stringify({ format: 'denyscope-policies/1', principals: { 'arn:aws:iam::111122223333:role/app': { policies: [{ name: 'ok', document: { Statement: [] } }, { name: 'bad', document: { Statement: 'Allow' } }] } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'denyscope-policies/1',
+        principals: {
+          'arn:aws:iam::111122223333:role/app': {
+            policies: [
+              { name: 'ok', document: { Statement: [] } },
+              { name: 'bad', document: { Statement: 'Allow' } },
+            ],
+          },
+        },
+      }),
+    );
     const run = await runCli(args(file));
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`denyscope: ${file}: principals.arn:aws:iam::111122223333:role/app.policies[1].document: Statement must be an object or an array\n`);
+    expect(run.stderr).toBe(
+      `denyscope: ${file}: principals.arn:aws:iam::111122223333:role/app.policies[1].document: Statement must be an object or an array\n`,
+    );
     const missing = await runCli(args(path.join(dir, 'absent.json')));
-    expect(missing).toMatchObject({ code: 2, stdout: '', stderr: `denyscope: ${path.join(dir, 'absent.json')}: no such file or directory\n` });
+    expect(missing).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `denyscope: ${path.join(dir, 'absent.json')}: no such file or directory\n`,
+    });
   });
 });
 
@@ -145,7 +193,15 @@ describe('scan --policies --json', () => {
 });
 
 describe('denyscope evaluate: would this call be allowed?', () => {
-  const base = ['evaluate', '--policies', STORE, '--action', 'dynamodb:PutItem', '--resource', 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders'];
+  const base = [
+    'evaluate',
+    '--policies',
+    STORE,
+    '--action',
+    'dynamodb:PutItem',
+    '--resource',
+    'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+  ];
 
   it('exit 3 for a denied call, with the statement', async () => {
     const run = await runCli([...base, '--principal', 'arn:aws:iam::111122223333:role/app-backend']);
@@ -155,17 +211,51 @@ describe('denyscope evaluate: would this call be allowed?', () => {
   });
 
   it('exit 0 for an allowed call', async () => {
-    const run = await runCli([...base, '--action', 'dynamodb:UpdateItem', '--principal', 'arn:aws:iam::111122223333:role/app-backend', '--absent', 'aws:SourceVpce']);
+    const run = await runCli([
+      ...base,
+      '--action',
+      'dynamodb:UpdateItem',
+      '--principal',
+      'arn:aws:iam::111122223333:role/app-backend',
+      '--absent',
+      'aws:SourceVpce',
+    ]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toContain('ALLOWED dynamodb:UpdateItem');
   });
 
   it('exit 4 when the outcome turns on a key not given; giving it decides', async () => {
     const store = JSON.parse(readFileSync(STORE, 'utf8'));
-    store.organization.serviceControlPolicies['r-a1b2'].push({ id: 'p-office', name: 'OfficeOnly', document: { Statement: [{ Sid: 'FromTheOfficeOnly', Effect: 'Deny', Action: '*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }] } });
+    store.organization.serviceControlPolicies['r-a1b2'].push({
+      id: 'p-office',
+      name: 'OfficeOnly',
+      document: {
+        Statement: [
+          {
+            Sid: 'FromTheOfficeOnly',
+            Effect: 'Deny',
+            Action: '*',
+            Resource: '*',
+            Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+          },
+        ],
+      },
+    });
     const file = path.join(dir, 'office.json');
     writeFileSync(file, JSON.stringify(store));
-    const call = ['evaluate', '--policies', file, '--principal', 'arn:aws:iam::111122223333:role/app-backend', '--action', 'dynamodb:UpdateItem', '--resource', 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders', '--absent', 'aws:SourceVpce'];
+    const call = [
+      'evaluate',
+      '--policies',
+      file,
+      '--principal',
+      'arn:aws:iam::111122223333:role/app-backend',
+      '--action',
+      'dynamodb:UpdateItem',
+      '--resource',
+      'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+      '--absent',
+      'aws:SourceVpce',
+    ];
     const unknown = await runCli([...call, '--json']);
     expect(unknown.code).toBe(4);
     expect(JSON.parse(unknown.stdout).evaluation).toMatchObject({ decision: 'inconclusive', unresolvedKeys: ['aws:SourceIp'] });
@@ -173,19 +263,43 @@ describe('denyscope evaluate: would this call be allowed?', () => {
     expect((await runCli([...call, '--context', 'aws:SourceIp=203.0.113.7'])).code).toBe(0);
   });
 
-  it('a call through an endpoint meets the endpoint\'s policy; without aws:SourceVpce the store says it could not tell', async () => {
-    const call = ['evaluate', '--policies', STORE, '--principal', 'arn:aws:iam::111122223333:role/app-backend', '--action', 'dynamodb:Query', '--resource', 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders'];
+  it("a call through an endpoint meets the endpoint's policy; without aws:SourceVpce the store says it could not tell", async () => {
+    const call = [
+      'evaluate',
+      '--policies',
+      STORE,
+      '--principal',
+      'arn:aws:iam::111122223333:role/app-backend',
+      '--action',
+      'dynamodb:Query',
+      '--resource',
+      'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+    ];
     // Through the endpoint, its OrdersQueriesForReportingOnly statement denies everyone but the reporting role.
     expect((await runCli([...call, '--context', 'aws:SourceVpce=vpce-0a1b2c3d4e5f67890'])).code).toBe(3);
     const unknown = JSON.parse((await runCli([...call, '--json'])).stdout).evaluation;
-    expect(unknown).toMatchObject({ decision: 'allow', missingPolicies: ['VPC endpoint policy, if the call goes through an endpoint (aws:SourceVpce is unknown)'] });
+    expect(unknown).toMatchObject({
+      decision: 'allow',
+      missingPolicies: ['VPC endpoint policy, if the call goes through an endpoint (aws:SourceVpce is unknown)'],
+    });
   });
 
   it('--json prints the request and the evaluation', async () => {
-    const run = await runCli([...base, '--principal', 'arn:aws:iam::111122223333:role/app-backend', '--context', 'aws:SourceIp=203.0.113.7', '--json']);
+    const run = await runCli([
+      ...base,
+      '--principal',
+      'arn:aws:iam::111122223333:role/app-backend',
+      '--context',
+      'aws:SourceIp=203.0.113.7',
+      '--json',
+    ]);
     const output = JSON.parse(run.stdout);
     expect(Object.keys(output)).toEqual(['request', 'evaluation']);
-    expect(output.request).toMatchObject({ action: 'dynamodb:PutItem', context: { 'aws:SourceIp': ['203.0.113.7'] }, principal: { type: 'assumed-role', arn: 'arn:aws:iam::111122223333:role/app-backend' } });
+    expect(output.request).toMatchObject({
+      action: 'dynamodb:PutItem',
+      context: { 'aws:SourceIp': ['203.0.113.7'] },
+      principal: { type: 'assumed-role', arn: 'arn:aws:iam::111122223333:role/app-backend' },
+    });
     expect(output.evaluation.decision).toBe('explicit-deny');
   });
 

@@ -27,7 +27,10 @@ class ExitSignal extends Error {
 
 class Capture implements OutputStream {
   text = '';
-  constructor(readonly isTTY: boolean, readonly columns?: number) {}
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns?: number,
+  ) {}
   write(chunk: string): boolean {
     this.text += chunk;
     return true;

@@ -30,7 +30,15 @@ beforeAll(() => {
       logFile([
         dynamodbRecord({ eventId: 'a1', time: '2026-11-19T10:00:00Z', reason: EXPLICIT_SCP }),
         dynamodbRecord({ eventId: 'a2', time: '2026-11-19T10:30:00Z' }),
-        dynamodbRecord({ eventId: 'a3', role: 'reporting', session: 'rep-1', table: 'customers', action: 'GetItem', time: '2026-11-19T11:00:00Z', reason: IMPLICIT_IDENTITY('GetItem') }),
+        dynamodbRecord({
+          eventId: 'a3',
+          role: 'reporting',
+          session: 'rep-1',
+          table: 'customers',
+          action: 'GetItem',
+          time: '2026-11-19T11:00:00Z',
+          reason: IMPLICIT_IDENTITY('GetItem'),
+        }),
       ]),
     ),
   );
@@ -44,10 +52,24 @@ beforeAll(() => {
   );
   writeFile(
     path.join(day('20'), 'c.json'),
-    gzip(logFile([dynamodbRecord({ eventId: 'c1', role: 'checkout', table: 'inventory', action: 'DeleteItem', time: '2026-11-20T12:00:00Z', reason: IMPLICIT_IDENTITY('DeleteItem') })])),
+    gzip(
+      logFile([
+        dynamodbRecord({
+          eventId: 'c1',
+          role: 'checkout',
+          table: 'inventory',
+          action: 'DeleteItem',
+          time: '2026-11-20T12:00:00Z',
+          reason: IMPLICIT_IDENTITY('DeleteItem'),
+        }),
+      ]),
+    ),
   );
   // Not logs: walking skips digest directories and hidden files.
-  writeFile(path.join(trail, '111122223333', 'CloudTrail-Digest', 'us-east-1', 'digest.json.gz'), gzip('{"digestStartTime":"2026-11-20T00:00:00Z"}'));
+  writeFile(
+    path.join(trail, '111122223333', 'CloudTrail-Digest', 'us-east-1', 'digest.json.gz'),
+    gzip('{"digestStartTime":"2026-11-20T00:00:00Z"}'),
+  );
   writeFile(path.join(trail, '.DS_Store'), 'not json');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -61,7 +83,17 @@ const scanJson = async (...args: string[]) => {
 describe('scan --json', () => {
   it('reports totals, counts by cause/principal/action/table and the diagnoses in file order', async () => {
     const report = await scanJson(root);
-    expect(Object.keys(report)).toEqual(['files', 'records', 'denials', 'byCause', 'byPrincipal', 'byAction', 'byTable', 'diagnoses', 'errors']);
+    expect(Object.keys(report)).toEqual([
+      'files',
+      'records',
+      'denials',
+      'byCause',
+      'byPrincipal',
+      'byAction',
+      'byTable',
+      'diagnoses',
+      'errors',
+    ]);
     expect(report.files).toBe(3);
     expect(report.records).toBe(7);
     expect(report.denials).toBe(5);
@@ -82,7 +114,9 @@ describe('scan --json', () => {
   });
 
   it('reads stdin for "-"', async () => {
-    const lines = [dynamodbRecord({ eventId: 's1', reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: 's2' })].map((r) => JSON.stringify(r)).join('\n');
+    const lines = [dynamodbRecord({ eventId: 's1', reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: 's2' })]
+      .map((r) => JSON.stringify(r))
+      .join('\n');
     const run = await runCli(['scan', '--json', '-'], { stdin: lines });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ files: 1, records: 2, denials: 1, byCause: { 'service-control-policy': 1 } });
@@ -140,7 +174,8 @@ describe('scan errors', () => {
 
   it('rejects a cause that does not exist, listing the valid ones', async () => {
     // The causes of the README's table, in its order.
-    const documented = 'identity-policy, service-control-policy, resource-control-policy, vpc-endpoint-policy, permissions-boundary, session-policy, resource-policy, mfa-required, kms-key-access, kms-key-unusable, unknown';
+    const documented =
+      'identity-policy, service-control-policy, resource-control-policy, vpc-endpoint-policy, permissions-boundary, session-policy, resource-policy, mfa-required, kms-key-access, kms-key-unusable, unknown';
     await expectOptionError(['--cause', 'scp', root], '--cause', '"scp"', documented);
   });
 
@@ -247,13 +282,18 @@ describe('scan reads only regular files, and goes on whatever one file holds', (
       const run = await runCli(['scan', '--json', '--jobs', jobs, tree]);
       expect(run.code).toBe(1);
       const stderrLines = run.stderr.trimEnd().split('\n');
-      expect(stderrLines).toEqual([expect.stringMatching(new RegExp(`^denyscope: ${deep.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .* \\(skipped\\)$`))]);
+      expect(stderrLines).toEqual([
+        expect.stringMatching(new RegExp(`^denyscope: ${deep.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .* \\(skipped\\)$`)),
+      ]);
       expect(JSON.parse(run.stdout)).toMatchObject({ files: 3, records: 2, denials: 2 });
     }
   });
 
   it('names a file over --max-file-size without reading it, and one that inflates past it', async () => {
-    const big = writeFile(path.join(tree, '2-big.json'), logFile(Array.from({ length: 100 }, (_, index) => dynamodbRecord({ eventId: `b${index}` }))));
+    const big = writeFile(
+      path.join(tree, '2-big.json'),
+      logFile(Array.from({ length: 100 }, (_, index) => dynamodbRecord({ eventId: `b${index}` }))),
+    );
     const bomb = writeFile(path.join(tree, '3-bomb.json.gz'), gzipSync(Buffer.alloc(32 * 1024 * 1024)));
     // The gzip file is small (under 64 KiB); only its text is too large.
     const run = await runCli(['scan', '--json', '--max-file-size', '64KiB', tree]);
@@ -304,7 +344,13 @@ describe('scan human output', () => {
 });
 
 describe('scan progress', () => {
-  const capture = (isTTY: boolean) => ({ isTTY, text: '', write(chunk: string) { this.text += chunk; } });
+  const capture = (isTTY: boolean) => ({
+    isTTY,
+    text: '',
+    write(chunk: string) {
+      this.text += chunk;
+    },
+  });
 
   it('draws one self-overwriting line on a terminal once the scan runs long, and clears it on request', () => {
     const stderr = capture(true);
@@ -324,11 +370,25 @@ describe('scan progress', () => {
     let now = 0;
     const progress = createProgress(stderr, 'scanning', () => now, 'objects');
     now = 2000;
-    progress.update({ filesDone: 40, filesTotal: 100, records: 8000, denials: 30, bytes: { done: 4 * 1024 * 1024, total: 10 * 1024 * 1024, listingDone: false } });
+    progress.update({
+      filesDone: 40,
+      filesTotal: 100,
+      records: 8000,
+      denials: 30,
+      bytes: { done: 4 * 1024 * 1024, total: 10 * 1024 * 1024, listingDone: false },
+    });
     expect(stderr.text).toBe('\r\u001b[Kscanning: 40/100+ objects, 4.0 MiB of 10.0 MiB, 8,000 records, 30 denials, 2.0 MiB/s');
     now = 4000;
-    progress.update({ filesDone: 80, filesTotal: 200, records: 16000, denials: 60, bytes: { done: 8 * 1024 * 1024, total: 20 * 1024 * 1024, listingDone: true } });
-    expect(stderr.text.endsWith('\r\u001b[Kscanning: 80/200 objects, 8.0 MiB of 20.0 MiB, 16,000 records, 60 denials, 2.0 MiB/s, ETA 6s')).toBe(true);
+    progress.update({
+      filesDone: 80,
+      filesTotal: 200,
+      records: 16000,
+      denials: 60,
+      bytes: { done: 8 * 1024 * 1024, total: 20 * 1024 * 1024, listingDone: true },
+    });
+    expect(
+      stderr.text.endsWith('\r\u001b[Kscanning: 80/200 objects, 8.0 MiB of 20.0 MiB, 16,000 records, 60 denials, 2.0 MiB/s, ETA 6s'),
+    ).toBe(true);
   });
 
   it.each([
@@ -353,7 +413,11 @@ describe('scan progress', () => {
 
 describe('the option parser', () => {
   it('exits 2 on a usage error (unknown option, missing value), nothing on stdout', async () => {
-    for (const args of [['scan', '--frobnicate', '.'], ['scan', '.', '--cause'], ['explain', '--nope']]) {
+    for (const args of [
+      ['scan', '--frobnicate', '.'],
+      ['scan', '.', '--cause'],
+      ['explain', '--nope'],
+    ]) {
       const run = await runCli(args);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
@@ -381,7 +445,13 @@ describe('the pool of scan workers', () => {
     const files = ['a', 'b', 'fatal', 'c', 'd', 'e', 'f'];
     const results = new Map<number, FileScanResult>();
     const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
-    await runPool(files.map((file, index) => () => ({ index, path: file, maxDiagnoses: 0 })), settings, 2, (index, result) => results.set(index, result), { source: crashing, eval: true });
+    await runPool(
+      files.map((file, index) => () => ({ index, path: file, maxDiagnoses: 0 })),
+      settings,
+      2,
+      (index, result) => results.set(index, result),
+      { source: crashing, eval: true },
+    );
     expect([...results.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const failed = [...results.values()].filter((result) => result.error !== null);
     // The worker held the fatal file and maybe the one queued behind it: those are named, nothing else is lost.
@@ -392,7 +462,8 @@ describe('the pool of scan workers', () => {
 });
 
 describe('default number of scan workers', () => {
-  const files = (count: number, size: number) => Array.from({ length: count }, (_, index) => ({ kind: 'file' as const, path: `f${index}`, size }));
+  const files = (count: number, size: number) =>
+    Array.from({ length: count }, (_, index) => ({ kind: 'file' as const, path: `f${index}`, size }));
 
   it('is 1 for small inputs, which do not pay for starting workers', () => {
     expect(defaultJobs(files(3, 1000), 8)).toBe(1);

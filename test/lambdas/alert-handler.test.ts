@@ -116,7 +116,10 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
     await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'w-0' }))), lambdaContext());
     for (let minute = 1; minute <= 5; minute += 1) {
       clock.advanceMinutes(10);
-      await handler(sqsEvent(sqsMessage(denialEvent({ eventId: `w-${minute}`, eventTime: `2026-11-20T09:1${minute}:00Z` }))), lambdaContext());
+      await handler(
+        sqsEvent(sqsMessage(denialEvent({ eventId: `w-${minute}`, eventTime: `2026-11-20T09:1${minute}:00Z` }))),
+        lambdaContext(),
+      );
     }
     clock.advanceMinutes(11); // 61 minutes after the first alert
     await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'w-6', eventTime: '2026-11-20T10:16:00Z' }))), lambdaContext());
@@ -129,7 +132,12 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
     expect(slack.requests).toHaveLength(2);
     expect(slack.requests[1].body).toContain('6 occurrences since the last alert');
     const stored = await incident(incidentIdOf());
-    expect(stored).toMatchObject({ count: 7, countAtLastAlert: 7, lastEventId: 'w-6', alert: { eventId: 'w-6', occurrencesSincePreviousAlert: 6 } });
+    expect(stored).toMatchObject({
+      count: 7,
+      countAtLastAlert: 7,
+      lastEventId: 'w-6',
+      alert: { eventId: 'w-6', occurrencesSincePreviousAlert: 6 },
+    });
   });
 
   it('retries a message whose SNS publish failed, and sends the alert once on each channel', async () => {
@@ -182,7 +190,10 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
 
   it('skips Slack with one warning when no webhook URL is configured', async () => {
     const { handler, incident, warnings, queueUrl } = await setUp({ slackWebhookUrl: null });
-    await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'n-1' })), sqsMessage(denialEvent({ eventId: 'n-2', roleName: 'other' }))), lambdaContext());
+    await handler(
+      sqsEvent(sqsMessage(denialEvent({ eventId: 'n-1' })), sqsMessage(denialEvent({ eventId: 'n-2', roleName: 'other' }))),
+      lambdaContext(),
+    );
     expect(warnings).toEqual(['No Slack webhook URL configured: Slack alerts are skipped']);
     expect((await incident(incidentIdOf()))?.alert?.channels).toMatchObject({ sns: { status: 'sent' }, slack: { status: 'skipped' } });
     expect(await fauxqs.drain(queueUrl ?? '', 2)).toHaveLength(2);
@@ -235,7 +246,11 @@ describe('alert handler with dynalite, fauxqs and a Slack stand-in', () => {
     await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-1' }))), lambdaContext());
     slack.always({ status: 404, body: 'no_service' });
     await handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-2', roleName: 'r2' }))), lambdaContext());
-    const unreachable = createHarness({ dynamo, tableName: await dynamo.createTable(), slackWebhookUrl: `http://127.0.0.1:${await unusedLoopbackPort()}/services/T0/B0/xoxSecretWebhookToken` });
+    const unreachable = createHarness({
+      dynamo,
+      tableName: await dynamo.createTable(),
+      slackWebhookUrl: `http://127.0.0.1:${await unusedLoopbackPort()}/services/T0/B0/xoxSecretWebhookToken`,
+    });
     await unreachable.handler(sqsEvent(sqsMessage(denialEvent({ eventId: 'secret-3' }))), lambdaContext());
 
     const stored = JSON.stringify([await incident(incidentIdOf()), await unreachable.incident(incidentIdOf())]);
@@ -271,7 +286,11 @@ describe('alert handler with concurrent deliveries of one event and slow channel
 
   /** An SNS client on fauxqs whose every publish takes `delayMs` longer. */
   function slowSns(delayMs: number): SNSClient {
-    const client = new SNSClient({ endpoint: fauxqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = new SNSClient({
+      endpoint: fauxqs.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     client.middlewareStack.add(
       (next) => async (args) => {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -289,16 +308,26 @@ describe('alert handler with concurrent deliveries of one event and slow channel
       const clock = new ManualClock();
       const tableName = await dynamo.createTable();
       const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic(`slow-${++topicCounter}`);
-      const { handler, incident } = createHarness({ dynamo, tableName, clock, sns: { client: sns, topicArn }, slackWebhookUrl: webhook.url });
+      const { handler, incident } = createHarness({
+        dynamo,
+        tableName,
+        clock,
+        sns: { client: sns, topicArn },
+        slackWebhookUrl: webhook.url,
+      });
       const body = denialEvent({ eventId: 'concurrent-1' });
       // EventBridge delivered the event three times (three SQS messages), processed by three Lambda instances.
       const messages = [sqsMessage(body), sqsMessage(body), sqsMessage(body)];
       const results = await Promise.all(
-        messages.map((message, index) => new Promise((resolve) => setTimeout(resolve, 50 * index)).then(() => handler(sqsEvent(message), lambdaContext()))),
+        messages.map((message, index) =>
+          new Promise((resolve) => setTimeout(resolve, 50 * index)).then(() => handler(sqsEvent(message), lambdaContext())),
+        ),
       );
       expect(results[0]).toEqual({ batchItemFailures: [] });
       // The later deliveries found the first at work: not acknowledged, so SQS retries them.
-      expect(results.slice(1)).toEqual(messages.slice(1).map((message) => ({ batchItemFailures: [{ itemIdentifier: message.messageId }] })));
+      expect(results.slice(1)).toEqual(
+        messages.slice(1).map((message) => ({ batchItemFailures: [{ itemIdentifier: message.messageId }] })),
+      );
 
       clock.advanceMinutes(6); // the queue's visibility timeout
       for (const message of messages.slice(1)) expect(await handler(sqsEvent(message), lambdaContext())).toEqual({ batchItemFailures: [] });
@@ -321,16 +350,23 @@ describe('alert handler when DynamoDB throttles (aws-sdk-client-mock)', () => {
     try {
       // The generic answer first: aws-sdk-client-mock lets the more specific one defined after it win.
       documents.on(UpdateCommand).resolves({});
-      documents.on(UpdateCommand, { Key: { pk: incidentPk(incidentIdOf()), sk: 'META' } }).rejects(
-        new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity', $metadata: {} }),
-      );
+      documents
+        .on(UpdateCommand, { Key: { pk: incidentPk(incidentIdOf()), sk: 'META' } })
+        .rejects(new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity', $metadata: {} }));
       documents.on(GetCommand).resolves({});
       const { handler } = createHarness({ dynamo, tableName: 'incidents', documents: DynamoDBDocumentClient.from(dynamo.client) });
       const throttled = sqsMessage(denialEvent({ eventId: 'throttled-1' }));
       const poison = sqsMessage('garbage');
-      expect(await handler(sqsEvent(throttled, poison), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: throttled.messageId }] });
+      expect(await handler(sqsEvent(throttled, poison), lambdaContext())).toEqual({
+        batchItemFailures: [{ itemIdentifier: throttled.messageId }],
+      });
       const failure = output.json().find((line) => line.message === 'Event failed; SQS will retry its message');
-      expect(failure).toMatchObject({ messageId: throttled.messageId, eventId: 'throttled-1', incidentId: incidentIdOf(), error: { name: 'ProvisionedThroughputExceededException' } });
+      expect(failure).toMatchObject({
+        messageId: throttled.messageId,
+        eventId: 'throttled-1',
+        incidentId: incidentIdOf(),
+        error: { name: 'ProvisionedThroughputExceededException' },
+      });
     } finally {
       documents.restore();
     }
@@ -377,12 +413,21 @@ describe('lambdas/alert-handler module', () => {
         const target = String(request.headers['x-amz-target'] ?? '');
         secretRequests.push({ target, body: Buffer.concat(chunks).toString('utf8') });
         if (target !== 'secretsmanager.GetSecretValue') {
-          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'InvalidRequestException', message: target }));
+          response
+            .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+            .end(JSON.stringify({ __type: 'InvalidRequestException', message: target }));
           return;
         }
-        response
-          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
-          .end(JSON.stringify({ ARN: secretArn, Name: 'slack-webhook', SecretString: slack.webhookUrl, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_763_632_800 }));
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(
+          JSON.stringify({
+            ARN: secretArn,
+            Name: 'slack-webhook',
+            SecretString: slack.webhookUrl,
+            VersionId: 'v1',
+            VersionStages: ['AWSCURRENT'],
+            CreatedDate: 1_763_632_800,
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => secrets.listen(0, '127.0.0.1', resolve));
@@ -416,7 +461,9 @@ describe('lambdas/alert-handler module', () => {
       const result = await module.handler(sqsEvent(sqsMessage(body, 'module-msg-1')), lambdaContext());
 
       expect(result).toEqual({ batchItemFailures: [] });
-      const { Item } = await dynamo.documents.send(new GetCommand({ TableName: tableName, Key: { pk: incidentPk(incidentId), sk: INCIDENT_SORT_KEY } }));
+      const { Item } = await dynamo.documents.send(
+        new GetCommand({ TableName: tableName, Key: { pk: incidentPk(incidentId), sk: INCIDENT_SORT_KEY } }),
+      );
       expect(Item?.count).toBe(1);
       const published = await fauxqs.drain(queueUrl, 1);
       expect(published).toHaveLength(1);

@@ -14,7 +14,10 @@ const MEMBER_REGION = 'ap-southeast-2';
  * own account and Region on delivery to another account's bus; the `envelope` variant checks that the incident does not
  * depend on that (it reads the CloudTrail record under `detail`).
  */
-function forwardedDenial(eventId: string, envelope: { account: string; region: string } = { account: MEMBER_ACCOUNT, region: MEMBER_REGION }) {
+function forwardedDenial(
+  eventId: string,
+  envelope: { account: string; region: string } = { account: MEMBER_ACCOUNT, region: MEMBER_REGION },
+) {
   return { ...denialEvent({ eventId, accountId: MEMBER_ACCOUNT, region: MEMBER_REGION, tableName: 'Payments' }), ...envelope };
 }
 
@@ -43,7 +46,7 @@ describe('a denial forwarded from a member account, through the alert handler', 
   };
 
   it.each([
-    ['as EventBridge delivers it (the member\'s account and Region)', { account: MEMBER_ACCOUNT, region: MEMBER_REGION }],
+    ["as EventBridge delivers it (the member's account and Region)", { account: MEMBER_ACCOUNT, region: MEMBER_REGION }],
     ['even with the central account and Region on the envelope', { account: CENTRAL_ACCOUNT, region: 'eu-west-1' }],
   ])('records and alerts it under the member account and Region, %s', async (_name, envelope) => {
     const tableName = await dynamo.createTable();
@@ -62,7 +65,7 @@ describe('a denial forwarded from a member account, through the alert handler', 
     expect(slackText).not.toContain(CENTRAL_ACCOUNT);
   });
 
-  it('folds one record that reached the queue twice (the central account\'s own rules and its member stack) into one occurrence and one alert', async () => {
+  it("folds one record that reached the queue twice (the central account's own rules and its member stack) into one occurrence and one alert", async () => {
     const tableName = await dynamo.createTable();
     const { handler, incident } = createHarness({ dynamo, tableName, slackWebhookUrl: slack.webhookUrl });
     const record = forwardedDenial('twice-1');

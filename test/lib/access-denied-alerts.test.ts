@@ -37,12 +37,14 @@ describe('ingestion', () => {
     for (const rule of Object.values(rules)) expect(rule.Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
   });
 
-  it('matches DynamoDB denials, KMS-caused ValidationExceptions and KMS denials on DynamoDB\'s behalf', () => {
+  it("matches DynamoDB denials, KMS-caused ValidationExceptions and KMS denials on DynamoDB's behalf", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.dynamodb'],
         'detail-type': ['AWS API Call via CloudTrail', 'AWS Network Activity Event via CloudTrail'],
-        detail: { errorCode: Match.arrayWith(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation']) },
+        detail: {
+          errorCode: Match.arrayWith(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation']),
+        },
       },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -97,9 +99,7 @@ describe('ingestion', () => {
     expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       );
     }
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -138,8 +138,20 @@ describe('trail', () => {
       IsLogging: true,
       AdvancedEventSelectors: Match.arrayWith([
         { Name: Match.anyValue(), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-        { Name: Match.anyValue(), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] }] },
-        { Name: Match.anyValue(), FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::DynamoDB::Stream'] }] },
+        {
+          Name: Match.anyValue(),
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Data'] },
+            { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] },
+          ],
+        },
+        {
+          Name: Match.anyValue(),
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Data'] },
+            { Field: 'resources.type', Equals: ['AWS::DynamoDB::Stream'] },
+          ],
+        },
       ]),
     });
   });
@@ -151,13 +163,19 @@ describe('trail', () => {
         Match.objectLike({
           FieldSelectors: Match.arrayWith([
             { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] },
-            { Field: 'resources.ARN', Equals: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':table/orders'])] }), Match.anyValue()] },
+            {
+              Field: 'resources.ARN',
+              Equals: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':table/orders'])] }), Match.anyValue()],
+            },
           ]),
         }),
         Match.objectLike({
           FieldSelectors: Match.arrayWith([
             { Field: 'resources.type', Equals: ['AWS::DynamoDB::Stream'] },
-            { Field: 'resources.ARN', StartsWith: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':table/orders/stream/'])] }), Match.anyValue()] },
+            {
+              Field: 'resources.ARN',
+              StartsWith: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':table/orders/stream/'])] }), Match.anyValue()],
+            },
           ]),
         }),
       ]),
@@ -170,11 +188,19 @@ describe('trail', () => {
         ServerSideEncryptionConfiguration: [
           {
             BucketKeyEnabled: true,
-            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionTrailKey'), 'Arn'] } },
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionTrailKey'), 'Arn'] },
+            },
           },
         ],
       },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
     });
@@ -186,7 +212,12 @@ describe('trail', () => {
           Match.objectLike({
             Action: 's3:PutObject',
             Principal: { Service: 'cloudtrail.amazonaws.com' },
-            Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':trail/.+-Trail$')])] } } },
+            Condition: {
+              StringEquals: {
+                's3:x-amz-acl': 'bucket-owner-full-control',
+                'aws:SourceArn': { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':trail/.+-Trail$')])] },
+              },
+            },
           }),
         ]),
       },
@@ -194,7 +225,9 @@ describe('trail', () => {
   });
 
   it('encrypts the log files with the trail key (KMSKeyId)', () => {
-    template.hasResourceProperties('AWS::CloudTrail::Trail', { KMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionTrailKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      KMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngestionTrailKey'), 'Arn'] },
+    });
   });
 
   // The statements CloudTrail documents for a trail's key ("Configure AWS KMS key policies for CloudTrail").
@@ -207,10 +240,20 @@ describe('trail', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([
           // Principals of the account read the logs through S3, when IAM allows them.
-          Match.objectLike({ Action: 'kms:Decrypt', Principal: { AWS: Match.anyValue() }, Condition: { StringEquals: Match.objectLike({ 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } }) } }),
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Principal: { AWS: Match.anyValue() },
+            Condition: {
+              StringEquals: Match.objectLike({ 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } }),
+            },
+          }),
           cloudTrail('kms:GenerateDataKey*', {
             StringEquals: thisTrail,
-            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:', { Ref: 'AWS::AccountId' }, ':trail/*']] } },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:', { Ref: 'AWS::AccountId' }, ':trail/*']],
+              },
+            },
           }),
           cloudTrail('kms:DescribeKey', { StringEquals: thisTrail }),
           cloudTrail('kms:Decrypt', { StringEquals: thisTrail }),
@@ -288,7 +331,7 @@ describe('incident store', () => {
 });
 
 describe('notifications', () => {
-  it('encrypts the topic, requires TLS, lets only this account\'s alarms publish, and subscribes every e-mail', () => {
+  it("encrypts the topic, requires TLS, lets only this account's alarms publish, and subscribes every e-mail", () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -313,7 +356,9 @@ describe('notifications', () => {
       GenerateSecretString: Match.absent(),
       SecretString: Match.absent(),
     });
-    synthStack({ slackWebhookSecretName: 'team/slack' }).template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'team/slack' });
+    synthStack({ slackWebhookSecretName: 'team/slack' }).template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'team/slack',
+    });
   });
 
   it('uses an existing secret instead of creating one, and leaves its key and policy alone', () => {
@@ -328,7 +373,9 @@ describe('notifications', () => {
   });
 
   it('encrypts the secret with a key of its own', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsSlackWebhookKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsSlackWebhookKey'), 'Arn'] },
+    });
   });
 
   const lambdaRoleArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingRole'), 'Arn'] };
@@ -336,7 +383,7 @@ describe('notifications', () => {
   const withReader = synthStack({ slackSecretReaderArns: [reader] }).template;
 
   // aws:PrincipalArn is a role session's role ARN (IAM User Guide, AWS global condition context keys): the Lambda's sessions are never denied.
-  it('denies GetSecretValue to every principal but the Lambda\'s role and the named readers (aws:PrincipalArn)', () => {
+  it("denies GetSecretValue to every principal but the Lambda's role and the named readers (aws:PrincipalArn)", () => {
     const denyAllBut = (readers: unknown[]) => ({
       ResourcePolicy: {
         Statement: [
@@ -357,8 +404,12 @@ describe('notifications', () => {
   });
 
   it('lets the key decrypt the secret for those readers only, and key-access checks carry no secret', () => {
-    const [secretKey] = Object.values(withReader.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('Slack webhook') } }));
-    const allowed = (secretKey.Properties.KeyPolicy.Statement as Array<Record<string, any>>).filter((statement) => statement.Effect === 'Allow');
+    const [secretKey] = Object.values(
+      withReader.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('Slack webhook') } }),
+    );
+    const allowed = (secretKey.Properties.KeyPolicy.Statement as Array<Record<string, any>>).filter(
+      (statement) => statement.Effect === 'Allow',
+    );
     const decrypting = allowed.filter((statement) => actionsOf(statement).some((action) => action === 'kms:Decrypt' || action === 'kms:*'));
     expect(decrypting).toEqual([
       expect.objectContaining({
@@ -367,12 +418,18 @@ describe('notifications', () => {
         }),
       }),
       expect.objectContaining({
-        Condition: expect.objectContaining({ ArnEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [expect.stringMatching(/ProcessingRole/), 'Arn'] }, reader] } }),
+        Condition: expect.objectContaining({
+          ArnEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [expect.stringMatching(/ProcessingRole/), 'Arn'] }, reader] },
+        }),
       }),
     ]);
     for (const statement of decrypting) {
-      expect(statement.Condition.StringEquals['kms:ViaService']).toEqual({ 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] });
-      expect(statement.Condition.StringLike['kms:EncryptionContext:SecretARN']['Fn::Join'][1]).toContain(':secret:denyscope/slack-webhook-??????');
+      expect(statement.Condition.StringEquals['kms:ViaService']).toEqual({
+        'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+      });
+      expect(statement.Condition.StringLike['kms:EncryptionContext:SecretARN']['Fn::Join'][1]).toContain(
+        ':secret:denyscope/slack-webhook-??????',
+      );
     }
   });
 
@@ -385,14 +442,18 @@ describe('notifications', () => {
             Action: 'kms:GenerateDataKey',
             Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
             Condition: Match.objectLike({
-              StringLike: { 'kms:EncryptionContext:SecretARN': { 'Fn::Join': ['', Match.arrayWith([':secret:denyscope/slack-webhook-??????'])] } },
+              StringLike: {
+                'kms:EncryptionContext:SecretARN': { 'Fn::Join': ['', Match.arrayWith([':secret:denyscope/slack-webhook-??????'])] },
+              },
             }),
           }),
         ]),
       },
     });
     const policies = Object.values(withReader.findResources('AWS::SecretsManager::ResourcePolicy'));
-    expect(policies.flatMap((policy) => policy.Properties.ResourcePolicy.Statement).flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(policies.flatMap((policy) => policy.Properties.ResourcePolicy.Statement).flatMap(actionsOf)).toEqual([
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 });
 
@@ -424,12 +485,26 @@ describe('processing', () => {
   });
 
   it('encrypts its log group with a key CloudWatch Logs may use for that log group only', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingLogKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingLogKey'), 'Arn'] },
+    });
     const [logGroup] = Object.values(template.findResources('AWS::Logs::LogGroup'));
     // The encryption context CloudWatch Logs sends is the log group's ARN, built from the name the log group has.
     const nameParts = logGroup.Properties.LogGroupName['Fn::Join'][1] as unknown[];
     const logGroupArn = {
-      'Fn::Join': ['', joinedParts(['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', ...nameParts])],
+      'Fn::Join': [
+        '',
+        joinedParts([
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':logs:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':log-group:',
+          ...nameParts,
+        ]),
+      ],
     };
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
@@ -445,7 +520,7 @@ describe('processing', () => {
     });
   });
 
-  it('names its log group after the stack\'s id, so a retained log group never collides with the next deployment\'s', () => {
+  it("names its log group after the stack's id, so a retained log group never collides with the next deployment's", () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }])] },
     });
@@ -470,11 +545,16 @@ describe('processing', () => {
           statement('IncidentsTable', { Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('IncidentStoreTable'), 'Arn'] } }),
           statement('IncidentsTableKey', {
             Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
-            Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+            Condition: {
+              StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            },
           }),
           statement('AlertTopic', { Action: 'sns:Publish', Resource: { Ref: Match.stringLikeRegexp('NotificationsTopic') } }),
           statement('AlertTopicKey', { Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
-          statement('SlackWebhookSecret', { Action: 'secretsmanager:GetSecretValue', Resource: { Ref: Match.stringLikeRegexp('SlackWebhook') } }),
+          statement('SlackWebhookSecret', {
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: { Ref: Match.stringLikeRegexp('SlackWebhook') },
+          }),
           statement('SlackWebhookSecretKey', {
             Action: 'kms:Decrypt',
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsSlackWebhookKey'), 'Arn'] },
@@ -558,7 +638,9 @@ describe('monitoring and outputs', () => {
     for (const title of ['Denials by cause', 'Alerts sent by cause', 'Repeats suppressed by cause', 'Errors', 'Queues']) {
       expect(body).toContain(title);
     }
-    expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"Denials\\",\\"cause\\",\\"kms-key-access\\",\\"service\\",\\"${SERVICE_NAME}\\"`);
+    expect(body).toContain(
+      `[\\"${METRICS_NAMESPACE}\\",\\"Denials\\",\\"cause\\",\\"kms-key-access\\",\\"service\\",\\"${SERVICE_NAME}\\"`,
+    );
   });
 
   it('is environment-agnostic: synth needs no account, region or lookups', () => {
@@ -567,7 +649,15 @@ describe('monitoring and outputs', () => {
   });
 
   it('outputs the table, topic, queues, secret and dashboard', () => {
-    for (const output of ['IncidentsTableName', 'AlertTopicArn', 'QueueUrl', 'DeadLetterQueueUrl', 'DeliveryDeadLetterQueueUrl', 'SlackWebhookSecretName', 'DashboardUrl']) {
+    for (const output of [
+      'IncidentsTableName',
+      'AlertTopicArn',
+      'QueueUrl',
+      'DeadLetterQueueUrl',
+      'DeliveryDeadLetterQueueUrl',
+      'SlackWebhookSecretName',
+      'DashboardUrl',
+    ]) {
       template.hasOutput(output, { Value: Match.anyValue() });
     }
   });

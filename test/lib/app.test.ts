@@ -20,7 +20,11 @@ function synthApp(context: Record<string, unknown>) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'denyscope-app-'));
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/app.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }) },
+    env: {
+      ...process.env,
+      CDK_OUTDIR: outdir,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }),
+    },
     encoding: 'utf8',
   });
   const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8'));
@@ -33,12 +37,14 @@ function synthApp(context: Record<string, unknown>) {
 }
 
 describe('bin/app.ts', () => {
-  it('synthesizes today\'s single stack by default (mode=account)', () => {
+  it("synthesizes today's single stack by default (mode=account)", () => {
     const app = synthApp({});
     try {
       expect(app.result.status).toBe(0);
       expect(app.stacks()).toEqual(['Denyscope']);
-      const types = Object.values(app.read('Denyscope.template.json').Resources as Record<string, { Type: string }>).map((resource) => resource.Type);
+      const types = Object.values(app.read('Denyscope.template.json').Resources as Record<string, { Type: string }>).map(
+        (resource) => resource.Type,
+      );
       expect(types).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::DynamoDB::Table', 'AWS::Events::Rule']));
       expect(types).not.toContain('AWS::CloudFormation::StackSet');
       expect(types).not.toContain('AWS::Events::EventBus');
@@ -47,7 +53,7 @@ describe('bin/app.ts', () => {
     }
   });
 
-  it('synthesizes the central stack with its StackSet for mode=organization, and the management account\'s member stack on request, cdk-nag clean', () => {
+  it("synthesizes the central stack with its StackSet for mode=organization, and the management account's member stack on request, cdk-nag clean", () => {
     const app = synthApp({ ...ORGANIZATION_CONTEXT, watchManagementAccount: 'true' });
     try {
       expect(app.result.stderr).not.toMatch(/Error|ValidationFailed/);
@@ -55,7 +61,9 @@ describe('bin/app.ts', () => {
       expect(app.stacks()).toEqual(['Denyscope', 'DenyscopeMember']);
       const central = app.read('Denyscope.template.json');
       const types = Object.values(central.Resources as Record<string, { Type: string }>).map((resource) => resource.Type);
-      expect(types).toEqual(expect.arrayContaining(['AWS::CloudFormation::StackSet', 'AWS::Events::EventBus', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table']));
+      expect(types).toEqual(
+        expect.arrayContaining(['AWS::CloudFormation::StackSet', 'AWS::Events::EventBus', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table']),
+      );
       const member = app.read('DenyscopeMember.template.json');
       expect(member.Parameters).not.toHaveProperty('BootstrapVersion');
       expect(member.Rules).toBeUndefined();

@@ -9,8 +9,14 @@ import { buildMemberStack, buildStack, ORGANIZATION, ORGANIZATION_ID } from './s
 
 const CONFIGURATIONS: Array<[string, AccessDeniedAlertsProps]> = [
   ['defaults', { alertEmails: ['oncall@example.com'] }],
-  ['every service, named tables, no trail, destroy on delete', { services: '*', dataEventTables: ['orders'], createTrail: false, removalPolicy: 'destroy' }],
-  ['an existing webhook secret', { existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' }],
+  [
+    'every service, named tables, no trail, destroy on delete',
+    { services: '*', dataEventTables: ['orders'], createTrail: false, removalPolicy: 'destroy' },
+  ],
+  [
+    'an existing webhook secret',
+    { existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' },
+  ],
   ['organization (central stack)', { ...ORGANIZATION, alertEmails: ['oncall@example.com'] }],
   [
     'organization trail as a delegated administrator, OU paths, every service, an existing incidents table',
@@ -29,15 +35,19 @@ const CONFIGURATIONS: Array<[string, AccessDeniedAlertsProps]> = [
 
 /** Every acknowledgement in the tree, with the construct it was made on. */
 function acknowledgements(root: IConstruct): Array<{ construct: IConstruct; id: string; reason: string }> {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ construct, id, reason }))),
-  );
+  return root.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ construct, id, reason }))),
+    );
 }
 
 const violationsOf = (app: IConstruct, stack: Stack) =>
-  new AwsSolutionsChecks(app).validateScope(stack).violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`);
+  new AwsSolutionsChecks(app)
+    .validateScope(stack)
+    .violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`);
 
 describe('cdk-nag AwsSolutions (v3, CDK policy validation)', () => {
   it.each(CONFIGURATIONS)('finds nothing unacknowledged with %s', (_name, props) => {
@@ -46,7 +56,10 @@ describe('cdk-nag AwsSolutions (v3, CDK policy validation)', () => {
   });
 
   // The StackSet's template and the management account's stack are the same DenyscopeMemberStack.
-  it.each([['the default services', ['dynamodb']], ['every service', '*']] as const)('finds nothing unacknowledged in the member stack with %s', (_name, services) => {
+  it.each([
+    ['the default services', ['dynamodb']],
+    ['every service', '*'],
+  ] as const)('finds nothing unacknowledged in the member stack with %s', (_name, services) => {
     const { app, stack } = buildMemberStack(services);
     expect(violationsOf(app, stack)).toEqual([]);
   });
@@ -67,7 +80,7 @@ describe('cdk-nag AwsSolutions (v3, CDK policy validation)', () => {
 
   it.each([
     ['the single-account stack', () => buildStack({}).stack, 8],
-    ['the organization\'s central stack', () => buildStack(ORGANIZATION).stack, 8],
+    ["the organization's central stack", () => buildStack(ORGANIZATION).stack, 8],
     ['the member stack', () => buildMemberStack().stack, 1],
   ] as const)('acknowledges each finding of %s on one CloudFormation resource, with a reason', (_name, build, atLeast) => {
     const found = acknowledgements(build());

@@ -32,7 +32,12 @@ describe('configuration', () => {
     expect(organizationSettings(resolveConfig({}))).toBeUndefined();
   });
 
-  const organization = { mode: 'organization', organizationId: 'o-abcdefghij', memberRegions: 'eu-west-1', memberOrganizationalUnits: 'ou-ab12-abcdefgh' };
+  const organization = {
+    mode: 'organization',
+    organizationId: 'o-abcdefghij',
+    memberRegions: 'eu-west-1',
+    memberOrganizationalUnits: 'ou-ab12-abcdefgh',
+  };
 
   it('parses the organization keys as -c gives them, and applies their defaults', () => {
     const config = fromContext({
@@ -109,7 +114,9 @@ describe('configuration', () => {
   });
 
   it('accepts JSON values from cdk.json and ignores unrelated context (feature flags)', () => {
-    expect(fromContext({ alertEmails: ['a@example.com'], createTrail: true, retentionDays: 30, '@aws-cdk/core:target-partitions': ['aws'] })).toMatchObject({
+    expect(
+      fromContext({ alertEmails: ['a@example.com'], createTrail: true, retentionDays: 30, '@aws-cdk/core:target-partitions': ['aws'] }),
+    ).toMatchObject({
       alertEmails: ['a@example.com'],
       createTrail: true,
       retentionDays: 30,
@@ -128,18 +135,33 @@ describe('configuration', () => {
     [{ logLevel: 'loud' }, '"logLevel": expected one of DEBUG, INFO, WARN, ERROR (got "loud")'],
     [{ reservedConcurrency: 1 }, '"reservedConcurrency": must be 2 to 1000'],
     [{ slackWebhookSecretName: 'has space' }, '"slackWebhookSecretName": a secret name is 1-512 characters'],
-    [{ existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack' }, '"existingSlackWebhookSecretArn": not the complete ARN'],
+    [
+      { existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack' },
+      '"existingSlackWebhookSecretArn": not the complete ARN',
+    ],
     // A session ARN never equals aws:PrincipalArn (the role's ARN): the reader would be denied.
-    [{ slackSecretReaderArns: 'arn:aws:sts::123456789012:assumed-role/oncall/alice' }, '"slackSecretReaderArns[0]": not the ARN of an IAM role or user'],
-    [{ slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall,oncall' }, '"slackSecretReaderArns[1]": not the ARN of an IAM role or user'],
+    [
+      { slackSecretReaderArns: 'arn:aws:sts::123456789012:assumed-role/oncall/alice' },
+      '"slackSecretReaderArns[0]": not the ARN of an IAM role or user',
+    ],
+    [
+      { slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall,oncall' },
+      '"slackSecretReaderArns[1]": not the ARN of an IAM role or user',
+    ],
     [{ slackSecretReaderArns: 'arn:aws:iam::123456789012:role/*' }, '"slackSecretReaderArns[0]": not the ARN of an IAM role or user'],
     [{ slackSecretReaderArns: 'arn:aws:iam::123456789012:group/ops' }, '"slackSecretReaderArns[0]": not the ARN of an IAM role or user'],
     [
-      { slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall', existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' },
+      {
+        slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall',
+        existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf',
+      },
       '"slackSecretReaderArns": applies only to the secret the stack creates',
     ],
     [{ mode: 'org' }, '"mode": expected one of account, organization (got "org")'],
-    [{ mode: 'organization' }, '"organizationId": required with mode=organization: the o-... id of your organization (aws organizations describe-organization --query Organization.Id) (not set)'],
+    [
+      { mode: 'organization' },
+      '"organizationId": required with mode=organization: the o-... id of your organization (aws organizations describe-organization --query Organization.Id) (not set)',
+    ],
     [{ mode: 'organization' }, '"memberRegions": required with mode=organization'],
     [{ mode: 'organization' }, '"memberOrganizationalUnits": required with mode=organization'],
     [{ organizationId: 'o-abcdefghij' }, '"organizationId": applies only to mode=organization (got "o-abcdefghij")'],
@@ -151,20 +173,47 @@ describe('configuration', () => {
     [{ ...organization, memberRegions: 'eu-west' }, '"memberRegions[0]": not an AWS Region name such as eu-west-1 (got "eu-west")'],
     [{ ...organization, memberRegions: 'eu-west-1,eu-west-1' }, '"memberRegions": a Region is listed twice'],
     [{ ...organization, memberRegions: ',' }, '"memberRegions": give at least one Region'],
-    [{ ...organization, memberOrganizationalUnits: 'ou-123' }, '"memberOrganizationalUnits[0]": not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)'],
+    [
+      { ...organization, memberOrganizationalUnits: 'ou-123' },
+      '"memberOrganizationalUnits[0]": not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)',
+    ],
     [{ ...organization, memberOrganizationalUnits: '123456789012' }, '"memberOrganizationalUnits[0]": not an organizational unit id'],
     [{ ...organization, principalOrgPaths: 'r-ab12/ou-ab12-abcdefgh/' }, '"principalOrgPaths[0]": not an organization path'],
-    [{ ...organization, principalOrgPaths: 'o-zzzzzzzzzz/r-ab12/' }, '"principalOrgPaths": o-zzzzzzzzzz/r-ab12/* is not a path of organizationId o-abcdefghij'],
-    [{ ...organization, stackSetCallAs: 'admin' }, '"stackSetCallAs": expected one of SELF, DELEGATED_ADMIN (got "admin")'],
-    [{ ...organization, organizationTrail: 'true', createTrail: 'false' }, '"organizationTrail": the organization trail is the trail the stack creates: it needs createTrail=true'],
-    [{ ...organization, organizationTrail: 'true', stackSetCallAs: 'DELEGATED_ADMIN' }, '"managementAccountId": required with organizationTrail=true and stackSetCallAs=DELEGATED_ADMIN'],
-    [{ ...organization, managementAccountId: '1234' }, '"managementAccountId": not a 12-digit AWS account id'],
-    [{ existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents' }, '"existingIncidentsTableKeyArn": required with existingIncidentsTableArn'],
-    [{ existingIncidentsTableKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, '"existingIncidentsTableArn": required with existingIncidentsTableKeyArn'],
-    [{ existingIncidentsTableArn: 'Incidents' }, '"existingIncidentsTableArn": not the ARN of a DynamoDB table'],
-    [{ existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents', existingIncidentsTableKeyArn: 'alias/incidents' }, '"existingIncidentsTableKeyArn": not the ARN of a KMS key'],
     [
-      { existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents', existingIncidentsTableKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      { ...organization, principalOrgPaths: 'o-zzzzzzzzzz/r-ab12/' },
+      '"principalOrgPaths": o-zzzzzzzzzz/r-ab12/* is not a path of organizationId o-abcdefghij',
+    ],
+    [{ ...organization, stackSetCallAs: 'admin' }, '"stackSetCallAs": expected one of SELF, DELEGATED_ADMIN (got "admin")'],
+    [
+      { ...organization, organizationTrail: 'true', createTrail: 'false' },
+      '"organizationTrail": the organization trail is the trail the stack creates: it needs createTrail=true',
+    ],
+    [
+      { ...organization, organizationTrail: 'true', stackSetCallAs: 'DELEGATED_ADMIN' },
+      '"managementAccountId": required with organizationTrail=true and stackSetCallAs=DELEGATED_ADMIN',
+    ],
+    [{ ...organization, managementAccountId: '1234' }, '"managementAccountId": not a 12-digit AWS account id'],
+    [
+      { existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents' },
+      '"existingIncidentsTableKeyArn": required with existingIncidentsTableArn',
+    ],
+    [
+      { existingIncidentsTableKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      '"existingIncidentsTableArn": required with existingIncidentsTableKeyArn',
+    ],
+    [{ existingIncidentsTableArn: 'Incidents' }, '"existingIncidentsTableArn": not the ARN of a DynamoDB table'],
+    [
+      {
+        existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents',
+        existingIncidentsTableKeyArn: 'alias/incidents',
+      },
+      '"existingIncidentsTableKeyArn": not the ARN of a KMS key',
+    ],
+    [
+      {
+        existingIncidentsTableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/Incidents',
+        existingIncidentsTableKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
       '"existingIncidentsTableKeyArn": must be in the account and Region of existingIncidentsTableArn',
     ],
   ])('names the key and the problem for %j', (input, message) => {
@@ -182,18 +231,24 @@ describe('configuration', () => {
     expect(errorOf(() => resolveConfig({ alertEmail: ['a@example.com'] }))).toContain('unknown key(s) "alertEmail"');
   });
 
-  it('reads the app\'s own keys, and refuses a management-account stack outside mode=organization', () => {
+  it("reads the app's own keys, and refuses a management-account stack outside mode=organization", () => {
     const appContext = (values: Record<string, unknown>) => (key: string) => values[key];
     expect(appSettingsFromContext(appContext({}), resolveConfig({}))).toEqual({ stackName: 'Denyscope', watchManagementAccount: false });
-    expect(appSettingsFromContext(appContext({ stackName: 'Security-Denials', watchManagementAccount: 'true' }), fromContext(organization))).toEqual({
+    expect(
+      appSettingsFromContext(appContext({ stackName: 'Security-Denials', watchManagementAccount: 'true' }), fromContext(organization)),
+    ).toEqual({
       stackName: 'Security-Denials',
       watchManagementAccount: true,
     });
     expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'true' }), resolveConfig({})))).toContain(
       '"watchManagementAccount": applies only to mode=organization (got "true")',
     );
-    expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'yes' }), fromContext(organization)))).toContain('"watchManagementAccount": expected true or false');
-    expect(errorOf(() => appSettingsFromContext(appContext({ stackName: 'my_stack' }), resolveConfig({})))).toContain('"stackName": a stack name is a letter then');
+    expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'yes' }), fromContext(organization)))).toContain(
+      '"watchManagementAccount": expected true or false',
+    );
+    expect(errorOf(() => appSettingsFromContext(appContext({ stackName: 'my_stack' }), resolveConfig({})))).toContain(
+      '"stackName": a stack name is a letter then',
+    );
   });
 
   it('makes bin/app.ts exit with the message, before synthesizing anything', () => {

@@ -24,7 +24,16 @@ const MEMBER_ACCOUNT: Origin = { account: '444455556666', region: 'ap-southeast-
 function onTheBus(record: CloudTrailRecord, origin: Origin = CENTRAL_ACCOUNT): Record<string, unknown> {
   const service = String(record.eventSource).split('.')[0];
   const detailType = record.eventType === 'AwsVpceEvent' ? 'AWS Network Activity Event via CloudTrail' : 'AWS API Call via CloudTrail';
-  return { version: '0', id: 'test', 'detail-type': detailType, source: `aws.${service}`, account: origin.account, region: origin.region, resources: [], detail: record };
+  return {
+    version: '0',
+    id: 'test',
+    'detail-type': detailType,
+    source: `aws.${service}`,
+    account: origin.account,
+    region: origin.region,
+    resources: [],
+    detail: record,
+  };
 }
 
 type Patterns = Record<string, unknown>[];
@@ -55,7 +64,7 @@ const SINGLE_ACCOUNT: DeliveryPath = {
 };
 
 const FORWARDED: DeliveryPath = {
-  name: 'organization: a member account\'s forwarding rule, then the central bus rules',
+  name: "organization: a member account's forwarding rule, then the central bus rules",
   origin: MEMBER_ACCOUNT,
   deliveriesFor(props) {
     const member = memberRulePatterns(props);
@@ -71,7 +80,8 @@ const kmsDenial = (overrides: Record<string, unknown>): CloudTrailRecord => ({
   eventName: 'Decrypt',
   eventType: 'AwsApiCall',
   errorCode: 'AccessDenied',
-  errorMessage: 'User: arn:aws:sts::111122223333:assumed-role/app/s is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k because no resource-based policy allows the kms:Decrypt action',
+  errorMessage:
+    'User: arn:aws:sts::111122223333:assumed-role/app/s is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k because no resource-based policy allows the kms:Decrypt action',
   userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/app/s' },
   requestParameters: { keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k' },
   ...overrides,
@@ -95,15 +105,37 @@ describe.each([SINGLE_ACCOUNT, FORWARDED])('denial rules against built events ($
   it('ignore DynamoDB successes and other errors', () => {
     const { errorCode: _code, errorMessage: _message, ...success } = dynamoDbDenial;
     expect(delivered(deliveriesDefault, success)).toBe(0);
-    for (const errorCode of ['ConditionalCheckFailedException', 'ThrottlingException', 'ProvisionedThroughputExceededException', 'ResourceNotFoundException']) {
+    for (const errorCode of [
+      'ConditionalCheckFailedException',
+      'ThrottlingException',
+      'ProvisionedThroughputExceededException',
+      'ResourceNotFoundException',
+    ]) {
       expect(delivered(deliveriesDefault, { ...dynamoDbDenial, errorCode, errorMessage: 'The conditional request failed' })).toBe(0);
     }
   });
 
   it('deliver ValidationExceptions caused by the table key, and no other ValidationException', () => {
-    const validation = (errorMessage: string) => ({ ...dynamoDbDenial, eventName: 'UpdateTable', errorCode: 'ValidationException', errorMessage });
-    expect(delivered(deliveriesDefault, validation('KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: arn:aws:kms:eu-west-1:111122223333:key/k is disabled.'))).toBe(1);
-    expect(delivered(deliveriesDefault, validation('KMS validation error: KMSInvalidStateException: arn:aws:kms:eu-west-1:111122223333:key/k is pending deletion.'))).toBe(1);
+    const validation = (errorMessage: string) => ({
+      ...dynamoDbDenial,
+      eventName: 'UpdateTable',
+      errorCode: 'ValidationException',
+      errorMessage,
+    });
+    expect(
+      delivered(
+        deliveriesDefault,
+        validation(
+          'KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: arn:aws:kms:eu-west-1:111122223333:key/k is disabled.',
+        ),
+      ),
+    ).toBe(1);
+    expect(
+      delivered(
+        deliveriesDefault,
+        validation('KMS validation error: KMSInvalidStateException: arn:aws:kms:eu-west-1:111122223333:key/k is pending deletion.'),
+      ),
+    ).toBe(1);
     expect(delivered(deliveriesDefault, validation('One or more parameter values were invalid: Missing the key pk in the item'))).toBe(0);
     expect(delivered(deliveriesDefault, validation('The provided key element does not match the schema'))).toBe(0);
   });
@@ -118,14 +150,23 @@ describe.each([SINGLE_ACCOUNT, FORWARDED])('denial rules against built events ($
   });
 
   it('ignore KMS denials unrelated to DynamoDB and KMS successes on its behalf', () => {
-    const ec2Role = kmsDenial({ userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ec2-app/i-0abc' }, requestParameters: { encryptionContext: { app: 'x' } } });
+    const ec2Role = kmsDenial({
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ec2-app/i-0abc' },
+      requestParameters: { encryptionContext: { app: 'x' } },
+    });
     expect(delivered(deliveriesDefault, ec2Role)).toBe(0);
     const { errorCode: _code, errorMessage: _message, ...success } = kmsDenial({ userIdentity: { invokedBy: 'dynamodb.amazonaws.com' } });
     expect(delivered(deliveriesDefault, success)).toBe(0);
   });
 
   it('deliver VPC endpoint policy denials of watched services (network activity events)', () => {
-    const vpce = { ...dynamoDbDenial, eventType: 'AwsVpceEvent', eventCategory: 'NetworkActivity', errorCode: 'VpceAccessDenied', errorMessage: 'The request was denied due to a VPC endpoint policy' };
+    const vpce = {
+      ...dynamoDbDenial,
+      eventType: 'AwsVpceEvent',
+      eventCategory: 'NetworkActivity',
+      errorCode: 'VpceAccessDenied',
+      errorMessage: 'The request was denied due to a VPC endpoint policy',
+    };
     expect(delivered(deliveriesDefault, vpce)).toBe(1);
   });
 
@@ -138,7 +179,7 @@ describe.each([SINGLE_ACCOUNT, FORWARDED])('denial rules against built events ($
     expect(delivered(path.deliveriesFor({ services: ['dynamodb', 'kms'] }), kmsDenial({}))).toBe(1);
   });
 
-  it('leave out the alert Lambda\'s own denials, which would loop through enrichment', () => {
+  it("leave out the alert Lambda's own denials, which would loop through enrichment", () => {
     expect(delivered(deliveriesDefault, { ...dynamoDbDenial, eventName: 'DescribeTable', userIdentity: ownSession })).toBe(0);
     expect(delivered(deliveriesDefault, kmsDenial({ userIdentity: { ...ownSession, invokedBy: 'dynamodb.amazonaws.com' } }))).toBe(0);
     expect(delivered(deliveriesEveryService, { ...dynamoDbDenial, userIdentity: ownSession })).toBe(0);
@@ -164,14 +205,19 @@ describe('organization: forwarding from member accounts', () => {
   const forwardedDefault = FORWARDED.deliveriesFor({});
 
   it('the central bus rules deliver a forwarded denial once, from any member account and Region', () => {
-    const origins: Origin[] = [MEMBER_ACCOUNT, { account: '999988887777', region: 'us-east-1' }, { account: '000011112222', region: 'sa-east-1' }, CENTRAL_ACCOUNT];
+    const origins: Origin[] = [
+      MEMBER_ACCOUNT,
+      { account: '999988887777', region: 'us-east-1' },
+      { account: '000011112222', region: 'sa-east-1' },
+      CENTRAL_ACCOUNT,
+    ];
     for (const origin of origins) {
       const record = denialEvent({ accountId: origin.account, region: origin.region }).detail as CloudTrailRecord;
       expect({ origin, deliveries: forwardedDefault(onTheBus(record, origin)) }).toEqual({ origin, deliveries: 1 });
     }
   });
 
-  it('the member rule forwards the alert Lambda\'s own denials (its role is not known there) and the central bus rules drop them', () => {
+  it("the member rule forwards the alert Lambda's own denials (its role is not known there) and the central bus rules drop them", () => {
     const ownDenial = onTheBus({ ...dynamoDbDenial, eventName: 'DescribeTable', userIdentity: ownSession }, CENTRAL_ACCOUNT);
     expect(matchCount(memberRulePatterns({}), ownDenial)).toBe(1);
     expect(forwardedDefault(ownDenial)).toBe(0);
@@ -190,8 +236,8 @@ function cloudTrailRecords(shape: string, content: unknown): CloudTrailRecord[] 
       return json.Records as CloudTrailRecord[];
     case 'lookup-events (CloudTrailEvent=string)':
     case 'lookup-events (CloudTrailEvent=object)':
-      return (json.Events as Array<{ CloudTrailEvent: unknown }>).map(({ CloudTrailEvent }) =>
-        (typeof CloudTrailEvent === 'string' ? JSON.parse(CloudTrailEvent) : CloudTrailEvent) as CloudTrailRecord,
+      return (json.Events as Array<{ CloudTrailEvent: unknown }>).map(
+        ({ CloudTrailEvent }) => (typeof CloudTrailEvent === 'string' ? JSON.parse(CloudTrailEvent) : CloudTrailEvent) as CloudTrailRecord,
       );
     default:
       return undefined; // insights records, CloudWatch Logs envelopes, SQS envelopes, OCSF: never on the bus as API calls
@@ -206,7 +252,12 @@ describeWithCorpus('denial rules against the shared corpus', () => {
   const recordsOf = (kind: string) =>
     entries
       .filter((entry) => entry.kind === kind)
-      .flatMap((entry) => (cloudTrailRecords(entry.shape, JSON.parse(readCorpusFile(entry.file).toString('utf8'))) ?? []).map((record) => ({ file: entry.file, record })));
+      .flatMap((entry) =>
+        (cloudTrailRecords(entry.shape, JSON.parse(readCorpusFile(entry.file).toString('utf8'))) ?? []).map((record) => ({
+          file: entry.file,
+          record,
+        })),
+      );
 
   it('reads a CloudTrail record with an errorCode from every valid denial file', () => {
     const denialFiles = entries.filter((entry) => entry.kind === 'denial').map((entry) => entry.file);
@@ -227,7 +278,9 @@ describeWithCorpus('denial rules against the shared corpus', () => {
     });
 
     it('deliver every denial, of every service, once with services "*"', () => {
-      const notOnce = recordsOf('denial').filter(({ record }) => deliveredBy(deliveriesEveryService)(record) !== 1).map(({ file }) => file);
+      const notOnce = recordsOf('denial')
+        .filter(({ record }) => deliveredBy(deliveriesEveryService)(record) !== 1)
+        .map(({ file }) => file);
       expect(notOnce).toEqual([]);
     });
 
@@ -240,16 +293,20 @@ describeWithCorpus('denial rules against the shared corpus', () => {
   });
 
   // The central bus would drop whatever else a member forwarded, but each forwarded event is paid for.
-  it.each([['the default services', {}], ['services "*"', { services: '*' as const }]])(
-    'the member rule forwards exactly the records the single-account rules deliver, with %s',
-    (_name, props: AccessDeniedAlertsProps) => {
-      const member = memberRulePatterns(props);
-      const singleAccount = SINGLE_ACCOUNT.deliveriesFor(props);
-      const records = [...recordsOf('denial'), ...recordsOf('not-a-denial')];
-      const disagreements = records
-        .map(({ file, record }) => ({ file, forwarded: matchCount(member, onTheBus(record)) > 0, delivered: singleAccount(onTheBus(record)) > 0 }))
-        .filter(({ forwarded, delivered }) => forwarded !== delivered);
-      expect(disagreements).toEqual([]);
-    },
-  );
+  it.each([
+    ['the default services', {}],
+    ['services "*"', { services: '*' as const }],
+  ])('the member rule forwards exactly the records the single-account rules deliver, with %s', (_name, props: AccessDeniedAlertsProps) => {
+    const member = memberRulePatterns(props);
+    const singleAccount = SINGLE_ACCOUNT.deliveriesFor(props);
+    const records = [...recordsOf('denial'), ...recordsOf('not-a-denial')];
+    const disagreements = records
+      .map(({ file, record }) => ({
+        file,
+        forwarded: matchCount(member, onTheBus(record)) > 0,
+        delivered: singleAccount(onTheBus(record)) > 0,
+      }))
+      .filter(({ forwarded, delivered }) => forwarded !== delivered);
+    expect(disagreements).toEqual([]);
+  });
 });

@@ -10,8 +10,7 @@ export type EventPattern = { [key: string]: unknown };
 
 export class UnsupportedPatternError extends Error {}
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** True when `event` matches `pattern`. */
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
@@ -22,12 +21,15 @@ function matchesObject(pattern: EventPattern, value: unknown): boolean {
   const fields = isObject(value) ? value : {};
   return Object.entries(pattern).every(([key, subPattern]) => {
     if (key === '$or') {
-      if (!Array.isArray(subPattern) || subPattern.length < 2) throw new UnsupportedPatternError('$or needs an array of at least two patterns');
+      if (!Array.isArray(subPattern) || subPattern.length < 2)
+        throw new UnsupportedPatternError('$or needs an array of at least two patterns');
       return subPattern.some((alternative) => matchesObject(alternative as EventPattern, value));
     }
     if (Array.isArray(subPattern)) return matchesField(subPattern, fields[key]);
     if (isObject(subPattern)) return matchesObject(subPattern, fields[key]);
-    throw new UnsupportedPatternError(`pattern field "${key}" must be an array of matchers or an object, got ${JSON.stringify(subPattern)}`);
+    throw new UnsupportedPatternError(
+      `pattern field "${key}" must be an array of matchers or an object, got ${JSON.stringify(subPattern)}`,
+    );
   });
 }
 

@@ -48,7 +48,9 @@ function lambdaRoleActions(): string[] {
   const attached = Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((policy) => (policy.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleId })))
     .map((policy) => policy.Properties as { PolicyDocument: { Statement: unknown[] } });
-  const statements = [...inline, ...attached].flatMap((policy) => policy.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[] }>);
+  const statements = [...inline, ...attached].flatMap(
+    (policy) => policy.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[] }>,
+  );
   expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
   return statements.flatMap((statement) => ([] as string[]).concat(statement.Action));
 }

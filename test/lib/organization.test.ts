@@ -16,8 +16,26 @@ function stackSetTemplateBody(template: Template): { body: string; parsed: Templ
 }
 
 const busArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('OrganizationBus'), 'Arn'] };
-const thisStacksBusArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/denyscope-denials']] };
-const forwardingRuleArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':rule/denyscope-forward-denials']] };
+const thisStacksBusArn = {
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/denyscope-denials'],
+  ],
+};
+const forwardingRuleArn = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':events:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':rule/denyscope-forward-denials',
+    ],
+  ],
+};
 
 describe('central stack: the organization event bus', () => {
   it('admits the principals of the organization, and nothing else', () => {
@@ -41,7 +59,10 @@ describe('central stack: the organization event bus', () => {
   });
 
   it('narrows the organization to the given paths and the OUs below them (ForAnyValue:StringLike aws:PrincipalOrgPaths)', () => {
-    const paths = synthStack({ ...ORGANIZATION, principalOrgPaths: [`${ORGANIZATION_ID}/r-ab12/ou-ab12-abcdefgh/`, `${ORGANIZATION_ID}/r-ab12/ou-ab12-12345678/*`] }).template;
+    const paths = synthStack({
+      ...ORGANIZATION,
+      principalOrgPaths: [`${ORGANIZATION_ID}/r-ab12/ou-ab12-abcdefgh/`, `${ORGANIZATION_ID}/r-ab12/ou-ab12-12345678/*`],
+    }).template;
     paths.hasResourceProperties('AWS::Events::EventBus', {
       Policy: {
         Statement: [
@@ -49,7 +70,9 @@ describe('central stack: the organization event bus', () => {
             Principal: { AWS: '*' },
             Condition: Match.exact({
               StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION_ID },
-              'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`${ORGANIZATION_ID}/r-ab12/ou-ab12-abcdefgh/*`, `${ORGANIZATION_ID}/r-ab12/ou-ab12-12345678/*`] },
+              'ForAnyValue:StringLike': {
+                'aws:PrincipalOrgPaths': [`${ORGANIZATION_ID}/r-ab12/ou-ab12-abcdefgh/*`, `${ORGANIZATION_ID}/r-ab12/ou-ab12-12345678/*`],
+              },
             }),
           }),
         ],
@@ -62,7 +85,9 @@ describe('central stack: the organization event bus', () => {
     const onCentralBus = rulePatterns(central, 'custom');
     expect(onDefaultBus).toHaveLength(3);
     expect(onCentralBus).toEqual(onDefaultBus);
-    const busRules = central.findResources('AWS::Events::Rule', { Properties: { EventBusName: { Ref: Match.stringLikeRegexp('OrganizationBus') } } });
+    const busRules = central.findResources('AWS::Events::Rule', {
+      Properties: { EventBusName: { Ref: Match.stringLikeRegexp('OrganizationBus') } },
+    });
     expect(Object.keys(busRules)).toHaveLength(3);
     for (const rule of Object.values(busRules)) {
       expect(rule.Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
@@ -76,8 +101,12 @@ describe('central stack: the organization event bus', () => {
   });
 
   it('lets EventBridge use the queue key for the rules of both buses (aws:SourceArn)', () => {
-    const [queueKey] = Object.values(central.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('denial event queues') } }));
-    const statement = (queueKey.Properties.KeyPolicy.Statement as Array<Record<string, any>>).find((s) => s.Principal?.Service === 'events.amazonaws.com');
+    const [queueKey] = Object.values(
+      central.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('denial event queues') } }),
+    );
+    const statement = (queueKey.Properties.KeyPolicy.Statement as Array<Record<string, any>>).find(
+      (s) => s.Principal?.Service === 'events.amazonaws.com',
+    );
     const ruleArns = (statement?.Condition.ArnEquals['aws:SourceArn'] as unknown[]).map((arn) => JSON.stringify(arn));
     // rule/NAME on the default bus, rule/BUS/NAME (the bus by reference) on the central bus.
     expect(ruleArns.filter((arn) => arn.includes(':rule/') && !arn.includes('OrganizationBus'))).toHaveLength(3);
@@ -98,7 +127,10 @@ describe('central stack: the StackSet of the member accounts', () => {
       Capabilities: ['CAPABILITY_IAM'],
       ManagedExecution: { Active: true },
       StackInstancesGroup: [
-        { DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-abcdefgh', 'ou-ab12-12345678'] }, Regions: ['eu-west-1', 'ap-southeast-2', 'us-east-1'] },
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-abcdefgh', 'ou-ab12-12345678'] },
+          Regions: ['eu-west-1', 'ap-southeast-2', 'us-east-1'],
+        },
       ],
       Parameters: [{ ParameterKey: 'CentralEventBusArn', ParameterValue: busArn }],
       OperationPreferences: Match.exact({
@@ -111,7 +143,11 @@ describe('central stack: the StackSet of the member accounts', () => {
   });
 
   it('is created as a delegated administrator with stackSetCallAs=DELEGATED_ADMIN, and lists us-east-1 once', () => {
-    const delegated = synthStack({ ...ORGANIZATION, stackSetCallAs: 'DELEGATED_ADMIN', memberRegions: ['us-east-1', 'eu-central-1'] }).template;
+    const delegated = synthStack({
+      ...ORGANIZATION,
+      stackSetCallAs: 'DELEGATED_ADMIN',
+      memberRegions: ['us-east-1', 'eu-central-1'],
+    }).template;
     delegated.hasResourceProperties('AWS::CloudFormation::StackSet', {
       CallAs: 'DELEGATED_ADMIN',
       StackInstancesGroup: [Match.objectLike({ Regions: ['us-east-1', 'eu-central-1'] })],
@@ -122,9 +158,14 @@ describe('central stack: the StackSet of the member accounts', () => {
     const { body, parsed } = stackSetTemplateBody(central);
     // TemplateBody's limit (CloudFormation StackSet resource reference).
     expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(51_200);
-    const types = Object.values(parsed.toJSON().Resources as Record<string, { Type: string }>).map((resource) => resource.Type).sort();
+    const types = Object.values(parsed.toJSON().Resources as Record<string, { Type: string }>)
+      .map((resource) => resource.Type)
+      .sort();
     expect(types).toEqual(['AWS::Events::Rule', 'AWS::IAM::Role', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy']);
-    parsed.hasResourceProperties('AWS::Events::Rule', { Name: 'denyscope-forward-denials', Targets: [Match.objectLike({ Arn: { Ref: 'CentralEventBusArn' } })] });
+    parsed.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'denyscope-forward-denials',
+      Targets: [Match.objectLike({ Arn: { Ref: 'CentralEventBusArn' } })],
+    });
   });
 
   it('carries no asset, no bootstrap-version check and no parameter but the central bus', () => {
@@ -133,7 +174,10 @@ describe('central stack: the StackSet of the member accounts', () => {
     expect(Object.keys(json.Parameters)).toEqual(['CentralEventBusArn']);
     expect(json.Rules).toBeUndefined();
     expect(JSON.stringify(json)).not.toMatch(/BootstrapVersion|cdk-bootstrap|AssetParameters|cdk-hnb659fds|aws:asset:/);
-    for (const [name, props] of [['member', ORGANIZATION], ['every service', { ...ORGANIZATION, services: '*' as const }]] as const) {
+    for (const [name, props] of [
+      ['member', ORGANIZATION],
+      ['every service', { ...ORGANIZATION, services: '*' as const }],
+    ] as const) {
       const body = stackSetTemplateBody(synthStack(props).template).parsed.toJSON();
       expect({ name, parameters: Object.keys(body.Parameters) }).toEqual({ name, parameters: ['CentralEventBusArn'] });
     }
@@ -141,7 +185,12 @@ describe('central stack: the StackSet of the member accounts', () => {
 
   it('is the same template as the member stack that the management account deploys with cdk deploy', () => {
     const { parsed } = stackSetTemplateBody(central);
-    const strip = (template: Template) => JSON.parse(JSON.stringify(template.toJSON(), (key, value) => (key === 'Metadata' || key === 'CDKMetadata' || key === 'Conditions' ? undefined : value)));
+    const strip = (template: Template) =>
+      JSON.parse(
+        JSON.stringify(template.toJSON(), (key, value) =>
+          key === 'Metadata' || key === 'CDKMetadata' || key === 'Conditions' ? undefined : value,
+        ),
+      );
     expect(strip(parsed).Resources).toEqual(strip(memberTemplate).Resources);
   });
 });
@@ -155,7 +204,10 @@ describe('member stack', () => {
       State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
       EventPattern: {
         $or: [
-          Match.objectLike({ source: ['aws.dynamodb'], 'detail-type': ['AWS API Call via CloudTrail', 'AWS Network Activity Event via CloudTrail'] }),
+          Match.objectLike({
+            source: ['aws.dynamodb'],
+            'detail-type': ['AWS API Call via CloudTrail', 'AWS Network Activity Event via CloudTrail'],
+          }),
           Match.objectLike({ source: ['aws.dynamodb'], detail: { errorCode: ['ValidationException'], errorMessage: [{ prefix: 'KMS' }] } }),
           Match.objectLike({ source: ['aws.kms'], 'detail-type': ['AWS API Call via CloudTrail'] }),
         ],
@@ -179,7 +231,10 @@ describe('member stack', () => {
             Effect: 'Allow',
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sts:AssumeRole',
-            Condition: { ArnEquals: { 'aws:SourceArn': forwardingRuleArn }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': forwardingRuleArn },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
           }),
         ],
       },
@@ -187,7 +242,10 @@ describe('member stack', () => {
       Policies: [
         {
           PolicyName: Match.anyValue(),
-          PolicyDocument: { Version: '2012-10-17', Statement: [Match.exact({ Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } })] },
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [Match.exact({ Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } })],
+          },
         },
       ],
     });
@@ -207,7 +265,12 @@ describe('member stack', () => {
       PolicyDocument: {
         Statement: [
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': forwardingRuleArn } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': forwardingRuleArn } },
+          }),
         ],
       },
     });
@@ -239,9 +302,13 @@ describe('central stack: trail', () => {
     central.hasResourceProperties('AWS::CloudTrail::Trail', { IsOrganizationTrail: Match.absent() });
   });
 
-  it('creates an organization trail owned by this (management) account with stackSetCallAs=SELF: bucket under AWSLogs/o-ORG/ and the trail owner\'s prefix, key context of the owner', () => {
+  it("creates an organization trail owned by this (management) account with stackSetCallAs=SELF: bucket under AWSLogs/o-ORG/ and the trail owner's prefix, key context of the owner", () => {
     const trail = synthStack({ ...ORGANIZATION, organizationTrail: true }).template;
-    trail.hasResourceProperties('AWS::CloudTrail::Trail', { IsOrganizationTrail: true, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true });
+    trail.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsOrganizationTrail: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+    });
     const ownerIsThisAccount = trailArn({ Ref: 'AWS::AccountId' });
     trail.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
@@ -267,7 +334,11 @@ describe('central stack: trail', () => {
             Action: 'kms:GenerateDataKey*',
             Condition: {
               StringEquals: { 'aws:SourceArn': ownerIsThisAccount },
-              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:', { Ref: 'AWS::AccountId' }, ':trail/*']] } },
+              StringLike: {
+                'kms:EncryptionContext:aws:cloudtrail:arn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:', { Ref: 'AWS::AccountId' }, ':trail/*']],
+                },
+              },
             },
           }),
         ]),
@@ -277,7 +348,12 @@ describe('central stack: trail', () => {
 
   it('names the management account in the trail ARN, bucket prefix and key context when a delegated administrator creates the trail', () => {
     const management = '999988887777';
-    const delegated = synthStack({ ...ORGANIZATION, organizationTrail: true, stackSetCallAs: 'DELEGATED_ADMIN', managementAccountId: management }).template;
+    const delegated = synthStack({
+      ...ORGANIZATION,
+      organizationTrail: true,
+      stackSetCallAs: 'DELEGATED_ADMIN',
+      managementAccountId: management,
+    }).template;
     const ownerIsManagement = trailArn(management);
     delegated.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
@@ -297,7 +373,11 @@ describe('central stack: trail', () => {
             Action: 'kms:GenerateDataKey*',
             Condition: {
               StringEquals: { 'aws:SourceArn': ownerIsManagement },
-              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:*:${management}:trail/*`]] } },
+              StringLike: {
+                'kms:EncryptionContext:aws:cloudtrail:arn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:*:${management}:trail/*`]],
+                },
+              },
             },
           }),
         ]),
@@ -325,8 +405,12 @@ describe('central stack: trail', () => {
 
 describe('moving from the single-account stack', () => {
   it('keeps every resource of the single-account stack under the same logical id (cdk deploy of the same stack is an update in place)', () => {
-    const account = Object.entries(synthStack({}).template.toJSON().Resources as Record<string, { Type: string }>).map(([id, resource]) => `${id} ${resource.Type}`);
-    const organization = new Set(Object.entries(central.toJSON().Resources as Record<string, { Type: string }>).map(([id, resource]) => `${id} ${resource.Type}`));
+    const account = Object.entries(synthStack({}).template.toJSON().Resources as Record<string, { Type: string }>).map(
+      ([id, resource]) => `${id} ${resource.Type}`,
+    );
+    const organization = new Set(
+      Object.entries(central.toJSON().Resources as Record<string, { Type: string }>).map(([id, resource]) => `${id} ${resource.Type}`),
+    );
     expect(account.filter((resource) => !organization.has(resource))).toEqual([]);
   });
 
@@ -343,7 +427,13 @@ describe('moving from the single-account stack', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Sid: 'IncidentsTable', Resource: tableArn }),
-          Match.objectLike({ Sid: 'IncidentsTableKey', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } } }),
+          Match.objectLike({
+            Sid: 'IncidentsTableKey',
+            Resource: keyArn,
+            Condition: {
+              StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            },
+          }),
           Match.objectLike({ Sid: 'IncidentsTableKeyGrants', Resource: keyArn }),
         ]),
       },

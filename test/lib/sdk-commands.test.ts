@@ -20,7 +20,9 @@ describe('sdkCommandsSentFrom', () => {
   });
 
   it('refuses a paginator, whose commands the bundle cannot show', async () => {
-    await expect(sdkCommandsSentFrom(fixture('paginator.ts'))).rejects.toThrow(/reaches paginateQuery of @aws-sdk\/lib-dynamodb, which sends commands this check cannot see/);
+    await expect(sdkCommandsSentFrom(fixture('paginator.ts'))).rejects.toThrow(
+      /reaches paginateQuery of @aws-sdk\/lib-dynamodb, which sends commands this check cannot see/,
+    );
   });
 });
 
@@ -44,8 +46,16 @@ describe('iamActionOf', () => {
   });
 
   it.each([
-    ['@aws-sdk/lib-dynamodb', 'TransactWriteCommand', /TransactWriteItems\) has no IAM action of its own: each item needs dynamodb:PutItem/],
-    ['@aws-sdk/client-dynamodb', 'ExecuteStatementCommand', /ExecuteStatement\) has no IAM action of its own: each statement needs dynamodb:PartiQLSelect/],
+    [
+      '@aws-sdk/lib-dynamodb',
+      'TransactWriteCommand',
+      /TransactWriteItems\) has no IAM action of its own: each item needs dynamodb:PutItem/,
+    ],
+    [
+      '@aws-sdk/client-dynamodb',
+      'ExecuteStatementCommand',
+      /ExecuteStatement\) has no IAM action of its own: each statement needs dynamodb:PartiQLSelect/,
+    ],
   ])('refuses %s %s, authorized per item or statement', (module, name, message) => {
     expect(() => iamActionOf({ module, name })).toThrow(message);
   });

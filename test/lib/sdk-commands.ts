@@ -27,7 +27,9 @@ function standIns(module: string): string {
   return names
     .map((name) => {
       const kind = COMMAND_CLASS.test(name) ? 'command' : sendsByItself(name) ? 'indirect' : undefined;
-      return kind ? `export class ${name} { static sdkMark = ${JSON.stringify(`sdk-${kind}:${module}#${name}`)}; }` : `export class ${name} {}`;
+      return kind
+        ? `export class ${name} { static sdkMark = ${JSON.stringify(`sdk-${kind}:${module}#${name}`)}; }`
+        : `export class ${name} {}`;
     })
     .join('\n');
 }
@@ -62,7 +64,9 @@ export async function sdkCommandsSentFrom(entry: string): Promise<SdkCommand[]> 
   const commands = new Map<string, SdkCommand>();
   for (const [, kind, module, name] of result.outputFiles[0].text.matchAll(MARK)) {
     if (kind === 'indirect') {
-      throw new Error(`${path.relative(process.cwd(), entry)} reaches ${name} of ${module}, which sends commands this check cannot see: send each command with client.send(new XxxCommand(...)) instead`);
+      throw new Error(
+        `${path.relative(process.cwd(), entry)} reaches ${name} of ${module}, which sends commands this check cannot see: send each command with client.send(new XxxCommand(...)) instead`,
+      );
     }
     commands.set(`${module}#${name}`, { module, name });
   }
@@ -77,15 +81,20 @@ const AUTHORIZED_PER_REQUEST: Record<string, string> = {
   'dynamodb:TransactWriteItems':
     'each item needs dynamodb:PutItem, UpdateItem, DeleteItem or ConditionCheckItem (DynamoDB Developer Guide, "Using IAM with DynamoDB transactions")',
   'dynamodb:TransactGetItems': 'each item needs dynamodb:GetItem (DynamoDB Developer Guide, "Using IAM with DynamoDB transactions")',
-  'dynamodb:ExecuteStatement': 'each statement needs dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete (DynamoDB Developer Guide, "IAM security policies with PartiQL")',
-  'dynamodb:BatchExecuteStatement': 'each statement needs dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete (DynamoDB Developer Guide, "IAM security policies with PartiQL")',
-  'dynamodb:ExecuteTransaction': 'each statement needs dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete (DynamoDB Developer Guide, "IAM security policies with PartiQL")',
+  'dynamodb:ExecuteStatement':
+    'each statement needs dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete (DynamoDB Developer Guide, "IAM security policies with PartiQL")',
+  'dynamodb:BatchExecuteStatement':
+    'each statement needs dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete (DynamoDB Developer Guide, "IAM security policies with PartiQL")',
+  'dynamodb:ExecuteTransaction':
+    'each statement needs dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete (DynamoDB Developer Guide, "IAM security policies with PartiQL")',
 };
 
 /** The service client package behind `module`: itself, or for lib-dynamodb the client it is built on (its peer dependency). */
 function servicePackageOf(module: string): string {
   if (module.startsWith('@aws-sdk/client-')) return module;
-  const manifest = JSON.parse(fs.readFileSync(require.resolve(`${module}/package.json`), 'utf8')) as { peerDependencies?: Record<string, string> };
+  const manifest = JSON.parse(fs.readFileSync(require.resolve(`${module}/package.json`), 'utf8')) as {
+    peerDependencies?: Record<string, string>;
+  };
   const clients = Object.keys(manifest.peerDependencies ?? {}).filter((name) => name.startsWith('@aws-sdk/client-'));
   if (clients.length !== 1) throw new Error(`${module}: expected one @aws-sdk/client-* peer dependency, found ${clients.length}`);
   return clients[0];
@@ -95,7 +104,8 @@ function servicePackageOf(module: string): string {
 function signingNameOf(servicePackage: string): string {
   const exports = require(servicePackage) as Record<string, unknown>;
   const clientNames = Object.keys(exports).filter((name) => /^[A-Z][A-Za-z0-9]*Client$/.test(name));
-  if (clientNames.length !== 1) throw new Error(`${servicePackage}: expected one XxxClient export, found ${clientNames.join(', ') || 'none'}`);
+  if (clientNames.length !== 1)
+    throw new Error(`${servicePackage}: expected one XxxClient export, found ${clientNames.join(', ') || 'none'}`);
   const Client = exports[clientNames[0]] as new (config: object) => { config: { defaultSigningName?: string }; destroy(): void };
   const client = new Client({ region: 'us-east-1', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
   client.destroy();
@@ -116,6 +126,9 @@ export function iamActionOf(command: SdkCommand): string {
   const operation = sent.constructor.name.replace(/Command$/, '');
   const action = `${signingNameOf(servicePackageOf(command.module))}:${operation}`;
   const perRequest = AUTHORIZED_PER_REQUEST[action];
-  if (perRequest) throw new Error(`${command.name} of ${command.module} (${operation}) has no IAM action of its own: ${perRequest}. Write those actions into the policy and the test by hand.`);
+  if (perRequest)
+    throw new Error(
+      `${command.name} of ${command.module} (${operation}) has no IAM action of its own: ${perRequest}. Write those actions into the policy and the test by hand.`,
+    );
   return action;
 }

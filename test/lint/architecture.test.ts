@@ -9,14 +9,34 @@ const CASES = [
   { file: 'core/incidents/new.ts', code: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';", rule: 'no-restricted-imports' },
   { file: 'core/incidents/new.ts', code: "import { Logger } from '@aws-lambda-powertools/logger';", rule: 'no-restricted-imports' },
   { file: 'core/diagnosis/new.ts', code: "import { readFileSync } from 'node:fs';", rule: 'no-restricted-imports' },
-  { file: 'core/diagnosis/new.ts', code: "import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';", rule: 'import-x/no-restricted-paths' },
+  {
+    file: 'core/diagnosis/new.ts',
+    code: "import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';",
+    rule: 'import-x/no-restricted-paths',
+  },
   { file: 'core/new.ts', code: "import { createProgram } from '../cli/program';", rule: 'import-x/no-restricted-paths' },
   { file: 'core/incidents/new.ts', code: "import { renderAlertText } from '../render/alert-text';", rule: 'import-x/no-restricted-paths' },
-  { file: 'core/diagnosis/new.ts', code: "import { escapeSingleLine } from '@denyscope/core/render/escape';", rule: 'import-x/no-restricted-paths' },
-  { file: 'lambdas/adapters/new.ts', code: "import { createIncidentPipeline } from '../../core/incidents/pipeline';", rule: 'import-x/no-restricted-paths' },
-  { file: 'lib/constructs/new.ts', code: "import { createAlertHandler } from '../../lambdas/alert-batch';", rule: 'import-x/no-restricted-paths' },
+  {
+    file: 'core/diagnosis/new.ts',
+    code: "import { escapeSingleLine } from '@denyscope/core/render/escape';",
+    rule: 'import-x/no-restricted-paths',
+  },
+  {
+    file: 'lambdas/adapters/new.ts',
+    code: "import { createIncidentPipeline } from '../../core/incidents/pipeline';",
+    rule: 'import-x/no-restricted-paths',
+  },
+  {
+    file: 'lib/constructs/new.ts',
+    code: "import { createAlertHandler } from '../../lambdas/alert-batch';",
+    rule: 'import-x/no-restricted-paths',
+  },
   { file: 'lib/new.ts', code: "import { registerScan } from '../cli/commands/scan';", rule: 'import-x/no-restricted-paths' },
-  { file: 'cli/incidents/new.ts', code: "import { incidentFromItem } from '../../lambdas/adapters/dynamodb-incident-store';", rule: 'no-restricted-imports' },
+  {
+    file: 'cli/incidents/new.ts',
+    code: "import { incidentFromItem } from '../../lambdas/adapters/dynamodb-incident-store';",
+    rule: 'no-restricted-imports',
+  },
   { file: 'cli/incidents/new.ts', code: "import { QueryCommand } from '@aws-sdk/lib-dynamodb';", rule: 'no-restricted-imports' },
 ] as const;
 

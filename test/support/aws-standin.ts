@@ -128,14 +128,19 @@ interface Reply {
 }
 
 class AwsFault extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 const escapeXml = (value: string): string =>
   value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-const tag = (name: string, value: string | number | boolean): string => `<${name}>${typeof value === 'string' ? escapeXml(value) : String(value)}</${name}>`;
+const tag = (name: string, value: string | number | boolean): string =>
+  `<${name}>${typeof value === 'string' ? escapeXml(value) : String(value)}</${name}>`;
 /** IAM returns policy documents URL-encoded (RFC 3986). */
 const iamDocument = (document: Document): string => encodeURIComponent(JSON.stringify(document));
 const lastSegment = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
@@ -176,10 +181,13 @@ export async function startAwsStandIn(world: StandInWorld): Promise<AwsStandIn> 
         parameters: route.parameterText,
       };
       requests.push(recorded);
-      for (const waiter of arrivals.filter((entry) => entry.service === route.service && entry.operation === route.operation)) waiter.resolve();
+      for (const waiter of arrivals.filter((entry) => entry.service === route.service && entry.operation === route.operation))
+        waiter.resolve();
       const answer = (): void => {
         const reply = replyTo(route, world, faults);
-        response.writeHead(reply.status, { 'content-type': reply.contentType, 'x-amzn-requestid': `req-${requests.length}`, ...reply.headers }).end(reply.body);
+        response
+          .writeHead(reply.status, { 'content-type': reply.contentType, 'x-amzn-requestid': `req-${requests.length}`, ...reply.headers })
+          .end(reply.body);
       };
       const wait = delays.get(`${route.service}:${route.operation}`);
       if (wait === undefined) answer();
@@ -193,7 +201,8 @@ export async function startAwsStandIn(world: StandInWorld): Promise<AwsStandIn> 
     requests,
     fail: (rule) => faults.push({ rule, left: rule.times ?? Number.POSITIVE_INFINITY }),
     delay: (service, operation, milliseconds) => delays.set(`${service}:${operation}`, milliseconds),
-    requestsFor: (service, operation) => requests.filter((entry) => entry.service === service && (operation === undefined || entry.operation === operation)),
+    requestsFor: (service, operation) =>
+      requests.filter((entry) => entry.service === service && (operation === undefined || entry.operation === operation)),
     get maxInFlight() {
       return maxInFlight;
     },
@@ -220,29 +229,58 @@ interface Route {
 }
 
 const QUERY_VERSIONS: Record<string, Service> = { '2010-05-08': 'iam', '2016-11-15': 'ec2', '2011-06-15': 'sts' };
-const JSON_TARGETS: Record<string, Service> = { AWSOrganizationsV20161128: 'organizations', TrentService: 'kms', DynamoDB_20120810: 'dynamodb' };
+const JSON_TARGETS: Record<string, Service> = {
+  AWSOrganizationsV20161128: 'organizations',
+  TrentService: 'kms',
+  DynamoDB_20120810: 'dynamodb',
+};
 
 function routeOf(method: string, url: string, headers: IncomingHttpHeaders, body: string): Route {
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
     const [prefix, operation] = target.split('.');
     const json = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
-    return { service: JSON_TARGETS[prefix] ?? 'iam', operation, query: new URLSearchParams(), json, pathParameters: [], parameterText: body };
+    return {
+      service: JSON_TARGETS[prefix] ?? 'iam',
+      operation,
+      query: new URLSearchParams(),
+      json,
+      pathParameters: [],
+      parameterText: body,
+    };
   }
   const parsed = new URL(url, 'http://stand-in');
   if (method === 'GET' && parsed.pathname.startsWith('/authorization-details/')) {
     const parts = parsed.pathname.split('/').slice(2).map(decodeURIComponent);
     const operation = parts[1] === 'policy' ? 'GetRequestAuthorizationPolicy' : 'GetRequestAuthorizationDetails';
-    return { service: 'iam-toolbox', operation, query: parsed.searchParams, json: {}, pathParameters: parts, parameterText: `${parts.join('/')}?${parsed.searchParams.toString()}` };
+    return {
+      service: 'iam-toolbox',
+      operation,
+      query: parsed.searchParams,
+      json: {},
+      pathParameters: parts,
+      parameterText: `${parts.join('/')}?${parsed.searchParams.toString()}`,
+    };
   }
   const query = new URLSearchParams(body);
   const service = QUERY_VERSIONS[query.get('Version') ?? ''] ?? 'iam';
-  return { service, operation: query.get('Action') ?? 'unknown', query, json: {}, pathParameters: [], parameterText: decodeURIComponent(body) };
+  return {
+    service,
+    operation: query.get('Action') ?? 'unknown',
+    query,
+    json: {},
+    pathParameters: [],
+    parameterText: decodeURIComponent(body),
+  };
 }
 
 function replyTo(route: Route, world: StandInWorld, faults: { rule: FaultRule; left: number }[]): Reply {
   const fault = faults.find(
-    (entry) => entry.left > 0 && entry.rule.service === route.service && entry.rule.operation === route.operation && (entry.rule.matching === undefined || route.parameterText.includes(entry.rule.matching)),
+    (entry) =>
+      entry.left > 0 &&
+      entry.rule.service === route.service &&
+      entry.rule.operation === route.operation &&
+      (entry.rule.matching === undefined || route.parameterText.includes(entry.rule.matching)),
   );
   try {
     if (fault) {
@@ -277,13 +315,18 @@ function faultError(service: Service, fault: Fault): AwsFault {
   switch (fault) {
     case 'AccessDenied':
       if (service === 'ec2') return new AwsFault(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
-      return new AwsFault(403, queryProtocol ? 'AccessDenied' : 'AccessDeniedException', 'User: arn:aws:sts::111122223333:assumed-role/reader/s is not authorized to perform this action');
+      return new AwsFault(
+        403,
+        queryProtocol ? 'AccessDenied' : 'AccessDeniedException',
+        'User: arn:aws:sts::111122223333:assumed-role/reader/s is not authorized to perform this action',
+      );
     case 'NotManagementAccount':
       return new AwsFault(400, 'AccessDeniedException', "You don't have permissions to access this resource.");
     case 'Throttling':
       if (service === 'iam' || service === 'sts') return new AwsFault(400, 'Throttling', 'Rate exceeded');
       if (service === 'ec2') return new AwsFault(503, 'RequestLimitExceeded', 'Request limit exceeded.');
-      if (service === 'organizations') return new AwsFault(400, 'TooManyRequestsException', 'You have sent too many requests in too short a period of time.');
+      if (service === 'organizations')
+        return new AwsFault(400, 'TooManyRequestsException', 'You have sent too many requests in too short a period of time.');
       return new AwsFault(400, 'ThrottlingException', 'Rate exceeded');
     case 'NotFound':
       return notFound(service, 'not found');
@@ -299,9 +342,17 @@ function notFound(service: Service, what: string): AwsFault {
     case 'kms':
       return new AwsFault(400, 'NotFoundException', `Key '${what}' does not exist`);
     case 'organizations':
-      return new AwsFault(400, 'ChildNotFoundException', `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified: ${what}`);
+      return new AwsFault(
+        400,
+        'ChildNotFoundException',
+        `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified: ${what}`,
+      );
     case 'iam-toolbox':
-      return new AwsFault(404, 'ResourceNotFoundException', 'The requested authorization details do not exist in this region or have expired.');
+      return new AwsFault(
+        404,
+        'ResourceNotFoundException',
+        'The requested authorization details do not exist in this region or have expired.',
+      );
     default:
       return new AwsFault(400, 'ResourceNotFoundException', `Requested resource not found: ${what}`);
   }
@@ -324,7 +375,12 @@ function errorReply(service: Service, error: AwsFault): Reply {
     };
   }
   if (service === 'iam-toolbox') {
-    return { status: error.status, contentType: 'application/json', headers: { 'x-amzn-errortype': error.code }, body: JSON.stringify({ message: error.message }) };
+    return {
+      status: error.status,
+      contentType: 'application/json',
+      headers: { 'x-amzn-errortype': error.code },
+      body: JSON.stringify({ message: error.message }),
+    };
   }
   const type = service === 'dynamodb' ? `com.amazonaws.dynamodb.v20120810#${error.code}` : error.code;
   return {
@@ -353,9 +409,21 @@ function iamResult(route: Route, world: StandInWorld): string {
   const q = route.query;
   const marker = q.get('Marker') ?? undefined;
   const account = world.accountId;
-  const role = (name: string): StandInRole => world.roles?.[name] ?? (() => { throw notFound('iam', `role with name ${name}`); })();
-  const user = (name: string): StandInUser => world.users?.[name] ?? (() => { throw notFound('iam', `user with name ${name}`); })();
-  const group = (name: string): StandInGroup => world.groups?.[name] ?? (() => { throw notFound('iam', `group with name ${name}`); })();
+  const role = (name: string): StandInRole =>
+    world.roles?.[name] ??
+    (() => {
+      throw notFound('iam', `role with name ${name}`);
+    })();
+  const user = (name: string): StandInUser =>
+    world.users?.[name] ??
+    (() => {
+      throw notFound('iam', `user with name ${name}`);
+    })();
+  const group = (name: string): StandInGroup =>
+    world.groups?.[name] ??
+    (() => {
+      throw notFound('iam', `group with name ${name}`);
+    })();
   const entityXml = (kind: 'Role' | 'User', name: string, entity: StandInRole): string => {
     const path = entity.path ?? '/';
     const arn = `arn:aws:iam::${account}:${kind.toLowerCase()}${path}${name}`;
@@ -366,23 +434,43 @@ function iamResult(route: Route, world: StandInWorld): string {
   };
   const tagsXml = (tags: Record<string, string> | undefined): string => {
     const { items, next } = page(Object.entries(tags ?? {}), marker);
-    return listXml('Tags', items.map(([key, value]) => `${tag('Key', key)}${tag('Value', value)}`), next);
+    return listXml(
+      'Tags',
+      items.map(([key, value]) => `${tag('Key', key)}${tag('Value', value)}`),
+      next,
+    );
   };
   const names = (inline: Record<string, Document> | undefined): string => {
     const { items, next } = page(Object.keys(inline ?? {}), marker);
-    return listXml('PolicyNames', items.map((name) => escapeXml(name)), next);
+    return listXml(
+      'PolicyNames',
+      items.map((name) => escapeXml(name)),
+      next,
+    );
   };
   const attachedXml = (arns: readonly string[] | undefined): string => {
     const { items, next } = page(arns ?? [], marker);
-    return listXml('AttachedPolicies', items.map((arn) => `${tag('PolicyName', lastSegment(arn))}${tag('PolicyArn', arn)}`), next);
+    return listXml(
+      'AttachedPolicies',
+      items.map((arn) => `${tag('PolicyName', lastSegment(arn))}${tag('PolicyArn', arn)}`),
+      next,
+    );
   };
-  const inlineXml = (nameKey: 'RoleName' | 'UserName' | 'GroupName', owner: string, inline: Record<string, Document> | undefined): string => {
+  const inlineXml = (
+    nameKey: 'RoleName' | 'UserName' | 'GroupName',
+    owner: string,
+    inline: Record<string, Document> | undefined,
+  ): string => {
     const policyName = q.get('PolicyName') ?? '';
     const document = inline?.[policyName];
     if (!document) throw notFound('iam', `policy with name ${policyName}`);
     return `${tag(nameKey, owner)}${tag('PolicyName', policyName)}${tag('PolicyDocument', iamDocument(document))}`;
   };
-  const managed = (arn: string): StandInManagedPolicy => world.managedPolicies?.[arn] ?? (() => { throw notFound('iam', `policy ${arn}`); })();
+  const managed = (arn: string): StandInManagedPolicy =>
+    world.managedPolicies?.[arn] ??
+    (() => {
+      throw notFound('iam', `policy ${arn}`);
+    })();
 
   switch (route.operation) {
     case 'GetRole':
@@ -413,7 +501,10 @@ function iamResult(route: Route, world: StandInWorld): string {
       return tagsXml(user(q.get('UserName') ?? '').tags);
     case 'ListGroupsForUser': {
       const { items, next } = page(user(q.get('UserName') ?? '').groups ?? [], marker);
-      const groups = items.map((name) => `${tag('Path', '/')}${tag('GroupName', name)}${tag('GroupId', `AGPA${name.toUpperCase()}`)}${tag('Arn', `arn:aws:iam::${account}:group/${name}`)}${tag('CreateDate', '2026-01-01T00:00:00Z')}`);
+      const groups = items.map(
+        (name) =>
+          `${tag('Path', '/')}${tag('GroupName', name)}${tag('GroupId', `AGPA${name.toUpperCase()}`)}${tag('Arn', `arn:aws:iam::${account}:group/${name}`)}${tag('CreateDate', '2026-01-01T00:00:00Z')}`,
+      );
       return listXml('Groups', groups, next);
     }
     case 'GetPolicy': {
@@ -446,7 +537,8 @@ function stsResult(route: Route): string {
 }
 
 function ec2Reply(route: Route, world: StandInWorld): Reply {
-  if (route.operation !== 'DescribeVpcEndpoints') throw new AwsFault(400, 'InvalidAction', `${route.operation} is not answered by the stand-in`);
+  if (route.operation !== 'DescribeVpcEndpoints')
+    throw new AwsFault(400, 'InvalidAction', `${route.operation} is not answered by the stand-in`);
   const ids: string[] = [];
   for (const [key, value] of route.query) if (key.startsWith('VpcEndpointId.')) ids.push(value);
   const missing = ids.find((id) => !world.vpcEndpoints?.[id]);
@@ -468,10 +560,18 @@ function organizationsResult(route: Route, world: StandInWorld): unknown {
   if (!organization) throw new AwsFault(400, 'AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
   const input = route.json as { ChildId?: string; TargetId?: string; Filter?: string; PolicyId?: string; NextToken?: string };
   const management = organization.managementAccountId;
-  const policyArn = (id: string, type: string): string => `arn:aws:organizations::${management}:policy/${organization.id}/${type.toLowerCase()}/${id}`;
+  const policyArn = (id: string, type: string): string =>
+    `arn:aws:organizations::${management}:policy/${organization.id}/${type.toLowerCase()}/${id}`;
   const summary = (id: string) => {
     const policy = organization.policies[id];
-    return { Id: id, Arn: policyArn(id, policy.type), Name: policy.name, Description: '', Type: policy.type, AwsManaged: id === 'p-FullAWSAccess' };
+    return {
+      Id: id,
+      Arn: policyArn(id, policy.type),
+      Name: policy.name,
+      Description: '',
+      Type: policy.type,
+      AwsManaged: id === 'p-FullAWSAccess',
+    };
   };
   switch (route.operation) {
     case 'DescribeOrganization':
@@ -498,7 +598,8 @@ function organizationsResult(route: Route, world: StandInWorld): unknown {
     }
     case 'DescribePolicy': {
       const id = input.PolicyId ?? '';
-      if (!organization.policies[id]) throw new AwsFault(400, 'PolicyNotFoundException', `We can't find a policy with the PolicyId that you specified: ${id}`);
+      if (!organization.policies[id])
+        throw new AwsFault(400, 'PolicyNotFoundException', `We can't find a policy with the PolicyId that you specified: ${id}`);
       return { Policy: { PolicySummary: summary(id), Content: JSON.stringify(organization.policies[id].document) } };
     }
     default:
@@ -552,7 +653,8 @@ function kmsResult(route: Route, world: StandInWorld): unknown {
 
 function dynamodbResult(route: Route, world: StandInWorld): unknown {
   const input = route.json as { TableName?: string; ResourceArn?: string; NextToken?: string };
-  const tableOfStream = (arn: string): [string, StandInTable] | undefined => Object.entries(world.tables ?? {}).find(([, table]) => table.streamArn === arn);
+  const tableOfStream = (arn: string): [string, StandInTable] | undefined =>
+    Object.entries(world.tables ?? {}).find(([, table]) => table.streamArn === arn);
   switch (route.operation) {
     case 'DescribeTable': {
       const name = input.TableName ?? '';
@@ -576,7 +678,8 @@ function dynamodbResult(route: Route, world: StandInWorld): unknown {
       const table = world.tables?.[arn];
       if (!table && !stream) throw notFound('dynamodb', arn);
       const policy = stream ? stream[1].streamPolicy : table?.policy;
-      if (!policy) throw new AwsFault(400, 'PolicyNotFoundException', `Resource-based policy not found for the provided ResourceArn: ${arn}`);
+      if (!policy)
+        throw new AwsFault(400, 'PolicyNotFoundException', `Resource-based policy not found for the provided ResourceArn: ${arn}`);
       return { Policy: JSON.stringify(policy), RevisionId: '1767225600000' };
     }
     case 'ListTagsOfResource': {

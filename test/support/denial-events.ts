@@ -39,7 +39,13 @@ export function denialEvent(options: DenialEventOptions = {}): Record<string, un
       arn: callerArn,
       accountId,
       sessionContext: {
-        sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: `arn:aws:iam::${accountId}:role/${roleName}`, accountId, userName: roleName },
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLE',
+          arn: `arn:aws:iam::${accountId}:role/${roleName}`,
+          accountId,
+          userName: roleName,
+        },
         attributes: { creationDate: '2026-11-20T08:00:00Z', mfaAuthenticated: 'false' },
       },
     },

@@ -43,7 +43,11 @@ export class OutputCapture {
     const write = process.stdout.write.bind(process.stdout);
     const errorWrite = process.stderr.write.bind(process.stderr);
     const capture = (chunk: unknown): boolean => {
-      this.lines.push(...String(chunk).split('\n').filter((line) => line.trim() !== ''));
+      this.lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line.trim() !== ''),
+      );
       return true;
     };
     process.stdout.write = capture as typeof process.stdout.write;

@@ -47,7 +47,10 @@ export function denialSamples(): Array<{ name: string; record: CloudTrailRecord 
     .readdirSync(SAMPLES_DIR)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => ({ name: file.replace(/\.json$/, ''), record: (JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, file), 'utf8')) as { detail: CloudTrailRecord }).detail }))
+    .map((file) => ({
+      name: file.replace(/\.json$/, ''),
+      record: (JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, file), 'utf8')) as { detail: CloudTrailRecord }).detail,
+    }))
     .filter((sample) => diagnose(sample.record) !== null);
   const implicit = samples.find((sample) => sample.name === 'identity-policy-implicit');
   if (implicit) {
@@ -99,7 +102,9 @@ export function poison(record: CloudTrailRecord, value: string, payload: string)
     if (typeof node === 'string') return key === 'errorCode' ? node : replace(node);
     if (Array.isArray(node)) return node.map((item) => walk(item));
     if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([name, item]) => [name === 'errorCode' ? name : replace(name), walk(item, name)]));
+      return Object.fromEntries(
+        Object.entries(node).map(([name, item]) => [name === 'errorCode' ? name : replace(name), walk(item, name)]),
+      );
     }
     return node;
   };

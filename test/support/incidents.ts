@@ -12,7 +12,13 @@ export function diagnosisOf(options: DenialEventOptions = {}): Diagnosis {
 
 /** An incident as the store returns it after its first alert was claimed. */
 export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = {}): Incident {
-  const alert: AlertState = { eventId: diagnosis.eventId, sequence: 1, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1, channels: {} };
+  const alert: AlertState = {
+    eventId: diagnosis.eventId,
+    sequence: 1,
+    claimedAt: '2026-11-20T10:00:00.000Z',
+    occurrencesSincePreviousAlert: 1,
+    channels: {},
+  };
   return {
     id: incidentIdFor(diagnosis),
     ...incidentDescription(diagnosis),
@@ -29,7 +35,8 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
 }
 
 /** Strings an attacker can place in event fields (role session names, table names, request parameters). */
-export const INJECTION = '<!channel> <!here> <!everyone> <@U123> <https://evil.example|click> & \u001b[31mred\u001b[0m\r\nforged line ```code``` \u0007';
+export const INJECTION =
+  '<!channel> <!here> <!everyone> <@U123> <https://evil.example|click> & \u001b[31mred\u001b[0m\r\nforged line ```code``` \u0007';
 
 /** Every string of the diagnosis (and so of the incident) with the injection payload appended. */
 export function poisoned<T>(value: T): T {
@@ -43,5 +50,15 @@ export function poisoned<T>(value: T): T {
 
 export function poisonedIncident(): Incident {
   const diagnosis = poisoned(diagnosisOf({ reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
-  return incidentOf(diagnosis, { count: 1001, countAtLastAlert: 1001, alert: { eventId: diagnosis.eventId, sequence: 2, claimedAt: '2026-11-20T10:00:00.000Z', occurrencesSincePreviousAlert: 1000, channels: {} } });
+  return incidentOf(diagnosis, {
+    count: 1001,
+    countAtLastAlert: 1001,
+    alert: {
+      eventId: diagnosis.eventId,
+      sequence: 2,
+      claimedAt: '2026-11-20T10:00:00.000Z',
+      occurrencesSincePreviousAlert: 1000,
+      channels: {},
+    },
+  });
 }

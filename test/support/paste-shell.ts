@@ -83,7 +83,7 @@ function nulSeparated(text: string): string[] {
 function parseArgvLog(text: string): string[][] {
   const fields = nulSeparated(text);
   const calls: string[][] = [];
-  for (let at = 0; at < fields.length; ) {
+  for (let at = 0; at < fields.length;) {
     const count = Number(fields[at]);
     calls.push(fields.slice(at + 1, at + 1 + count));
     at += 1 + count;

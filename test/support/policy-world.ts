@@ -15,16 +15,30 @@ export const DENY_DELETES_ARN = `arn:aws:iam::${ACCOUNT}:policy/deny-deletes`;
 export const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
 export const AWS_MANAGED_ARN = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
 
-const allow = (sid: string, action: string | string[], resource = '*') => ({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Allow', Action: action, Resource: resource }] });
+const allow = (sid: string, action: string | string[], resource = '*') => ({
+  Version: '2012-10-17',
+  Statement: [{ Sid: sid, Effect: 'Allow', Action: action, Resource: resource }],
+});
 
 // Characters a URL encoding must carry through: spaces, %, +, quotes, unicode.
 export const INLINE_DOCUMENT = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'Extra 100% + "quoted" é', Effect: 'Allow', Action: 'dynamodb:Query', Resource: TABLE_ARN, Condition: { StringLike: { 'aws:userid': 'AROA*:a b' } } }],
+  Statement: [
+    {
+      Sid: 'Extra 100% + "quoted" é',
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: TABLE_ARN,
+      Condition: { StringLike: { 'aws:userid': 'AROA*:a b' } },
+    },
+  ],
 };
 export const ORDERS_RW_V1 = allow('OrdersV1', 'dynamodb:*', TABLE_ARN);
 export const ORDERS_RW_V2 = allow('OrdersV2', ['dynamodb:GetItem', 'dynamodb:PutItem'], TABLE_ARN);
-export const DENY_DELETES = { Version: '2012-10-17', Statement: [{ Sid: 'NoDeletes', Effect: 'Deny', Action: 'dynamodb:DeleteItem', Resource: '*' }] };
+export const DENY_DELETES = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'NoDeletes', Effect: 'Deny', Action: 'dynamodb:DeleteItem', Resource: '*' }],
+};
 export const BOUNDARY = allow('Boundary', 'dynamodb:*');
 export const AWS_MANAGED = allow('ReadOnly', ['dynamodb:GetItem', 'dynamodb:Query']);
 export const DEVS_INLINE = allow('Devs', 'dynamodb:Scan');
@@ -38,7 +52,15 @@ export const STREAM_POLICY = {
 };
 export const KEY_POLICY = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+  Statement: [
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ],
 };
 export const ENDPOINT_POLICY = {
   Version: '2012-10-17',
@@ -47,15 +69,39 @@ export const ENDPOINT_POLICY = {
 export const FULL_AWS_ACCESS = allow('FullAWSAccess', '*');
 export const DENY_REGIONS = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'DenyOutsideEU', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } }],
+  Statement: [
+    {
+      Sid: 'DenyOutsideEU',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } },
+    },
+  ],
 };
-export const DENY_STAGING_TABLES = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'dynamodb:DeleteTable', Resource: '*' }] };
+export const DENY_STAGING_TABLES = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', Action: 'dynamodb:DeleteTable', Resource: '*' }],
+};
 export const RCP_DENY_EXTERNAL = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'OrgOnly', Effect: 'Deny', Principal: '*', Action: 'dynamodb:*', Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } } }],
+  Statement: [
+    {
+      Sid: 'OrgOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'dynamodb:*',
+      Resource: '*',
+      Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } },
+    },
+  ],
 };
 export const GRANTS = [
-  { granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/service/app`, operations: ['Decrypt', 'Encrypt'], constraints: { EncryptionContextSubset: { 'aws:dynamodb:tableName': 'Orders', 'aws:dynamodb:subscriberId': ACCOUNT } } },
+  {
+    granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/service/app`,
+    operations: ['Decrypt', 'Encrypt'],
+    constraints: { EncryptionContextSubset: { 'aws:dynamodb:tableName': 'Orders', 'aws:dynamodb:subscriberId': ACCOUNT } },
+  },
   { granteePrincipal: 'dynamodb.eu-west-1.amazonaws.com', operations: ['GenerateDataKey'] },
   { granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/other`, operations: ['Decrypt'] },
 ];
@@ -81,7 +127,10 @@ export const WORLD: StandInWorld = {
   },
   tables: {
     [TABLE_ARN]: {
-      keySchema: [{ name: 'sk', type: 'RANGE' }, { name: 'pk', type: 'HASH' }],
+      keySchema: [
+        { name: 'sk', type: 'RANGE' },
+        { name: 'pk', type: 'HASH' },
+      ],
       kmsKeyArn: KEY_ARN,
       policy: TABLE_POLICY,
       tags: { team: 'orders', data: 'pii', tier: '1' },
@@ -133,7 +182,11 @@ export const EXPECTED = {
     tags: {},
     groups: [
       { name: 'devs', arn: `arn:aws:iam::${ACCOUNT}:group/devs`, policies: [{ name: 'devs-inline', arn: null, document: DEVS_INLINE }] },
-      { name: 'ops', arn: `arn:aws:iam::${ACCOUNT}:group/ops`, policies: [{ name: 'deny-deletes', arn: DENY_DELETES_ARN, document: DENY_DELETES }] },
+      {
+        name: 'ops',
+        arn: `arn:aws:iam::${ACCOUNT}:group/ops`,
+        policies: [{ name: 'deny-deletes', arn: DENY_DELETES_ARN, document: DENY_DELETES }],
+      },
       { name: 'readers', arn: `arn:aws:iam::${ACCOUNT}:group/readers`, policies: [] },
     ],
   },
@@ -151,8 +204,20 @@ export const EXPECTED = {
         grantId: 'grant-0',
         name: null,
       },
-      { granteePrincipal: 'dynamodb.eu-west-1.amazonaws.com', operations: ['GenerateDataKey'], constraints: null, grantId: 'grant-1', name: null },
-      { granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/other`, operations: ['Decrypt'], constraints: null, grantId: 'grant-2', name: null },
+      {
+        granteePrincipal: 'dynamodb.eu-west-1.amazonaws.com',
+        operations: ['GenerateDataKey'],
+        constraints: null,
+        grantId: 'grant-1',
+        name: null,
+      },
+      {
+        granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/other`,
+        operations: ['Decrypt'],
+        constraints: null,
+        grantId: 'grant-2',
+        name: null,
+      },
     ],
   },
   vpcEndpoint: { policy: ENDPOINT_POLICY },

@@ -43,7 +43,12 @@ const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, 
 export async function startLocalS3(): Promise<LocalS3> {
   const fauxqs: LocalSnsSqs = await startFauxqs();
   const upstream = new URL(fauxqs.endpoint);
-  const direct = new S3Client({ endpoint: fauxqs.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const direct = new S3Client({
+    endpoint: fauxqs.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const requests: RecordedRequest[] = [];
   const faults = new Map<string, S3ErrorResponse[]>();
 
@@ -55,11 +60,19 @@ export async function startLocalS3(): Promise<LocalS3> {
     if (fault !== undefined) {
       request.resume();
       response.writeHead(fault.status, { 'content-type': 'application/xml' });
-      response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xml(fault.code)}</Code><Message>${xml(fault.message)}</Message><RequestId>TESTREQUEST</RequestId><HostId>test</HostId></Error>`);
+      response.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xml(fault.code)}</Code><Message>${xml(fault.message)}</Message><RequestId>TESTREQUEST</RequestId><HostId>test</HostId></Error>`,
+      );
       return;
     }
     const forwarded = http.request(
-      { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: { ...request.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: { ...request.headers, host: upstream.host },
+      },
       (upstreamResponse) => {
         response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
         upstreamResponse.pipe(response);

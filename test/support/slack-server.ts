@@ -31,7 +31,12 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const reply = scripted.shift() ?? fallback;
       if (reply.status === 429 && 'retryAfterSeconds' in reply) {
         response.writeHead(429, { 'retry-after': String(reply.retryAfterSeconds), 'content-type': 'text/plain' }).end('rate_limited');

@@ -87,9 +87,13 @@ export class AwsPolicySource implements PolicySource {
     for (const key of needs.keys) readKey(key);
     for (const endpoint of needs.vpcEndpoints) {
       const region = endpoint.region ?? this.options.region;
-      parts.track(`VPC endpoint policy of ${endpoint.id}`, readVpcEndpointPolicy(this.ec2(region), context, endpoint.id, region ?? 'default'), (policy) => {
-        parts.vpcEndpoint(endpoint.id).policy = policy;
-      });
+      parts.track(
+        `VPC endpoint policy of ${endpoint.id}`,
+        readVpcEndpointPolicy(this.ec2(region), context, endpoint.id, region ?? 'default'),
+        (policy) => {
+          parts.vpcEndpoint(endpoint.id).policy = policy;
+        },
+      );
     }
     for (const account of needs.accounts) this.readOrganizationLevels(context, parts, account);
 
@@ -119,22 +123,46 @@ export class AwsPolicySource implements PolicySource {
     const reads = readIamPrincipal(this.iam(), context, principalArn);
     // A principal that no longer exists is one line, not one per part; any other GetRole/GetUser failure is the boundary's line.
     const unlessGone = (failure: ReadFailure): boolean => failure.notFound;
-    parts.track(`principal ${principalArn}`, reads.exists, () => undefined, (failure) => !failure.notFound);
-    parts.track(`identity policies of ${principalArn}`, reads.policies, (policies) => (parts.principal(principalArn).policies = policies), unlessGone);
-    parts.track(`permissions boundary of ${principalArn}`, reads.permissionsBoundary, (boundary) => (parts.principal(principalArn).permissionsBoundary = boundary), unlessGone);
+    parts.track(
+      `principal ${principalArn}`,
+      reads.exists,
+      () => undefined,
+      (failure) => !failure.notFound,
+    );
+    parts.track(
+      `identity policies of ${principalArn}`,
+      reads.policies,
+      (policies) => (parts.principal(principalArn).policies = policies),
+      unlessGone,
+    );
+    parts.track(
+      `permissions boundary of ${principalArn}`,
+      reads.permissionsBoundary,
+      (boundary) => (parts.principal(principalArn).permissionsBoundary = boundary),
+      unlessGone,
+    );
     parts.track(`tags of ${principalArn}`, reads.tags, (tags) => (parts.principal(principalArn).tags = tags), unlessGone);
-    if (reads.groups) parts.track(`groups of ${principalArn}`, reads.groups, (groups) => (parts.principal(principalArn).groups = groups), unlessGone);
+    if (reads.groups)
+      parts.track(`groups of ${principalArn}`, reads.groups, (groups) => (parts.principal(principalArn).groups = groups), unlessGone);
   }
 
   private readResource(context: ReadContext, parts: Parts, resourceArn: string, readKey: (keyArn: string) => void): void {
     const region = parseArn(resourceArn)?.region ?? this.options.region;
     const dynamodb = this.dynamodb(region);
     if (isStreamArn(resourceArn)) {
-      parts.track(`resource-based policy of ${resourceArn}`, readResourcePolicy(dynamodb, context, resourceArn), (policy) => (parts.resource(resourceArn).policy = policy));
+      parts.track(
+        `resource-based policy of ${resourceArn}`,
+        readResourcePolicy(dynamodb, context, resourceArn),
+        (policy) => (parts.resource(resourceArn).policy = policy),
+      );
       return;
     }
     const table = tableArnOf(resourceArn) ?? resourceArn;
-    parts.track(`resource-based policy of ${table}`, readResourcePolicy(dynamodb, context, table), (policy) => (parts.resource(table).policy = policy));
+    parts.track(
+      `resource-based policy of ${table}`,
+      readResourcePolicy(dynamodb, context, table),
+      (policy) => (parts.resource(table).policy = policy),
+    );
     parts.track(`tags of ${table}`, readTableTags(dynamodb, context, table), (tags) => (parts.resource(table).tags = tags));
     parts.track(`key schema and KMS key of ${table}`, readTableDescription(dynamodb, context, table), ({ keySchema, kmsKeyArn }) => {
       const entry = parts.resource(table);
@@ -160,12 +188,20 @@ export class AwsPolicySource implements PolicySource {
       parts.managementAccountId = organization.managementAccountId ?? undefined;
       parts.accountPaths[accountId] = path;
       for (const target of [...path, accountId]) {
-        parts.track(`service control policies of ${target}`, readAttachedPolicies(organizations, context, target, 'SERVICE_CONTROL_POLICY'), (policies) => {
-          parts.serviceControlPolicies[target] = policies;
-        });
-        parts.track(`resource control policies of ${target}`, readAttachedPolicies(organizations, context, target, 'RESOURCE_CONTROL_POLICY'), (policies) => {
-          parts.resourceControlPolicies[target] = policies;
-        });
+        parts.track(
+          `service control policies of ${target}`,
+          readAttachedPolicies(organizations, context, target, 'SERVICE_CONTROL_POLICY'),
+          (policies) => {
+            parts.serviceControlPolicies[target] = policies;
+          },
+        );
+        parts.track(
+          `resource control policies of ${target}`,
+          readAttachedPolicies(organizations, context, target, 'RESOURCE_CONTROL_POLICY'),
+          (policies) => {
+            parts.resourceControlPolicies[target] = policies;
+          },
+        );
       }
     });
   }

@@ -13,8 +13,23 @@ const NOT_FOUND = new Set([
   'ChildNotFoundException',
   'TargetNotFoundException',
 ]);
-const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'LimitExceededException']);
-const CREDENTIALS_REJECTED = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken', 'ExpiredTokenException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure']);
+const THROTTLED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'LimitExceededException',
+]);
+const CREDENTIALS_REJECTED = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'AuthFailure',
+]);
 const TIMED_OUT = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
 
 /** A read that failed, with the reason as it goes into missingPolicies. */
@@ -96,7 +111,9 @@ export class ReadCache {
 }
 
 /** Follows a list operation's pages to the end; `next` is the token of the following page, if any. */
-export async function readAllPages<T>(readPage: (token: string | undefined) => Promise<{ items: readonly T[] | undefined; next: string | undefined }>): Promise<T[]> {
+export async function readAllPages<T>(
+  readPage: (token: string | undefined) => Promise<{ items: readonly T[] | undefined; next: string | undefined }>,
+): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {

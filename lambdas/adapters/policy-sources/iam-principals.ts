@@ -44,8 +44,12 @@ export function readIamPrincipal(iam: IAMClient, context: ReadContext, principal
   const { kind, name } = entity;
   const described = context.cached(`iam:${kind}:${name}`, () =>
     kind === 'role'
-      ? context.call('iam:GetRole', (abortSignal) => iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal })).then((out) => out.Role?.PermissionsBoundary?.PermissionsBoundaryArn ?? null)
-      : context.call('iam:GetUser', (abortSignal) => iam.send(new GetUserCommand({ UserName: name }), { abortSignal })).then((out) => out.User?.PermissionsBoundary?.PermissionsBoundaryArn ?? null),
+      ? context
+          .call('iam:GetRole', (abortSignal) => iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
+          .then((out) => out.Role?.PermissionsBoundary?.PermissionsBoundaryArn ?? null)
+      : context
+          .call('iam:GetUser', (abortSignal) => iam.send(new GetUserCommand({ UserName: name }), { abortSignal }))
+          .then((out) => out.User?.PermissionsBoundary?.PermissionsBoundaryArn ?? null),
   );
   const exists = described.then(() => undefined);
   // A principal that does not exist has nothing else to read; any other failure of GetRole/GetUser costs only the boundary.
@@ -58,7 +62,9 @@ export function readIamPrincipal(iam: IAMClient, context: ReadContext, principal
     return read();
   };
 
-  const policies = unlessGone(() => context.cached(`iam:policies:${kind}:${name}`, () => ownPolicies(iam, context, kind === 'role' ? 'Role' : 'User', name)));
+  const policies = unlessGone(() =>
+    context.cached(`iam:policies:${kind}:${name}`, () => ownPolicies(iam, context, kind === 'role' ? 'Role' : 'User', name)),
+  );
   const permissionsBoundary = described.then((boundaryArn) =>
     boundaryArn === null ? null : managedPolicy(iam, context, boundaryArn).then(({ document }) => ({ arn: boundaryArn, document })),
   );
@@ -71,7 +77,10 @@ type Owner = 'Role' | 'User' | 'Group';
 
 /** Inline policies, then attached managed policies (default version), of a role, user or group. */
 async function ownPolicies(iam: IAMClient, context: ReadContext, owner: Owner, name: string): Promise<StoredPolicy[]> {
-  const [inlineNames, attached] = await Promise.all([inlinePolicyNames(iam, context, owner, name), attachedPolicyArns(iam, context, owner, name)]);
+  const [inlineNames, attached] = await Promise.all([
+    inlinePolicyNames(iam, context, owner, name),
+    attachedPolicyArns(iam, context, owner, name),
+  ]);
   const inline = inlineNames.map((policyName) => inlinePolicy(iam, context, owner, name, policyName));
   const managed = attached.map((arn) => managedPolicy(iam, context, arn));
   return Promise.all([...inline, ...managed]);
@@ -81,10 +90,16 @@ function inlinePolicyNames(iam: IAMClient, context: ReadContext, owner: Owner, n
   return readAllPages(async (Marker) => {
     const out =
       owner === 'Role'
-        ? await context.call('iam:ListRolePolicies', (abortSignal) => iam.send(new ListRolePoliciesCommand({ RoleName: name, Marker }), { abortSignal }))
+        ? await context.call('iam:ListRolePolicies', (abortSignal) =>
+            iam.send(new ListRolePoliciesCommand({ RoleName: name, Marker }), { abortSignal }),
+          )
         : owner === 'User'
-          ? await context.call('iam:ListUserPolicies', (abortSignal) => iam.send(new ListUserPoliciesCommand({ UserName: name, Marker }), { abortSignal }))
-          : await context.call('iam:ListGroupPolicies', (abortSignal) => iam.send(new ListGroupPoliciesCommand({ GroupName: name, Marker }), { abortSignal }));
+          ? await context.call('iam:ListUserPolicies', (abortSignal) =>
+              iam.send(new ListUserPoliciesCommand({ UserName: name, Marker }), { abortSignal }),
+            )
+          : await context.call('iam:ListGroupPolicies', (abortSignal) =>
+              iam.send(new ListGroupPoliciesCommand({ GroupName: name, Marker }), { abortSignal }),
+            );
     return { items: out.PolicyNames, next: out.IsTruncated ? out.Marker : undefined };
   });
 }
@@ -93,34 +108,55 @@ function attachedPolicyArns(iam: IAMClient, context: ReadContext, owner: Owner, 
   return readAllPages(async (Marker) => {
     const out =
       owner === 'Role'
-        ? await context.call('iam:ListAttachedRolePolicies', (abortSignal) => iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker }), { abortSignal }))
+        ? await context.call('iam:ListAttachedRolePolicies', (abortSignal) =>
+            iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker }), { abortSignal }),
+          )
         : owner === 'User'
-          ? await context.call('iam:ListAttachedUserPolicies', (abortSignal) => iam.send(new ListAttachedUserPoliciesCommand({ UserName: name, Marker }), { abortSignal }))
-          : await context.call('iam:ListAttachedGroupPolicies', (abortSignal) => iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: name, Marker }), { abortSignal }));
-    return { items: (out.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])), next: out.IsTruncated ? out.Marker : undefined };
+          ? await context.call('iam:ListAttachedUserPolicies', (abortSignal) =>
+              iam.send(new ListAttachedUserPoliciesCommand({ UserName: name, Marker }), { abortSignal }),
+            )
+          : await context.call('iam:ListAttachedGroupPolicies', (abortSignal) =>
+              iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: name, Marker }), { abortSignal }),
+            );
+    return {
+      items: (out.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])),
+      next: out.IsTruncated ? out.Marker : undefined,
+    };
   });
 }
 
 async function inlinePolicy(iam: IAMClient, context: ReadContext, owner: Owner, name: string, policyName: string): Promise<StoredPolicy> {
   const out =
     owner === 'Role'
-      ? await context.call('iam:GetRolePolicy', (abortSignal) => iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }), { abortSignal }))
+      ? await context.call('iam:GetRolePolicy', (abortSignal) =>
+          iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }), { abortSignal }),
+        )
       : owner === 'User'
-        ? await context.call('iam:GetUserPolicy', (abortSignal) => iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }), { abortSignal }))
-        : await context.call('iam:GetGroupPolicy', (abortSignal) => iam.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName: policyName }), { abortSignal }));
+        ? await context.call('iam:GetUserPolicy', (abortSignal) =>
+            iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }), { abortSignal }),
+          )
+        : await context.call('iam:GetGroupPolicy', (abortSignal) =>
+            iam.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName: policyName }), { abortSignal }),
+          );
   return { name: policyName, arn: null, document: policyDocumentOf(out.PolicyDocument ?? '') };
 }
 
 /** A managed policy at its default version (GetPolicy → DefaultVersionId → GetPolicyVersion), read once per ARN. */
 function managedPolicy(iam: IAMClient, context: ReadContext, policyArn: string): Promise<StoredPolicy> {
   return context.cached(`iam:policy:${policyArn}`, async () => {
-    const { Policy } = await context.call('iam:GetPolicy', (abortSignal) => iam.send(new GetPolicyCommand({ PolicyArn: policyArn }), { abortSignal }));
+    const { Policy } = await context.call('iam:GetPolicy', (abortSignal) =>
+      iam.send(new GetPolicyCommand({ PolicyArn: policyArn }), { abortSignal }),
+    );
     const versionId = Policy?.DefaultVersionId;
     if (!versionId) throw new ReadFailure(`policy ${policyArn} has no default version`, false);
     const { PolicyVersion } = await context.call('iam:GetPolicyVersion', (abortSignal) =>
       iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }), { abortSignal }),
     );
-    return { name: Policy?.PolicyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1), arn: policyArn, document: policyDocumentOf(PolicyVersion?.Document ?? '') };
+    return {
+      name: Policy?.PolicyName ?? policyArn.slice(policyArn.lastIndexOf('/') + 1),
+      arn: policyArn,
+      document: policyDocumentOf(PolicyVersion?.Document ?? ''),
+    };
   });
 }
 
@@ -128,17 +164,30 @@ async function principalTags(iam: IAMClient, context: ReadContext, kind: 'role' 
   const tags = await readAllPages(async (Marker) => {
     const out =
       kind === 'role'
-        ? await context.call('iam:ListRoleTags', (abortSignal) => iam.send(new ListRoleTagsCommand({ RoleName: name, Marker }), { abortSignal }))
-        : await context.call('iam:ListUserTags', (abortSignal) => iam.send(new ListUserTagsCommand({ UserName: name, Marker }), { abortSignal }));
+        ? await context.call('iam:ListRoleTags', (abortSignal) =>
+            iam.send(new ListRoleTagsCommand({ RoleName: name, Marker }), { abortSignal }),
+          )
+        : await context.call('iam:ListUserTags', (abortSignal) =>
+            iam.send(new ListUserTagsCommand({ UserName: name, Marker }), { abortSignal }),
+          );
     return { items: out.Tags, next: out.IsTruncated ? out.Marker : undefined };
   });
   return Object.fromEntries(tags.map((entry) => [entry.Key ?? '', entry.Value ?? '']));
 }
 
-async function userGroups(iam: IAMClient, context: ReadContext, userName: string): Promise<{ name: string; arn: string | null; policies: StoredPolicy[] }[]> {
+async function userGroups(
+  iam: IAMClient,
+  context: ReadContext,
+  userName: string,
+): Promise<{ name: string; arn: string | null; policies: StoredPolicy[] }[]> {
   const groups = await readAllPages(async (Marker) => {
-    const out = await context.call('iam:ListGroupsForUser', (abortSignal) => iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker }), { abortSignal }));
-    return { items: (out.Groups ?? []).flatMap((group) => (group.GroupName ? [{ name: group.GroupName, arn: group.Arn ?? null }] : [])), next: out.IsTruncated ? out.Marker : undefined };
+    const out = await context.call('iam:ListGroupsForUser', (abortSignal) =>
+      iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker }), { abortSignal }),
+    );
+    return {
+      items: (out.Groups ?? []).flatMap((group) => (group.GroupName ? [{ name: group.GroupName, arn: group.Arn ?? null }] : [])),
+      next: out.IsTruncated ? out.Marker : undefined,
+    };
   });
   return Promise.all(
     groups.map(async ({ name, arn }) => ({

@@ -1,17 +1,28 @@
-import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, ListPoliciesForTargetCommand, type OrganizationsClient, type PolicyType } from '@aws-sdk/client-organizations';
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListParentsCommand,
+  ListPoliciesForTargetCommand,
+  type OrganizationsClient,
+  type PolicyType,
+} from '@aws-sdk/client-organizations';
 import type { StoredOrganizationPolicy } from '../../../core/policy/store-fragment';
 import { policyDocumentOf, readAllPages, ReadFailure } from './aws-reads';
 import type { ReadContext } from './read-context';
 
 /** Organizations answers these only to the management account or a delegated administrator. */
-const NOT_ADMIN_HINT = 'read from the organization\'s management account or a delegated administrator (--org-role ARN)';
+const NOT_ADMIN_HINT = "read from the organization's management account or a delegated administrator (--org-role ARN)";
 
 function withAdminHint(error: unknown): never {
-  if (error instanceof ReadFailure && error.reason.startsWith('access denied')) throw new ReadFailure(`${error.reason}: ${NOT_ADMIN_HINT}`, false);
+  if (error instanceof ReadFailure && error.reason.startsWith('access denied'))
+    throw new ReadFailure(`${error.reason}: ${NOT_ADMIN_HINT}`, false);
   throw error;
 }
 
-export function readOrganization(organizations: OrganizationsClient, context: ReadContext): Promise<{ id: string; managementAccountId: string | null }> {
+export function readOrganization(
+  organizations: OrganizationsClient,
+  context: ReadContext,
+): Promise<{ id: string; managementAccountId: string | null }> {
   return context.cached('organizations:describe', async () => {
     const { Organization } = await context
       .call('organizations:DescribeOrganization', (abortSignal) => organizations.send(new DescribeOrganizationCommand({}), { abortSignal }))
@@ -43,11 +54,18 @@ export async function readAccountPath(organizations: OrganizationsClient, contex
 }
 
 /** The policies of one type attached to a target (root, OU or account), each with its document. */
-export function readAttachedPolicies(organizations: OrganizationsClient, context: ReadContext, targetId: string, type: Extract<PolicyType, 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY'>): Promise<StoredOrganizationPolicy[]> {
+export function readAttachedPolicies(
+  organizations: OrganizationsClient,
+  context: ReadContext,
+  targetId: string,
+  type: Extract<PolicyType, 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY'>,
+): Promise<StoredOrganizationPolicy[]> {
   return context.cached(`organizations:attached:${type}:${targetId}`, async () => {
     const summaries = await readAllPages(async (NextToken) => {
       const out = await context
-        .call('organizations:ListPoliciesForTarget', (abortSignal) => organizations.send(new ListPoliciesForTargetCommand({ TargetId: targetId, Filter: type, NextToken }), { abortSignal }))
+        .call('organizations:ListPoliciesForTarget', (abortSignal) =>
+          organizations.send(new ListPoliciesForTargetCommand({ TargetId: targetId, Filter: type, NextToken }), { abortSignal }),
+        )
         .catch(withAdminHint);
       return { items: out.Policies, next: out.NextToken };
     });
@@ -58,9 +76,16 @@ export function readAttachedPolicies(organizations: OrganizationsClient, context
 function describePolicy(organizations: OrganizationsClient, context: ReadContext, policyId: string): Promise<StoredOrganizationPolicy> {
   return context.cached(`organizations:policy:${policyId}`, async () => {
     const { Policy } = await context
-      .call('organizations:DescribePolicy', (abortSignal) => organizations.send(new DescribePolicyCommand({ PolicyId: policyId }), { abortSignal }))
+      .call('organizations:DescribePolicy', (abortSignal) =>
+        organizations.send(new DescribePolicyCommand({ PolicyId: policyId }), { abortSignal }),
+      )
       .catch(withAdminHint);
     const summary = Policy?.PolicySummary;
-    return { id: policyId, name: summary?.Name ?? policyId, arn: summary?.Arn ?? policyId, document: policyDocumentOf(Policy?.Content ?? '') };
+    return {
+      id: policyId,
+      name: summary?.Name ?? policyId,
+      arn: summary?.Arn ?? policyId,
+      document: policyDocumentOf(Policy?.Content ?? ''),
+    };
   });
 }

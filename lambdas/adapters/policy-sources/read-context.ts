@@ -8,7 +8,12 @@ export interface ReadContext {
   cached<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
-export function createReadContext(options: { readonly concurrency: number; readonly cache: ReadCache; readonly signal?: AbortSignal; readonly limit?: <T>(task: () => Promise<T>) => Promise<T> }): ReadContext {
+export function createReadContext(options: {
+  readonly concurrency: number;
+  readonly cache: ReadCache;
+  readonly signal?: AbortSignal;
+  readonly limit?: <T>(task: () => Promise<T>) => Promise<T>;
+}): ReadContext {
   const limit = options.limit ?? createLimiter(options.concurrency);
   return {
     call: (action, send) =>

@@ -6,12 +6,21 @@ import { policyDocumentOf, readAllPages, ReadFailure } from './aws-reads';
 import type { ReadContext } from './read-context';
 
 /** DescribeTable: the key attribute names (partition key first) and the table's KMS key (null: an AWS owned key). */
-export function readTableDescription(dynamodb: DynamoDBClient, context: ReadContext, tableArn: string): Promise<{ keySchema: string[]; kmsKeyArn: string | null }> {
+export function readTableDescription(
+  dynamodb: DynamoDBClient,
+  context: ReadContext,
+  tableArn: string,
+): Promise<{ keySchema: string[]; kmsKeyArn: string | null }> {
   return context.cached(`dynamodb:describe:${tableArn}`, async () => {
     // DescribeTable takes the table ARN as TableName, which also reaches a table of another account.
-    const { Table } = await context.call('dynamodb:DescribeTable', (abortSignal) => dynamodb.send(new DescribeTableCommand({ TableName: tableArn }), { abortSignal }));
+    const { Table } = await context.call('dynamodb:DescribeTable', (abortSignal) =>
+      dynamodb.send(new DescribeTableCommand({ TableName: tableArn }), { abortSignal }),
+    );
     const keys = [...(Table?.KeySchema ?? [])].sort((a, b) => (a.KeyType === 'HASH' ? -1 : b.KeyType === 'HASH' ? 1 : 0));
-    return { keySchema: keys.flatMap((key) => (key.AttributeName ? [key.AttributeName] : [])), kmsKeyArn: Table?.SSEDescription?.KMSMasterKeyArn ?? null };
+    return {
+      keySchema: keys.flatMap((key) => (key.AttributeName ? [key.AttributeName] : [])),
+      kmsKeyArn: Table?.SSEDescription?.KMSMasterKeyArn ?? null,
+    };
   });
 }
 
@@ -19,7 +28,9 @@ export function readTableDescription(dynamodb: DynamoDBClient, context: ReadCont
 export function readResourcePolicy(dynamodb: DynamoDBClient, context: ReadContext, resourceArn: string): Promise<StoredDocument | null> {
   return context.cached(`dynamodb:policy:${resourceArn}`, async () => {
     try {
-      const { Policy } = await context.call('dynamodb:GetResourcePolicy', (abortSignal) => dynamodb.send(new GetResourcePolicyCommand({ ResourceArn: resourceArn }), { abortSignal }));
+      const { Policy } = await context.call('dynamodb:GetResourcePolicy', (abortSignal) =>
+        dynamodb.send(new GetResourcePolicyCommand({ ResourceArn: resourceArn }), { abortSignal }),
+      );
       return Policy === undefined ? null : policyDocumentOf(Policy);
     } catch (error) {
       if (error instanceof ReadFailure && error.reason.startsWith('PolicyNotFoundException')) return null;
@@ -31,7 +42,9 @@ export function readResourcePolicy(dynamodb: DynamoDBClient, context: ReadContex
 export function readTableTags(dynamodb: DynamoDBClient, context: ReadContext, tableArn: string): Promise<Record<string, string>> {
   return context.cached(`dynamodb:tags:${tableArn}`, async () => {
     const tags = await readAllPages(async (NextToken) => {
-      const out = await context.call('dynamodb:ListTagsOfResource', (abortSignal) => dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, NextToken }), { abortSignal }));
+      const out = await context.call('dynamodb:ListTagsOfResource', (abortSignal) =>
+        dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, NextToken }), { abortSignal }),
+      );
       return { items: out.Tags, next: out.NextToken };
     });
     return Object.fromEntries(tags.map((tag) => [tag.Key ?? '', tag.Value ?? '']));
@@ -40,14 +53,18 @@ export function readTableTags(dynamodb: DynamoDBClient, context: ReadContext, ta
 
 export function readKeyPolicy(kms: KMSClient, context: ReadContext, keyArn: string): Promise<StoredDocument | null> {
   return context.cached(`kms:policy:${keyArn}`, async () => {
-    const { Policy } = await context.call('kms:GetKeyPolicy', (abortSignal) => kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }), { abortSignal }));
+    const { Policy } = await context.call('kms:GetKeyPolicy', (abortSignal) =>
+      kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }), { abortSignal }),
+    );
     return Policy === undefined ? null : policyDocumentOf(Policy);
   });
 }
 
 export function readKeyState(kms: KMSClient, context: ReadContext, keyArn: string): Promise<string> {
   return context.cached(`kms:describe:${keyArn}`, async () => {
-    const { KeyMetadata } = await context.call('kms:DescribeKey', (abortSignal) => kms.send(new DescribeKeyCommand({ KeyId: keyArn }), { abortSignal }));
+    const { KeyMetadata } = await context.call('kms:DescribeKey', (abortSignal) =>
+      kms.send(new DescribeKeyCommand({ KeyId: keyArn }), { abortSignal }),
+    );
     if (!KeyMetadata?.KeyState) throw new ReadFailure('DescribeKey returned no key state', false);
     return KeyMetadata.KeyState;
   });
@@ -56,7 +73,9 @@ export function readKeyState(kms: KMSClient, context: ReadContext, keyArn: strin
 export function readKeyGrants(kms: KMSClient, context: ReadContext, keyArn: string): Promise<StoredGrant[]> {
   return context.cached(`kms:grants:${keyArn}`, async () => {
     const grants = await readAllPages(async (Marker) => {
-      const out = await context.call('kms:ListGrants', (abortSignal) => kms.send(new ListGrantsCommand({ KeyId: keyArn, Marker }), { abortSignal }));
+      const out = await context.call('kms:ListGrants', (abortSignal) =>
+        kms.send(new ListGrantsCommand({ KeyId: keyArn, Marker }), { abortSignal }),
+      );
       return { items: out.Grants, next: out.Truncated ? out.NextMarker : undefined };
     });
     return grants.map((grant) => ({
@@ -75,9 +94,16 @@ export function readKeyGrants(kms: KMSClient, context: ReadContext, keyArn: stri
 }
 
 /** The endpoint's policy (EC2 returns it as JSON text); null when the endpoint has none. */
-export function readVpcEndpointPolicy(ec2: EC2Client, context: ReadContext, endpointId: string, region: string): Promise<StoredDocument | null> {
+export function readVpcEndpointPolicy(
+  ec2: EC2Client,
+  context: ReadContext,
+  endpointId: string,
+  region: string,
+): Promise<StoredDocument | null> {
   return context.cached(`ec2:vpce:${region}:${endpointId}`, async () => {
-    const { VpcEndpoints } = await context.call('ec2:DescribeVpcEndpoints', (abortSignal) => ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [endpointId] }), { abortSignal }));
+    const { VpcEndpoints } = await context.call('ec2:DescribeVpcEndpoints', (abortSignal) =>
+      ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [endpointId] }), { abortSignal }),
+    );
     const endpoint = (VpcEndpoints ?? []).find((candidate) => candidate.VpcEndpointId === endpointId);
     if (!endpoint) throw new ReadFailure('does not exist (not in DescribeVpcEndpoints)', false, true);
     return endpoint.PolicyDocument === undefined ? null : policyDocumentOf(endpoint.PolicyDocument);

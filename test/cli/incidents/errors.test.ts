@@ -7,8 +7,14 @@ const named = (name: string, message: string, extra: Record<string, unknown> = {
 
 describe('describeStoreError: one line saying what went wrong with the store', () => {
   it.each([
-    [new ConnectionError('no region for table X: pass --region or set AWS_REGION'), 'no region for table X: pass --region or set AWS_REGION'],
-    [new DataDirError('data dir ./.denyscope is in use by another denyscope process (pid 42)'), 'data dir ./.denyscope is in use by another denyscope process (pid 42)'],
+    [
+      new ConnectionError('no region for table X: pass --region or set AWS_REGION'),
+      'no region for table X: pass --region or set AWS_REGION',
+    ],
+    [
+      new DataDirError('data dir ./.denyscope is in use by another denyscope process (pid 42)'),
+      'data dir ./.denyscope is in use by another denyscope process (pid 42)',
+    ],
     [
       named('CredentialsProviderError', 'Could not load credentials from any providers'),
       `no AWS credentials for ${WHERE}: configure the standard chain (AWS_PROFILE, \`aws configure\`, \`aws sso login\`, environment variables or an instance role)`,
@@ -22,7 +28,10 @@ describe('describeStoreError: one line saying what went wrong with the store', (
       named('UnrecognizedClientException', 'The security token included in the request is invalid.'),
       `AWS rejected the credentials for ${WHERE}: The security token included in the request is invalid.`,
     ],
-    [named('ExpiredTokenException', 'The security token included in the request is expired'), `AWS rejected the credentials for ${WHERE}: The security token included in the request is expired`],
+    [
+      named('ExpiredTokenException', 'The security token included in the request is expired'),
+      `AWS rejected the credentials for ${WHERE}: The security token included in the request is expired`,
+    ],
     [
       named('AccessDeniedException', 'User: arn:aws:iam::1:user/a is not authorized to perform: dynamodb:Query'),
       `access denied to ${WHERE} (the caller needs dynamodb:Query on the table and its indexes, and kms:Decrypt on the table's key): User: arn:aws:iam::1:user/a is not authorized to perform: dynamodb:Query`,

@@ -24,9 +24,13 @@ const FIXTURE: Record<string, Parameters<typeof denialEvent>[0][]> = {
     { eventId: 'a-2', eventTime: '2026-11-19T08:00:00Z' },
     { eventId: 'a-3', eventTime: '2026-11-20T09:15:00Z' },
   ],
-  implicitInvoices: [{ eventId: 'b-1', eventTime: '2026-10-05T10:00:00Z', roleName: 'reporting', tableName: 'Invoices', reason: IMPLICIT_IDENTITY }],
+  implicitInvoices: [
+    { eventId: 'b-1', eventTime: '2026-10-05T10:00:00Z', roleName: 'reporting', tableName: 'Invoices', reason: IMPLICIT_IDENTITY },
+  ],
   otherAccount: [{ eventId: 'c-1', eventTime: '2026-09-01T10:00:00Z', roleName: 'reporting', accountId: OTHER_ACCOUNT }],
-  resourcePolicyCarts: [{ eventId: 'd-1', eventTime: '2026-11-24T10:00:00Z', eventName: 'GetItem', tableName: 'Carts', reason: RESOURCE_POLICY }],
+  resourcePolicyCarts: [
+    { eventId: 'd-1', eventTime: '2026-11-24T10:00:00Z', eventName: 'GetItem', tableName: 'Carts', reason: RESOURCE_POLICY },
+  ],
   busy: Array.from({ length: 12 }, (_, index) => ({
     eventId: `e-${String(index).padStart(2, '0')}`,
     eventTime: `2026-11-21T00:${String(index).padStart(2, '0')}:00Z`,
@@ -125,7 +129,12 @@ describe('denyscope incidents', () => {
       expect(idsOf(await listJson('--since', '24h'))).toEqual([]);
       expect(idsOf(await listJson('--since', '100d', '--table', 'Orders', '--limit', '2'))).toEqual(['busy', 'scpOrders']);
       expect(idsOf(await listJson('--limit', '1'))).toEqual(['resourcePolicyCarts']);
-      expect(idsOf(await listJson('--since', '90d', '--limit', '4'))).toEqual(['resourcePolicyCarts', 'busy', 'scpOrders', 'implicitInvoices']);
+      expect(idsOf(await listJson('--since', '90d', '--limit', '4'))).toEqual([
+        'resourcePolicyCarts',
+        'busy',
+        'scpOrders',
+        'implicitInvoices',
+      ]);
     });
 
     it('prints a table sized to the terminal, and says when nothing matches', async () => {
@@ -144,7 +153,17 @@ describe('denyscope incidents', () => {
     });
 
     it('accepts the connection options after the subcommand too', async () => {
-      const run = await runDenyscope(['incidents', '--table', tableName, 'list', '--endpoint', dynamo.endpoint, '--json', '--table', 'Carts']);
+      const run = await runDenyscope([
+        'incidents',
+        '--table',
+        tableName,
+        'list',
+        '--endpoint',
+        dynamo.endpoint,
+        '--json',
+        '--table',
+        'Carts',
+      ]);
       expect(run.code).toBe(0);
       expect(idsOf(JSON.parse(run.stdout).incidents)).toEqual(['resourcePolicyCarts']);
     });
@@ -157,8 +176,26 @@ describe('denyscope incidents', () => {
       const detail = JSON.parse(run.stdout) as { incident: Record<string, unknown>; occurrences: Record<string, unknown>[] };
       expect(Object.keys(detail)).toEqual(['incident', 'occurrences']);
       expect(Object.keys(detail.incident)).toEqual([
-        'id', 'cause', 'denial', 'principal', 'action', 'resource', 'tableName', 'accountId', 'region', 'count', 'firstSeen', 'lastSeen', 'alerted',
-        'policyType', 'policyArn', 'countAtLastAlert', 'lastEventId', 'alert', 'enrichment', 'diagnosis',
+        'id',
+        'cause',
+        'denial',
+        'principal',
+        'action',
+        'resource',
+        'tableName',
+        'accountId',
+        'region',
+        'count',
+        'firstSeen',
+        'lastSeen',
+        'alerted',
+        'policyType',
+        'policyArn',
+        'countAtLastAlert',
+        'lastEventId',
+        'alert',
+        'enrichment',
+        'diagnosis',
       ]);
       expect(detail.incident.alert).toEqual({
         eventId: 'a-1',
@@ -167,8 +204,19 @@ describe('denyscope incidents', () => {
         occurrencesSincePreviousAlert: 1,
         channels: { sns: { status: 'sent', at: TEST_NOW.toISOString() } },
       });
-      expect(detail.incident).toMatchObject({ id: ids.scpOrders, count: 3, policyType: 'service control policy', policyArn: null, lastEventId: 'a-3', alerted: true });
-      expect(detail.incident.diagnosis).toMatchObject({ eventId: 'a-3', cause: 'service-control-policy', remediation: { summary: expect.any(String) } });
+      expect(detail.incident).toMatchObject({
+        id: ids.scpOrders,
+        count: 3,
+        policyType: 'service control policy',
+        policyArn: null,
+        lastEventId: 'a-3',
+        alerted: true,
+      });
+      expect(detail.incident.diagnosis).toMatchObject({
+        eventId: 'a-3',
+        cause: 'service-control-policy',
+        remediation: { summary: expect.any(String) },
+      });
       expect(detail.occurrences).toEqual(
         ['a-3', 'a-2', 'a-1'].map((eventId, index) => ({
           eventId,
@@ -183,13 +231,26 @@ describe('denyscope incidents', () => {
       const run = await runDenyscope([...where(), 'show', ids.busy, '--json']);
       const detail = JSON.parse(run.stdout) as { incident: { count: number }; occurrences: { eventId: string }[] };
       expect(detail.incident.count).toBe(12);
-      expect(detail.occurrences.map((occurrence) => occurrence.eventId)).toEqual(['e-11', 'e-10', 'e-09', 'e-08', 'e-07', 'e-06', 'e-05', 'e-04', 'e-03', 'e-02']);
+      expect(detail.occurrences.map((occurrence) => occurrence.eventId)).toEqual([
+        'e-11',
+        'e-10',
+        'e-09',
+        'e-08',
+        'e-07',
+        'e-06',
+        'e-05',
+        'e-04',
+        'e-03',
+        'e-02',
+      ]);
     });
 
     it('prints the history, the diagnosis as explain does, and the occurrences', async () => {
       const run = await runDenyscope([...where(), 'show', ids.implicitInvoices]);
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^Incident ${ids.implicitInvoices}: 1 occurrence, first seen 2026-10-05 10:00:00Z, last seen 2026-10-05 10:00:00Z\n`));
+      expect(run.stdout).toMatch(
+        new RegExp(`^Incident ${ids.implicitInvoices}: 1 occurrence, first seen 2026-10-05 10:00:00Z, last seen 2026-10-05 10:00:00Z\n`),
+      );
       expect(run.stdout).toContain('Last alert: 2026-11-25 12:00:00Z (sns sent)');
       expect(run.stdout).toContain('identity-policy');
       expect(run.stdout).toContain('Recent occurrences');
@@ -198,7 +259,11 @@ describe('denyscope incidents', () => {
 
     it('an unknown incident id: one line, exit 1', async () => {
       const run = await runDenyscope([...where(), 'show', 'inc-0000000000000000']);
-      expect(run).toEqual({ code: 1, stdout: '', stderr: `denyscope: no incident inc-0000000000000000 in table ${tableName} at ${dynamo.endpoint}\n` });
+      expect(run).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `denyscope: no incident inc-0000000000000000 in table ${tableName} at ${dynamo.endpoint}\n`,
+      });
       const bad = await runDenyscope([...where(), 'show', 'not an id!']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/^denyscope: "not an id!" is not an incident id/);
@@ -268,7 +333,10 @@ describe('denyscope incidents', () => {
     it('a bounded period walks only the month buckets it covers', async () => {
       const reader = new DynamoDbIncidentReader(dynamo.documents, tableName);
       commands.length = 0;
-      const incidents = await reader.allIncidents({ ...NO_FILTERS, since: '2026-10-15T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' }, TEST_NOW);
+      const incidents = await reader.allIncidents(
+        { ...NO_FILTERS, since: '2026-10-15T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' },
+        TEST_NOW,
+      );
       expect(incidents.map((incident) => incident.id)).toEqual([ids.resourcePolicyCarts, ids.busy, ids.scpOrders]);
       expect(commands).toEqual(['QueryCommand', 'QueryCommand']); // 2026-11, then 2026-10
     });
@@ -276,7 +344,10 @@ describe('denyscope incidents', () => {
     it('a long period costs one Query per cause, not one per month', async () => {
       const reader = new DynamoDbIncidentReader(dynamo.documents, tableName);
       commands.length = 0;
-      const incidents = await reader.allIncidents({ ...NO_FILTERS, since: '2001-01-01T00:00:00.000Z', until: '2026-10-31T00:00:00.000Z' }, TEST_NOW);
+      const incidents = await reader.allIncidents(
+        { ...NO_FILTERS, since: '2001-01-01T00:00:00.000Z', until: '2026-10-31T00:00:00.000Z' },
+        TEST_NOW,
+      );
       expect(incidents.map((incident) => incident.id)).toEqual([ids.implicitInvoices, ids.otherAccount]);
       expect(commands).toHaveLength(CAUSES.length);
     });
@@ -305,7 +376,9 @@ describe('denyscope incidents', () => {
     });
 
     it('a malformed item: one line naming the item key and the field, exit 1', async () => {
-      const { Item } = await dynamo.documents.send(new GetCommand({ TableName: tableName, Key: { pk: incidentPk(ids.scpOrders), sk: INCIDENT_SORT_KEY } }));
+      const { Item } = await dynamo.documents.send(
+        new GetCommand({ TableName: tableName, Key: { pk: incidentPk(ids.scpOrders), sk: INCIDENT_SORT_KEY } }),
+      );
       // A copy under another id, out of every index, whose count is not a number (a hand edit, another writer).
       const id = 'inc-malformed';
       const { gsiMonth: _month, gsiCause: _cause, gsiPrincipal: _principal, gsiTable: _table, ...fields } = Item ?? {};
@@ -314,12 +387,20 @@ describe('denyscope incidents', () => {
       );
       const run = await runDenyscope([...where(), 'show', id]);
       expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
-      expect(run.stderr).toMatch(new RegExp(`^denyscope: table ${tableName} at .*: incidents table item pk=INCIDENT#${id} sk=META: field count: .*expected number.*\n$`));
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^denyscope: table ${tableName} at .*: incidents table item pk=INCIDENT#${id} sk=META: field count: .*expected number.*\n$`,
+        ),
+      );
     });
 
     it('an unreachable endpoint', async () => {
       const run = await runDenyscope(['incidents', '--endpoint', 'http://127.0.0.1:1', 'list']);
-      expect(run).toEqual({ code: 1, stdout: '', stderr: 'denyscope: cannot reach table denyscope-incidents at http://127.0.0.1:1: ECONNREFUSED\n' });
+      expect(run).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'denyscope: cannot reach table denyscope-incidents at http://127.0.0.1:1: ECONNREFUSED\n',
+      });
     });
 
     it('a table that does not exist', async () => {
@@ -399,7 +480,12 @@ describe('denyscope incidents on the local store', () => {
 
   it('renders attacker-chosen event values harmlessly: no escape sequence reaches the terminal', async () => {
     const store = path.join(data.dir, 'hostile');
-    const hostile = denialEvent({ eventId: 'evil-1', roleName: 'x\u001b]0;pwned\u0007', sessionName: 's\u001b[2J', tableName: 'T\u001b[31mred' });
+    const hostile = denialEvent({
+      eventId: 'evil-1',
+      roleName: 'x\u001b]0;pwned\u0007',
+      sessionName: 's\u001b[2J',
+      tableName: 'T\u001b[31mred',
+    });
     const recorded = await runDenyscope(['local', '-', '--data-dir', store], { stdin: JSON.stringify(hostile) });
     expect(recorded.code).toBe(0);
     const list = await runDenyscope(['incidents', '--data-dir', store, 'list']);
@@ -426,7 +512,11 @@ describe('denyscope incidents on the local store', () => {
     const empty = path.join(data.dir, 'empty');
     mkdirSync(empty);
     const run = await runDenyscope(['incidents', '--data-dir', empty, 'list']);
-    expect(run).toEqual({ code: 1, stdout: '', stderr: `denyscope: no incidents recorded in ${empty} yet: run \`denyscope local\` first\n` });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `denyscope: no incidents recorded in ${empty} yet: run \`denyscope local\` first\n`,
+    });
   });
 
   it('a data dir in use by another denyscope process', async () => {

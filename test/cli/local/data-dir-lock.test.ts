@@ -110,7 +110,8 @@ describe('data dir lock', () => {
         const results = await Promise.all(contenders.map((contender) => contender.next()));
 
         expect({ round, acquired: results.filter((result) => result.acquired).length }).toEqual({ round, acquired: 1 });
-        for (const result of results.filter((r) => !r.acquired)) expect(result.error).toMatch(/is in use by another denyscope process \(pid \d+\)$/);
+        for (const result of results.filter((r) => !r.acquired))
+          expect(result.error).toMatch(/is in use by another denyscope process \(pid \d+\)$/);
         for (const contender of contenders) contender.send('release');
         await Promise.all(contenders.map((contender) => contender.next()));
         // Released by its winner; nothing of the takeover is left behind.
@@ -137,7 +138,9 @@ describe('data dir lock', () => {
       expect(await holder.next()).toEqual({ acquired: true });
       const held = readFileSync(lockFile(), 'utf8');
 
-      expect(() => lockDataDir(data.dir)).toThrow(new DataDirError(`data dir ${data.dir} is in use by another denyscope process (pid ${holder.pid})`));
+      expect(() => lockDataDir(data.dir)).toThrow(
+        new DataDirError(`data dir ${data.dir} is in use by another denyscope process (pid ${holder.pid})`),
+      );
       expect(readFileSync(lockFile(), 'utf8')).toBe(held);
     } finally {
       await holder.end();

@@ -8,7 +8,11 @@ import { runDenyscope, temporaryDir } from './harness';
 
 /** A denial event whose record has no eventID (so local keys it by a hash of the record) and request parameters nested `levels` deep. */
 function deepRecordWithoutEventId(levels: number): string {
-  const detail = { ...(denialEvent({ roleName: `deep-${levels}` }).detail as Record<string, unknown>), eventID: undefined, requestParameters: null };
+  const detail = {
+    ...(denialEvent({ roleName: `deep-${levels}` }).detail as Record<string, unknown>),
+    eventID: undefined,
+    requestParameters: null,
+  };
   return JSON.stringify(detail).replace('"requestParameters":null', `"requestParameters":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`);
 }
 
@@ -42,7 +46,16 @@ describe('denyscope local: a bad input is named in one line, skipped, and the ru
       `denyscope: ${path.join(tree, 'c-deep-record.json')}: nested deeper than ${MAX_JSON_DEPTH} levels (skipped)`,
       expect.stringMatching(new RegExp(`^denyscope: ${path.join(tree, 'd-junk.json')}: invalid JSON at byte 0 \\(.*\\) \\(skipped\\)$`)),
     ]);
-    expect(JSON.parse(run.stdout) as LocalSummary).toEqual({ events: 2, denials: 2, duplicates: 0, incidents: 2, newIncidents: 2, alerts: 2, suppressed: 0, errors: 4 });
+    expect(JSON.parse(run.stdout) as LocalSummary).toEqual({
+      events: 2,
+      denials: 2,
+      duplicates: 0,
+      incidents: 2,
+      newIncidents: 2,
+      alerts: 2,
+      suppressed: 0,
+      errors: 4,
+    });
   });
 
   it('stdin over the size limit', async () => {

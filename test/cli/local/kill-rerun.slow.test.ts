@@ -29,13 +29,20 @@ type KillAt = { readonly alertsPrinted: number; readonly thenMs: number } | { re
 
 function runLocal(args: readonly string[], killAt: KillAt = null): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timer = killAt !== null && 'afterMs' in killAt ? setTimeout(() => child.kill('SIGKILL'), killAt.afterMs) : undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (timer === undefined && killAt !== null && 'alertsPrinted' in killAt && (stdout.match(ALERT_KEY_LINE)?.length ?? 0) >= killAt.alertsPrinted) {
+      if (
+        timer === undefined &&
+        killAt !== null &&
+        'alertsPrinted' in killAt &&
+        (stdout.match(ALERT_KEY_LINE)?.length ?? 0) >= killAt.alertsPrinted
+      ) {
         timer = setTimeout(() => child.kill('SIGKILL'), killAt.thenMs);
       }
     });
@@ -71,7 +78,12 @@ describe('denyscope local killed and run again', () => {
     const args = ['local', input, '--data-dir', path.join(work.dir, 'store')];
 
     // Right after a print (most likely before its status is written), a little later, during start-up or duplicates.
-    const kills: KillAt[] = [{ alertsPrinted: 30, thenMs: 0 }, { alertsPrinted: 40, thenMs: 150 }, { afterMs: 1_500 }, { alertsPrinted: 25, thenMs: 40 }];
+    const kills: KillAt[] = [
+      { alertsPrinted: 30, thenMs: 0 },
+      { alertsPrinted: 40, thenMs: 150 },
+      { afterMs: 1_500 },
+      { alertsPrinted: 25, thenMs: 40 },
+    ];
     const runs: Run[] = [];
     for (const killAt of kills) runs.push(await runLocal(args, killAt));
     for (let rerun = 0; rerun < 3 && runs.at(-1)?.code !== 0; rerun += 1) runs.push(await runLocal(args));
@@ -81,15 +93,29 @@ describe('denyscope local killed and run again', () => {
     expect({ code: last.code, stderr: last.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(last.stdout).toContain(`${INCIDENTS} incidents`);
 
-    const list = await runLocal(['incidents', '--data-dir', path.join(work.dir, 'store'), 'list', '--json', '--limit', String(INCIDENTS * 2)]);
+    const list = await runLocal([
+      'incidents',
+      '--data-dir',
+      path.join(work.dir, 'store'),
+      'list',
+      '--json',
+      '--limit',
+      String(INCIDENTS * 2),
+    ]);
     const { incidents } = JSON.parse(list.stdout) as { incidents: { id: string; count: number; alerted: boolean }[] };
     expect(incidents).toHaveLength(INCIDENTS);
     expect(incidents.reduce((sum, incident) => sum + incident.count, 0)).toBe(INCIDENTS * EVENTS_PER_INCIDENT);
     expect(incidents.filter((incident) => incident.count !== EVENTS_PER_INCIDENT || !incident.alerted)).toEqual([]);
 
     // Alerts printed across every run, by alert key; a re-print only after a run said the outcome was unknown.
-    const printed = tally(runs.map((run) => run.stdout), ALERT_KEY_LINE);
-    const unknown = tally(runs.map((run) => run.stderr), UNKNOWN_OUTCOME);
+    const printed = tally(
+      runs.map((run) => run.stdout),
+      ALERT_KEY_LINE,
+    );
+    const unknown = tally(
+      runs.map((run) => run.stderr),
+      UNKNOWN_OUTCOME,
+    );
     expect([...printed.keys()].sort()).toEqual(incidents.map((incident) => `${incident.id}#1`).sort());
     const unaccounted = [...printed].filter(([key, times]) => {
       const resent = unknown.get(key) ?? 0;
@@ -100,9 +126,13 @@ describe('denyscope local killed and run again', () => {
     expect([...unknown.values()].reduce((sum, times) => sum + times, 0)).toBeLessThanOrEqual(killed);
 
     const show = await runLocal(['incidents', '--data-dir', path.join(work.dir, 'store'), 'show', incidents[0].id, '--json']);
-    const detail = JSON.parse(show.stdout) as { incident: { count: number; alert: { sequence: number } }; occurrences: Record<string, unknown>[] };
+    const detail = JSON.parse(show.stdout) as {
+      incident: { count: number; alert: { sequence: number } };
+      occurrences: Record<string, unknown>[];
+    };
     expect(detail.incident).toMatchObject({ count: EVENTS_PER_INCIDENT, alert: { sequence: 1 } });
     expect(detail.occurrences).toHaveLength(EVENTS_PER_INCIDENT);
-    for (const occurrence of detail.occurrences) expect(Object.keys(occurrence).sort()).toEqual(['eventId', 'eventTime', 'principalArn', 'recordedAt']);
+    for (const occurrence of detail.occurrences)
+      expect(Object.keys(occurrence).sort()).toEqual(['eventId', 'eventTime', 'principalArn', 'recordedAt']);
   }, 600_000);
 });

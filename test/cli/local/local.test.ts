@@ -41,7 +41,6 @@ function parseSummary(stdout: string): LocalSummary {
 
 const event = (eventId: string, extra: Parameters<typeof denialEvent>[0] = {}) => denialEvent({ eventId, ...extra });
 
-
 describe('denyscope local on the bundled samples', () => {
   const data = temporaryDir('local-samples');
   afterAll(() => data.remove());
@@ -120,7 +119,10 @@ describe('denyscope local inputs', () => {
     // An EventBridge event of another incident, an SQS event, and JSON Lines.
     writeFileSync(path.join(tree, 'events', 'eventbridge.json'), JSON.stringify(event('eb-1', { roleName: 'reporting' })));
     writeFileSync(path.join(tree, 'events', 'sqs.json'), JSON.stringify(sqsEvent(sqsMessage(event('sqs-1', { tableName: 'Invoices' })))));
-    writeFileSync(path.join(tree, 'lines.jsonl'), [event('jl-1', { eventName: 'GetItem' }), event('log-1')].map((e) => JSON.stringify(e)).join('\n'));
+    writeFileSync(
+      path.join(tree, 'lines.jsonl'),
+      [event('jl-1', { eventName: 'GetItem' }), event('log-1')].map((e) => JSON.stringify(e)).join('\n'),
+    );
 
     const run = await runDenyscope(['local', tree, '--data-dir', path.join(data.dir, 'store'), '--json']);
     expect(run.stderr).toBe('');
@@ -162,9 +164,27 @@ describe('denyscope local inputs', () => {
     const first = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: input });
     expect(first.code).toBe(0);
     expect(first.stderr).toBe('');
-    expect(parseSummary(first.stdout)).toEqual({ events: 2, denials: 2, duplicates: 0, incidents: 2, newIncidents: 2, alerts: 2, suppressed: 0, errors: 0 });
+    expect(parseSummary(first.stdout)).toEqual({
+      events: 2,
+      denials: 2,
+      duplicates: 0,
+      incidents: 2,
+      newIncidents: 2,
+      alerts: 2,
+      suppressed: 0,
+      errors: 0,
+    });
     const second = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: input });
-    expect(parseSummary(second.stdout)).toEqual({ events: 2, denials: 2, duplicates: 2, incidents: 2, newIncidents: 0, alerts: 0, suppressed: 0, errors: 0 });
+    expect(parseSummary(second.stdout)).toEqual({
+      events: 2,
+      denials: 2,
+      duplicates: 2,
+      incidents: 2,
+      newIncidents: 0,
+      alerts: 0,
+      suppressed: 0,
+      errors: 0,
+    });
   });
 
   it('names a corrupt file and an unreadable file on stderr, counts them, processes the rest, exits 1', async () => {
@@ -224,7 +244,9 @@ describe('denyscope local inputs', () => {
     const run = await runDenyscope(['local', '--data-dir', data.dir, '--json']);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^denyscope: the local store in ${data.dir} cannot be opened \\(.+\\); delete the directory to start over\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^denyscope: the local store in ${data.dir} cannot be opened \\(.+\\); delete the directory to start over\n$`),
+    );
     expect(existsSync(path.join(data.dir, 'denyscope.lock'))).toBe(false);
   });
 
@@ -257,7 +279,9 @@ describe('denyscope local alert channels', () => {
   const twoIncidents = [event('ch-1'), event('ch-2', { roleName: 'reporting' }), event('ch-3')].map((e) => JSON.stringify(e)).join('\n');
 
   it('posts each alert to the Slack webhook given by --slack-webhook', async () => {
-    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--slack-webhook', slack.webhookUrl], { stdin: twoIncidents });
+    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--slack-webhook', slack.webhookUrl], {
+      stdin: twoIncidents,
+    });
     expect(run.code).toBe(0);
     expect(parseSummary(run.stdout)).toMatchObject({ alerts: 2, suppressed: 1 });
     expect(slack.requests).toHaveLength(2);
@@ -289,14 +313,21 @@ describe('denyscope local alert channels', () => {
 
   it('publishes each alert to an SNS-compatible endpoint (fauxqs) on the topic named by --sns-topic-arn', async () => {
     const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic(`local-alerts-${Date.now()}`);
-    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--sns-endpoint', fauxqs.endpoint, '--sns-topic-arn', topicArn], {
-      stdin: twoIncidents,
-    });
+    const run = await runDenyscope(
+      ['local', '-', '--data-dir', data.dir, '--json', '--sns-endpoint', fauxqs.endpoint, '--sns-topic-arn', topicArn],
+      {
+        stdin: twoIncidents,
+      },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const messages = await fauxqs.drain(queueUrl, 2);
     expect(messages).toHaveLength(2);
-    const envelope = JSON.parse(messages[0].Body ?? '{}') as { Subject?: string; Message: string; MessageAttributes: Record<string, { Value: string }> };
+    const envelope = JSON.parse(messages[0].Body ?? '{}') as {
+      Subject?: string;
+      Message: string;
+      MessageAttributes: Record<string, { Value: string }>;
+    };
     expect(envelope.MessageAttributes.cause.Value).toBe('service-control-policy');
     expect(envelope.Subject).toBe('[denyscope] dynamodb:PutItem denied on Orders: service control policy');
     // MessageStructure json: the same email text `local` prints, and the incident as JSON for machines.
@@ -306,14 +337,18 @@ describe('denyscope local alert channels', () => {
   });
 
   it('without --sns-topic-arn, creates (or reuses) the topic denyscope-alerts on the endpoint', async () => {
-    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--sns-endpoint', fauxqs.endpoint], { stdin: JSON.stringify(event('topic-1')) });
+    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--sns-endpoint', fauxqs.endpoint], {
+      stdin: JSON.stringify(event('topic-1')),
+    });
     expect(run.code).toBe(0);
     const { Topics = [] } = await fauxqs.sns.send(new ListTopicsCommand({}));
     expect(Topics.map((topic) => topic.TopicArn)).toContainEqual(expect.stringMatching(/:denyscope-alerts$/));
   });
 
   it('an unreachable SNS endpoint fails with one line before anything is processed', async () => {
-    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--sns-endpoint', 'http://127.0.0.1:1'], { stdin: JSON.stringify(event('down-1')) });
+    const run = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json', '--sns-endpoint', 'http://127.0.0.1:1'], {
+      stdin: JSON.stringify(event('down-1')),
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -327,7 +362,10 @@ describe('denyscope local from the built CLI', () => {
 
   const runBin = (args: string[], stdin?: string) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), ...args], { cwd: data.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), ...args], {
+        cwd: data.dir,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -347,25 +385,31 @@ describe('denyscope local from the built CLI', () => {
   it.each([
     ['SIGINT', 130, 'interrupted'],
     ['SIGTERM', 143, 'terminated'],
-  ] as const)('shuts the store down cleanly on %s: lock released, exit %i', async (signal, status, word) => {
-    const store = path.join(data.dir, `stopped-by-${signal}`);
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), 'local', '-', '--data-dir', store], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const lock = path.join(store, 'denyscope.lock');
-    // stdin stays open: the run waits for input. The lock appears once the signal handlers are in place.
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (existsSync(lock)) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 50);
-    });
-    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    child.kill(signal);
-    expect(await exit).toBe(status);
-    expect(stderr).toContain(`${word}, closing the local store`);
-    expect(existsSync(lock)).toBe(false);
-  }, 60_000);
+  ] as const)(
+    'shuts the store down cleanly on %s: lock released, exit %i',
+    async (signal, status, word) => {
+      const store = path.join(data.dir, `stopped-by-${signal}`);
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs'), 'local', '-', '--data-dir', store], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const lock = path.join(store, 'denyscope.lock');
+      // stdin stays open: the run waits for input. The lock appears once the signal handlers are in place.
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (existsSync(lock)) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 50);
+      });
+      const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      child.kill(signal);
+      expect(await exit).toBe(status);
+      expect(stderr).toContain(`${word}, closing the local store`);
+      expect(existsSync(lock)).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -15,7 +15,12 @@ function commandsBlock(text: string): string {
 
 describe('renderDiagnosisText (explain, incidents show)', () => {
   const trojan = '\u202E\u2066\u2069\u2028\u0085\u001b[2J\n2. forged step\n';
-  const hostile = diagnosisOf({ roleName: `app${trojan}touch pwned #`, sessionName: `s${trojan}`, tableName: `Orders${trojan}`, reason: 'because no identity-based policy allows the dynamodb:PutItem action' });
+  const hostile = diagnosisOf({
+    roleName: `app${trojan}touch pwned #`,
+    sessionName: `s${trojan}`,
+    tableName: `Orders${trojan}`,
+    reason: 'because no identity-based policy allows the dynamodb:PutItem action',
+  });
   const text = renderDiagnosisText(hostile, plain);
 
   it('shows every invisible character escaped: none reaches the terminal raw', () => {

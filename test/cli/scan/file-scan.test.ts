@@ -72,7 +72,12 @@ describe('scanning with the byte prefilter gives what parsing every record gives
 
   it('with filters', async () => {
     const bytes = gzipSync(logFile(records));
-    for (const filter of [{ cause: 'identity-policy' }, { table: 'customers' }, { since: '2026-11-20T10:00:00Z' }, { principal: 'arn:aws:iam::111122223333:role/reporting' }]) {
+    for (const filter of [
+      { cause: 'identity-policy' },
+      { table: 'customers' },
+      { since: '2026-11-20T10:00:00Z' },
+      { principal: 'arn:aws:iam::111122223333:role/reporting' },
+    ]) {
       await expectSameAsParsingEverything(bytes, settings({ filter }));
     }
   });
@@ -108,7 +113,9 @@ describeWithCorpus('scanning the shared corpus with the byte prefilter', () => {
         return [];
       }
     });
-    const eventVersionFirst = corpusRecords.filter((record) => typeof record.eventVersion === 'string').map(({ eventVersion, ...rest }) => ({ eventVersion, ...rest }));
+    const eventVersionFirst = corpusRecords
+      .filter((record) => typeof record.eventVersion === 'string')
+      .map(({ eventVersion, ...rest }) => ({ eventVersion, ...rest }));
     const result = await expectSameAsParsingEverything(gzipSync(logFile(eventVersionFirst)), settings({ summaries: true }));
     expect(result.denials).toBeGreaterThan(10);
   });
@@ -116,7 +123,11 @@ describeWithCorpus('scanning the shared corpus with the byte prefilter', () => {
 
 describe('one input that cannot be scanned is a result with an error, never an exception', () => {
   it.each([
-    ['invalid JSON inside a record that may be a denial', logFile(records).replace('"errorMessage":', '"errorMessage":,'), /^file: invalid JSON \(/],
+    [
+      'invalid JSON inside a record that may be a denial',
+      logFile(records).replace('"errorMessage":', '"errorMessage":,'),
+      /^file: invalid JSON \(/,
+    ],
     ['a truncated log file', logFile(records).slice(0, -100), /^file: invalid JSON \(/],
     ['trailing garbage', `${logFile(records)}]`, /^file: invalid JSON \(/],
   ])("names %s with readRecords's message", async (_, text, message) => {
@@ -127,7 +138,10 @@ describe('one input that cannot be scanned is a result with an error, never an e
 
   it("names a corrupt or truncated gzip file with readRecords's message", async () => {
     const compressed = gzipSync(logFile(records));
-    for (const corrupt of [compressed.subarray(0, compressed.length - 10), Buffer.concat([compressed.subarray(0, 30), Buffer.alloc(40, 0xff), compressed.subarray(70)])]) {
+    for (const corrupt of [
+      compressed.subarray(0, compressed.length - 10),
+      Buffer.concat([compressed.subarray(0, 30), Buffer.alloc(40, 0xff), compressed.subarray(70)]),
+    ]) {
       const result = await expectSameAsParsingEverything(corrupt, settings());
       expect(result.error).toMatch(/^file: corrupt or truncated gzip data \(/);
     }
@@ -141,19 +155,27 @@ describe('one input that cannot be scanned is a result with an error, never an e
     // A trailer that lies (claims 10 bytes) changes nothing: zlib stops at the claim and the stream measures.
     const lying = Buffer.from(bomb);
     lying.writeUInt32LE(10, lying.length - 4);
-    expect((await scanBytes('bomb.json.gz', lying, settings({ maxFileSize: MiB }), 100)).error).toBe('bomb.json.gz: too large after decompression (over 1 MiB)');
-    expect((await scanStream('stdin', [bomb], settings({ maxFileSize: MiB }), 100)).error).toBe('stdin: too large after decompression (over 1 MiB)');
+    expect((await scanBytes('bomb.json.gz', lying, settings({ maxFileSize: MiB }), 100)).error).toBe(
+      'bomb.json.gz: too large after decompression (over 1 MiB)',
+    );
+    expect((await scanStream('stdin', [bomb], settings({ maxFileSize: MiB }), 100)).error).toBe(
+      'stdin: too large after decompression (over 1 MiB)',
+    );
   });
 
   it('names an input larger than --max-file-size as read "too large"', async () => {
     const text = Buffer.from(logFile(records));
     const limit = text.length - 1;
-    expect((await scanBytes('big.json', text, settings({ maxFileSize: limit }), 100)).error).toBe(`big.json: too large (over ${limit.toLocaleString('en-US')} bytes)`);
+    expect((await scanBytes('big.json', text, settings({ maxFileSize: limit }), 100)).error).toBe(
+      `big.json: too large (over ${limit.toLocaleString('en-US')} bytes)`,
+    );
     const chunks = [text.subarray(0, 100), text.subarray(100)];
-    expect((await scanStream('stdin', chunks, settings({ maxFileSize: limit }), 100)).error).toBe(`stdin: too large (over ${limit.toLocaleString('en-US')} bytes)`);
+    expect((await scanStream('stdin', chunks, settings({ maxFileSize: limit }), 100)).error).toBe(
+      `stdin: too large (over ${limit.toLocaleString('en-US')} bytes)`,
+    );
   });
 
-  it('reads a gzip file of several members (its trailer gives the last member\'s size only)', async () => {
+  it("reads a gzip file of several members (its trailer gives the last member's size only)", async () => {
     const text = logFile(records);
     const members = Buffer.concat([gzipSync(text.slice(0, 1000)), gzipSync(text.slice(1000))]);
     expect(await expectSameAsParsingEverything(members, settings())).toMatchObject({ records: 5, denials: 3 });

@@ -23,7 +23,15 @@ const pick = <T>(rng: Rng, values: readonly T[]): T => values[Math.floor(rng() *
 const chance = (rng: Rng, p: number): boolean => rng() < p;
 
 const ACCOUNT = '111122223333';
-const OTHER_ERRORS = ['ThrottlingException', 'ConditionalCheckFailedException', 'ResourceNotFoundException', 'ValidationException', 'accessdenied', 'AccessDeniedExceptionX', ''];
+const OTHER_ERRORS = [
+  'ThrottlingException',
+  'ConditionalCheckFailedException',
+  'ResourceNotFoundException',
+  'ValidationException',
+  'accessdenied',
+  'AccessDeniedExceptionX',
+  '',
+];
 const KMS_DENIAL_MESSAGES = [
   'KMS key access denied error: com.amazonaws.services.kms.model.AWSKMSException: User: arn:aws:sts::111122223333:assumed-role/app/s is not authorized to perform: kms:Decrypt',
   'KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: arn:aws:kms:us-east-1:111122223333:key/k is disabled.',
@@ -48,7 +56,10 @@ export function randomRecord(rng: Rng, index: number): Record<string, unknown> {
       type: 'AssumedRole',
       arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${pick(rng, ['app', 'reporting', 'ops'])}/${session}`,
       accountId: ACCOUNT,
-      sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/app` }, attributes: { mfaAuthenticated: 'false' } },
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/app` },
+        attributes: { mfaAuthenticated: 'false' },
+      },
     },
     eventTime: `2026-11-20T${String(index % 24).padStart(2, '0')}:00:00Z`,
     eventSource: 'dynamodb.amazonaws.com',
@@ -95,13 +106,16 @@ export const COMPACT: WriteStyle = { escapes: 0, whitespace: 0, duplicateKeys: 0
 export function writeJson(rng: Rng, value: unknown, style: WriteStyle, first = true): string {
   const space = (): string => (chance(rng, style.whitespace) ? pick(rng, [' ', '\n', '\t', '\r\n  ', '  ']) : '');
   if (typeof value === 'string') return writeString(rng, value, style.escapes);
-  if (Array.isArray(value)) return `[${space()}${value.map((item) => writeJson(rng, item, style, false)).join(`${space()},${space()}`)}${space()}]`;
+  if (Array.isArray(value))
+    return `[${space()}${value.map((item) => writeJson(rng, item, style, false)).join(`${space()},${space()}`)}${space()}]`;
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   const members: string[] = [];
   for (const [key, member] of Object.entries(value)) {
     const keepTight = first && members.length === 0 && key === 'eventVersion';
     const write = (v: unknown): string =>
-      keepTight ? `"eventVersion":${writeJson(rng, v, style, false)}` : `${writeString(rng, key, style.escapes)}${space()}:${space()}${writeJson(rng, v, style, false)}`;
+      keepTight
+        ? `"eventVersion":${writeJson(rng, v, style, false)}`
+        : `${writeString(rng, key, style.escapes)}${space()}:${space()}${writeJson(rng, v, style, false)}`;
     if (key === 'errorCode' && chance(rng, style.duplicateKeys)) {
       const other = pick(rng, ['ThrottlingException', 'AccessDenied', null]);
       // JSON.parse keeps the last of duplicate keys: the record's own value stays last half of the time.

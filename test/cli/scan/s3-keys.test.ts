@@ -14,7 +14,8 @@ describe('parseS3Url', () => {
   });
 
   it('rejects what is not an S3 location', () => {
-    for (const url of ['s3://', 's3://ab', 's3://Upper/x', 's3://bucket_name/x', 'https://bucket/x']) expect(() => parseS3Url(url)).toThrow(/not an S3 location/);
+    for (const url of ['s3://', 's3://ab', 's3://Upper/x', 's3://bucket_name/x', 'https://bucket/x'])
+      expect(() => parseS3Url(url)).toThrow(/not an S3 location/);
   });
 });
 
@@ -25,7 +26,13 @@ describe('deliveryTime', () => {
   });
 
   it('is null for any other name or an impossible date', () => {
-    for (const name of ['notes.txt', 'trail.json.gz', DOCUMENTED_NAME.replace('0801T', '0231T'), DOCUMENTED_NAME.replace('T0210Z', 'T2510Z'), DOCUMENTED_NAME.replace('_CloudTrail_', '_CloudTrail-Digest_')]) {
+    for (const name of [
+      'notes.txt',
+      'trail.json.gz',
+      DOCUMENTED_NAME.replace('0801T', '0231T'),
+      DOCUMENTED_NAME.replace('T0210Z', 'T2510Z'),
+      DOCUMENTED_NAME.replace('_CloudTrail_', '_CloudTrail-Digest_'),
+    ]) {
       expect(deliveryTime(name)).toBeNull();
     }
   });
@@ -36,26 +43,31 @@ describe('dayPrefixes', () => {
   const days = (...list: string[]) => list.map((day) => `${REGION}2026/11/${day}/`);
 
   it('lists the days from --since to --until', () => {
-    expect(dayPrefixes(REGION, { sinceMs: at('2026-11-18T10:00:00Z'), untilMs: at('2026-11-20T09:00:00Z'), nowMs: now })).toEqual(days('18', '19', '20'));
+    expect(dayPrefixes(REGION, { sinceMs: at('2026-11-18T10:00:00Z'), untilMs: at('2026-11-20T09:00:00Z'), nowMs: now })).toEqual(
+      days('18', '19', '20'),
+    );
   });
 
   it('adds the next day when files delivered after --until can be there', () => {
-    expect(dayPrefixes(REGION, { sinceMs: at('2026-11-20T00:00:00Z'), untilMs: at('2026-11-20T23:30:00Z'), nowMs: now })).toEqual(days('20', '21'));
+    expect(dayPrefixes(REGION, { sinceMs: at('2026-11-20T00:00:00Z'), untilMs: at('2026-11-20T23:30:00Z'), nowMs: now })).toEqual(
+      days('20', '21'),
+    );
     const lastMinute = at('2026-11-21T00:00:00Z') - LATE_DELIVERY_MS - 60_000;
     expect(dayPrefixes(REGION, { sinceMs: at('2026-11-20T00:00:00Z'), untilMs: lastMinute, nowMs: now })).toEqual(days('20'));
   });
 
   it('runs to today without --until, and never past it', () => {
     expect(dayPrefixes(REGION, { sinceMs: at('2026-11-21T05:00:00Z'), untilMs: null, nowMs: now })).toEqual(days('21', '22'));
-    expect(dayPrefixes(REGION, { sinceMs: at('2026-11-21T05:00:00Z'), untilMs: at('2026-12-30T00:00:00Z'), nowMs: now })).toEqual(days('21', '22'));
+    expect(dayPrefixes(REGION, { sinceMs: at('2026-11-21T05:00:00Z'), untilMs: at('2026-12-30T00:00:00Z'), nowMs: now })).toEqual(
+      days('21', '22'),
+    );
     expect(dayPrefixes(REGION, { sinceMs: at('2026-11-25T00:00:00Z'), untilMs: null, nowMs: now })).toEqual([]);
   });
 
   it("crosses months and years, in CloudTrail's zero-padded folders", () => {
-    expect(dayPrefixes(REGION, { sinceMs: at('2026-12-31T22:00:00Z'), untilMs: at('2027-01-01T01:00:00Z'), nowMs: at('2027-02-01T00:00:00Z') })).toEqual([
-      `${REGION}2026/12/31/`,
-      `${REGION}2027/01/01/`,
-    ]);
+    expect(
+      dayPrefixes(REGION, { sinceMs: at('2026-12-31T22:00:00Z'), untilMs: at('2027-01-01T01:00:00Z'), nowMs: at('2027-02-01T00:00:00Z') }),
+    ).toEqual([`${REGION}2026/12/31/`, `${REGION}2027/01/01/`]);
   });
 
   it('is the whole region folder without --since', () => {

@@ -36,14 +36,38 @@ const savedEnv = { ...process.env };
 // The organization trail: two accounts, two regions, four days (files delivered a few minutes after their events;
 // one delivered just after midnight holds the previous day's last events).
 const ORG_FILES: Array<{ key: string; records: Record<string, unknown>[] }> = [
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-18T10:05', unique: 'AAAAAAAAAAAAAAA1' }), records: [denialAt('d18', '2026-11-18T10:00:00Z'), successAt('s18', '2026-11-18T10:01:00Z')] },
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-19T09:05', unique: 'AAAAAAAAAAAAAAA2' }), records: [denialAt('d19a', '2026-11-19T09:00:00Z', EXPLICIT_VPCE)] },
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-19T23:50', unique: 'AAAAAAAAAAAAAAA3' }), records: [denialAt('d19b', '2026-11-19T23:45:00Z')] },
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T00:04', unique: 'AAAAAAAAAAAAAAA4' }), records: [denialAt('d19c', '2026-11-19T23:58:00Z'), denialAt('d20a', '2026-11-20T00:01:00Z', IMPLICIT_IDENTITY())] },
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T12:05', unique: 'AAAAAAAAAAAAAAA5' }), records: [denialAt('d20b', '2026-11-20T12:00:00Z'), successAt('s20', '2026-11-20T12:01:00Z')] },
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'eu-west-1', delivered: '2026-11-20T08:05', unique: 'AAAAAAAAAAAAAAA6' }), records: [denialAt('d20eu', '2026-11-20T08:00:00Z')] },
-  { key: logKey({ org: ORG, account: OTHER_ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T07:05', unique: 'AAAAAAAAAAAAAAA7' }), records: [denialAt('d20other', '2026-11-20T07:00:00Z')] },
-  { key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-21T10:05', unique: 'AAAAAAAAAAAAAAA8' }), records: [denialAt('d21', '2026-11-21T10:00:00Z')] },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-18T10:05', unique: 'AAAAAAAAAAAAAAA1' }),
+    records: [denialAt('d18', '2026-11-18T10:00:00Z'), successAt('s18', '2026-11-18T10:01:00Z')],
+  },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-19T09:05', unique: 'AAAAAAAAAAAAAAA2' }),
+    records: [denialAt('d19a', '2026-11-19T09:00:00Z', EXPLICIT_VPCE)],
+  },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-19T23:50', unique: 'AAAAAAAAAAAAAAA3' }),
+    records: [denialAt('d19b', '2026-11-19T23:45:00Z')],
+  },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T00:04', unique: 'AAAAAAAAAAAAAAA4' }),
+    records: [denialAt('d19c', '2026-11-19T23:58:00Z'), denialAt('d20a', '2026-11-20T00:01:00Z', IMPLICIT_IDENTITY())],
+  },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T12:05', unique: 'AAAAAAAAAAAAAAA5' }),
+    records: [denialAt('d20b', '2026-11-20T12:00:00Z'), successAt('s20', '2026-11-20T12:01:00Z')],
+  },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'eu-west-1', delivered: '2026-11-20T08:05', unique: 'AAAAAAAAAAAAAAA6' }),
+    records: [denialAt('d20eu', '2026-11-20T08:00:00Z')],
+  },
+  {
+    key: logKey({ org: ORG, account: OTHER_ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T07:05', unique: 'AAAAAAAAAAAAAAA7' }),
+    records: [denialAt('d20other', '2026-11-20T07:00:00Z')],
+  },
+  {
+    key: logKey({ org: ORG, account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-21T10:05', unique: 'AAAAAAAAAAAAAAA8' }),
+    records: [denialAt('d21', '2026-11-21T10:00:00Z')],
+  },
 ];
 
 beforeAll(async () => {
@@ -53,12 +77,24 @@ beforeAll(async () => {
   await s3.createBucket('org-trail');
   for (const file of ORG_FILES) await s3.put('org-trail', file.key, logFile(file.records));
   // Not logs: digests next to the logs, and a folder marker.
-  await s3.put('org-trail', `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail-Digest/us-east-1/2026/11/20/${ACCOUNT}_CloudTrail-Digest_us-east-1_x_us-east-1_20261120T010000Z.json.gz`, gzipSync('{}'));
+  await s3.put(
+    'org-trail',
+    `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail-Digest/us-east-1/2026/11/20/${ACCOUNT}_CloudTrail-Digest_us-east-1_x_us-east-1_20261120T010000Z.json.gz`,
+    gzipSync('{}'),
+  );
   await s3.put('org-trail', `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/20/`, '');
 
   await s3.createBucket('account-trail');
-  await s3.put('account-trail', `trails/${logKey({ account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T10:05', unique: 'BBBBBBBBBBBBBBB1' })}`, logFile([denialAt('p1', '2026-11-20T10:00:00Z'), successAt('p2', '2026-11-20T10:01:00Z')]));
-  await s3.put('account-trail', `trails/${logKey({ account: ACCOUNT, region: 'us-west-2', delivered: '2026-11-20T11:05', unique: 'BBBBBBBBBBBBBBB2' })}`, logFile([denialAt('p3', '2026-11-20T11:00:00Z', EXPLICIT_VPCE)]));
+  await s3.put(
+    'account-trail',
+    `trails/${logKey({ account: ACCOUNT, region: 'us-east-1', delivered: '2026-11-20T10:05', unique: 'BBBBBBBBBBBBBBB1' })}`,
+    logFile([denialAt('p1', '2026-11-20T10:00:00Z'), successAt('p2', '2026-11-20T10:01:00Z')]),
+  );
+  await s3.put(
+    'account-trail',
+    `trails/${logKey({ account: ACCOUNT, region: 'us-west-2', delivered: '2026-11-20T11:05', unique: 'BBBBBBBBBBBBBBB2' })}`,
+    logFile([denialAt('p3', '2026-11-20T11:00:00Z', EXPLICIT_VPCE)]),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -73,8 +109,16 @@ beforeEach(() => {
 const scan = (...args: string[]) => runCli(['scan', ...args], { now: NOW, env: { AWS_ENDPOINT_URL_S3: s3.endpoint } });
 const ids = (report: { diagnoses: Array<{ eventId: string }> }) => report.diagnoses.map((diagnosis) => diagnosis.eventId);
 /** Listings and reads run concurrently: they are compared as sets, in key order; results come in listing order. */
-const listedPrefixes = () => s3.requests.filter((request) => request.query.get('list-type') === '2').map((request) => `${request.query.get('prefix')}${request.query.has('delimiter') ? ' (folders)' : ''}`).sort();
-const readKeys = () => s3.requests.filter((request) => request.method === 'GET' && !request.query.has('list-type')).map((request) => request.path.split('/').slice(2).join('/')).sort();
+const listedPrefixes = () =>
+  s3.requests
+    .filter((request) => request.query.get('list-type') === '2')
+    .map((request) => `${request.query.get('prefix')}${request.query.has('delimiter') ? ' (folders)' : ''}`)
+    .sort();
+const readKeys = () =>
+  s3.requests
+    .filter((request) => request.method === 'GET' && !request.query.has('list-type'))
+    .map((request) => request.path.split('/').slice(2).join('/'))
+    .sort();
 
 describe('scan s3:// in the organization layout', () => {
   it('finds the organization, accounts and regions, and reads every log file in key order', async () => {
@@ -96,7 +140,8 @@ describe('scan s3:// in the organization layout', () => {
     const run = await scan('--json', '--since', '2026-11-19T23:55:00Z', '--until', '2026-11-20T10:00:00Z', 's3://org-trail/AWSLogs/');
     expect(run.code).toBe(0);
     // Day of --since to the day of --until plus an hour; never the 18th, the 21st or the whole region folder.
-    const days = (account: string, region: string) => ['19', '20'].map((day) => `AWSLogs/${ORG}/${account}/CloudTrail/${region}/2026/11/${day}/`);
+    const days = (account: string, region: string) =>
+      ['19', '20'].map((day) => `AWSLogs/${ORG}/${account}/CloudTrail/${region}/2026/11/${day}/`);
     expect(listedPrefixes()).toEqual(
       [
         'AWSLogs/ (folders)',
@@ -115,8 +160,25 @@ describe('scan s3:// in the organization layout', () => {
   });
 
   it('reads a file delivered after midnight for events of the day before --until, and filters records by time exactly', async () => {
-    const run = await scan('--json', '--since', '2026-11-19T23:50:00Z', '--until', '2026-11-19T23:59:00Z', '--account', ACCOUNT, '--region', 'us-east-1', 's3://org-trail/AWSLogs/');
-    expect(listedPrefixes()).toEqual(['AWSLogs/ (folders)', `AWSLogs/${ORG}/ (folders)`, ...['19', '20'].map((day) => `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/${day}/`)].sort());
+    const run = await scan(
+      '--json',
+      '--since',
+      '2026-11-19T23:50:00Z',
+      '--until',
+      '2026-11-19T23:59:00Z',
+      '--account',
+      ACCOUNT,
+      '--region',
+      'us-east-1',
+      's3://org-trail/AWSLogs/',
+    );
+    expect(listedPrefixes()).toEqual(
+      [
+        'AWSLogs/ (folders)',
+        `AWSLogs/${ORG}/ (folders)`,
+        ...['19', '20'].map((day) => `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/${day}/`),
+      ].sort(),
+    );
     expect(readKeys()).toEqual([ORG_FILES[2], ORG_FILES[3]].map((file) => file.key).sort());
     // 23:45 is before --since, 00:01 after --until: only 23:58 is in the period.
     expect(ids(JSON.parse(run.stdout))).toEqual(['d19c']);
@@ -125,7 +187,12 @@ describe('scan s3:// in the organization layout', () => {
   it('--account and --region narrow the listing', async () => {
     const run = await scan('--json', '--account', ACCOUNT, '--region', 'us-east-1', '--since', '2026-11-21', 's3://org-trail/AWSLogs/');
     expect(listedPrefixes()).toEqual(
-      ['AWSLogs/ (folders)', `AWSLogs/${ORG}/ (folders)`, `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/21/`, `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/22/`].sort(),
+      [
+        'AWSLogs/ (folders)',
+        `AWSLogs/${ORG}/ (folders)`,
+        `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/21/`,
+        `AWSLogs/${ORG}/${ACCOUNT}/CloudTrail/us-east-1/2026/11/22/`,
+      ].sort(),
     );
     expect(ids(JSON.parse(run.stdout))).toEqual(['d21']);
   });
@@ -141,7 +208,12 @@ describe('scan s3:// in the layout of an account trail', () => {
   it('finds the account and its regions under a trail prefix', async () => {
     const run = await scan('--json', 's3://account-trail/trails/');
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(run.stdout)).toMatchObject({ files: 2, records: 3, denials: 2, byCause: { 'service-control-policy': 1, 'vpc-endpoint-policy': 1 } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      files: 2,
+      records: 3,
+      denials: 2,
+      byCause: { 'service-control-policy': 1, 'vpc-endpoint-policy': 1 },
+    });
     expect(listedPrefixes()).toEqual(
       [
         'trails/ (folders)',
@@ -158,16 +230,33 @@ describe('scan s3:// with more than 1,000 log files in a day', () => {
   it('lists page after page (ListObjectsV2 answers at most 1,000 keys) and reads every object', async () => {
     await s3.createBucket('busy-trail');
     const keys = Array.from({ length: 1_001 }, (_, index) =>
-      logKey({ account: ACCOUNT, region: 'us-east-1', delivered: `2026-11-20T${String(Math.floor(index / 60) % 24).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}`, unique: `C${String(index).padStart(15, '0')}` }),
+      logKey({
+        account: ACCOUNT,
+        region: 'us-east-1',
+        delivered: `2026-11-20T${String(Math.floor(index / 60) % 24).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}`,
+        unique: `C${String(index).padStart(15, '0')}`,
+      }),
     );
     const body = logFile([successAt('x', '2026-11-20T00:00:00Z'), denialAt('y', '2026-11-20T00:00:00Z')]);
-    for (let start = 0; start < keys.length; start += 25) await Promise.all(keys.slice(start, start + 25).map((key) => s3.put('busy-trail', key, body)));
+    for (let start = 0; start < keys.length; start += 25)
+      await Promise.all(keys.slice(start, start + 25).map((key) => s3.put('busy-trail', key, body)));
     s3.requests.length = 0;
 
-    const run = await scan('--json', '--since', '2026-11-20', '--until', '2026-11-20T23:59:59Z', '--region', 'us-east-1', 's3://busy-trail/AWSLogs/');
+    const run = await scan(
+      '--json',
+      '--since',
+      '2026-11-20',
+      '--until',
+      '2026-11-20T23:59:59Z',
+      '--region',
+      'us-east-1',
+      's3://busy-trail/AWSLogs/',
+    );
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toMatchObject({ files: 1_001, records: 2_002, denials: 1_001 });
-    const dayListings = s3.requests.filter((request) => request.query.get('prefix') === `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/11/20/`);
+    const dayListings = s3.requests.filter(
+      (request) => request.query.get('prefix') === `AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2026/11/20/`,
+    );
     expect(dayListings.length).toBeGreaterThanOrEqual(2);
     expect(dayListings.slice(1).every((request) => request.query.has('continuation-token'))).toBe(true);
     expect(readKeys()).toEqual(keys.sort());
@@ -190,7 +279,9 @@ describe('scan s3:// objects that cannot be read: named, skipped, exit 1', () =>
     s3.failObject('org-trail', target, SLOW_DOWN, 2);
     const run = await scan('--json', '--max-attempts', '2', location);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`denyscope: s3://org-trail/${target}: cannot be read: throttled by S3 (SlowDown, after 2 attempts: Please reduce your request rate.) (skipped)\n`);
+    expect(run.stderr).toBe(
+      `denyscope: s3://org-trail/${target}: cannot be read: throttled by S3 (SlowDown, after 2 attempts: Please reduce your request rate.) (skipped)\n`,
+    );
     const report = JSON.parse(run.stdout);
     expect(report.errors).toEqual([{ file: `s3://org-trail/${target}`, message: expect.stringContaining('SlowDown') }]);
     expect(ids(report)).not.toContain('d20b');
@@ -208,21 +299,27 @@ describe('scan s3:// objects that cannot be read: named, skipped, exit 1', () =>
     s3.failObject('org-trail', ORG_FILES[2].key, {
       status: 403,
       code: 'AccessDenied',
-      message: 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+      message:
+        'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
     });
     const run = await scan(location);
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(`denyscope: s3://org-trail/${ORG_FILES[0].key}: cannot be read: access denied (Access Denied) (skipped)`);
-    expect(lines[1]).toContain(`s3://org-trail/${ORG_FILES[1].key}: cannot be read: encrypted with a KMS key ${keyArn} the caller cannot use`);
-    expect(lines[2]).toContain(`s3://org-trail/${ORG_FILES[2].key}: cannot be read: encrypted with a KMS key the caller cannot use (AccessDenied: The ciphertext refers`);
+    expect(lines[1]).toContain(
+      `s3://org-trail/${ORG_FILES[1].key}: cannot be read: encrypted with a KMS key ${keyArn} the caller cannot use`,
+    );
+    expect(lines[2]).toContain(
+      `s3://org-trail/${ORG_FILES[2].key}: cannot be read: encrypted with a KMS key the caller cannot use (AccessDenied: The ciphertext refers`,
+    );
     expect(run.stdout).toContain('3 inputs could not be read and were skipped');
   });
 
   it('names a corrupt gzip object, one too large to read, and one that inflates past --max-file-size', async () => {
     await s3.createBucket('bad-trail');
-    const day = (unique: string, minute: string) => logKey({ account: ACCOUNT, region: 'us-east-1', delivered: `2026-11-20T10:${minute}`, unique });
+    const day = (unique: string, minute: string) =>
+      logKey({ account: ACCOUNT, region: 'us-east-1', delivered: `2026-11-20T10:${minute}`, unique });
     const good = logFile([denialAt('g1', '2026-11-20T10:00:00Z')]);
     await s3.put('bad-trail', day('DDDDDDDDDDDDDDD1', '01'), good.subarray(0, good.length - 8));
     await s3.put('bad-trail', day('DDDDDDDDDDDDDDD2', '02'), Buffer.concat([good, Buffer.alloc(70_000)]));
@@ -232,7 +329,9 @@ describe('scan s3:// objects that cannot be read: named, skipped, exit 1', () =>
     const run = await scan('--json', '--max-file-size', '64KiB', 's3://bad-trail/AWSLogs/');
     expect(run.code).toBe(1);
     expect(run.stderr.trimEnd().split('\n')).toEqual([
-      expect.stringMatching(/^denyscope: s3:\/\/bad-trail\/\S+DDDDDDDDDDDDDDD1\.json\.gz: corrupt or truncated gzip data \(.*unexpected end of file\) \(skipped\)$/),
+      expect.stringMatching(
+        /^denyscope: s3:\/\/bad-trail\/\S+DDDDDDDDDDDDDDD1\.json\.gz: corrupt or truncated gzip data \(.*unexpected end of file\) \(skipped\)$/,
+      ),
       `denyscope: s3://bad-trail/${day('DDDDDDDDDDDDDDD2', '02')}: too large (over 64 KiB) (skipped)`,
       `denyscope: s3://bad-trail/${day('DDDDDDDDDDDDDDD3', '03')}: too large after decompression (over 64 KiB) (skipped)`,
     ]);
@@ -302,10 +401,14 @@ describe('the built CLI (dist/)', () => {
 
   it('scans s3:// as a user runs it', async () => {
     // Spawned without waiting synchronously: the proxy it talks to runs in this process.
-    const child = spawn(process.execPath, [path.join(root, 'cli', 'bin', 'denyscope.mjs'), 'scan', '--json', 's3://account-trail/trails/'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'cli', 'bin', 'denyscope.mjs'), 'scan', '--json', 's3://account-trail/trails/'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -79,13 +79,19 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
         denial: 'explicit',
         policyType: 'service control policy',
         confidence: 'certain',
-        principal: 'arn:aws:iam::123123123123:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_administrator-access_0c88b0f85221b941',
+        principal:
+          'arn:aws:iam::123123123123:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_administrator-access_0c88b0f85221b941',
         action: 'support:DescribeTrustedAdvisorChecks',
       });
     });
 
     it('ibm-3: implicit, no identity-based policy allows dynamodb:ListTables', () => {
-      expect(only('ibm-3.json')).toMatchObject({ cause: 'identity-policy', denial: 'implicit', principal: 'arn:aws:iam::testAccountId:user/uc-no-dynamodb-access', action: 'dynamodb:ListTables' });
+      expect(only('ibm-3.json')).toMatchObject({
+        cause: 'identity-policy',
+        denial: 'implicit',
+        principal: 'arn:aws:iam::testAccountId:user/uc-no-dynamodb-access',
+        action: 'dynamodb:ListTables',
+      });
     });
 
     it('awsdocs-ct-1: VpceAccessDenied network-activity event from another account', () => {
@@ -102,12 +108,22 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
     });
 
     it('panther-8: VpceAccessDenied on S3', () => {
-      expect(only('panther-8.json')).toMatchObject({ cause: 'vpc-endpoint-policy', viaVpcEndpoint: 'vpce-EXAMPLE08c1b6b9b7', crossAccount: true });
+      expect(only('panther-8.json')).toMatchObject({
+        cause: 'vpc-endpoint-policy',
+        viaVpcEndpoint: 'vpce-EXAMPLE08c1b6b9b7',
+        crossAccount: true,
+      });
     });
 
     it('grantshen-3: a KMS Decrypt denial with a legacy message is unknown, with KMS key access first among hypotheses', () => {
       const diagnosis = only('grantshen-3.json');
-      expect(diagnosis).toMatchObject({ cause: 'unknown', denial: 'unknown', confidence: 'likely', action: 'kms:Decrypt', principal: 'arn:aws:iam::123456789012:role/grant-shenanigans' });
+      expect(diagnosis).toMatchObject({
+        cause: 'unknown',
+        denial: 'unknown',
+        confidence: 'likely',
+        action: 'kms:Decrypt',
+        principal: 'arn:aws:iam::123456789012:role/grant-shenanigans',
+      });
       expect(diagnosis.hypotheses[0]).toBe('kms-key-access');
     });
 
@@ -118,8 +134,15 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
 
     it('panther-4: the EC2 wrapper is read like any message, and the encoded blob gets a decode command', () => {
       const diagnosis = only('panther-4.json');
-      expect(diagnosis).toMatchObject({ cause: 'identity-policy', denial: 'implicit', action: 'ec2:DescribeInstanceAttribute', resource: 'arn:aws:ec2:us-west-2:111122223333:instance/*' });
-      expect(diagnosis.remediation.commands.map((command) => command.command).join('\n')).toContain('aws sts decode-authorization-message --encoded-message 2RCBDBB0PcDpowyBFV7UpJobr');
+      expect(diagnosis).toMatchObject({
+        cause: 'identity-policy',
+        denial: 'implicit',
+        action: 'ec2:DescribeInstanceAttribute',
+        resource: 'arn:aws:ec2:us-west-2:111122223333:instance/*',
+      });
+      expect(diagnosis.remediation.commands.map((command) => command.command).join('\n')).toContain(
+        'aws sts decode-authorization-message --encoded-message 2RCBDBB0PcDpowyBFV7UpJobr',
+      );
     });
 
     it('invictus-5: an EC2 message with only the encoded blob is unknown and says to decode it', () => {
@@ -127,7 +150,9 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
       expect(diagnosis.cause).toBe('unknown');
       expect(diagnosis.remediation.summary).toMatch(/decode it first/);
       expect(diagnosis.remediation.commands[0].command).toMatch(/^aws sts decode-authorization-message --encoded-message qRdHZdkY/);
-      expect(diagnosis.remediation.docs.map((link) => link.url)).toContain('https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html');
+      expect(diagnosis.remediation.docs.map((link) => link.url)).toContain(
+        'https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html',
+      );
     });
 
     it.each(['panther-9.json', 'panther-10.json', 'panther-11.json'])('%s: a denial without errorMessage is unknown', (file) => {
@@ -138,11 +163,11 @@ describeWithCorpus('shared corpus of real CloudTrail records', () => {
       expect(only('whydenied-2.json').action).toBe('sqs:CreateQueue');
     });
 
-    it('panther-1: a space-separated timestamp becomes ISO UTC, and Lambda\'s versioned event name maps to its action', () => {
+    it("panther-1: a space-separated timestamp becomes ISO UTC, and Lambda's versioned event name maps to its action", () => {
       expect(only('panther-1.json')).toMatchObject({ eventTime: '2024-06-02T20:16:32.000Z', action: 'lambda:ListFunctions' });
     });
 
-    it('lookup-2: lookup-events output with a string CloudTrailEvent; EKS\'s own wording is unknown', () => {
+    it("lookup-2: lookup-events output with a string CloudTrailEvent; EKS's own wording is unknown", () => {
       expect(only('lookup-2.json')).toMatchObject({ cause: 'unknown', eventName: 'AssumeRoleForPodIdentity' });
     });
   });

@@ -17,7 +17,10 @@ describe('DenialPrefilter', () => {
       const text = JSON.stringify({ ...denial, errorCode: code });
       expect([code, parsedIsDenial(text), mayBeDenial(text)]).toEqual([code, true, true]);
     }
-    for (const text of [JSON.stringify(success), JSON.stringify({ ...success, errorCode: 'ThrottlingException', errorMessage: 'Rate exceeded' })]) {
+    for (const text of [
+      JSON.stringify(success),
+      JSON.stringify({ ...success, errorCode: 'ThrottlingException', errorMessage: 'Rate exceeded' }),
+    ]) {
       expect([parsedIsDenial(text), mayBeDenial(text)]).toEqual([false, false]);
     }
   });
@@ -30,9 +33,17 @@ describe('DenialPrefilter', () => {
   });
 
   it("lets DynamoDB's KMS key failures through whatever the error code", () => {
-    const text = JSON.stringify({ ...success, errorCode: 'ValidationException', errorMessage: 'KMS key disabled error: DisabledException: key is disabled.' });
+    const text = JSON.stringify({
+      ...success,
+      errorCode: 'ValidationException',
+      errorMessage: 'KMS key disabled error: DisabledException: key is disabled.',
+    });
     expect([parsedIsDenial(text), mayBeDenial(text)]).toEqual([true, true]);
-    const otherMessage = JSON.stringify({ ...success, errorCode: 'ValidationException', errorMessage: 'One or more parameter values were invalid' });
+    const otherMessage = JSON.stringify({
+      ...success,
+      errorCode: 'ValidationException',
+      errorMessage: 'One or more parameter values were invalid',
+    });
     expect([parsedIsDenial(otherMessage), mayBeDenial(otherMessage)]).toEqual([false, false]);
   });
 
@@ -40,7 +51,10 @@ describe('DenialPrefilter', () => {
     for (const text of [
       JSON.stringify(denial).replace('"errorCode"', '"error\\u0043ode"'),
       JSON.stringify(denial).replace('"errorCode":"AccessDenied"', '"errorCode":"\\u0041ccessDenied"'),
-      JSON.stringify({ ...success, errorCode: 'ValidationException', errorMessage: '\\u004bMS key access denied error' }).replace('\\\\u004b', '\\u004b'),
+      JSON.stringify({ ...success, errorCode: 'ValidationException', errorMessage: '\\u004bMS key access denied error' }).replace(
+        '\\\\u004b',
+        '\\u004b',
+      ),
     ]) {
       expect([parsedIsDenial(text), mayBeDenial(text)]).toEqual([true, true]);
     }
@@ -69,7 +83,9 @@ describe('DenialPrefilter', () => {
 
   it('answers each of many records in one text as it answers each alone, asked in order', () => {
     const rng = randomSource(7);
-    const texts = Array.from({ length: 300 }, (_, index) => writeJson(rng, randomRecord(rng, index), { escapes: 0.02, whitespace: 0.1, duplicateKeys: 0.1 }));
+    const texts = Array.from({ length: 300 }, (_, index) =>
+      writeJson(rng, randomRecord(rng, index), { escapes: 0.02, whitespace: 0.1, duplicateKeys: 0.1 }),
+    );
     const joined = Buffer.from(texts.join(','));
     const prefilter = new DenialPrefilter(joined);
     let start = 0;

@@ -7,7 +7,8 @@ const diagnoseSample = (file: string): Diagnosis => {
   if (!diagnosis) throw new Error(`${file} is not a denial`);
   return diagnosis;
 };
-const MESSAGE_HEAD = 'User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders';
+const MESSAGE_HEAD =
+  'User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders';
 const withMessage = (errorMessage: string | undefined, changes: Partial<CloudTrailRecord> = {}): CloudTrailRecord => ({
   ...sampleRecord('identity-policy-implicit.json'),
   errorMessage,
@@ -37,14 +38,21 @@ describe('the bundled samples: one per cause and denial kind', () => {
   });
 
   it('cover every cause', () => {
-    const causes = new Set(sampleFiles().map((file) => diagnose(sampleRecord(file))?.cause).filter(Boolean));
+    const causes = new Set(
+      sampleFiles()
+        .map((file) => diagnose(sampleRecord(file))?.cause)
+        .filter(Boolean),
+    );
     expect([...causes].sort()).toEqual([...CAUSES].sort());
   });
 
-  it.each(['not-a-denial-success.json', 'not-a-denial-conditional-check.json', 'not-a-denial-throttling.json'])('%s is not a denial', (file) => {
-    expect(isDenial(sampleRecord(file))).toBe(false);
-    expect(diagnose(sampleRecord(file))).toBeNull();
-  });
+  it.each(['not-a-denial-success.json', 'not-a-denial-conditional-check.json', 'not-a-denial-throttling.json'])(
+    '%s is not a denial',
+    (file) => {
+      expect(isDenial(sampleRecord(file))).toBe(false);
+      expect(diagnose(sampleRecord(file))).toBeNull();
+    },
+  );
 
   it('read through readRecords like any EventBridge event', () => {
     const records = readRecords(JSON.stringify(loadSample('session-policy.json')), 'session-policy.json');
@@ -68,7 +76,10 @@ describe('every policy type, explicit and implicit', () => {
     expect(explicit).toMatchObject({ cause, denial: 'explicit', policyType: type, confidence: 'certain', hypotheses: [] });
     expect(implicit).toMatchObject({ cause, denial: 'implicit', policyType: type, confidence: 'certain' });
     expect(explicit.remediation.policySnippet).toBeNull();
-    if (cause !== 'resource-control-policy') expect(implicit.remediation.policySnippet?.document).toMatchObject({ Statement: [expect.objectContaining({ Effect: 'Allow', Action: 'dynamodb:GetItem' })] });
+    if (cause !== 'resource-control-policy')
+      expect(implicit.remediation.policySnippet?.document).toMatchObject({
+        Statement: [expect.objectContaining({ Effect: 'Allow', Action: 'dynamodb:GetItem' })],
+      });
   });
 });
 
@@ -112,10 +123,12 @@ describe('the JSON contract, field by field', () => {
       'aws organizations list-parents --child-id 111122223333',
       'aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:role/app-backend --action-names dynamodb:PutItem --resource-arns arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
     ]);
-    expect(remediation.docs.map((link) => link.url)).toContain('https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html');
+    expect(remediation.docs.map((link) => link.url)).toContain(
+      'https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html',
+    );
   });
 
-  it('carries its remediation through spreading and structured cloning (a worker thread\'s postMessage)', () => {
+  it("carries its remediation through spreading and structured cloning (a worker thread's postMessage)", () => {
     const diagnosis = diagnoseSample('permissions-boundary.json');
     expect({ ...diagnosis }.remediation).toEqual(diagnosis.remediation);
     expect(structuredClone(diagnosis)).toEqual({ ...diagnosis });
@@ -141,18 +154,43 @@ describe('authorizationId', () => {
 });
 
 describe('isDenial', () => {
-  it.each([['AccessDenied'], ['AccessDeniedException'], ['UnauthorizedOperation'], ['Client.UnauthorizedOperation'], ['VpceAccessDenied']])('%s is a denial, even without errorMessage', (errorCode) => {
-    expect(isDenial({ errorCode })).toBe(true);
-  });
+  it.each([['AccessDenied'], ['AccessDeniedException'], ['UnauthorizedOperation'], ['Client.UnauthorizedOperation'], ['VpceAccessDenied']])(
+    '%s is a denial, even without errorMessage',
+    (errorCode) => {
+      expect(isDenial({ errorCode })).toBe(true);
+    },
+  );
 
-  it.each([['ThrottlingException'], ['ConditionalCheckFailedException'], ['ResourceNotFoundException'], ['ValidationException'], ['NotFoundException']])('%s is not', (errorCode) => {
+  it.each([
+    ['ThrottlingException'],
+    ['ConditionalCheckFailedException'],
+    ['ResourceNotFoundException'],
+    ['ValidationException'],
+    ['NotFoundException'],
+  ])('%s is not', (errorCode) => {
     expect(isDenial({ errorCode, errorMessage: 'something went wrong' })).toBe(false);
   });
 
-  it('DynamoDB\'s KMS key failures are denials even as ValidationException', () => {
-    expect(isDenial({ errorCode: 'ValidationException', errorMessage: 'KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: arn:aws:kms:... is disabled.' })).toBe(true);
-    expect(isDenial({ errorCode: 'ValidationException', errorMessage: 'KMS validation error: com.amazonaws.services.kms.model.KMSInvalidStateException: arn:aws:kms:... is pending deletion.' })).toBe(true);
-    expect(isDenial({ errorCode: 'ValidationException', errorMessage: 'KMS validation error: com.amazonaws.services.kms.model.NotFoundException: Key does not exist' })).toBe(true);
+  it("DynamoDB's KMS key failures are denials even as ValidationException", () => {
+    expect(
+      isDenial({
+        errorCode: 'ValidationException',
+        errorMessage: 'KMS key disabled error: com.amazonaws.services.kms.model.DisabledException: arn:aws:kms:... is disabled.',
+      }),
+    ).toBe(true);
+    expect(
+      isDenial({
+        errorCode: 'ValidationException',
+        errorMessage:
+          'KMS validation error: com.amazonaws.services.kms.model.KMSInvalidStateException: arn:aws:kms:... is pending deletion.',
+      }),
+    ).toBe(true);
+    expect(
+      isDenial({
+        errorCode: 'ValidationException',
+        errorMessage: 'KMS validation error: com.amazonaws.services.kms.model.NotFoundException: Key does not exist',
+      }),
+    ).toBe(true);
     expect(isDenial({ errorCode: 'ValidationException', errorMessage: 'One or more parameter values were invalid' })).toBe(false);
   });
 
@@ -164,8 +202,13 @@ describe('isDenial', () => {
 
 describe('principal', () => {
   it('an assumed-role session without sessionIssuer: the role ARN derived from the sts ARN', () => {
-    const record = withMessage(undefined, { userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/app/s1', accountId: '111122223333' } });
-    expect(diagnose(record)).toMatchObject({ principal: 'arn:aws:iam::111122223333:role/app', principalArn: 'arn:aws:sts::111122223333:assumed-role/app/s1' });
+    const record = withMessage(undefined, {
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/app/s1', accountId: '111122223333' },
+    });
+    expect(diagnose(record)).toMatchObject({
+      principal: 'arn:aws:iam::111122223333:role/app',
+      principalArn: 'arn:aws:sts::111122223333:assumed-role/app/s1',
+    });
   });
 
   it('an assumed-role session with sessionIssuer keeps the role path', () => {
@@ -173,19 +216,44 @@ describe('principal', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['IAMUser', { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' }, 'arn:aws:iam::111122223333:user/alice'],
+    [
+      'IAMUser',
+      { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' },
+      'arn:aws:iam::111122223333:user/alice',
+    ],
     ['IAMUser without ARN', { type: 'IAMUser', userName: 'alice', accountId: '111122223333' }, 'arn:aws:iam::111122223333:user/alice'],
     ['Root', { type: 'Root', accountId: '111122223333' }, 'arn:aws:iam::111122223333:root'],
     ['AWSAccount', { type: 'AWSAccount', accountId: '444455556666', principalId: 'AROAX:s' }, '444455556666'],
     ['AWSService', { type: 'AWSService', invokedBy: 'dynamodb.amazonaws.com' }, 'dynamodb.amazonaws.com'],
-    ['FederatedUser', { type: 'FederatedUser', arn: 'arn:aws:sts::111122223333:federated-user/bob', accountId: '111122223333', sessionContext: { sessionIssuer: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/broker' } } }, 'arn:aws:iam::111122223333:user/broker'],
-    ['IdentityCenterUser', { type: 'IdentityCenterUser', accountId: '111122223333', onBehalfOf: { userId: 'u-123', identityStoreArn: 'arn:aws:identitystore::111122223333:identitystore/d-1' } }, 'arn:aws:identitystore::111122223333:identitystore/d-1/user/u-123'],
+    [
+      'FederatedUser',
+      {
+        type: 'FederatedUser',
+        arn: 'arn:aws:sts::111122223333:federated-user/bob',
+        accountId: '111122223333',
+        sessionContext: { sessionIssuer: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/broker' } },
+      },
+      'arn:aws:iam::111122223333:user/broker',
+    ],
+    [
+      'IdentityCenterUser',
+      {
+        type: 'IdentityCenterUser',
+        accountId: '111122223333',
+        onBehalfOf: { userId: 'u-123', identityStoreArn: 'arn:aws:identitystore::111122223333:identitystore/d-1' },
+      },
+      'arn:aws:identitystore::111122223333:identitystore/d-1/user/u-123',
+    ],
   ])('%s', (_type, userIdentity, principal) => {
     expect(diagnose(withMessage(undefined, { userIdentity }))?.principal).toBe(principal);
   });
 
   it('no userIdentity at all: the caller ARN from the message', () => {
-    expect(diagnose(withMessage(`${MESSAGE_HEAD} because no identity-based policy allows the dynamodb:GetItem action`, { userIdentity: undefined }))).toMatchObject({
+    expect(
+      diagnose(
+        withMessage(`${MESSAGE_HEAD} because no identity-based policy allows the dynamodb:GetItem action`, { userIdentity: undefined }),
+      ),
+    ).toMatchObject({
       principal: 'arn:aws:iam::111122223333:role/app',
       principalArn: 'arn:aws:sts::111122223333:assumed-role/app/s1',
     });
@@ -194,16 +262,26 @@ describe('principal', () => {
 
 describe('action, resource and table', () => {
   it('TransactWriteItems reports the action the message names', () => {
-    expect(diagnoseSample('transact-write-items-delete.json')).toMatchObject({ eventName: 'TransactWriteItems', action: 'dynamodb:DeleteItem', tableName: 'Carts' });
+    expect(diagnoseSample('transact-write-items-delete.json')).toMatchObject({
+      eventName: 'TransactWriteItems',
+      action: 'dynamodb:DeleteItem',
+      tableName: 'Carts',
+    });
   });
 
-  it('a lower-cased action takes the event\'s spelling', () => {
-    const record = withMessage('User: arn:aws:iam::111122223333:user/u is not authorized to perform: dynamodb:getitem because no identity-based policy allows the dynamodb:getitem action');
+  it("a lower-cased action takes the event's spelling", () => {
+    const record = withMessage(
+      'User: arn:aws:iam::111122223333:user/u is not authorized to perform: dynamodb:getitem because no identity-based policy allows the dynamodb:getitem action',
+    );
     expect(diagnose(record)?.action).toBe('dynamodb:GetItem');
   });
 
   it('without a message: service prefix + eventName, resource from resources[]', () => {
-    expect(diagnoseSample('unknown-no-message.json')).toMatchObject({ action: 'dynamodb:BatchGetItem', resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Products', tableName: 'Products' });
+    expect(diagnoseSample('unknown-no-message.json')).toMatchObject({
+      action: 'dynamodb:BatchGetItem',
+      resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Products',
+      tableName: 'Products',
+    });
   });
 
   it('resource built from requestParameters.tableName when resources[] is absent', () => {
@@ -221,7 +299,10 @@ describe('action, resource and table', () => {
     ['arn:aws:dynamodb:eu-west-1:111122223333:table/Orders/stream/2026-11-01T00:00:00.000', 'Orders'],
     ['arn:aws:dynamodb:eu-west-1:111122223333:table/*', null],
   ])('table name of %s', (resource, tableName) => {
-    const record = withMessage(`User: arn:aws:iam::111122223333:user/u is not authorized to perform: dynamodb:Query on resource: ${resource} because no identity-based policy allows the dynamodb:Query action`, { requestParameters: null, resources: null });
+    const record = withMessage(
+      `User: arn:aws:iam::111122223333:user/u is not authorized to perform: dynamodb:Query on resource: ${resource} because no identity-based policy allows the dynamodb:Query action`,
+      { requestParameters: null, resources: null },
+    );
     expect(diagnose(record)).toMatchObject({ resource, tableName });
   });
 
@@ -232,14 +313,29 @@ describe('action, resource and table', () => {
 
 describe('rules that need more than the message', () => {
   it('mfa-required: explicit identity deny, IAM user, no MFA (mfaAuthenticated "false" too)', () => {
-    const user = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', sessionContext: { attributes: { mfaAuthenticated: 'false' } } };
+    const user = {
+      type: 'IAMUser',
+      arn: 'arn:aws:iam::111122223333:user/alice',
+      accountId: '111122223333',
+      sessionContext: { attributes: { mfaAuthenticated: 'false' } },
+    };
     const message = `${MESSAGE_HEAD} with an explicit deny in an identity-based policy`;
-    expect(diagnose(withMessage(message, { userIdentity: user }))).toMatchObject({ cause: 'mfa-required', confidence: 'likely', mfaAuthenticated: false, policyType: 'identity-based policy' });
+    expect(diagnose(withMessage(message, { userIdentity: user }))).toMatchObject({
+      cause: 'mfa-required',
+      confidence: 'likely',
+      mfaAuthenticated: false,
+      policyType: 'identity-based policy',
+    });
   });
 
   it('not mfa-required when the user did use MFA, or the caller is a role', () => {
     const message = `${MESSAGE_HEAD} with an explicit deny in an identity-based policy`;
-    const withMfa = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', sessionContext: { attributes: { mfaAuthenticated: 'true' } } };
+    const withMfa = {
+      type: 'IAMUser',
+      arn: 'arn:aws:iam::111122223333:user/alice',
+      accountId: '111122223333',
+      sessionContext: { attributes: { mfaAuthenticated: 'true' } },
+    };
     expect(diagnose(withMessage(message, { userIdentity: withMfa }))?.cause).toBe('identity-policy');
     expect(diagnose(withMessage(message))?.cause).toBe('identity-policy');
   });
@@ -247,27 +343,43 @@ describe('rules that need more than the message', () => {
   it('kms-key-access for a KMS call with the DynamoDB encryption context, keeping the explicit deny and its policy type', () => {
     const record = { ...sampleRecord('kms-decrypt-invoked-by-dynamodb.json') };
     record.userIdentity = { ...record.userIdentity, invokedBy: undefined };
-    record.errorMessage = 'User: arn:aws:sts::111122223333:assumed-role/reporting/r is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k with an explicit deny in a service control policy';
-    expect(diagnose(record)).toMatchObject({ cause: 'kms-key-access', denial: 'explicit', policyType: 'service control policy', confidence: 'certain' });
+    record.errorMessage =
+      'User: arn:aws:sts::111122223333:assumed-role/reporting/r is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k with an explicit deny in a service control policy';
+    expect(diagnose(record)).toMatchObject({
+      cause: 'kms-key-access',
+      denial: 'explicit',
+      policyType: 'service control policy',
+      confidence: 'certain',
+    });
   });
 
   it('kms-key-unusable for a key that does not exist', () => {
-    const record = withMessage('KMS validation error: com.amazonaws.services.kms.model.NotFoundException: Key \'arn:aws:kms:eu-west-1:111122223333:key/gone\' does not exist (Service: AWSKMS; Status Code: 400)', { errorCode: 'ValidationException', eventName: 'UpdateTable' });
+    const record = withMessage(
+      "KMS validation error: com.amazonaws.services.kms.model.NotFoundException: Key 'arn:aws:kms:eu-west-1:111122223333:key/gone' does not exist (Service: AWSKMS; Status Code: 400)",
+      { errorCode: 'ValidationException', eventName: 'UpdateTable' },
+    );
     expect(diagnose(record)).toMatchObject({ cause: 'kms-key-unusable', confidence: 'certain' });
   });
 
   it('a transitive chain: the cause is the first policy named, the chain is kept', () => {
-    expect(diagnose(withMessage(`${MESSAGE_HEAD} with an explicit deny in a VPC endpoint policy transitively through a service control policy`))).toMatchObject({
+    expect(
+      diagnose(withMessage(`${MESSAGE_HEAD} with an explicit deny in a VPC endpoint policy transitively through a service control policy`)),
+    ).toMatchObject({
       cause: 'vpc-endpoint-policy',
       policyChain: ['VPC endpoint policy', 'service control policy'],
     });
   });
 
   it('role trust policy denials of sts:AssumeRole are resource-policy', () => {
-    const record = withMessage('User: arn:aws:iam::111122223333:user/u is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/admin because no role trust policy allows the sts:AssumeRole action', { eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole' });
+    const record = withMessage(
+      'User: arn:aws:iam::111122223333:user/u is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/admin because no role trust policy allows the sts:AssumeRole action',
+      { eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole' },
+    );
     const diagnosis = diagnose(record)!;
     expect(diagnosis).toMatchObject({ cause: 'resource-policy', action: 'sts:AssumeRole' });
-    expect(diagnosis.remediation.commands.map((c) => c.command)).toContain('aws iam get-role --role-name admin --query Role.AssumeRolePolicyDocument');
+    expect(diagnosis.remediation.commands.map((c) => c.command)).toContain(
+      'aws iam get-role --role-name admin --query Role.AssumeRolePolicyDocument',
+    );
     expect(diagnosis.remediation.policySnippet?.attachTo).toBe('trust policy of arn:aws:iam::111122223333:role/admin');
   });
 
@@ -276,7 +388,14 @@ describe('rules that need more than the message', () => {
       cause: 'unknown',
       denial: 'explicit',
       policyType: null,
-      hypotheses: ['service-control-policy', 'identity-policy', 'resource-control-policy', 'resource-policy', 'permissions-boundary', 'session-policy'],
+      hypotheses: [
+        'service-control-policy',
+        'identity-policy',
+        'resource-control-policy',
+        'resource-policy',
+        'permissions-boundary',
+        'session-policy',
+      ],
     });
   });
 
@@ -288,7 +407,7 @@ describe('rules that need more than the message', () => {
     expect(diagnose(record)?.hypotheses.slice(0, 3)).toEqual(['resource-policy', 'vpc-endpoint-policy', 'mfa-required']);
   });
 
-  it('crossAccount compares the caller\'s account with the resource\'s', () => {
+  it("crossAccount compares the caller's account with the resource's", () => {
     expect(diagnoseSample('resource-policy-cross-account.json')).toMatchObject({ crossAccount: true, accountId: '111122223333' });
     expect(diagnoseSample('identity-policy-implicit.json').crossAccount).toBe(false);
   });
@@ -297,8 +416,26 @@ describe('rules that need more than the message', () => {
 describe('odd records never throw', () => {
   it.each<[string, CloudTrailRecord]>([
     ['only an errorCode', { errorCode: 'AccessDenied' }],
-    ['fields of the wrong types', { errorCode: 'AccessDenied', errorMessage: 42 as unknown as string, userIdentity: 'x' as unknown as CloudTrailRecord['userIdentity'], resources: {} as unknown as null, requestParameters: [] as unknown as null, eventTime: 7 as unknown as string }],
-    ['null everywhere', { errorCode: 'AccessDenied', userIdentity: null as unknown as undefined, resources: [null] as unknown as null, requestParameters: null }],
+    [
+      'fields of the wrong types',
+      {
+        errorCode: 'AccessDenied',
+        errorMessage: 42 as unknown as string,
+        userIdentity: 'x' as unknown as CloudTrailRecord['userIdentity'],
+        resources: {} as unknown as null,
+        requestParameters: [] as unknown as null,
+        eventTime: 7 as unknown as string,
+      },
+    ],
+    [
+      'null everywhere',
+      {
+        errorCode: 'AccessDenied',
+        userIdentity: null as unknown as undefined,
+        resources: [null] as unknown as null,
+        requestParameters: null,
+      },
+    ],
   ])('%s', (_name, record) => {
     const diagnosis = diagnose(record)!;
     expect(diagnosis).toMatchObject({ eventId: 'unknown', eventTime: '', cause: 'unknown', principal: 'unknown', action: 'unknown' });

@@ -1,11 +1,25 @@
 import { gzipSync } from 'node:zlib';
-import { diagnose, errorMessageRecord, InputError, MAX_INPUT_BYTES, MAX_JSON_DEPTH, readRecords, type CloudTrailRecord } from '../../../core/diagnosis';
+import {
+  diagnose,
+  errorMessageRecord,
+  InputError,
+  MAX_INPUT_BYTES,
+  MAX_JSON_DEPTH,
+  readRecords,
+  type CloudTrailRecord,
+} from '../../../core/diagnosis';
 import { gzipBomb } from '../../support/gzip-bomb';
 import { loadSample } from './samples';
 
 const record = loadSample('identity-policy-implicit.json').detail as CloudTrailRecord;
 const other = loadSample('service-control-policy-explicit.json').detail as CloudTrailRecord;
-const eventBridge = (detail: CloudTrailRecord) => ({ version: '0', id: 'e1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.dynamodb', detail });
+const eventBridge = (detail: CloudTrailRecord) => ({
+  version: '0',
+  id: 'e1',
+  'detail-type': 'AWS API Call via CloudTrail',
+  source: 'aws.dynamodb',
+  detail,
+});
 const ids = (records: CloudTrailRecord[]) => records.map((r) => r.eventID);
 
 function inputError(input: Buffer | string, source = 'input.json', maxBytes?: number): InputError {
@@ -37,7 +51,13 @@ describe('readRecords: supported shapes', () => {
   });
 
   it('4. lookup-events output with CloudTrailEvent as a JSON string and as an object', () => {
-    const lookup = { Events: [{ EventId: 'a', CloudTrailEvent: JSON.stringify(record) }, { EventId: 'b', CloudTrailEvent: other }], NextToken: 'x' };
+    const lookup = {
+      Events: [
+        { EventId: 'a', CloudTrailEvent: JSON.stringify(record) },
+        { EventId: 'b', CloudTrailEvent: other },
+      ],
+      NextToken: 'x',
+    };
     expect(ids(readRecords(JSON.stringify(lookup), 'lookup.json'))).toEqual([record.eventID, other.eventID]);
   });
 
@@ -119,12 +139,24 @@ describe('readRecords: 7. plain text holding AWS error messages', () => {
     ].join('\n');
     const records = readRecords(text, 'trace.txt');
     expect(records.map((r) => r.eventName)).toEqual(['GetItem', 'Query']);
-    expect(diagnose(records[1])).toMatchObject({ cause: 'identity-policy', denial: 'implicit', principal: 'arn:aws:iam::111122223333:user/alice' });
+    expect(diagnose(records[1])).toMatchObject({
+      cause: 'identity-policy',
+      denial: 'implicit',
+      principal: 'arn:aws:iam::111122223333:user/alice',
+    });
   });
 
   it('reads the JavaScript SDK form "AccessDeniedException: User: ..." without an operation', () => {
-    const [synthetic] = readRecords('AccessDeniedException: User: arn:aws:iam::111122223333:user/bob is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:111122223333:table/T because no identity-based policy allows the dynamodb:PutItem action', 'sdk.txt');
-    expect(synthetic).toMatchObject({ errorCode: 'AccessDeniedException', eventName: 'PutItem', eventSource: 'dynamodb.amazonaws.com', awsRegion: 'us-east-1' });
+    const [synthetic] = readRecords(
+      'AccessDeniedException: User: arn:aws:iam::111122223333:user/bob is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:111122223333:table/T because no identity-based policy allows the dynamodb:PutItem action',
+      'sdk.txt',
+    );
+    expect(synthetic).toMatchObject({
+      errorCode: 'AccessDeniedException',
+      eventName: 'PutItem',
+      eventSource: 'dynamodb.amazonaws.com',
+      awsRegion: 'us-east-1',
+    });
   });
 });
 
@@ -140,7 +172,9 @@ describe('readRecords: input errors name the source and what is wrong, on one li
   });
 
   it('JSON of an unknown shape lists its top-level keys', () => {
-    expect(inputError('{"hello": "world", "n": 1}', 'odd.json').message).toMatch(/^odd\.json: JSON of an unknown shape \(top-level keys: hello, n\)/);
+    expect(inputError('{"hello": "world", "n": 1}', 'odd.json').message).toMatch(
+      /^odd\.json: JSON of an unknown shape \(top-level keys: hello, n\)/,
+    );
   });
 
   it('a JSON value that is not an object', () => {
@@ -149,12 +183,16 @@ describe('readRecords: input errors name the source and what is wrong, on one li
 
   it('an S3 event notification is not taken for a CloudTrail log file', () => {
     const s3 = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: {} }] };
-    expect(inputError(JSON.stringify(s3), 's3.json').message).toMatch(/^s3\.json: Records\[0\]: an aws:s3 event notification, neither a CloudTrail record nor an SQS message/);
+    expect(inputError(JSON.stringify(s3), 's3.json').message).toMatch(
+      /^s3\.json: Records\[0\]: an aws:s3 event notification, neither a CloudTrail record nor an SQS message/,
+    );
   });
 
   it('an EventBridge event that is not from CloudTrail', () => {
     const event = { version: '0', 'detail-type': 'EC2 Instance State-change Notification', detail: { state: 'running' } };
-    expect(inputError(JSON.stringify(event), 'ec2.json').message).toMatch(/^ec2\.json: an EventBridge event of detail-type "EC2 Instance State-change Notification" that carries no CloudTrail record/);
+    expect(inputError(JSON.stringify(event), 'ec2.json').message).toMatch(
+      /^ec2\.json: an EventBridge event of detail-type "EC2 Instance State-change Notification" that carries no CloudTrail record/,
+    );
   });
 
   it('an SQS body that is not JSON', () => {
@@ -163,20 +201,30 @@ describe('readRecords: input errors name the source and what is wrong, on one li
   });
 
   it('a lookup-events CloudTrailEvent string that is not JSON', () => {
-    expect(inputError(JSON.stringify({ Events: [{ CloudTrailEvent: '{oops' }] }), 'lookup.json').message).toMatch(/^lookup\.json: Events\[0\]\.CloudTrailEvent: invalid JSON/);
+    expect(inputError(JSON.stringify({ Events: [{ CloudTrailEvent: '{oops' }] }), 'lookup.json').message).toMatch(
+      /^lookup\.json: Events\[0\]\.CloudTrailEvent: invalid JSON/,
+    );
   });
 
   it('truncated gzip', () => {
     const gz = gzipSync(Buffer.from(JSON.stringify({ Records: [record, other] })));
-    expect(inputError(gz.subarray(0, gz.length - 12), 'cut.json.gz').message).toMatch(/^cut\.json\.gz: corrupt or truncated gzip data \(.+\)$/);
+    expect(inputError(gz.subarray(0, gz.length - 12), 'cut.json.gz').message).toMatch(
+      /^cut\.json\.gz: corrupt or truncated gzip data \(.+\)$/,
+    );
   });
 
-  it.each([['empty', ''], ['whitespace only', ' \n\t\n'], ['empty gzip content', gzipSync(Buffer.alloc(0))]])('%s input', (_name, input) => {
+  it.each([
+    ['empty', ''],
+    ['whitespace only', ' \n\t\n'],
+    ['empty gzip content', gzipSync(Buffer.alloc(0))],
+  ])('%s input', (_name, input) => {
     expect(inputError(input as string | Buffer, 'stdin').message).toBe('stdin: empty input');
   });
 
   it('plain text that holds no AWS error message', () => {
-    expect(inputError('hello world\nnothing to see', 'notes.txt').message).toMatch(/^notes\.txt: neither JSON nor JSON Lines, and holds no AWS error message/);
+    expect(inputError('hello world\nnothing to see', 'notes.txt').message).toMatch(
+      /^notes\.txt: neither JSON nor JSON Lines, and holds no AWS error message/,
+    );
   });
 
   it('keeps control characters from the input out of the message', () => {
@@ -192,7 +240,13 @@ describe('readRecords: every parse is linear in the input', () => {
   const crafted = (phrase: string) => phrase.repeat(Math.floor(16_000 / phrase.length));
 
   it('reads a few MB of crafted lines (openings that never close) and finds exactly the real messages among them', () => {
-    const phrases = ['An error occurred (x) when calling the ', 'User: ', 'AccessDenied: ', ' on resource: ', 'is not authorized to perform: x'];
+    const phrases = [
+      'An error occurred (x) when calling the ',
+      'User: ',
+      'AccessDenied: ',
+      ' on resource: ',
+      'is not authorized to perform: x',
+    ];
     const lines: string[] = [];
     for (let round = 0; round < 40; round++) lines.push(...phrases.map(crafted), ...Array<string>(8).fill(crafted('An error occurred (')));
     lines.splice(100, 0, message('GetItem'));
@@ -216,7 +270,10 @@ describe('readRecords: nesting is bounded before anything walks the JSON', () =>
   const nestedArrays = (levels: number, inner = '') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
   // Built as text: JSON.stringify itself cannot follow the deepest of these.
   const withNestedParameters = (levels: number) =>
-    JSON.stringify({ ...record, requestParameters: null }).replace('"requestParameters":null', `"requestParameters":${'{"nested":'.repeat(levels)}"leaf"${'}'.repeat(levels)}`);
+    JSON.stringify({ ...record, requestParameters: null }).replace(
+      '"requestParameters":null',
+      `"requestParameters":${'{"nested":'.repeat(levels)}"leaf"${'}'.repeat(levels)}`,
+    );
   const depthOf = (value: unknown): number =>
     typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
 
@@ -225,23 +282,31 @@ describe('readRecords: nesting is bounded before anything walks the JSON', () =>
   });
 
   it('a record whose request parameters nest far deeper than JSON.stringify can follow', () => {
-    expect(inputError(withNestedParameters(50_000), 'deep-record.json').message).toBe(`deep-record.json: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(inputError(withNestedParameters(50_000), 'deep-record.json').message).toBe(
+      `deep-record.json: nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   });
 
   it('a document nested exactly to the limit is read, one level more is not', () => {
     const atLimit = withNestedParameters(MAX_JSON_DEPTH - 1); // the record is the outermost level
     expect(depthOf(JSON.parse(atLimit))).toBe(MAX_JSON_DEPTH);
     expect(ids(readRecords(atLimit, 'at-limit.json'))).toEqual([record.eventID]);
-    expect(inputError(withNestedParameters(MAX_JSON_DEPTH), 'over.json').message).toBe(`over.json: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(inputError(withNestedParameters(MAX_JSON_DEPTH), 'over.json').message).toBe(
+      `over.json: nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   });
 
   it('counts the levels of the documents around an SQS body or a CloudTrailEvent string', () => {
     const body = nestedArrays(200, JSON.stringify(record));
     const sqs = JSON.stringify({ Records: [{ messageId: 'm1', eventSource: 'aws:sqs', body }] });
     expect(ids(readRecords(sqs, 'sqs.json'))).toEqual([record.eventID]);
-    expect(inputError(nestedArrays(100, sqs), 'sqs-in-arrays.json').message).toBe(`sqs-in-arrays.json: [0]: ${'[0]: '.repeat(99)}Records[0].body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(inputError(nestedArrays(100, sqs), 'sqs-in-arrays.json').message).toBe(
+      `sqs-in-arrays.json: [0]: ${'[0]: '.repeat(99)}Records[0].body: nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
     const lookup = JSON.stringify({ Events: [{ CloudTrailEvent: withNestedParameters(MAX_JSON_DEPTH - 3) }] });
-    expect(inputError(lookup, 'lookup.json').message).toBe(`lookup.json: Events[0].CloudTrailEvent: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(inputError(lookup, 'lookup.json').message).toBe(
+      `lookup.json: Events[0].CloudTrailEvent: nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   });
 
   it('braces and brackets inside strings, escaped quotes included, do not count', () => {
@@ -250,14 +315,18 @@ describe('readRecords: nesting is bounded before anything walks the JSON', () =>
   });
 
   it('each line of JSON Lines is bounded, and the error names the line', () => {
-    expect(inputError(`${JSON.stringify(record)}\n${nestedArrays(1_000)}\n`, 'lines.jsonl').message).toBe(`lines.jsonl: line 2: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(inputError(`${JSON.stringify(record)}\n${nestedArrays(1_000)}\n`, 'lines.jsonl').message).toBe(
+      `lines.jsonl: line 2: nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   });
 });
 
 describe('readRecords: size is bounded', () => {
   it('refuses more than the limit of bytes, naming the limit', () => {
     expect(inputError(Buffer.alloc(MAX_INPUT_BYTES + 1, 0x20), 'big.json').message).toBe('big.json: too large (over 64 MiB)');
-    expect(inputError(JSON.stringify({ Records: [record] }), 'small-limit.json', 1024).message).toBe('small-limit.json: too large (over 1 KiB)');
+    expect(inputError(JSON.stringify({ Records: [record] }), 'small-limit.json', 1024).message).toBe(
+      'small-limit.json: too large (over 1 KiB)',
+    );
   });
 
   it('stops inflating gzip at the limit: a small file that inflates beyond it is named as such, not as corrupt', () => {
@@ -285,23 +354,32 @@ describe('readRecords: text before JSON is invalid JSON, not a pasted message', 
   ])('%s', (_name, text) => {
     const junkAt = byteAt(text, text.search(/\S/));
     const jsonAt = byteAt(text, text.indexOf('{'));
-    expect(inputError(text, 'junk.json').message).toBe(`junk.json: invalid JSON at byte ${junkAt} (text before the JSON that starts at byte ${jsonAt})`);
+    expect(inputError(text, 'junk.json').message).toBe(
+      `junk.json: invalid JSON at byte ${junkAt} (text before the JSON that starts at byte ${jsonAt})`,
+    );
   });
 
   it('a JSON object after other text with no AWS error message in it is invalid JSON too', () => {
-    expect(inputError('garbage {"hello": "world"}', 'odd.json').message).toBe('odd.json: invalid JSON at byte 0 (text before the JSON that starts at byte 8)');
+    expect(inputError('garbage {"hello": "world"}', 'odd.json').message).toBe(
+      'odd.json: invalid JSON at byte 0 (text before the JSON that starts at byte 8)',
+    );
   });
 
-  it('text before JSON that does not parse either (cut short) is invalid JSON, with the parser\'s reason', () => {
+  it("text before JSON that does not parse either (cut short) is invalid JSON, with the parser's reason", () => {
     expect(inputError(`garbage ${denialLog.slice(0, 200)}`, 'cut.json').message).toMatch(/^cut\.json: invalid JSON \(.+\)$/);
   });
 
   it('a pasted log line whose JSON is an error object, not a CloudTrail shape, is still read as a pasted message', () => {
     const lambdaLog = `2026-11-20T09:15:00.000Z\tc0ffee\tERROR\tInvoke Error \t${JSON.stringify({
       errorType: 'AccessDeniedException',
-      errorMessage: 'User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no identity-based policy allows the dynamodb:GetItem action',
+      errorMessage:
+        'User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no identity-based policy allows the dynamodb:GetItem action',
     })}`;
     const [synthetic] = readRecords(lambdaLog, 'lambda.log');
-    expect(diagnose(synthetic)).toMatchObject({ cause: 'identity-policy', tableName: 'Orders', principal: 'arn:aws:iam::111122223333:role/app' });
+    expect(diagnose(synthetic)).toMatchObject({
+      cause: 'identity-policy',
+      tableName: 'Orders',
+      principal: 'arn:aws:iam::111122223333:role/app',
+    });
   });
 });

@@ -94,7 +94,11 @@ describe('CloudTrailLogFileReader', () => {
 
   it('does not take a nested object that could pass for a denial record as one: only a whole record carries identity, time and id', () => {
     // Request parameters can hold attacker-chosen arrays of objects; each cut piece here parses on its own.
-    const forged = { eventVersion: '1.09', errorCode: 'AccessDenied', errorMessage: 'User: arn:aws:iam::999999999999:user/ceo is not authorized to perform: dynamodb:GetItem' };
+    const forged = {
+      eventVersion: '1.09',
+      errorCode: 'AccessDenied',
+      errorMessage: 'User: arn:aws:iam::999999999999:user/ceo is not authorized to perform: dynamodb:GetItem',
+    };
     const carrier = { ...success, requestParameters: { keys: [{ pk: 'a' }, forged, { eventVersion: '1.09' }] } };
     expect(fastRead(logFile([success, carrier, success]))).toBeNull();
     expect(fullRead(logFile([success, carrier, success]))).toEqual({ records: [success, carrier, success] });
@@ -103,12 +107,20 @@ describe('CloudTrailLogFileReader', () => {
   it("declines elements readRecords treats differently: SQS messages, other services' notifications, no string eventVersion", () => {
     expect(fastRead(logFile([{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' }]))).toBeNull();
     expect(fastRead(logFile([success, { ...denial, messageId: 'm', body: JSON.stringify(denial) }]))).toBeNull();
-    expect(fastRead(`{"Records":[${JSON.stringify(success).replace('"eventVersion":"1.09"', '"eventVersion":"1.09","eventVersion":2')}]}`)).toBeNull();
+    expect(
+      fastRead(`{"Records":[${JSON.stringify(success).replace('"eventVersion":"1.09"', '"eventVersion":"1.09","eventVersion":2')}]}`),
+    ).toBeNull();
     expect(fastRead(`{"Records":[${JSON.stringify(success).replace('"eventVersion":"1.09"', '"eventVersion":null')}]}`)).toBeNull();
   });
 
   it('parses the first record of every file, so a file of S3 event notifications is declined however many records it has', () => {
-    const notification = { eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2026-11-20T00:00:00Z', eventName: 'ObjectCreated:Put' };
+    const notification = {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: '2026-11-20T00:00:00Z',
+      eventName: 'ObjectCreated:Put',
+    };
     expect(fastRead(logFile([notification, notification, notification]))).toBeNull();
   });
 
@@ -140,7 +152,8 @@ describe('CloudTrailLogFileReader', () => {
 
   it('declines a denial nested 2,500 levels deep, as readRecords refuses it, without throwing', () => {
     const deep = `${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}`;
-    const withDeepParameters = (record: Record<string, unknown>): string => JSON.stringify({ ...record, requestParameters: 0 }).replace('"requestParameters":0', `"requestParameters":${deep}`);
+    const withDeepParameters = (record: Record<string, unknown>): string =>
+      JSON.stringify({ ...record, requestParameters: 0 }).replace('"requestParameters":0', `"requestParameters":${deep}`);
     const text = `{"Records":[${[success, denial, success].map(withDeepParameters).join(',')}]}`;
     expect(fullRead(text)).toEqual({ error: expect.stringMatching(/nested deeper than 256 levels/) });
     for (const chunkSize of [undefined, 100, 4096]) expect(fastRead(text, chunkSize)).toBeNull();
@@ -176,7 +189,9 @@ describeWithCorpus('CloudTrailLogFileReader over the shared corpus', () => {
       return 'records' in read ? (read.records as Array<Record<string, unknown>>) : [];
     });
     // CloudTrail writes eventVersion first; records from pipelines that reorder keys are written back that way.
-    const eventVersionFirst = records.filter((record) => typeof record.eventVersion === 'string').map(({ eventVersion, ...rest }) => ({ eventVersion, ...rest }));
+    const eventVersionFirst = records
+      .filter((record) => typeof record.eventVersion === 'string')
+      .map(({ eventVersion, ...rest }) => ({ eventVersion, ...rest }));
     expect(eventVersionFirst.length).toBeGreaterThan(20);
     expectAgreesWithReadRecords(logFile(eventVersionFirst));
   });

@@ -26,13 +26,25 @@ describe('shellQuote', () => {
     expect(shellQuote(value, 'X')).toBe(quoted);
   });
 
-  it.each([[null], [undefined], [''], ['line\nbreak'], ['esc\u001b[2J'], ['tab\tcompletes'], ['bidi\u202Eoverride'], ['isolate\u2066'], ['separator\u2028'], ['nel\u0085'], ['zero\u200Bwidth']])('%j becomes a visible placeholder', (value) => {
+  it.each([
+    [null],
+    [undefined],
+    [''],
+    ['line\nbreak'],
+    ['esc\u001b[2J'],
+    ['tab\tcompletes'],
+    ['bidi\u202Eoverride'],
+    ['isolate\u2066'],
+    ['separator\u2028'],
+    ['nel\u0085'],
+    ['zero\u200Bwidth'],
+  ])('%j becomes a visible placeholder', (value) => {
     expect(shellQuote(value, 'TABLE_NAME')).toBe("'<TABLE_NAME>'");
   });
 });
 
-describe('remediation per cause, filled with the event\'s values', () => {
-  it('identity-policy, implicit: list the role\'s policies, simulate, and the minimal identity-policy allow', () => {
+describe("remediation per cause, filled with the event's values", () => {
+  it("identity-policy, implicit: list the role's policies, simulate, and the minimal identity-policy allow", () => {
     const diagnosis = diagnoseSample('identity-policy-implicit.json');
     expect(commandsOf(diagnosis)).toEqual([
       'aws iam list-attached-role-policies --role-name app-backend',
@@ -41,7 +53,17 @@ describe('remediation per cause, filled with the event\'s values', () => {
     ]);
     expect(diagnosis.remediation.policySnippet).toEqual({
       attachTo: 'identity policy of arn:aws:iam::111122223333:role/app-backend',
-      document: { Version: '2012-10-17', Statement: [{ Sid: 'AllowDeniedCall', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders' }] },
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AllowDeniedCall',
+            Effect: 'Allow',
+            Action: 'dynamodb:GetItem',
+            Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+          },
+        ],
+      },
     });
   });
 
@@ -49,24 +71,32 @@ describe('remediation per cause, filled with the event\'s values', () => {
     const diagnosis = diagnoseSample('identity-policy-explicit.json');
     expect(diagnosis.remediation.policySnippet).toBeNull();
     expect(commandsOf(diagnosis)[0]).toBe('aws iam get-policy --policy-arn arn:aws:iam::111122223333:policy/ProtectProductionTables');
-    expect(diagnosis.remediation.steps[0]).toMatch(/Find the Deny statement for dynamodb:DeleteTable .*arn:aws:iam::111122223333:policy\/ProtectProductionTables.*narrow it/);
+    expect(diagnosis.remediation.steps[0]).toMatch(
+      /Find the Deny statement for dynamodb:DeleteTable .*arn:aws:iam::111122223333:policy\/ProtectProductionTables.*narrow it/,
+    );
   });
 
   it('vpc-endpoint-policy: the endpoint named by the record', () => {
-    expect(commandsOf(diagnoseSample('vpc-endpoint-policy.json'))[0]).toBe("aws ec2 describe-vpc-endpoints --vpc-endpoint-ids vpce-0a1b2c3d4e5f67890 --region eu-west-1 --query 'VpcEndpoints[].PolicyDocument'");
+    expect(commandsOf(diagnoseSample('vpc-endpoint-policy.json'))[0]).toBe(
+      "aws ec2 describe-vpc-endpoints --vpc-endpoint-ids vpce-0a1b2c3d4e5f67890 --region eu-west-1 --query 'VpcEndpoints[].PolicyDocument'",
+    );
   });
 
   it('vpc-endpoint-policy without an endpoint id: the endpoints of the service in the region', () => {
     const diagnosis = diagnoseSample('vpc-endpoint-policy.json', (record) => {
       delete record.vpcEndpointId;
     });
-    expect(commandsOf(diagnosis)[0]).toBe("aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.eu-west-1.dynamodb --region eu-west-1 --query 'VpcEndpoints[].[VpcEndpointId,PolicyDocument]'");
+    expect(commandsOf(diagnosis)[0]).toBe(
+      "aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.eu-west-1.dynamodb --region eu-west-1 --query 'VpcEndpoints[].[VpcEndpointId,PolicyDocument]'",
+    );
   });
 
-  it('permissions-boundary: the role\'s boundary, and an allow for the boundary policy', () => {
+  it("permissions-boundary: the role's boundary, and an allow for the boundary policy", () => {
     const diagnosis = diagnoseSample('permissions-boundary.json');
     expect(commandsOf(diagnosis)[0]).toBe('aws iam get-role --role-name team-payments-dev --query Role.PermissionsBoundary');
-    expect(diagnosis.remediation.policySnippet?.attachTo).toBe('permissions boundary policy of arn:aws:iam::111122223333:role/developers/team-payments-dev');
+    expect(diagnosis.remediation.policySnippet?.attachTo).toBe(
+      'permissions boundary policy of arn:aws:iam::111122223333:role/developers/team-payments-dev',
+    );
   });
 
   it('session-policy: find the AssumeRole call of this session (a JMESPath raw string: no backtick, which Slack code blocks cannot carry)', () => {
@@ -77,37 +107,65 @@ describe('remediation per cause, filled with the event\'s values', () => {
 
   // The AWS CLI evaluates --query with Python's jmespath; without it the test is skipped, visibly.
   const jmespathAvailable = spawnSync('python3', ['-c', 'import jmespath'], { encoding: 'utf8' }).status === 0;
-  if (!jmespathAvailable) console.warn('python3 with jmespath (the AWS CLI\'s JMESPath) is not installed: the session lookup query is not evaluated');
-  (jmespathAvailable ? it : it.skip)('session-policy: the query selects the AssumeRole event of the session with a real JMESPath implementation', () => {
-    const [lookup] = commandsOf(diagnoseSample('session-policy.json'));
-    const [run] = pasteIntoBash([lookup]);
-    const query = run.awsCalls[0][run.awsCalls[0].indexOf('--query') + 1];
-    const events = { Events: [{ CloudTrailEvent: JSON.stringify({ eventName: 'AssumeRole', requestParameters: { roleSessionName: 'nightly-import', policy: '{}' } }) }, { CloudTrailEvent: JSON.stringify({ eventName: 'AssumeRole', requestParameters: { roleSessionName: 'other' } }) }] };
-    const search = spawnSync('python3', ['-c', 'import jmespath, json, sys; print(json.dumps(jmespath.search(sys.argv[1], json.load(sys.stdin))))', query], { input: JSON.stringify(events), encoding: 'utf8' });
-    expect(JSON.parse(search.stdout)).toEqual([events.Events[0].CloudTrailEvent]);
-  });
+  if (!jmespathAvailable)
+    console.warn("python3 with jmespath (the AWS CLI's JMESPath) is not installed: the session lookup query is not evaluated");
+  (jmespathAvailable ? it : it.skip)(
+    'session-policy: the query selects the AssumeRole event of the session with a real JMESPath implementation',
+    () => {
+      const [lookup] = commandsOf(diagnoseSample('session-policy.json'));
+      const [run] = pasteIntoBash([lookup]);
+      const query = run.awsCalls[0][run.awsCalls[0].indexOf('--query') + 1];
+      const events = {
+        Events: [
+          {
+            CloudTrailEvent: JSON.stringify({
+              eventName: 'AssumeRole',
+              requestParameters: { roleSessionName: 'nightly-import', policy: '{}' },
+            }),
+          },
+          { CloudTrailEvent: JSON.stringify({ eventName: 'AssumeRole', requestParameters: { roleSessionName: 'other' } }) },
+        ],
+      };
+      const search = spawnSync(
+        'python3',
+        ['-c', 'import jmespath, json, sys; print(json.dumps(jmespath.search(sys.argv[1], json.load(sys.stdin))))', query],
+        { input: JSON.stringify(events), encoding: 'utf8' },
+      );
+      expect(JSON.parse(search.stdout)).toEqual([events.Events[0].CloudTrailEvent]);
+    },
+  );
 
-  it('service-control-policy and resource-control-policy: describe the named policy, list the account\'s', () => {
+  it("service-control-policy and resource-control-policy: describe the named policy, list the account's", () => {
     expect(commandsOf(diagnoseSample('resource-control-policy.json')).slice(0, 2)).toEqual([
       'aws organizations describe-policy --policy-id p-examplercp1',
       'aws organizations list-policies-for-target --target-id 111122223333 --filter RESOURCE_CONTROL_POLICY',
     ]);
   });
 
-  it('resource-policy across accounts: the table\'s resource policy and a statement naming the caller', () => {
+  it("resource-policy across accounts: the table's resource policy and a statement naming the caller", () => {
     const diagnosis = diagnoseSample('resource-policy-cross-account.json');
-    expect(commandsOf(diagnosis)[0]).toBe('aws dynamodb get-resource-policy --resource-arn arn:aws:dynamodb:eu-west-1:111122223333:table/Orders --region eu-west-1');
+    expect(commandsOf(diagnosis)[0]).toBe(
+      'aws dynamodb get-resource-policy --resource-arn arn:aws:dynamodb:eu-west-1:111122223333:table/Orders --region eu-west-1',
+    );
     expect(diagnosis.remediation.policySnippet).toEqual({
       attachTo: 'resource-based policy of arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
       document: {
         Version: '2012-10-17',
-        Statement: [{ Sid: 'AllowDeniedCall', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:role/analytics-reader' }, Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders' }],
+        Statement: [
+          {
+            Sid: 'AllowDeniedCall',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::444455556666:role/analytics-reader' },
+            Action: 'dynamodb:GetItem',
+            Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+          },
+        ],
       },
     });
     expect(diagnosis.remediation.steps.join(' ')).toMatch(/both sides must allow the call/);
   });
 
-  it('mfa-required: the user\'s MFA devices and an MFA session', () => {
+  it("mfa-required: the user's MFA devices and an MFA session", () => {
     expect(commandsOf(diagnoseSample('mfa-required.json')).slice(0, 2)).toEqual([
       'aws iam list-mfa-devices --user-name alice',
       "aws sts get-session-token --serial-number arn:aws:iam::111122223333:mfa/alice --token-code '<MFA_CODE>'",
@@ -126,19 +184,21 @@ describe('remediation per cause, filled with the event\'s values', () => {
       attachTo: `key policy of ${key}`,
       document: {
         Version: '2012-10-17',
-        Statement: [{
-          Sid: 'AllowUseThroughDynamoDB',
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::111122223333:role/reporting' },
-          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'],
-          Resource: '*',
-          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com', 'kms:CallerAccount': '111122223333' } },
-        }],
+        Statement: [
+          {
+            Sid: 'AllowUseThroughDynamoDB',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::111122223333:role/reporting' },
+            Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'],
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com', 'kms:CallerAccount': '111122223333' } },
+          },
+        ],
       },
     });
   });
 
-  it('kms-key-unusable: the key\'s state and the fixes, with a placeholder for the key the record does not name', () => {
+  it("kms-key-unusable: the key's state and the fixes, with a placeholder for the key the record does not name", () => {
     const diagnosis = diagnoseSample('kms-key-disabled.json');
     expect(commandsOf(diagnosis)).toEqual([
       'aws dynamodb describe-table --table-name Invoices --region eu-west-1 --query Table.SSEDescription',
@@ -151,9 +211,13 @@ describe('remediation per cause, filled with the event\'s values', () => {
 
   it('unknown: the commands of the top hypotheses', () => {
     const commands = commandsOf(diagnoseSample('unknown-no-message.json'));
-    expect(commands).toContain('aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:role/catalog-api --action-names dynamodb:BatchGetItem --resource-arns arn:aws:dynamodb:eu-west-1:111122223333:table/Products');
+    expect(commands).toContain(
+      'aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:role/catalog-api --action-names dynamodb:BatchGetItem --resource-arns arn:aws:dynamodb:eu-west-1:111122223333:table/Products',
+    );
     expect(commands).toContain('aws organizations list-policies-for-target --target-id 111122223333 --filter SERVICE_CONTROL_POLICY');
-    expect(commands).toContain('aws dynamodb get-resource-policy --resource-arn arn:aws:dynamodb:eu-west-1:111122223333:table/Products --region eu-west-1');
+    expect(commands).toContain(
+      'aws dynamodb get-resource-policy --resource-arn arn:aws:dynamodb:eu-west-1:111122223333:table/Products --region eu-west-1',
+    );
   });
 
   it('every cause has a summary, steps and AWS documentation links', () => {
@@ -212,6 +276,8 @@ describe('values from the event cannot inject into printed commands', () => {
       record.requestParameters = { tableName: 'Invoices\nrm -rf ~' };
       record.resources = null;
     });
-    expect(commandsOf(diagnosis)[0]).toBe("aws dynamodb describe-table --table-name '<TABLE_NAME>' --region eu-west-1 --query Table.SSEDescription");
+    expect(commandsOf(diagnosis)[0]).toBe(
+      "aws dynamodb describe-table --table-name '<TABLE_NAME>' --region eu-west-1 --query Table.SSEDescription",
+    );
   });
 });

@@ -15,5 +15,8 @@ export function loadSample(file: string): SampleEvent {
 }
 
 export function sampleFiles(): string[] {
-  return fs.readdirSync(SAMPLES_DIR).filter((file) => file.endsWith('.json')).sort();
+  return fs
+    .readdirSync(SAMPLES_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
 }

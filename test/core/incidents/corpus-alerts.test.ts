@@ -32,15 +32,23 @@ describeWithCorpus('alert handler on the real CloudTrail records of ../shared/co
     }
 
     const logs = output.json();
-    const unprocessable = new Set(logs.filter((line) => line.message === 'Unprocessable message acknowledged').map((line) => line.messageId));
+    const unprocessable = new Set(
+      logs.filter((line) => line.message === 'Unprocessable message acknowledged').map((line) => line.messageId),
+    );
     // Each event the handler recorded logs its outcome keyed by message (the corpus file) and incident.
-    const recorded = logs.filter((line) => line.message === 'Alert delivered' || line.message === 'Occurrence recorded; alert suppressed inside the dedup window');
+    const recorded = logs.filter(
+      (line) => line.message === 'Alert delivered' || line.message === 'Occurrence recorded; alert suppressed inside the dedup window',
+    );
     for (const entry of entries) {
       const incidentIds = new Set(recorded.filter((line) => line.messageId === entry.file).map((line) => String(line.incidentId)));
       if (entry.kind === 'denial') {
         expect({ file: entry.file, unprocessable: unprocessable.has(entry.file) }).toEqual({ file: entry.file, unprocessable: false });
         expect({ file: entry.file, recorded: incidentIds.size > 0 }).toEqual({ file: entry.file, recorded: true });
-        for (const id of incidentIds) expect({ file: entry.file, slack: (await incident(id))?.alert?.channels.slack?.status }).toEqual({ file: entry.file, slack: 'sent' });
+        for (const id of incidentIds)
+          expect({ file: entry.file, slack: (await incident(id))?.alert?.channels.slack?.status }).toEqual({
+            file: entry.file,
+            slack: 'sent',
+          });
       } else {
         expect({ file: entry.file, kind: entry.kind, unprocessable: unprocessable.has(entry.file), recorded: incidentIds.size }).toEqual({
           file: entry.file,

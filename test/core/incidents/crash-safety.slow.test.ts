@@ -73,7 +73,10 @@ describe('defects of issue 8, reproduced', () => {
     await expect(first.process(diagnosis, options)).rejects.toThrow('socket hang up');
     clock.advanceMinutes(6);
     const store = new DynamoDbIncidentStore(dynamo.documents, { tableName, retentionDays: 90 });
-    await createIncidentPipeline({ store, notifiers: [new RecordingChannel('sns', [])], clock, dedupWindowMinutes: 60 }).process(diagnosis, options);
+    await createIncidentPipeline({ store, notifiers: [new RecordingChannel('sns', [])], clock, dedupWindowMinutes: 60 }).process(
+      diagnosis,
+      options,
+    );
     expect((await store.getIncident(incidentIdFor(diagnosis)))?.count).toBe(1);
   });
 
@@ -133,7 +136,10 @@ describe('defects of issue 8, reproduced', () => {
     await first.process(diagnosis, options).catch(() => undefined);
     clock.advanceMinutes(6);
     const store = new DynamoDbIncidentStore(dynamo.documents, { tableName, retentionDays: 90 });
-    await createIncidentPipeline({ store, notifiers: [new RecordingChannel('sns', receipts)], clock, dedupWindowMinutes: 60 }).process(diagnosis, options);
+    await createIncidentPipeline({ store, notifiers: [new RecordingChannel('sns', receipts)], clock, dedupWindowMinutes: 60 }).process(
+      diagnosis,
+      options,
+    );
     expect(failedOnce).toBe(true);
     expect(receipts).toHaveLength(1);
   });
@@ -175,7 +181,12 @@ function expectedState() {
     eventIds.add(diagnosis.eventId);
     const last = alerts.at(-1);
     if (last === undefined || minute - last.minute > 60) {
-      alerts.push({ sequence: alerts.length + 1, eventId: diagnosis.eventId, since: eventIds.size - alerts.reduce((sum, alert) => sum + alert.since, 0), minute });
+      alerts.push({
+        sequence: alerts.length + 1,
+        eventId: diagnosis.eventId,
+        since: eventIds.size - alerts.reduce((sum, alert) => sum + alert.since, 0),
+        minute,
+      });
     }
   }
   const times = SCENARIO.map(({ diagnosis }) => diagnosis.eventTime).sort();
@@ -214,12 +225,21 @@ interface RunOptions {
   readonly retryFailedAfterMinutes?: number;
 }
 
-async function runScenario(tableName: string, receipts: Receipt[], mode: Mode, delayMinutes: number, run: RunOptions = {}): Promise<RunResult> {
+async function runScenario(
+  tableName: string,
+  receipts: Receipt[],
+  mode: Mode,
+  delayMinutes: number,
+  run: RunOptions = {},
+): Promise<RunResult> {
   const counter = new StepCounter(run.stopAfter ?? null);
   const clock = new ManualClock(START);
   const pipeline = createIncidentPipeline({
     store: new DynamoDbIncidentStore(steppedDocuments(run.documents ?? dynamo.documents, counter), { tableName, retentionDays: 90 }),
-    notifiers: [steppedNotifier(new RecordingChannel('sns', receipts), counter), steppedNotifier(new RecordingChannel('slack', receipts), counter)],
+    notifiers: [
+      steppedNotifier(new RecordingChannel('sns', receipts), counter),
+      steppedNotifier(new RecordingChannel('slack', receipts), counter),
+    ],
     enricher: new EveryAlertEnricher(),
     clock,
     dedupWindowMinutes: 60,
@@ -252,10 +272,17 @@ async function runScenario(tableName: string, receipts: Receipt[], mode: Mode, d
  * may receive twice (the crash fell between its send and its status write). `leftCounting`: the event whose id may stay
  * on the incident (the crash fell between its occurrence's last write and that cleanup; harmless, see the README).
  */
-async function violations(tableName: string, receipts: readonly Receipt[], resentOnce: Receipt | null, leftCounting: string | null): Promise<string[]> {
+async function violations(
+  tableName: string,
+  receipts: readonly Receipt[],
+  resentOnce: Receipt | null,
+  leftCounting: string | null,
+): Promise<string[]> {
   const found: string[] = [];
   const expected = expectedState();
-  const { Item: item } = await dynamo.documents.send(new GetCommand({ TableName: tableName, Key: { pk: incidentPk(INCIDENT_ID), sk: INCIDENT_SORT_KEY }, ConsistentRead: true }));
+  const { Item: item } = await dynamo.documents.send(
+    new GetCommand({ TableName: tableName, Key: { pk: incidentPk(INCIDENT_ID), sk: INCIDENT_SORT_KEY }, ConsistentRead: true }),
+  );
   if (item === undefined) return ['incident missing'];
   if (item.count !== expected.count) found.push(`count ${item.count}, expected ${expected.count}`);
   if (item.firstSeen !== expected.firstSeen || item.lastSeen !== expected.lastSeen) {
@@ -275,7 +302,9 @@ async function violations(tableName: string, receipts: readonly Receipt[], resen
   const last = expected.alerts.at(-1);
   const alert = item.alert as Incident['alert'];
   if (alert?.sequence !== last?.sequence || alert?.eventId !== last?.eventId || alert?.occurrencesSincePreviousAlert !== last?.since) {
-    found.push(`last alert ${JSON.stringify(alert && { sequence: alert.sequence, eventId: alert.eventId, since: alert.occurrencesSincePreviousAlert })}, expected ${JSON.stringify(last)}`);
+    found.push(
+      `last alert ${JSON.stringify(alert && { sequence: alert.sequence, eventId: alert.eventId, since: alert.occurrencesSincePreviousAlert })}, expected ${JSON.stringify(last)}`,
+    );
   }
   for (const channel of ['sns', 'slack'] as const) {
     if (alert?.channels[channel]?.status !== 'sent') found.push(`${channel} of the last alert is ${alert?.channels[channel]?.status}`);
@@ -283,7 +312,8 @@ async function violations(tableName: string, receipts: readonly Receipt[], resen
       const got = receipts.filter((receipt) => receipt.channel === channel && receipt.sequence === sequence);
       const times = resentOnce?.channel === channel && resentOnce.sequence === sequence ? 2 : 1;
       if (got.length !== times) found.push(`alert ${sequence} reached ${channel} ${got.length} times, expected ${times}`);
-      if (got.some((receipt) => receipt.eventId !== eventId || receipt.incidentId !== INCIDENT_ID)) found.push(`alert ${sequence} on ${channel}: ${JSON.stringify(got)}`);
+      if (got.some((receipt) => receipt.eventId !== eventId || receipt.incidentId !== INCIDENT_ID))
+        found.push(`alert ${sequence} on ${channel}: ${JSON.stringify(got)}`);
     }
   }
   const unexpected = receipts.filter((receipt) => !expected.alerts.some((alert) => alert.sequence === receipt.sequence));
@@ -353,11 +383,19 @@ interface LosingClient {
 }
 
 function losingClient(loss: Loss, lose: number | null): LosingClient {
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   let writes = 0;
   let lostWrite: ReturnType<LosingClient['lostWrite']> = null;
   const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-  const loseOne = async <Args extends { input: object }, Result>(next: (args: Args) => Promise<Result>, commandName: unknown, args: Args): Promise<Result> => {
+  const loseOne = async <Args extends { input: object }, Result>(
+    next: (args: Args) => Promise<Result>,
+    commandName: unknown,
+    args: Args,
+  ): Promise<Result> => {
     if (!WRITE_COMMANDS.has(String(commandName))) return next(args);
     writes += 1;
     const lost = writes === lose;
@@ -371,11 +409,22 @@ function losingClient(loss: Loss, lose: number | null): LosingClient {
   };
   // Initialize runs before the SDK's retries, deserialize inside them.
   if (loss === 'the pipeline is told') {
-    client.middlewareStack.add((next, context) => (args) => loseOne(next, context.commandName, args), { step: 'initialize', name: 'loseOneResponse' });
+    client.middlewareStack.add((next, context) => (args) => loseOne(next, context.commandName, args), {
+      step: 'initialize',
+      name: 'loseOneResponse',
+    });
   } else {
-    client.middlewareStack.add((next, context) => (args) => loseOne(next, context.commandName, args), { step: 'deserialize', name: 'loseOneResponse' });
+    client.middlewareStack.add((next, context) => (args) => loseOne(next, context.commandName, args), {
+      step: 'deserialize',
+      name: 'loseOneResponse',
+    });
   }
-  return { documents: DynamoDBDocumentClient.from(client), writes: () => writes, lostWrite: () => lostWrite, destroy: () => client.destroy() };
+  return {
+    documents: DynamoDBDocumentClient.from(client),
+    writes: () => writes,
+    lostWrite: () => lostWrite,
+    destroy: () => client.destroy(),
+  };
 }
 
 describe.each<Loss>(['the pipeline is told', 'the SDK retries it'])('a lost response to each write in turn (%s)', (loss) => {

@@ -77,6 +77,7 @@ export class RecordingChannel implements Notifier {
 export function steppedNotifier(notifier: Notifier, counter: StepCounter): Notifier {
   return {
     channel: notifier.channel,
-    notify: (incident: Incident, budget: DeliveryBudget) => counter.step(`notify ${notifier.channel}`, () => notifier.notify(incident, budget)),
+    notify: (incident: Incident, budget: DeliveryBudget) =>
+      counter.step(`notify ${notifier.channel}`, () => notifier.notify(incident, budget)),
   };
 }

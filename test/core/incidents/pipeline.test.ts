@@ -60,7 +60,13 @@ class CountingEnricher implements Enricher {
 }
 
 function pipeline(overrides: Partial<IncidentPipelineDeps> = {}) {
-  return createIncidentPipeline({ store, notifiers: [new ScriptedNotifier('sns')], clock: new ManualClock(), dedupWindowMinutes: 60, ...overrides });
+  return createIncidentPipeline({
+    store,
+    notifiers: [new ScriptedNotifier('sns')],
+    clock: new ManualClock(),
+    dedupWindowMinutes: 60,
+    ...overrides,
+  });
 }
 
 const event = (eventId: string): Diagnosis => diagnosisOf({ eventId });
@@ -72,12 +78,22 @@ describe('incident pipeline on dynalite', () => {
     const sns = new ScriptedNotifier('sns');
     const run = pipeline({ notifiers: [sns] });
     const log = recordingLog();
-    expect(await run.process(event('a'), { budget, log })).toMatchObject({ kind: 'alerted', newIncident: true, counted: true, complete: true });
+    expect(await run.process(event('a'), { budget, log })).toMatchObject({
+      kind: 'alerted',
+      newIncident: true,
+      counted: true,
+      complete: true,
+    });
     expect(await run.process(event('b'), { budget, log })).toMatchObject({ kind: 'suppressed', newIncident: false, counted: true });
     expect(await run.process(event('b'), { budget, log })).toEqual({ kind: 'duplicate', incidentId: incidentIdFor(event('b')) });
     expect(sns.sent).toHaveLength(1);
     // The channel is notified while its send lease is held: the alert it receives says `sending`.
-    expect(sns.sent[0].alert).toMatchObject({ eventId: 'a', sequence: 1, occurrencesSincePreviousAlert: 1, channels: { sns: { status: 'sending' } } });
+    expect(sns.sent[0].alert).toMatchObject({
+      eventId: 'a',
+      sequence: 1,
+      occurrencesSincePreviousAlert: 1,
+      channels: { sns: { status: 'sending' } },
+    });
   });
 
   it('enriches only when an alert is sent, and not again when a retry resumes it', async () => {
@@ -120,41 +136,63 @@ describe('incident pipeline on dynalite', () => {
       if (incident) await store.claimAlert(incident, 'newer', ['sns', 'slack'], clock.now(), otherLease);
     };
     const log = recordingLog();
-    const outcome = await pipeline({ notifiers: [new ScriptedNotifier('sns', [], takeover), new ScriptedNotifier('slack')], clock }).process(diagnosis, { budget, log });
+    const outcome = await pipeline({
+      notifiers: [new ScriptedNotifier('sns', [], takeover), new ScriptedNotifier('slack')],
+      clock,
+    }).process(diagnosis, { budget, log });
     expect(outcome.kind).toBe('suppressed');
     expect(log.lines).toContain('Alert superseded by a newer alert during delivery');
     expect((await store.getIncident(id))?.alert?.eventId).toBe('newer');
   });
 
   it('records a thrown notifier error as a failed channel', async () => {
-    const broken: Notifier = { channel: 'sns', notify: () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'NetworkError' })) };
+    const broken: Notifier = {
+      channel: 'sns',
+      notify: () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'NetworkError' })),
+    };
     const outcome = await pipeline({ notifiers: [broken] }).process(event('a'), { budget, log: recordingLog() });
     expect(outcome).toMatchObject({ kind: 'alerted', complete: false });
     if (outcome.kind !== 'alerted') throw new Error('unreachable');
     expect(outcome.incident.alert?.channels.sns).toMatchObject({ status: 'failed', detail: 'NetworkError: socket hang up' });
   });
 
-  it('rethrows a failed store call; the retry after the attempt\'s lease ended counts the event once and alerts', async () => {
+  it("rethrows a failed store call; the retry after the attempt's lease ended counts the event once and alerts", async () => {
     const clock = new ManualClock();
     const failing: IncidentStore = Object.create(store) as IncidentStore;
     failing.markAlerting = () => Promise.reject(new Error('ProvisionedThroughputExceeded'));
-    await expect(pipeline({ store: failing, clock }).process(event('a'), { budget, log: recordingLog() })).rejects.toThrow('ProvisionedThroughputExceeded');
+    await expect(pipeline({ store: failing, clock }).process(event('a'), { budget, log: recordingLog() })).rejects.toThrow(
+      'ProvisionedThroughputExceeded',
+    );
     const sns = new ScriptedNotifier('sns');
     const retry = pipeline({ notifiers: [sns], clock });
-    expect(await retry.process(event('a'), { budget, log: recordingLog() })).toEqual({ kind: 'busy', incidentId: incidentIdFor(event('a')) });
+    expect(await retry.process(event('a'), { budget, log: recordingLog() })).toEqual({
+      kind: 'busy',
+      incidentId: incidentIdFor(event('a')),
+    });
     clock.advanceMinutes(2); // 60 s of budget plus the margin
-    expect(await retry.process(event('a'), { budget, log: recordingLog() })).toMatchObject({ kind: 'alerted', complete: true, counted: true, incident: { count: 1 } });
+    expect(await retry.process(event('a'), { budget, log: recordingLog() })).toMatchObject({
+      kind: 'alerted',
+      complete: true,
+      counted: true,
+      incident: { count: 1 },
+    });
     expect(sns.sent).toHaveLength(1);
   });
 
   it('as the sole writer, resumes at once what a killed run left: every lease found belongs to an attempt that is over', async () => {
     const failing: IncidentStore = Object.create(store) as IncidentStore;
     failing.markAlerting = () => Promise.reject(new Error('killed'));
-    await expect(pipeline({ store: failing, soleWriter: true }).process(event('a'), { budget, log: recordingLog() })).rejects.toThrow('killed');
-    expect(await pipeline({ soleWriter: true }).process(event('a'), { budget, log: recordingLog() })).toMatchObject({ kind: 'alerted', complete: true, incident: { count: 1 } });
+    await expect(pipeline({ store: failing, soleWriter: true }).process(event('a'), { budget, log: recordingLog() })).rejects.toThrow(
+      'killed',
+    );
+    expect(await pipeline({ soleWriter: true }).process(event('a'), { budget, log: recordingLog() })).toMatchObject({
+      kind: 'alerted',
+      complete: true,
+      incident: { count: 1 },
+    });
   });
 
-  it('does not send a channel another live attempt is sending; re-sends one whose sender\'s lease ended, saying the outcome is unknown', async () => {
+  it("does not send a channel another live attempt is sending; re-sends one whose sender's lease ended, saying the outcome is unknown", async () => {
     const clock = new ManualClock();
     const diagnosis = event('a');
     const id = incidentIdFor(diagnosis);
@@ -170,7 +208,11 @@ describe('incident pipeline on dynalite', () => {
     expect(await pipeline({ notifiers: [sns], clock }).process(diagnosis, { budget, log })).toEqual({ kind: 'busy', incidentId: id });
     expect(sns.sent).toHaveLength(0);
     clock.advanceMinutes(10); // past otherLease.until
-    expect(await pipeline({ notifiers: [sns], clock }).process(diagnosis, { budget, log })).toMatchObject({ kind: 'alerted', complete: true, counted: false });
+    expect(await pipeline({ notifiers: [sns], clock }).process(diagnosis, { budget, log })).toMatchObject({
+      kind: 'alerted',
+      complete: true,
+      counted: false,
+    });
     expect(sns.sent).toHaveLength(1);
     expect(log.lines).toContain('Delivery outcome unknown: an earlier attempt stopped while sending; sending again');
   });
@@ -178,9 +220,13 @@ describe('incident pipeline on dynalite', () => {
   it('writes a lost channel status again, in-process, a bounded number of times', async () => {
     const flaky: IncidentStore = Object.create(store) as IncidentStore;
     let failures = 2;
-    flaky.setChannelDelivery = (...args) => (failures-- > 0 ? Promise.reject(new Error('TimeoutError')) : store.setChannelDelivery(...args));
+    flaky.setChannelDelivery = (...args) =>
+      failures-- > 0 ? Promise.reject(new Error('TimeoutError')) : store.setChannelDelivery(...args);
     const sns = new ScriptedNotifier('sns');
-    expect(await pipeline({ store: flaky, notifiers: [sns] }).process(event('a'), { budget, log: recordingLog() })).toMatchObject({ kind: 'alerted', complete: true });
+    expect(await pipeline({ store: flaky, notifiers: [sns] }).process(event('a'), { budget, log: recordingLog() })).toMatchObject({
+      kind: 'alerted',
+      complete: true,
+    });
     expect(sns.sent).toHaveLength(1);
 
     const broken: IncidentStore = Object.create(store) as IncidentStore;
@@ -189,7 +235,9 @@ describe('incident pipeline on dynalite', () => {
       calls += 1;
       return Promise.reject(new Error('TimeoutError'));
     };
-    await expect(pipeline({ store: broken }).process(diagnosisOf({ eventId: 'b', roleName: 'other' }), { budget, log: recordingLog() })).rejects.toThrow('TimeoutError');
+    await expect(
+      pipeline({ store: broken }).process(diagnosisOf({ eventId: 'b', roleName: 'other' }), { budget, log: recordingLog() }),
+    ).rejects.toThrow('TimeoutError');
     expect(calls).toBe(3);
   });
 });

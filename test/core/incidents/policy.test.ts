@@ -3,7 +3,13 @@ import { incidentIdFor } from '../../../core/incidents/identity';
 import { severityOf } from '../../../core/incidents/severity';
 import { CAUSES } from '../../../core/diagnosis/types';
 
-const identity = { accountId: '111122223333', principal: 'arn:aws:iam::111122223333:role/app', action: 'dynamodb:PutItem', resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders', cause: 'identity-policy' as const };
+const identity = {
+  accountId: '111122223333',
+  principal: 'arn:aws:iam::111122223333:role/app',
+  action: 'dynamodb:PutItem',
+  resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+  cause: 'identity-policy' as const,
+};
 
 describe('incidentIdFor', () => {
   it('is deterministic: inc- and 16 hex digits', () => {
@@ -24,7 +30,9 @@ describe('incidentIdFor', () => {
   });
 
   it('keeps fields apart: moving text between fields changes the id', () => {
-    expect(incidentIdFor({ ...identity, principal: 'a', action: 'b:c' })).not.toBe(incidentIdFor({ ...identity, principal: 'a:b', action: 'c' }));
+    expect(incidentIdFor({ ...identity, principal: 'a', action: 'b:c' })).not.toBe(
+      incidentIdFor({ ...identity, principal: 'a:b', action: 'c' }),
+    );
   });
 });
 

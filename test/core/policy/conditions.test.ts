@@ -34,12 +34,19 @@ describe('missing keys [OPS]: "If the key ... is not present in the request cont
 
   // [OPS] IfExists: "If the key is not present, evaluate the condition element as true." ... "If you are using an
   // "Effect": "Deny" element with a negated condition operator like StringNotEqualsIfExists, the request is still denied even if the tag is missing."
-  it.each(['StringEqualsIfExists', 'StringNotEqualsIfExists', 'StringLikeIfExists', 'NumericLessThanIfExists', 'DateGreaterThanIfExists', 'BoolIfExists', 'IpAddressIfExists', 'ArnLikeIfExists', 'BinaryEqualsIfExists'])(
-    '%s on a missing key is true',
-    (operator) => {
-      expect(judge(operator, 'aws:SomeKey', operator.startsWith('Bool') ? 'false' : 'x', { 'aws:SomeKey': 'absent' })).toBe(true);
-    },
-  );
+  it.each([
+    'StringEqualsIfExists',
+    'StringNotEqualsIfExists',
+    'StringLikeIfExists',
+    'NumericLessThanIfExists',
+    'DateGreaterThanIfExists',
+    'BoolIfExists',
+    'IpAddressIfExists',
+    'ArnLikeIfExists',
+    'BinaryEqualsIfExists',
+  ])('%s on a missing key is true', (operator) => {
+    expect(judge(operator, 'aws:SomeKey', operator.startsWith('Bool') ? 'false' : 'x', { 'aws:SomeKey': 'absent' })).toBe(true);
+  });
 
   it('IfExists on a present key is the plain operator', () => {
     expect(judge('StringLikeIfExists', 'ec2:InstanceType', ['t1.*', 't2.*', 'm3.*'], { 'ec2:InstanceType': 't2.micro' })).toBe(true);
@@ -48,12 +55,20 @@ describe('missing keys [OPS]: "If the key ... is not present in the request cont
 });
 
 describe('unresolved keys: the record cannot tell, so the condition cannot either', () => {
-  it.each(['StringEquals', 'StringNotEquals', 'StringEqualsIfExists', 'StringNotEqualsIfExists', 'ForAllValues:StringEquals', 'ForAnyValue:StringEquals', 'NumericLessThan', 'IpAddress', 'NotIpAddress', 'ArnLike'])(
-    '%s on an unresolved key is unresolved (even IfExists: the key may be present with another value)',
-    (operator) => {
-      expect(judge(operator, 'aws:SomeKey', '1', { 'aws:SomeKey': 'unresolved' })).toBe('unresolved');
-    },
-  );
+  it.each([
+    'StringEquals',
+    'StringNotEquals',
+    'StringEqualsIfExists',
+    'StringNotEqualsIfExists',
+    'ForAllValues:StringEquals',
+    'ForAnyValue:StringEquals',
+    'NumericLessThan',
+    'IpAddress',
+    'NotIpAddress',
+    'ArnLike',
+  ])('%s on an unresolved key is unresolved (even IfExists: the key may be present with another value)', (operator) => {
+    expect(judge(operator, 'aws:SomeKey', '1', { 'aws:SomeKey': 'unresolved' })).toBe('unresolved');
+  });
 
   it('treats a key the context does not mention as unresolved, never as absent', () => {
     expect(judge('StringNotEquals', 'aws:SomeKey', 'x', {})).toBe('unresolved');
@@ -72,7 +87,11 @@ describe('unresolved keys: the record cannot tell, so the condition cannot eithe
 
 describe('condition key names are case-insensitive; values are not [VARS]: "Key names are case-insensitive. For example, aws:CurrentTime is equivalent to AWS:currenttime"', () => {
   it('finds the context key whatever the case of its name in the policy', () => {
-    expect(conditionOf('StringEquals', 'AWS:PrincipalTag/Team', 'orders', { 'aws:principaltag/team': 'orders' })).toMatchObject({ key: 'AWS:PrincipalTag/Team', actual: ['orders'], result: true });
+    expect(conditionOf('StringEquals', 'AWS:PrincipalTag/Team', 'orders', { 'aws:principaltag/team': 'orders' })).toMatchObject({
+      key: 'AWS:PrincipalTag/Team',
+      actual: ['orders'],
+      result: true,
+    });
   });
 
   it('compares values case-sensitively except for the IgnoreCase operators ([OPS] StringEquals "Exact matching, case sensitive")', () => {
@@ -90,7 +109,9 @@ describe('string operators [OPS]', () => {
   it('StringEquals matches exactly, and reads * as a plain character', () => {
     expect(judge('StringEquals', 'aws:PrincipalTag/job-category', 'iamuser-admin', keys)).toBe(true);
     expect(judge('StringEquals', 'aws:PrincipalTag/job-category', 'iamuser-*', keys)).toBe(false);
-    expect(judge('StringEquals', 'aws:PrincipalTag/job-category', 'iamuser-*', { 'aws:PrincipalTag/job-category': 'iamuser-*' })).toBe(true);
+    expect(judge('StringEquals', 'aws:PrincipalTag/job-category', 'iamuser-*', { 'aws:PrincipalTag/job-category': 'iamuser-*' })).toBe(
+      true,
+    );
   });
 
   it('StringLike and StringNotLike read * and ? as wildcards', () => {
@@ -103,9 +124,15 @@ describe('string operators [OPS]', () => {
   // [MULTI]: "If a single condition operator includes multiple values for one key, that condition operator is evaluated
   // using a logical OR" and, for negated operators, "the effective permissions work like a logical AND".
   it('ORs several values, and ANDs them for a negated operator', () => {
-    expect(judge('StringEquals', 'aws:PrincipalAccount', ['123456789012', '111122223333'], { 'aws:PrincipalAccount': '111122223333' })).toBe(true);
-    expect(judge('StringNotEquals', 'aws:PrincipalAccount', ['123456789012', '111122223333'], { 'aws:PrincipalAccount': '111122223333' })).toBe(false);
-    expect(judge('StringNotEquals', 'aws:PrincipalAccount', ['123456789012', '444455556666'], { 'aws:PrincipalAccount': '111122223333' })).toBe(true);
+    expect(
+      judge('StringEquals', 'aws:PrincipalAccount', ['123456789012', '111122223333'], { 'aws:PrincipalAccount': '111122223333' }),
+    ).toBe(true);
+    expect(
+      judge('StringNotEquals', 'aws:PrincipalAccount', ['123456789012', '111122223333'], { 'aws:PrincipalAccount': '111122223333' }),
+    ).toBe(false);
+    expect(
+      judge('StringNotEquals', 'aws:PrincipalAccount', ['123456789012', '444455556666'], { 'aws:PrincipalAccount': '111122223333' }),
+    ).toBe(true);
   });
 });
 
@@ -127,7 +154,10 @@ describe('numeric operators [OPS]: "comparing a key to an integer or decimal val
   });
 
   it('accepts the policy value written as a JSON number ("Quotation marks are optional for numeric and Boolean values")', () => {
-    expect(conditionOf('NumericLessThanEquals', 's3:max-keys', 10, { 's3:max-keys': '10' })).toMatchObject({ values: ['10'], result: true });
+    expect(conditionOf('NumericLessThanEquals', 's3:max-keys', 10, { 's3:max-keys': '10' })).toMatchObject({
+      values: ['10'],
+      result: true,
+    });
   });
 
   // Decision: a value that is not a number cannot be compared, so neither the operator nor its negation holds.
@@ -139,7 +169,15 @@ describe('numeric operators [OPS]: "comparing a key to an integer or decimal val
   });
 
   it('reads integers and decimals only', () => {
-    expect([parseNumber('42'), parseNumber('-1.5'), parseNumber('.5'), parseNumber('1e3'), parseNumber(''), parseNumber(' 1'), parseNumber('0x10')]).toEqual([42, -1.5, 0.5, null, null, null, null]);
+    expect([
+      parseNumber('42'),
+      parseNumber('-1.5'),
+      parseNumber('.5'),
+      parseNumber('1e3'),
+      parseNumber(''),
+      parseNumber(' 1'),
+      parseNumber('0x10'),
+    ]).toEqual([42, -1.5, 0.5, null, null, null, null]);
   });
 });
 
@@ -181,7 +219,10 @@ describe('Bool [OPS]: "comparing a key to "true" or "false""', () => {
   it('compares the strings "true" and "false", and JSON booleans as written', () => {
     expect(judge('Bool', 'aws:SecureTransport', 'false', { 'aws:SecureTransport': 'false' })).toBe(true);
     expect(judge('Bool', 'aws:SecureTransport', 'false', { 'aws:SecureTransport': 'true' })).toBe(false);
-    expect(conditionOf('Bool', 'aws:SecureTransport', true, { 'aws:SecureTransport': 'true' })).toMatchObject({ values: ['true'], result: true });
+    expect(conditionOf('Bool', 'aws:SecureTransport', true, { 'aws:SecureTransport': 'true' })).toMatchObject({
+      values: ['true'],
+      result: true,
+    });
     expect(judge('Bool', 'aws:SecureTransport', 'TRUE', { 'aws:SecureTransport': 'true' })).toBe(true);
   });
 
@@ -242,9 +283,12 @@ describe('IP address operators [OPS]: "standard CIDR format (for example, 203.0.
     expect(judge('NotIpAddress', 'aws:SourceIp', '203.0.113.0/24', { 'aws:SourceIp': 'AWS Internal' })).toBe(false);
   });
 
-  it.each(['203.0.113.0/33', '203.0.113', '256.0.0.1', '2001:db8:::1', '1:2:3:4:5:6:7:8:9', '1.2.3.4::'])('never matches with the malformed range %s', (range) => {
-    expect(judge('IpAddress', 'aws:SourceIp', range, { 'aws:SourceIp': '203.0.113.1' })).toBe(false);
-  });
+  it.each(['203.0.113.0/33', '203.0.113', '256.0.0.1', '2001:db8:::1', '1:2:3:4:5:6:7:8:9', '1.2.3.4::'])(
+    'never matches with the malformed range %s',
+    (range) => {
+      expect(judge('IpAddress', 'aws:SourceIp', range, { 'aws:SourceIp': '203.0.113.1' })).toBe(false);
+    },
+  );
 });
 
 describe('ARN operators [OPS]: "Each of the six colon-delimited components of the ARN is checked separately ... The ArnEquals and ArnLike condition operators behave identically"', () => {
@@ -291,8 +335,11 @@ describe('Null [OPS]: "use either true (the key doesn\'t exist — it is null) o
   });
 
   it('is a policy error with IfExists, a set operator or a value other than true/false ([OPS]: "IfExists ... except the Null condition")', () => {
-    const parse = (condition: Record<string, unknown>) => () => parsePolicyDocument({ Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: condition } });
-    expect(parse({ NullIfExists: { k: 'true' } })).toThrow('Statement.Condition.NullIfExists: "NullIfExists": Null takes neither IfExists nor a set operator');
+    const parse = (condition: Record<string, unknown>) => () =>
+      parsePolicyDocument({ Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: condition } });
+    expect(parse({ NullIfExists: { k: 'true' } })).toThrow(
+      'Statement.Condition.NullIfExists: "NullIfExists": Null takes neither IfExists nor a set operator',
+    );
     expect(parse({ 'ForAllValues:Null': { k: 'true' } })).toThrow(/Null takes neither IfExists nor a set operator/);
     expect(parse({ Null: { k: ['true', 'maybe'] } })).toThrow('Statement.Condition.Null.k[1]: Null takes "true" or "false", not "maybe"');
   });
@@ -305,7 +352,9 @@ describe('set operators on multivalued keys [MULTI]', () => {
   // also returns true if there are no keys in the request, or if the key values resolve to a null data set".
   it('ForAllValues: every request value must match one policy value; no key or an empty set is true', () => {
     expect(judge('ForAllValues:StringEquals', 'dynamodb:Attributes', allowed, { 'dynamodb:Attributes': ['Message', 'Tags'] })).toBe(true);
-    expect(judge('ForAllValues:StringEquals', 'dynamodb:Attributes', allowed, { 'dynamodb:Attributes': ['PostDateTime', 'UserName'] })).toBe(false);
+    expect(
+      judge('ForAllValues:StringEquals', 'dynamodb:Attributes', allowed, { 'dynamodb:Attributes': ['PostDateTime', 'UserName'] }),
+    ).toBe(false);
     expect(judge('ForAllValues:StringEquals', 'dynamodb:Attributes', allowed, { 'dynamodb:Attributes': 'absent' })).toBe(true);
     expect(judge('ForAllValues:StringEquals', 'dynamodb:Attributes', allowed, { 'dynamodb:Attributes': [] })).toBe(true);
   });
@@ -314,7 +363,11 @@ describe('set operators on multivalued keys [MULTI]', () => {
   // values in the policy. For no matching key or a null dataset, the condition returns false."
   it('ForAnyValue: one request value matching one policy value is enough; no key or an empty set is false', () => {
     const forbidden = ['ID', 'PostDateTime'];
-    expect(judge('ForAnyValue:StringEquals', 'dynamodb:Attributes', forbidden, { 'dynamodb:Attributes': ['UserName', 'Message', 'PostDateTime'] })).toBe(true);
+    expect(
+      judge('ForAnyValue:StringEquals', 'dynamodb:Attributes', forbidden, {
+        'dynamodb:Attributes': ['UserName', 'Message', 'PostDateTime'],
+      }),
+    ).toBe(true);
     expect(judge('ForAnyValue:StringEquals', 'dynamodb:Attributes', forbidden, { 'dynamodb:Attributes': ['UserName'] })).toBe(false);
     expect(judge('ForAnyValue:StringEquals', 'dynamodb:Attributes', forbidden, { 'dynamodb:Attributes': 'absent' })).toBe(false);
     expect(judge('ForAnyValue:StringEquals', 'dynamodb:Attributes', forbidden, { 'dynamodb:Attributes': [] })).toBe(false);
@@ -331,7 +384,11 @@ describe('set operators on multivalued keys [MULTI]', () => {
   });
 
   it('works with every operator family, e.g. ARN and IP values', () => {
-    expect(judge('ForAnyValue:ArnLike', 'aws:CalledVia', 'arn:aws:iam::*:role/*', { 'aws:CalledVia': ['x', 'arn:aws:iam::111122223333:role/r'] })).toBe(true);
+    expect(
+      judge('ForAnyValue:ArnLike', 'aws:CalledVia', 'arn:aws:iam::*:role/*', {
+        'aws:CalledVia': ['x', 'arn:aws:iam::111122223333:role/r'],
+      }),
+    ).toBe(true);
     expect(judge('ForAllValues:IpAddress', 'k', '10.0.0.0/8', { k: ['10.1.1.1', '10.2.2.2'] })).toBe(true);
   });
 
@@ -349,7 +406,8 @@ describe('set operators on multivalued keys [MULTI]', () => {
 });
 
 describe('operator names', () => {
-  const parse = (operator: string) => () => parsePolicyDocument({ Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: { [operator]: { k: 'v' } } } });
+  const parse = (operator: string) => () =>
+    parsePolicyDocument({ Statement: { Effect: 'Deny', Action: '*', Resource: '*', Condition: { [operator]: { k: 'v' } } } });
 
   it('rejects an unknown operator or set operator, naming it', () => {
     expect(parse('StringEqual')).toThrow('Statement.Condition.StringEqual: unknown condition operator "StringEqual"');
@@ -358,6 +416,9 @@ describe('operator names', () => {
   });
 
   it('keeps the operator as written in the result', () => {
-    expect(conditionOf('ForAnyValue:StringLikeIfExists', 'k', 'v*', { k: ['vv'] })).toMatchObject({ operator: 'ForAnyValue:StringLikeIfExists', result: true });
+    expect(conditionOf('ForAnyValue:StringLikeIfExists', 'k', 'v*', { k: ['vv'] })).toMatchObject({
+      operator: 'ForAnyValue:StringLikeIfExists',
+      result: true,
+    });
   });
 });

@@ -51,7 +51,11 @@ describe('the principal', () => {
   });
 
   it('a role path /aws-service-role/ is a service-linked role', () => {
-    expect(isServiceLinkedRole('arn:aws:iam::111122223333:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication')).toBe(true);
+    expect(
+      isServiceLinkedRole(
+        'arn:aws:iam::111122223333:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication',
+      ),
+    ).toBe(true);
     expect(isServiceLinkedRole('arn:aws:iam::111122223333:role/service-role/app')).toBe(false);
   });
 
@@ -66,7 +70,7 @@ describe('the principal', () => {
     expect(key(contextOfSample('identity-policy-implicit.json', null), 'aws:PrincipalTag/team')).toEqual({ kind: 'unresolved' });
   });
 
-  it('aws:PrincipalOrgID and aws:PrincipalOrgPaths from the store\'s organization; absent for an account outside it', () => {
+  it("aws:PrincipalOrgID and aws:PrincipalOrgPaths from the store's organization; absent for an account outside it", () => {
     const inside = contextOfSample('identity-policy-implicit.json');
     expect(key(inside, 'aws:PrincipalOrgID')).toMatchObject(present('o-a1b2c3d4e5'));
     expect(key(inside, 'aws:PrincipalOrgPaths')).toMatchObject(present('o-a1b2c3d4e5/r-a1b2/ou-a1b2-workload/ou-a1b2-prod0001/'));
@@ -83,8 +87,12 @@ describe('the resource', () => {
     expect(key(context, 'aws:ResourceTag/env')).toMatchObject(present('prod'));
     expect(key(context, 'aws:ResourceTag/owner')).toEqual({ kind: 'absent' });
     expect(key(context, 'aws:RequestedRegion')).toMatchObject(present('eu-west-1'));
-    expect(key(context, 'aws:CurrentTime')).toMatchObject(present(`${loadSample('identity-policy-explicit.json').detail.eventTime as string}`));
-    expect(key(context, 'aws:EpochTime')).toMatchObject(present(String(Date.parse(loadSample('identity-policy-explicit.json').detail.eventTime as string) / 1000)));
+    expect(key(context, 'aws:CurrentTime')).toMatchObject(
+      present(`${loadSample('identity-policy-explicit.json').detail.eventTime as string}`),
+    );
+    expect(key(context, 'aws:EpochTime')).toMatchObject(
+      present(String(Date.parse(loadSample('identity-policy-explicit.json').detail.eventTime as string) / 1000)),
+    );
   });
 });
 
@@ -128,7 +136,9 @@ describe('how the call was made', () => {
   });
 
   it('aws:UserAgent as recorded', () => {
-    expect(key(contextOfSample('identity-policy-implicit.json'), 'aws:UserAgent')).toMatchObject(present(loadSample('identity-policy-implicit.json').detail.userAgent as string));
+    expect(key(contextOfSample('identity-policy-implicit.json'), 'aws:UserAgent')).toMatchObject(
+      present(loadSample('identity-policy-implicit.json').detail.userAgent as string),
+    );
   });
 });
 
@@ -162,35 +172,61 @@ describe('KMS calls', () => {
 
 /** A non-denial record (a success or another error) as the context builder sees a denial of the same call. */
 function contextOfRecord(record: CloudTrailRecord, call: Partial<DiagnosedCall>, store: PolicyStore | null = null): RequestContext {
-  return requestContextFor(record, {
-    principal: (record.userIdentity?.sessionContext?.sessionIssuer?.arn ?? record.userIdentity?.arn) as string,
-    action: `dynamodb:${record.eventName}`,
-    resource: `arn:aws:dynamodb:${record.awsRegion}:111122223333:table/${(record.requestParameters?.tableName as string) ?? 'Music'}`,
-    tableName: (record.requestParameters?.tableName as string) ?? 'Music',
-    region: record.awsRegion as string,
-    eventTime: record.eventTime as string,
-    eventSource: record.eventSource as string,
-    ...call,
-  }, store);
+  return requestContextFor(
+    record,
+    {
+      principal: (record.userIdentity?.sessionContext?.sessionIssuer?.arn ?? record.userIdentity?.arn) as string,
+      action: `dynamodb:${record.eventName}`,
+      resource: `arn:aws:dynamodb:${record.awsRegion}:111122223333:table/${(record.requestParameters?.tableName as string) ?? 'Music'}`,
+      tableName: (record.requestParameters?.tableName as string) ?? 'Music',
+      region: record.awsRegion as string,
+      eventTime: record.eventTime as string,
+      eventSource: record.eventSource as string,
+      ...call,
+    },
+    store,
+  );
 }
 
 describe('DynamoDB keys from the request parameters', () => {
   const table = (schema: string[] | undefined) =>
-    parsePolicyStore({ format: 'denyscope-policies/1', resources: { 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders': schema === undefined ? {} : { keySchema: schema } } });
+    parsePolicyStore({
+      format: 'denyscope-policies/1',
+      resources: { 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders': schema === undefined ? {} : { keySchema: schema } },
+    });
   const ordersRecord = (requestParameters: Record<string, unknown>, eventName = 'GetItem'): CloudTrailRecord => ({
-    eventSource: 'dynamodb.amazonaws.com', eventName, awsRegion: 'eu-west-1', eventTime: '2026-11-20T10:00:00Z', recipientAccountId: '111122223333',
+    eventSource: 'dynamodb.amazonaws.com',
+    eventName,
+    awsRegion: 'eu-west-1',
+    eventTime: '2026-11-20T10:00:00Z',
+    recipientAccountId: '111122223333',
     userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/app/s', accountId: '111122223333' },
     requestParameters: { tableName: 'Orders', ...requestParameters },
   });
   const ordersContext = (requestParameters: Record<string, unknown>, eventName = 'GetItem', schema?: string[]) =>
-    contextOfRecord(ordersRecord(requestParameters, eventName), { principal: 'arn:aws:iam::111122223333:role/app', resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders', tableName: 'Orders', region: 'eu-west-1', eventSource: 'dynamodb.amazonaws.com', eventTime: '2026-11-20T10:00:00Z' }, table(schema));
+    contextOfRecord(
+      ordersRecord(requestParameters, eventName),
+      {
+        principal: 'arn:aws:iam::111122223333:role/app',
+        resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders',
+        tableName: 'Orders',
+        region: 'eu-west-1',
+        eventSource: 'dynamodb.amazonaws.com',
+        eventTime: '2026-11-20T10:00:00Z',
+      },
+      table(schema),
+    );
 
   it('dynamodb:LeadingKeys from a key of one attribute, typed or plain', () => {
-    expect(key(ordersContext({ key: { pk: { S: 'ORDER#1' } }, projectionExpression: 'pk' }), 'dynamodb:LeadingKeys')).toMatchObject(present('ORDER#1'));
-    expect(key(ordersContext({ key: { pk: 'ORDER#1' }, projectionExpression: 'pk' }), 'dynamodb:LeadingKeys')).toMatchObject(present('ORDER#1'));
+    expect(key(ordersContext({ key: { pk: { S: 'ORDER#1' } }, projectionExpression: 'pk' }), 'dynamodb:LeadingKeys')).toMatchObject(
+      present('ORDER#1'),
+    );
+    expect(key(ordersContext({ key: { pk: 'ORDER#1' }, projectionExpression: 'pk' }), 'dynamodb:LeadingKeys')).toMatchObject(
+      present('ORDER#1'),
+    );
   });
 
-  it('dynamodb:LeadingKeys from a two-attribute key only with the store\'s key schema', () => {
+  it("dynamodb:LeadingKeys from a two-attribute key only with the store's key schema", () => {
     const parameters = { key: { sk: 'ITEM#1', pk: 'ORDER#1' }, projectionExpression: 'pk' };
     expect(key(ordersContext(parameters), 'dynamodb:LeadingKeys')).toEqual({ kind: 'unresolved' });
     expect(key(ordersContext(parameters, 'GetItem', ['pk', 'sk']), 'dynamodb:LeadingKeys')).toMatchObject(present('ORDER#1'));
@@ -198,17 +234,35 @@ describe('DynamoDB keys from the request parameters', () => {
 
   it('a read without a projection returns every attribute, which the request does not name: dynamodb:Attributes unresolved', () => {
     expect(key(ordersContext({ key: { pk: 'ORDER#1' } }), 'dynamodb:Attributes')).toEqual({ kind: 'unresolved' });
-    expect(key(ordersContext({ key: { pk: 'ORDER#1' }, projectionExpression: '#s, total', expressionAttributeNames: { '#s': 'status' } }), 'dynamodb:Attributes')).toMatchObject(present('pk', 'status', 'total'));
+    expect(
+      key(
+        ordersContext({ key: { pk: 'ORDER#1' }, projectionExpression: '#s, total', expressionAttributeNames: { '#s': 'status' } }),
+        'dynamodb:Attributes',
+      ),
+    ).toMatchObject(present('pk', 'status', 'total'));
   });
 
   it('BatchWriteItem: the keys of the entries for this table', () => {
-    const context = ordersContext({ tableName: undefined, requestItems: { Orders: [{ putRequest: { item: { pk: { S: 'A' }, total: { N: '3' } } } }, { deleteRequest: { key: { pk: { S: 'B' } } } }], Other: [{ putRequest: { item: { pk: { S: 'C' } } } }] } }, 'BatchWriteItem', ['pk']);
+    const context = ordersContext(
+      {
+        tableName: undefined,
+        requestItems: {
+          Orders: [{ putRequest: { item: { pk: { S: 'A' }, total: { N: '3' } } } }, { deleteRequest: { key: { pk: { S: 'B' } } } }],
+          Other: [{ putRequest: { item: { pk: { S: 'C' } } } }],
+        },
+      },
+      'BatchWriteItem',
+      ['pk'],
+    );
     expect(key(context, 'dynamodb:LeadingKeys')).toMatchObject(present('A', 'B'));
     expect(key(context, 'dynamodb:Attributes')).toMatchObject(present('pk', 'total'));
   });
 
   it('dynamodb:Select and dynamodb:ReturnConsumedCapacity as given', () => {
-    const context = ordersContext({ keyConditionExpression: 'pk = :p', select: 'SPECIFIC_ATTRIBUTES', projectionExpression: 'pk', returnConsumedCapacity: 'TOTAL' }, 'Query');
+    const context = ordersContext(
+      { keyConditionExpression: 'pk = :p', select: 'SPECIFIC_ATTRIBUTES', projectionExpression: 'pk', returnConsumedCapacity: 'TOTAL' },
+      'Query',
+    );
     expect(key(context, 'dynamodb:Select')).toMatchObject(present('SPECIFIC_ATTRIBUTES'));
     expect(key(context, 'dynamodb:ReturnConsumedCapacity')).toMatchObject(present('TOTAL'));
   });
@@ -225,7 +279,10 @@ describeWithCorpus('DynamoDB keys from real records (shared corpus)', () => {
   });
 
   it('UpdateItem (awsdocs-ddb-2): names behind #placeholders in the update and condition expressions', () => {
-    const store = parsePolicyStore({ format: 'denyscope-policies/1', resources: { 'arn:aws:dynamodb:us-west-2:111122223333:table/Music': { keySchema: ['Artist', 'SongTitle'] } } });
+    const store = parsePolicyStore({
+      format: 'denyscope-policies/1',
+      resources: { 'arn:aws:dynamodb:us-west-2:111122223333:table/Music': { keySchema: ['Artist', 'SongTitle'] } },
+    });
     const context = contextOfRecord(first('awsdocs-ddb-2.json'), {}, store);
     expect(key(context, 'dynamodb:Attributes')).toMatchObject(present('Artist', 'SongTitle', 'Year', 'AlbumTitle'));
     expect(key(context, 'dynamodb:LeadingKeys')).toMatchObject(present('No One You Know'));
@@ -233,15 +290,19 @@ describeWithCorpus('DynamoDB keys from real records (shared corpus)', () => {
 
   it('Decrypt by DynamoDB for a role (awsdocs-ddb-6): the encryption context and kms:ViaService', () => {
     const record = first('awsdocs-ddb-6.json');
-    const context = requestContextFor(record, {
-      principal: record.userIdentity?.sessionContext?.sessionIssuer?.arn as string,
-      action: 'kms:Decrypt',
-      resource: null,
-      tableName: null,
-      region: record.awsRegion as string,
-      eventTime: record.eventTime as string,
-      eventSource: 'kms.amazonaws.com',
-    }, null);
+    const context = requestContextFor(
+      record,
+      {
+        principal: record.userIdentity?.sessionContext?.sessionIssuer?.arn as string,
+        action: 'kms:Decrypt',
+        resource: null,
+        tableName: null,
+        region: record.awsRegion as string,
+        eventTime: record.eventTime as string,
+        eventSource: 'kms.amazonaws.com',
+      },
+      null,
+    );
     expect(key(context, 'kms:EncryptionContext:aws:dynamodb:tableName')).toMatchObject(present('Books'));
     expect(key(context, 'kms:ViaService')).toMatchObject(present(`dynamodb.${record.awsRegion as string}.amazonaws.com`));
   });

@@ -23,11 +23,31 @@ const OTHER_SESSION = `arn:aws:sts::${OTHER}:assumed-role/reader/s2`;
 
 type Statement = Record<string, unknown>;
 const policy = (...statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
-const allow = (action: string | string[], resource: string | string[] = '*', extra: Statement = {}): Statement => ({ Effect: 'Allow', Action: action, Resource: resource, ...extra });
-const deny = (action: string | string[], resource: string | string[] = '*', extra: Statement = {}): Statement => ({ Effect: 'Deny', Action: action, Resource: resource, ...extra });
+const allow = (action: string | string[], resource: string | string[] = '*', extra: Statement = {}): Statement => ({
+  Effect: 'Allow',
+  Action: action,
+  Resource: resource,
+  ...extra,
+});
+const deny = (action: string | string[], resource: string | string[] = '*', extra: Statement = {}): Statement => ({
+  Effect: 'Deny',
+  Action: action,
+  Resource: resource,
+  ...extra,
+});
 const named = (name: string, document: unknown) => ({ name, arn: `arn:aws:iam::${ACCOUNT}:policy/${name}`, document });
-const scp = (id: string, document: unknown) => ({ id, name: id, arn: `arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/${id}`, document });
-const FULL_ACCESS = { id: 'p-FullAWSAccess', name: 'FullAWSAccess', arn: 'arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess', document: policy(allow('*')) };
+const scp = (id: string, document: unknown) => ({
+  id,
+  name: id,
+  arn: `arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/${id}`,
+  document,
+});
+const FULL_ACCESS = {
+  id: 'p-FullAWSAccess',
+  name: 'FullAWSAccess',
+  arn: 'arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess',
+  document: policy(allow('*')),
+};
 
 /** A store where the app role may read Orders and nothing else stands in the way; each test changes one thing. */
 function baseStore(): Record<string, any> {
@@ -45,7 +65,13 @@ function baseStore(): Record<string, any> {
       id: 'o-abc123',
       managementAccountId: MANAGEMENT,
       accounts: { [ACCOUNT]: ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-22222222'], [MANAGEMENT]: ['r-ab12'] },
-      serviceControlPolicies: { 'r-ab12': [FULL_ACCESS], 'ou-ab12-11111111': [FULL_ACCESS], 'ou-ab12-22222222': [FULL_ACCESS], [ACCOUNT]: [FULL_ACCESS], [MANAGEMENT]: [FULL_ACCESS] },
+      serviceControlPolicies: {
+        'r-ab12': [FULL_ACCESS],
+        'ou-ab12-11111111': [FULL_ACCESS],
+        'ou-ab12-22222222': [FULL_ACCESS],
+        [ACCOUNT]: [FULL_ACCESS],
+        [MANAGEMENT]: [FULL_ACCESS],
+      },
       resourceControlPolicies: { 'r-ab12': [], 'ou-ab12-11111111': [], 'ou-ab12-22222222': [], [ACCOUNT]: [], [MANAGEMENT]: [] },
     },
   };
@@ -66,25 +92,48 @@ function evaluate(store: Record<string, any>, call: Call = {}): Evaluation {
   if (principal === null) throw new Error(`not a principal: ${call.principal}`);
   const context = new Map(Object.entries(call.context ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value : [value]]));
   const request = requestContextForCall(
-    { principal, action: call.action ?? 'dynamodb:GetItem', resource: call.resource ?? TABLE, context, absent: call.absent ?? ['aws:SourceVpce'], now: new Date('2026-11-20T10:00:00Z') },
+    {
+      principal,
+      action: call.action ?? 'dynamodb:GetItem',
+      resource: call.resource ?? TABLE,
+      context,
+      absent: call.absent ?? ['aws:SourceVpce'],
+      now: new Date('2026-11-20T10:00:00Z'),
+    },
     parsed,
   );
   return evaluateRequest(request, parsed, call.message);
 }
 
-const layers = (evaluation: Evaluation) => evaluation.missingAllow.map((entry) => (entry.target === null ? entry.policyType : `${entry.policyType}@${entry.target}`));
+const layers = (evaluation: Evaluation) =>
+  evaluation.missingAllow.map((entry) => (entry.target === null ? entry.policyType : `${entry.policyType}@${entry.target}`));
 const denials = (evaluation: Evaluation) => evaluation.deniedBy.map((entry) => `${entry.policyType}:${entry.sid ?? entry.statementIndex}`);
 
 describe('the baseline store', () => {
   it('allows the call it was built for, with nothing missing', () => {
-    expect(evaluate(baseStore())).toEqual({ decision: 'allow', deniedBy: [], missingAllow: [], unresolvedKeys: [], missingPolicies: [], agreesWithMessage: null });
+    expect(evaluate(baseStore())).toEqual({
+      decision: 'allow',
+      deniedBy: [],
+      missingAllow: [],
+      unresolvedKeys: [],
+      missingPolicies: [],
+      agreesWithMessage: null,
+    });
   });
 });
 
 describe('IAM UG "Policy evaluation logic": an explicit deny in any policy wins', () => {
   it('a Deny in an identity policy beats the Allow beside it, and is reported with its statement and conditions', () => {
     const store = baseStore();
-    store.principals[ROLE].policies.push(named('guard', policy({ Sid: 'NoReadsFromOutside', ...deny('dynamodb:*', '*', { Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'orders' } } }) })));
+    store.principals[ROLE].policies.push(
+      named(
+        'guard',
+        policy({
+          Sid: 'NoReadsFromOutside',
+          ...deny('dynamodb:*', '*', { Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'orders' } } }),
+        }),
+      ),
+    );
     const evaluation = evaluate(store);
     expect(evaluation.decision).toBe('explicit-deny');
     expect(evaluation.deniedBy).toEqual([
@@ -95,7 +144,13 @@ describe('IAM UG "Policy evaluation logic": an explicit deny in any policy wins'
         target: null,
         sid: 'NoReadsFromOutside',
         statementIndex: 0,
-        statement: { Sid: 'NoReadsFromOutside', Effect: 'Deny', Action: 'dynamodb:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'orders' } } },
+        statement: {
+          Sid: 'NoReadsFromOutside',
+          Effect: 'Deny',
+          Action: 'dynamodb:*',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'orders' } },
+        },
         conditions: [{ operator: 'StringNotEquals', key: 'aws:PrincipalTag/team', values: ['orders'], actual: null, result: true }],
       },
     ]);
@@ -116,22 +171,43 @@ describe('IAM UG "Policy evaluation logic": an explicit deny in any policy wins'
     store.principals[ROLE].policies.push(named('guard', policy({ Sid: 'identity', ...everything })));
     const evaluation = evaluate(store, { context: { 'aws:SourceVpce': 'vpce-1' }, absent: [] });
     expect(denials(evaluation)).toEqual([
-      'service-control-policy:root', 'service-control-policy:ou', 'service-control-policy:account', 'resource-control-policy:rcp',
-      'vpc-endpoint-policy:endpoint', 'resource-policy:table', 'permissions-boundary:boundary', 'session-policy:session', 'identity-policy:identity',
+      'service-control-policy:root',
+      'service-control-policy:ou',
+      'service-control-policy:account',
+      'resource-control-policy:rcp',
+      'vpc-endpoint-policy:endpoint',
+      'resource-policy:table',
+      'permissions-boundary:boundary',
+      'session-policy:session',
+      'identity-policy:identity',
     ]);
-    expect(evaluation.deniedBy.filter((entry) => entry.target !== null).map((entry) => entry.target)).toEqual(['r-ab12', 'ou-ab12-11111111', ACCOUNT, 'ou-ab12-22222222']);
+    expect(evaluation.deniedBy.filter((entry) => entry.target !== null).map((entry) => entry.target)).toEqual([
+      'r-ab12',
+      'ou-ab12-11111111',
+      ACCOUNT,
+      'ou-ab12-22222222',
+    ]);
   });
 
   it('NotAction with Deny denies every other action (IAM UG "NotAction")', () => {
     const store = baseStore();
-    store.principals[ROLE].policies.push(named('only-iam', policy({ Sid: 'AllButIam', Effect: 'Deny', NotAction: 'iam:*', Resource: '*' })));
+    store.principals[ROLE].policies.push(
+      named('only-iam', policy({ Sid: 'AllButIam', Effect: 'Deny', NotAction: 'iam:*', Resource: '*' })),
+    );
     expect(denials(evaluate(store))).toEqual(['identity-policy:AllButIam']);
     expect(evaluate(store, { action: 'iam:ListRoles', resource: '*' }).deniedBy).toEqual([]);
   });
 
-  it('a user\'s group policies are identity policies too', () => {
+  it("a user's group policies are identity policies too", () => {
     const store = baseStore();
-    store.principals[USER] = { policies: [named('alice', policy(allow('dynamodb:GetItem', TABLE)))], permissionsBoundary: null, tags: {}, groups: [{ name: 'humans', policies: [{ name: 'no-orders', arn: null, document: policy({ Sid: 'grp', ...deny('dynamodb:GetItem') }) }] }] };
+    store.principals[USER] = {
+      policies: [named('alice', policy(allow('dynamodb:GetItem', TABLE)))],
+      permissionsBoundary: null,
+      tags: {},
+      groups: [
+        { name: 'humans', policies: [{ name: 'no-orders', arn: null, document: policy({ Sid: 'grp', ...deny('dynamodb:GetItem') }) }] },
+      ],
+    };
     expect(denials(evaluate(store, { principal: USER }))).toEqual(['identity-policy:grp']);
   });
 });
@@ -142,7 +218,13 @@ describe('Organizations "SCP evaluation": every level from the root to the accou
     store.organization.serviceControlPolicies['ou-ab12-11111111'] = [scp('p-s3only', policy(allow('s3:*')))];
     const evaluation = evaluate(store);
     expect(evaluation.decision).toBe('implicit-deny');
-    expect(evaluation.missingAllow).toEqual([{ policyType: 'service-control-policy', target: 'ou-ab12-11111111', policies: [`arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-s3only`] }]);
+    expect(evaluation.missingAllow).toEqual([
+      {
+        policyType: 'service-control-policy',
+        target: 'ou-ab12-11111111',
+        policies: [`arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-s3only`],
+      },
+    ]);
   });
 
   it('a target mapped to [] has no SCP attached, so it allows nothing', () => {
@@ -181,19 +263,31 @@ describe('Organizations "SCP evaluation": every level from the root to the accou
   it('an account the store lists nowhere in its organization is outside it: no SCP applies, aws:PrincipalOrgID is absent', () => {
     const store = baseStore();
     store.organization.serviceControlPolicies['r-ab12'] = [scp('p-denyall', policy(deny('*'), allow('*')))];
-    store.resources[TABLE].policy = policy(allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE }, Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }));
+    store.resources[TABLE].policy = policy(
+      allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE }, Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }),
+    );
     expect(evaluate(store, { principal: OTHER_SESSION })).toMatchObject({ decision: 'allow', missingPolicies: [] });
   });
 });
 
 describe('Organizations "RCP evaluation": RCPFullAWSAccess cannot be detached, so only a Deny matters', () => {
-  const perimeter = { id: 'p-perimeter', name: 'DataPerimeter', document: policy({ Sid: 'Perimeter', ...deny('dynamodb:*', '*', { Principal: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } } }) }) };
+  const perimeter = {
+    id: 'p-perimeter',
+    name: 'DataPerimeter',
+    document: policy({
+      Sid: 'Perimeter',
+      ...deny('dynamodb:*', '*', { Principal: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } } }),
+    }),
+  };
 
-  it('an RCP Deny on the resource\'s account path denies a caller from outside the organization', () => {
+  it("an RCP Deny on the resource's account path denies a caller from outside the organization", () => {
     const store = baseStore();
     store.organization.resourceControlPolicies['r-ab12'] = [perimeter];
     store.resources[TABLE].policy = policy(allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE } }));
-    const evaluation = evaluate(store, { principal: OTHER_SESSION, message: { policyType: 'resource-control-policy', policyArn: null, denial: 'explicit' } });
+    const evaluation = evaluate(store, {
+      principal: OTHER_SESSION,
+      message: { policyType: 'resource-control-policy', policyArn: null, denial: 'explicit' },
+    });
     expect(evaluation).toMatchObject({ decision: 'explicit-deny', agreesWithMessage: true });
     expect(denials(evaluation)).toEqual(['resource-control-policy:Perimeter']);
     expect(evaluation.deniedBy[0].target).toBe('r-ab12');
@@ -205,7 +299,7 @@ describe('Organizations "RCP evaluation": RCPFullAWSAccess cannot be detached, s
     expect(evaluate(store).decision).toBe('allow');
   });
 
-  it('RCPs do not restrict the management account\'s resources', () => {
+  it("RCPs do not restrict the management account's resources", () => {
     const store = baseStore();
     const table = `arn:aws:dynamodb:eu-west-1:${MANAGEMENT}:table/Audit`;
     store.organization.resourceControlPolicies['r-ab12'] = [{ id: 'p-denyall', document: policy(deny('*', '*', { Principal: '*' })) }];
@@ -217,17 +311,23 @@ describe('Organizations "RCP evaluation": RCPFullAWSAccess cannot be detached, s
 });
 
 describe('IAM UG "Cross-account policy evaluation logic": both accounts must allow', () => {
-  it('the resource policy alone is not enough: the caller\'s identity policy must allow too', () => {
+  it("the resource policy alone is not enough: the caller's identity policy must allow too", () => {
     const store = baseStore();
     store.resources[TABLE].policy = policy(allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE } }));
     store.principals[OTHER_ROLE].policies = [];
-    const evaluation = evaluate(store, { principal: OTHER_SESSION, message: { policyType: 'identity-policy', policyArn: null, denial: 'implicit' } });
+    const evaluation = evaluate(store, {
+      principal: OTHER_SESSION,
+      message: { policyType: 'identity-policy', policyArn: null, denial: 'implicit' },
+    });
     expect(evaluation).toMatchObject({ decision: 'implicit-deny', agreesWithMessage: true });
     expect(layers(evaluation)).toEqual(['identity-policy']);
   });
 
   it('the identity policy alone is not enough: the resource-based policy must allow too', () => {
-    const evaluation = evaluate(baseStore(), { principal: OTHER_SESSION, message: { policyType: 'resource-policy', policyArn: null, denial: 'implicit' } });
+    const evaluation = evaluate(baseStore(), {
+      principal: OTHER_SESSION,
+      message: { policyType: 'resource-policy', policyArn: null, denial: 'implicit' },
+    });
     expect(evaluation).toMatchObject({ decision: 'implicit-deny', agreesWithMessage: true });
     expect(layers(evaluation)).toEqual(['resource-policy']);
   });
@@ -241,7 +341,10 @@ describe('IAM UG "Cross-account policy evaluation logic": both accounts must all
   it('an unknown resource policy counts as allowing across accounts, and is named missing', () => {
     const store = baseStore();
     delete store.resources[TABLE];
-    expect(evaluate(store, { principal: OTHER_SESSION })).toMatchObject({ decision: 'allow', missingPolicies: [`resource-based policy of ${TABLE}`] });
+    expect(evaluate(store, { principal: OTHER_SESSION })).toMatchObject({
+      decision: 'allow',
+      missingPolicies: [`resource-based policy of ${TABLE}`],
+    });
   });
 });
 
@@ -267,7 +370,9 @@ describe('IAM UG "Policy evaluation logic", same account: identity OR resource p
     store.resources[TABLE].policy = policy(allow('dynamodb:GetItem', TABLE, { Principal: { AWS: ROLE } }));
     const evaluation = evaluate(store, { message: { policyType: 'permissions-boundary', policyArn: null, denial: 'implicit' } });
     expect(evaluation).toMatchObject({ decision: 'implicit-deny', agreesWithMessage: true });
-    expect(evaluation.missingAllow).toEqual([{ policyType: 'permissions-boundary', target: null, policies: [`arn:aws:iam::${ACCOUNT}:policy/boundary`] }]);
+    expect(evaluation.missingAllow).toEqual([
+      { policyType: 'permissions-boundary', target: null, policies: [`arn:aws:iam::${ACCOUNT}:policy/boundary`] },
+    ]);
   });
 
   it('a resource policy naming the session ARN is not limited by the boundary or the session policy', () => {
@@ -278,7 +383,7 @@ describe('IAM UG "Policy evaluation logic", same account: identity OR resource p
     expect(evaluate(store).decision).toBe('allow');
   });
 
-  it('a resource policy naming the IAM user is not limited by the user\'s boundary', () => {
+  it("a resource policy naming the IAM user is not limited by the user's boundary", () => {
     const store = baseStore();
     store.principals[USER] = { policies: [], permissionsBoundary: boundaryWithoutReads, groups: [] };
     store.resources[TABLE].policy = policy(allow('dynamodb:GetItem', TABLE, { Principal: { AWS: USER } }));
@@ -337,7 +442,9 @@ describe('PrivateLink "endpoint policies": a call through an endpoint needs its 
   });
 
   it('an endpoint the store does not hold is named missing; a call that used no endpoint ignores endpoint policies', () => {
-    expect(evaluate(baseStore(), { context: { 'aws:SourceVpce': 'vpce-9' }, absent: [] }).missingPolicies).toEqual(['VPC endpoint policy of vpce-9']);
+    expect(evaluate(baseStore(), { context: { 'aws:SourceVpce': 'vpce-9' }, absent: [] }).missingPolicies).toEqual([
+      'VPC endpoint policy of vpce-9',
+    ]);
     const store = baseStore();
     store.vpcEndpoints['vpce-1'] = { policy: policy(deny('*', '*', { Principal: '*' })) };
     expect(evaluate(store).decision).toBe('allow');
@@ -346,7 +453,10 @@ describe('PrivateLink "endpoint policies": a call through an endpoint needs its 
 
 describe('AWS KMS "Key policies": the key policy must allow, directly or by naming the account', () => {
   const decrypt = { action: 'kms:Decrypt', resource: KEY };
-  const rootDelegation = { Sid: 'EnableIAMUserPermissions', ...allow('kms:*', '*', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }) };
+  const rootDelegation = {
+    Sid: 'EnableIAMUserPermissions',
+    ...allow('kms:*', '*', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }),
+  };
   const withIdentityAllow = (store: Record<string, any>) => {
     store.principals[ROLE].policies = [named('use-key', policy(allow('kms:Decrypt', KEY)))];
     return store;
@@ -379,7 +489,10 @@ describe('AWS KMS "Key policies": the key policy must allow, directly or by nami
   });
 
   it('an unknown key counts as allowing, and its policy and grants are named missing', () => {
-    expect(evaluate(baseStore(), decrypt)).toMatchObject({ decision: 'allow', missingPolicies: [`key policy of ${KEY}`, `grants of ${KEY}`] });
+    expect(evaluate(baseStore(), decrypt)).toMatchObject({
+      decision: 'allow',
+      missingPolicies: [`key policy of ${KEY}`, `grants of ${KEY}`],
+    });
   });
 });
 
@@ -387,12 +500,21 @@ describe('AWS KMS "Grants": a grant allows its operations to its grantee, within
   const context = { 'kms:EncryptionContextKeys': ['aws:dynamodb:tableName'], 'kms:EncryptionContext:aws:dynamodb:tableName': 'Orders' };
   const keyWithGrant = (constraints: unknown) => {
     const store = baseStore();
-    store.keys[KEY] = { policy: policy(allow('kms:*', '*', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/key-admin` } })), grants: [{ granteePrincipal: ROLE, operations: ['Decrypt', 'Encrypt'], constraints }] };
+    store.keys[KEY] = {
+      policy: policy(allow('kms:*', '*', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/key-admin` } })),
+      grants: [{ granteePrincipal: ROLE, operations: ['Decrypt', 'Encrypt'], constraints }],
+    };
     return store;
   };
 
   it('a grant to the role for Decrypt, its encryption context subset met', () => {
-    expect(evaluate(keyWithGrant({ encryptionContextSubset: { 'aws:dynamodb:tableName': 'Orders' } }), { action: 'kms:Decrypt', resource: KEY, context }).decision).toBe('allow');
+    expect(
+      evaluate(keyWithGrant({ encryptionContextSubset: { 'aws:dynamodb:tableName': 'Orders' } }), {
+        action: 'kms:Decrypt',
+        resource: KEY,
+        context,
+      }).decision,
+    ).toBe('allow');
   });
 
   it('a grant whose constraint the context does not meet, or for another operation, allows nothing', () => {
@@ -402,7 +524,10 @@ describe('AWS KMS "Grants": a grant allows its operations to its grantee, within
   });
 
   it('a constrained grant with an unknown encryption context: inconclusive', () => {
-    const evaluation = evaluate(keyWithGrant({ encryptionContextEquals: { 'aws:dynamodb:tableName': 'Orders' } }), { action: 'kms:Decrypt', resource: KEY });
+    const evaluation = evaluate(keyWithGrant({ encryptionContextEquals: { 'aws:dynamodb:tableName': 'Orders' } }), {
+      action: 'kms:Decrypt',
+      resource: KEY,
+    });
     expect(evaluation.decision).toBe('inconclusive');
     expect(layers(evaluation)).toEqual(['key-policy']);
   });
@@ -412,7 +537,10 @@ describe('three-valued conditions: unknown layers never make the decision inconc
   it('a principal the store does not hold: allow, with its identity policies and boundary named missing', () => {
     const store = baseStore();
     delete store.principals[ROLE];
-    expect(evaluate(store)).toMatchObject({ decision: 'allow', missingPolicies: [`identity policies of ${ROLE}`, `permissions boundary of ${ROLE}`] });
+    expect(evaluate(store)).toMatchObject({
+      decision: 'allow',
+      missingPolicies: [`identity policies of ${ROLE}`, `permissions boundary of ${ROLE}`],
+    });
   });
 
   it('a store without an organization: allow, with the SCPs and RCPs named missing', () => {
@@ -426,8 +554,16 @@ describe('three-valued conditions: unknown layers never make the decision inconc
 
   it('an SCP Deny on a key the request cannot answer: inconclusive, naming the statement and the key', () => {
     const store = baseStore();
-    store.organization.serviceControlPolicies['r-ab12'].push(scp('p-ip', policy({ Sid: 'OfficeOnly', ...deny('*', '*', { Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }) })));
-    const evaluation = evaluate(store, { message: { policyType: 'service-control-policy', policyArn: `arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-ip`, denial: 'explicit' } });
+    store.organization.serviceControlPolicies['r-ab12'].push(
+      scp('p-ip', policy({ Sid: 'OfficeOnly', ...deny('*', '*', { Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }) })),
+    );
+    const evaluation = evaluate(store, {
+      message: {
+        policyType: 'service-control-policy',
+        policyArn: `arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-ip`,
+        denial: 'explicit',
+      },
+    });
     expect(evaluation).toMatchObject({ decision: 'inconclusive', unresolvedKeys: ['aws:SourceIp'], agreesWithMessage: true });
     expect(denials(evaluation)).toEqual(['service-control-policy:OfficeOnly']);
     expect(evaluate(store, { context: { 'aws:SourceIp': '198.51.100.7' } }).decision).toBe('explicit-deny');
@@ -436,7 +572,9 @@ describe('three-valued conditions: unknown layers never make the decision inconc
 
   it('an Allow on an unresolved key: inconclusive, naming the layer it may leave without an allow', () => {
     const store = baseStore();
-    store.principals[ROLE].policies = [named('tls-only', policy(allow('dynamodb:GetItem', TABLE, { Condition: { Bool: { 'aws:SecureTransport': 'true' } } })))];
+    store.principals[ROLE].policies = [
+      named('tls-only', policy(allow('dynamodb:GetItem', TABLE, { Condition: { Bool: { 'aws:SecureTransport': 'true' } } }))),
+    ];
     const evaluation = evaluate(store);
     expect(evaluation).toMatchObject({ decision: 'inconclusive', unresolvedKeys: ['aws:SecureTransport'] });
     expect(layers(evaluation)).toEqual(['identity-policy']);
@@ -451,10 +589,18 @@ describe('agreesWithMessage', () => {
     return s;
   };
 
-  it('true when the evaluation names the message\'s policy type and ARN; false for another ARN or type', () => {
-    expect(evaluate(store(), { message: explicitScp(`arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-guard`) }).agreesWithMessage).toBe(true);
-    expect(evaluate(store(), { message: explicitScp(`arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-other`) }).agreesWithMessage).toBe(false);
-    expect(evaluate(store(), { message: { policyType: 'identity-policy', policyArn: null, denial: 'explicit' } }).agreesWithMessage).toBe(false);
+  it("true when the evaluation names the message's policy type and ARN; false for another ARN or type", () => {
+    expect(
+      evaluate(store(), { message: explicitScp(`arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-guard`) })
+        .agreesWithMessage,
+    ).toBe(true);
+    expect(
+      evaluate(store(), { message: explicitScp(`arn:aws:organizations::${MANAGEMENT}:policy/o-abc123/service_control_policy/p-other`) })
+        .agreesWithMessage,
+    ).toBe(false);
+    expect(evaluate(store(), { message: { policyType: 'identity-policy', policyArn: null, denial: 'explicit' } }).agreesWithMessage).toBe(
+      false,
+    );
   });
 
   it('false when the store allows what the message says was denied; null when the message names no policy type', () => {
@@ -475,13 +621,39 @@ describe('the root user', () => {
 describe('one store, many requests (a scan)', () => {
   it('a statement ruled in by one request is judged again for the next: the condition values of each request decide', () => {
     const store = baseStore();
-    store.principals[ROLE].policies.push(named('office', policy({ Sid: 'Office', ...deny('dynamodb:GetItem', TABLE, { Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }) })));
+    store.principals[ROLE].policies.push(
+      named(
+        'office',
+        policy({
+          Sid: 'Office',
+          ...deny('dynamodb:GetItem', TABLE, { Condition: { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }),
+        }),
+      ),
+    );
     const parsed = parsePolicyStore(store);
     const at = (ip: string) => {
       const principal = principalOfArn(SESSION, parsed)!;
       const context = new Map([['aws:SourceIp', [ip]]]);
-      return evaluateRequest(requestContextForCall({ principal, action: 'dynamodb:GetItem', resource: TABLE, context, absent: ['aws:SourceVpce'], now: new Date('2026-11-20T10:00:00Z') }, parsed), parsed).decision;
+      return evaluateRequest(
+        requestContextForCall(
+          {
+            principal,
+            action: 'dynamodb:GetItem',
+            resource: TABLE,
+            context,
+            absent: ['aws:SourceVpce'],
+            now: new Date('2026-11-20T10:00:00Z'),
+          },
+          parsed,
+        ),
+        parsed,
+      ).decision;
     };
-    expect([at('198.51.100.1'), at('203.0.113.5'), at('198.51.100.2'), at('203.0.113.6')]).toEqual(['explicit-deny', 'allow', 'explicit-deny', 'allow']);
+    expect([at('198.51.100.1'), at('203.0.113.5'), at('198.51.100.2'), at('203.0.113.6')]).toEqual([
+      'explicit-deny',
+      'allow',
+      'explicit-deny',
+      'allow',
+    ]);
   });
 });

@@ -22,13 +22,23 @@ function evaluated(fixture: string, sample: string, errorMessage?: string): Diag
 }
 
 const sids = (d: Diagnosis) => d.evaluation!.deniedBy.map((entry) => `${entry.policyType}:${entry.sid}`);
-const layers = (d: Diagnosis) => d.evaluation!.missingAllow.map((entry) => (entry.target === null ? entry.policyType : `${entry.policyType}@${entry.target}`));
+const layers = (d: Diagnosis) =>
+  d.evaluation!.missingAllow.map((entry) => (entry.target === null ? entry.policyType : `${entry.policyType}@${entry.target}`));
 
 it('covers every cause with a store', () => {
   const covered = fs.readdirSync(FIXTURES).map((file) => file.replace(/(-explicit|-implicit)?\.json$/, ''));
   expect([...new Set(covered)].sort()).toEqual([
-    'identity-policy', 'kms-key-access', 'kms-key-unusable', 'mfa-required', 'permissions-boundary', 'resource-control-policy',
-    'resource-policy', 'service-control-policy', 'session-policy', 'unknown', 'vpc-endpoint-policy',
+    'identity-policy',
+    'kms-key-access',
+    'kms-key-unusable',
+    'mfa-required',
+    'permissions-boundary',
+    'resource-control-policy',
+    'resource-policy',
+    'service-control-policy',
+    'session-policy',
+    'unknown',
+    'vpc-endpoint-policy',
   ]);
 });
 
@@ -47,18 +57,21 @@ describe('identity-policy', () => {
 });
 
 describe('service-control-policy', () => {
-  it('explicit: a change freeze at the account level; the message\'s p- id names it', () => {
+  it("explicit: a change freeze at the account level; the message's p- id names it", () => {
     const d = evaluated('service-control-policy-explicit.json', 'service-control-policy-explicit.json');
     expect(d.evaluation).toMatchObject({ decision: 'explicit-deny', agreesWithMessage: true });
     expect(d.evaluation!.deniedBy[0]).toMatchObject({ sid: 'ChangeFreeze', target: '111122223333' });
   });
 
   it('implicit: an allow-list SCP at one OU level without the action ("SCP evaluation")', () => {
-    const message = 'User: arn:aws:sts::111122223333:assumed-role/app-backend/i-0a1b2c3d4e5f60718 is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no service control policy allows the dynamodb:PutItem action';
+    const message =
+      'User: arn:aws:sts::111122223333:assumed-role/app-backend/i-0a1b2c3d4e5f60718 is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/Orders because no service control policy allows the dynamodb:PutItem action';
     const d = evaluated('service-control-policy-implicit.json', 'service-control-policy-explicit.json', message);
     expect(d.evaluation).toMatchObject({ decision: 'implicit-deny', agreesWithMessage: true });
     expect(layers(d)).toEqual(['service-control-policy@ou-a1b2-workload']);
-    expect(d.remediation.commands.map((command) => command.command)).toContain('aws organizations attach-policy --policy-id p-FullAWSAccess --target-id ou-a1b2-workload');
+    expect(d.remediation.commands.map((command) => command.command)).toContain(
+      'aws organizations attach-policy --policy-id p-FullAWSAccess --target-id ou-a1b2-workload',
+    );
   });
 });
 
@@ -83,7 +96,9 @@ it('permissions-boundary: the table policy names the role ARN, so the boundary s
 it('session-policy: a managed session policy without the action', () => {
   const d = evaluated('session-policy.json', 'session-policy.json');
   expect(d.evaluation).toMatchObject({ decision: 'implicit-deny', agreesWithMessage: true });
-  expect(d.evaluation!.missingAllow).toEqual([{ policyType: 'session-policy', target: null, policies: ['arn:aws:iam::111122223333:policy/import-session'] }]);
+  expect(d.evaluation!.missingAllow).toEqual([
+    { policyType: 'session-policy', target: null, policies: ['arn:aws:iam::111122223333:policy/import-session'] },
+  ]);
 });
 
 it('resource-policy: across accounts, the table policy names another role ("Cross-account policy evaluation logic")', () => {
@@ -107,7 +122,7 @@ it('kms-key-access: a grant for another table\'s encryption context, and a key p
   expect(layers(d)).toEqual(['key-policy']);
 });
 
-it('kms-key-unusable: the policies allow the call, and the remediation stays the key\'s state', () => {
+it("kms-key-unusable: the policies allow the call, and the remediation stays the key's state", () => {
   const d = evaluated('kms-key-unusable.json', 'kms-key-disabled.json');
   expect(d.evaluation).toMatchObject({ decision: 'allow', agreesWithMessage: null });
   expect(d.remediation).toEqual(diagnose(loadSample('kms-key-disabled.json').detail as CloudTrailRecord)!.remediation);

@@ -10,7 +10,13 @@ export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
 export const SESSION_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`;
 export const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/Orders`;
 
-export const SESSION: RequestPrincipal = { type: 'assumed-role', arn: ROLE_ARN, sessionArn: SESSION_ARN, accountId: ACCOUNT, serviceLinked: false };
+export const SESSION: RequestPrincipal = {
+  type: 'assumed-role',
+  arn: ROLE_ARN,
+  sessionArn: SESSION_ARN,
+  accountId: ACCOUNT,
+  serviceLinked: false,
+};
 
 /** A context key's value: a string or list (present), 'absent', or 'unresolved'. A list is a multivalued key. */
 export type KeyValue = string | readonly string[] | 'absent' | 'unresolved';
@@ -26,7 +32,9 @@ export function contextKeys(keys: Readonly<Record<string, KeyValue>>): Map<strin
   );
 }
 
-export function request(overrides: Partial<Omit<RequestContext, 'keys'>> & { keys?: Readonly<Record<string, KeyValue>> } = {}): RequestContext {
+export function request(
+  overrides: Partial<Omit<RequestContext, 'keys'>> & { keys?: Readonly<Record<string, KeyValue>> } = {},
+): RequestContext {
   const { keys = {}, ...rest } = overrides;
   return {
     principal: SESSION,
@@ -39,15 +47,29 @@ export function request(overrides: Partial<Omit<RequestContext, 'keys'>> & { key
 }
 
 /** The verdict of a policy with one statement (Version 2012-10-17 unless the statement says otherwise). */
-export function verdictOf(statement: Record<string, unknown>, req: RequestContext = request(), options?: PolicyOptions, version: string | null = '2012-10-17'): StatementVerdict {
+export function verdictOf(
+  statement: Record<string, unknown>,
+  req: RequestContext = request(),
+  options?: PolicyOptions,
+  version: string | null = '2012-10-17',
+): StatementVerdict {
   const document = version === null ? { Statement: statement } : { Version: version, Statement: statement };
   const [verdict] = evaluatePolicy(parsePolicyDocument(document, options), req);
   return verdict;
 }
 
 /** One condition (operator, key, values) judged against context keys. */
-export function conditionOf(operator: string, key: string, values: unknown, keys: Readonly<Record<string, KeyValue>>, version = '2012-10-17'): ConditionResult {
-  const document = parsePolicyDocument({ Version: version, Statement: { Effect: 'Allow', Action: '*', Resource: '*', Condition: { [operator]: { [key]: values } } } });
+export function conditionOf(
+  operator: string,
+  key: string,
+  values: unknown,
+  keys: Readonly<Record<string, KeyValue>>,
+  version = '2012-10-17',
+): ConditionResult {
+  const document = parsePolicyDocument({
+    Version: version,
+    Statement: { Effect: 'Allow', Action: '*', Resource: '*', Condition: { [operator]: { [key]: values } } },
+  });
   return evaluateCondition(document.statements[0].conditions[0], contextKeys(keys));
 }
 

@@ -19,7 +19,9 @@ function problemOf(store: unknown): string {
 describe('parsePolicyStore: the denyscope-policies/1 format', () => {
   it('reads the bundled sample store', () => {
     const store = parsePolicyStore(fs.readFileSync(SAMPLE_STORE, 'utf8'));
-    expect(store.principals.get('arn:aws:iam::111122223333:role/app-backend')?.policies?.[0].arn).toBe('arn:aws:iam::111122223333:policy/app-backend-orders');
+    expect(store.principals.get('arn:aws:iam::111122223333:role/app-backend')?.policies?.[0].arn).toBe(
+      'arn:aws:iam::111122223333:policy/app-backend-orders',
+    );
     expect(store.organization?.accounts?.get('111122223333')).toEqual(['r-a1b2', 'ou-a1b2-workload', 'ou-a1b2-prod0001']);
     expect(store.organization?.managementAccountId).toBe('123456789012');
   });
@@ -67,28 +69,73 @@ describe('parsePolicyStore: the denyscope-policies/1 format', () => {
 
 describe('parsePolicyStore: every problem is one line naming the path inside the store', () => {
   it.each([
-    ['the issue\'s example: a Statement of the wrong type',
-      { format: 'denyscope-policies/1', principals: { [role]: { policies: [{ name: 'a', arn: null, document: allowAll }, { name: 'b', arn: null, document: { Statement: 'Allow' } }] } } },
-      `principals.${role}.policies[1].document: Statement must be an object or an array`],
-    ['a statement element deeper in a document',
-      { format: 'denyscope-policies/1', principals: { [role]: { policies: [{ name: 'a', document: { Statement: [{ Effect: 'Permit', Action: '*', Resource: '*' }] } }] } } },
-      `principals.${role}.policies[0].document: Statement[0].Effect must be "Allow" or "Deny", not "Permit"`],
-    ['a Principal in an identity policy (IAM UG: identity policies name no principal)',
-      { format: 'denyscope-policies/1', principals: { [role]: { permissionsBoundary: { name: 'b', document: { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] } } } } },
-      `principals.${role}.permissionsBoundary.document: Statement[0].Principal not allowed in this policy: it applies to the principal it is attached to`],
-    ['a resource-based policy without Principal',
+    [
+      "the issue's example: a Statement of the wrong type",
+      {
+        format: 'denyscope-policies/1',
+        principals: {
+          [role]: {
+            policies: [
+              { name: 'a', arn: null, document: allowAll },
+              { name: 'b', arn: null, document: { Statement: 'Allow' } },
+            ],
+          },
+        },
+      },
+      `principals.${role}.policies[1].document: Statement must be an object or an array`,
+    ],
+    [
+      'a statement element deeper in a document',
+      {
+        format: 'denyscope-policies/1',
+        principals: { [role]: { policies: [{ name: 'a', document: { Statement: [{ Effect: 'Permit', Action: '*', Resource: '*' }] } }] } },
+      },
+      `principals.${role}.policies[0].document: Statement[0].Effect must be "Allow" or "Deny", not "Permit"`,
+    ],
+    [
+      'a Principal in an identity policy (IAM UG: identity policies name no principal)',
+      {
+        format: 'denyscope-policies/1',
+        principals: {
+          [role]: {
+            permissionsBoundary: { name: 'b', document: { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] } },
+          },
+        },
+      },
+      `principals.${role}.permissionsBoundary.document: Statement[0].Principal not allowed in this policy: it applies to the principal it is attached to`,
+    ],
+    [
+      'a resource-based policy without Principal',
       { format: 'denyscope-policies/1', resources: { 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders': { policy: allowAll } } },
-      'resources.arn:aws:dynamodb:eu-west-1:111122223333:table/Orders.policy: Statement[0].Principal is missing: a resource-based policy names the principals it covers'],
-    ['an RCP without Principal (RCPs use the resource-based policy syntax)',
-      { format: 'denyscope-policies/1', organization: { resourceControlPolicies: { 'r-ab12': [{ id: 'p-1', document: { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] } }] } } },
-      'organization.resourceControlPolicies.r-ab12[0].document: Statement[0].Principal is missing: a resource-based policy names the principals it covers'],
-    ['a misspelt field, which would otherwise silently become unknown',
+      'resources.arn:aws:dynamodb:eu-west-1:111122223333:table/Orders.policy: Statement[0].Principal is missing: a resource-based policy names the principals it covers',
+    ],
+    [
+      'an RCP without Principal (RCPs use the resource-based policy syntax)',
+      {
+        format: 'denyscope-policies/1',
+        organization: {
+          resourceControlPolicies: { 'r-ab12': [{ id: 'p-1', document: { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] } }] },
+        },
+      },
+      'organization.resourceControlPolicies.r-ab12[0].document: Statement[0].Principal is missing: a resource-based policy names the principals it covers',
+    ],
+    [
+      'a misspelt field, which would otherwise silently become unknown',
       { format: 'denyscope-policies/1', principals: { [role]: { permissionBoundary: null } } },
-      `principals.${role}: unknown field "permissionBoundary"`],
+      `principals.${role}: unknown field "permissionBoundary"`,
+    ],
     ['the wrong format', { format: 'denyscope-policies/2' }, 'format: must be "denyscope-policies/1"'],
     ['no format', { principals: {} }, 'format: is required'],
-    ['a policy with neither name nor arn', { format: 'denyscope-policies/1', principals: { [role]: { policies: [{ document: allowAll }] } } }, `principals.${role}.policies[0]: a policy needs a name or an arn`],
-    ['an account id that is not one', { format: 'denyscope-policies/1', organization: { accounts: { '1111': ['r-ab12'] } } }, 'organization.accounts.1111: must be a 12-digit account id'],
+    [
+      'a policy with neither name nor arn',
+      { format: 'denyscope-policies/1', principals: { [role]: { policies: [{ document: allowAll }] } } },
+      `principals.${role}.policies[0]: a policy needs a name or an arn`,
+    ],
+    [
+      'an account id that is not one',
+      { format: 'denyscope-policies/1', organization: { accounts: { '1111': ['r-ab12'] } } },
+      'organization.accounts.1111: must be a 12-digit account id',
+    ],
   ])('%s', (_name, store, expected) => {
     expect(problemOf(store)).toBe(expected);
   });

@@ -81,16 +81,36 @@ describe('where variables are substituted', () => {
   // ${aws:username} are treated as literal strings in the policy."
   it.each([null, '2008-10-17'])('not under policy Version %s: the text is literal', (version) => {
     const statement = { Effect: 'Allow', Action: 'dynamodb:*', Resource: 'arn:aws:dynamodb:*:*:table/${aws:username}' };
-    expect(verdictOf(statement, request({ resource: tableOf('David'), keys: { 'aws:username': 'David' } }), undefined, version).applies).toBe(false);
-    expect(verdictOf(statement, request({ resource: tableOf('${aws:username}'), keys: { 'aws:username': 'David' } }), undefined, version).applies).toBe(true);
+    expect(
+      verdictOf(statement, request({ resource: tableOf('David'), keys: { 'aws:username': 'David' } }), undefined, version).applies,
+    ).toBe(false);
+    expect(
+      verdictOf(statement, request({ resource: tableOf('${aws:username}'), keys: { 'aws:username': 'David' } }), undefined, version)
+        .applies,
+    ).toBe(true);
   });
 
   // [VARS] "You can use a policy variable for Condition values in any condition that involves the string operators or
   // the ARN operators"; [OPS] Boolean: "You can use a policy variable with the Boolean condition operator".
   it('in string, ARN and Bool condition values', () => {
-    expect(judge('StringEquals', 's3:ExistingObjectTag/Team', '${aws:PrincipalTag/Team}', { 's3:ExistingObjectTag/Team': 'blue', 'aws:PrincipalTag/Team': 'blue' })).toBe(true);
-    expect(judge('StringLike', 'sns:endpoint', 'https://example.com/${aws:username}/', { 'sns:endpoint': 'https://example.com/David/', 'aws:username': 'David' })).toBe(true);
-    expect(judge('ArnEquals', 'aws:SourceArn', 'arn:aws:iam::${aws:PrincipalAccount}:role/x', { 'aws:SourceArn': 'arn:aws:iam::111122223333:role/x', 'aws:PrincipalAccount': '111122223333' })).toBe(true);
+    expect(
+      judge('StringEquals', 's3:ExistingObjectTag/Team', '${aws:PrincipalTag/Team}', {
+        's3:ExistingObjectTag/Team': 'blue',
+        'aws:PrincipalTag/Team': 'blue',
+      }),
+    ).toBe(true);
+    expect(
+      judge('StringLike', 'sns:endpoint', 'https://example.com/${aws:username}/', {
+        'sns:endpoint': 'https://example.com/David/',
+        'aws:username': 'David',
+      }),
+    ).toBe(true);
+    expect(
+      judge('ArnEquals', 'aws:SourceArn', 'arn:aws:iam::${aws:PrincipalAccount}:role/x', {
+        'aws:SourceArn': 'arn:aws:iam::111122223333:role/x',
+        'aws:PrincipalAccount': '111122223333',
+      }),
+    ).toBe(true);
     expect(judge('Bool', 'k', '${aws:SecureTransport}', { k: 'true', 'aws:SecureTransport': 'true' })).toBe(true);
   });
 
@@ -105,11 +125,17 @@ describe('where variables are substituted', () => {
   it('not in Action or Principal', () => {
     const keys = { 'aws:username': 'GetItem', 'aws:PrincipalAccount': '111122223333' };
     expect(verdictOf({ Effect: 'Allow', Action: 'dynamodb:${aws:username}', Resource: '*' }, request({ keys })).applies).toBe(false);
-    expect(verdictOf({ Effect: 'Allow', Principal: { AWS: '${aws:PrincipalAccount}' }, Action: '*', Resource: '*' }, request({ keys }), { principalElement: 'required' }).applies).toBe(false);
+    expect(
+      verdictOf({ Effect: 'Allow', Principal: { AWS: '${aws:PrincipalAccount}' }, Action: '*', Resource: '*' }, request({ keys }), {
+        principalElement: 'required',
+      }).applies,
+    ).toBe(false);
   });
 
   it('not in condition keys', () => {
-    expect(judge('StringEquals', 'aws:PrincipalTag/${aws:username}', 'x', { 'aws:username': 'David', 'aws:PrincipalTag/David': 'x' })).toBe('unresolved');
+    expect(judge('StringEquals', 'aws:PrincipalTag/${aws:username}', 'x', { 'aws:username': 'David', 'aws:PrincipalTag/David': 'x' })).toBe(
+      'unresolved',
+    );
   });
 });
 
@@ -125,18 +151,28 @@ describe('a variable without a value', () => {
   });
 
   it('leaves the condition unresolved when the variable cannot be resolved', () => {
-    expect(judge('StringNotEquals', 's3:ExistingObjectTag/Team', '${aws:PrincipalTag/Team}', { 's3:ExistingObjectTag/Team': 'blue' })).toBe('unresolved');
+    expect(judge('StringNotEquals', 's3:ExistingObjectTag/Team', '${aws:PrincipalTag/Team}', { 's3:ExistingObjectTag/Team': 'blue' })).toBe(
+      'unresolved',
+    );
   });
 
   it('does not matter when the condition key itself is missing', () => {
-    expect(judge('StringEquals', 's3:ExistingObjectTag/Team', '${aws:PrincipalTag/Team}', { 's3:ExistingObjectTag/Team': 'absent' })).toBe(false);
+    expect(judge('StringEquals', 's3:ExistingObjectTag/Team', '${aws:PrincipalTag/Team}', { 's3:ExistingObjectTag/Team': 'absent' })).toBe(
+      false,
+    );
   });
 
   // [VARS]: "If a variable that has no value ... is used as part of the Resource or NotResource element of a policy, the
   // resource that includes a policy variable with no value will not match any resource."
   it('makes its Resource entry match no resource, so NotResource excludes nothing', () => {
     const keys = { 'aws:username': 'absent' } as const;
-    expect(verdictOf({ Effect: 'Allow', Action: 'dynamodb:*', Resource: 'arn:aws:dynamodb:*:*:table/${aws:username}' }, request({ keys })).applies).toBe(false);
-    expect(verdictOf({ Effect: 'Deny', Action: 'dynamodb:*', NotResource: 'arn:aws:dynamodb:*:*:table/${aws:username}' }, request({ keys })).applies).toBe(true);
+    expect(
+      verdictOf({ Effect: 'Allow', Action: 'dynamodb:*', Resource: 'arn:aws:dynamodb:*:*:table/${aws:username}' }, request({ keys }))
+        .applies,
+    ).toBe(false);
+    expect(
+      verdictOf({ Effect: 'Deny', Action: 'dynamodb:*', NotResource: 'arn:aws:dynamodb:*:*:table/${aws:username}' }, request({ keys }))
+        .applies,
+    ).toBe(true);
   });
 });

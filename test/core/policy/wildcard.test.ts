@@ -1,6 +1,7 @@
 import { ArnPattern, WildcardPattern, wildcardPieces } from '../../../core/policy/wildcard';
 
-const matchesWildcard = (pattern: string, value: string, ignoreCase: boolean) => new WildcardPattern(wildcardPieces(pattern), ignoreCase).matches(value);
+const matchesWildcard = (pattern: string, value: string, ignoreCase: boolean) =>
+  new WildcardPattern(wildcardPieces(pattern), ignoreCase).matches(value);
 
 const arnLike = (pattern: string, value: string) => new ArnPattern(wildcardPieces(pattern)).matches(value);
 
@@ -18,9 +19,12 @@ describe('wildcards * and ?', () => {
     ['??', 'é✓', true], // one character is one code point, not one UTF-16 unit
     ['?', '😀', true],
     ['a**b', 'ab', true],
-  ])('%s against %s is %s (IAM UG, Condition operators: "multi-character match wildcards (*) and single-character match wildcards (?) anywhere in the string")', (pattern, value, expected) => {
-    expect(matchesWildcard(pattern, value, false)).toBe(expected);
-  });
+  ])(
+    '%s against %s is %s (IAM UG, Condition operators: "multi-character match wildcards (*) and single-character match wildcards (?) anywhere in the string")',
+    (pattern, value, expected) => {
+      expect(matchesWildcard(pattern, value, false)).toBe(expected);
+    },
+  );
 
   it('is case-sensitive unless asked otherwise', () => {
     expect(matchesWildcard('Orders*', 'orders-eu', false)).toBe(false);
@@ -29,9 +33,12 @@ describe('wildcards * and ?', () => {
 
   // IAM UG, Action element: "The prefix and the action name are case insensitive. For example, iam:ListAccessKeys is the
   // same as IAM:listaccesskeys"; "iam:*AccessKey*" applies to "CreateAccessKey, DeleteAccessKey, ListAccessKeys, and UpdateAccessKey".
-  it.each(['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'IAM:listaccesskeys', 'iam:UpdateAccessKey'])('action iam:*AccessKey* matches %s', (action) => {
-    expect(new WildcardPattern(wildcardPieces('iam:*AccessKey*'), true).matches(action)).toBe(true);
-  });
+  it.each(['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'IAM:listaccesskeys', 'iam:UpdateAccessKey'])(
+    'action iam:*AccessKey* matches %s',
+    (action) => {
+      expect(new WildcardPattern(wildcardPieces('iam:*AccessKey*'), true).matches(action)).toBe(true);
+    },
+  );
 
   it('keeps literal pieces literal: a * that came from text is not a wildcard', () => {
     expect(new WildcardPattern(['a*b'], false).matches('a*b')).toBe(true);

@@ -25,7 +25,9 @@ describe('renderAlertText (email and terminal)', () => {
 
   it('says who, what, when, why, what to do (steps and commands) and the incident id', () => {
     const { body } = renderAlertText(incident);
-    expect(body).toContain('Who:      arn:aws:iam::111122223333:role/orders-api (as arn:aws:sts::111122223333:assumed-role/orders-api/i-0abc123)');
+    expect(body).toContain(
+      'Who:      arn:aws:iam::111122223333:role/orders-api (as arn:aws:sts::111122223333:assumed-role/orders-api/i-0abc123)',
+    );
     expect(body).toContain('What:     dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:111122223333:table/Orders');
     expect(body).toContain('When:     2026-11-20T09:15:00.000Z');
     expect(body).toContain(`Why\n  ${diagnosis.remediation.summary}`);
@@ -40,14 +42,22 @@ describe('renderAlertText (email and terminal)', () => {
 
   it('prints the policy that would allow an implicitly denied call', () => {
     const implicit = incidentOf(diagnosisOf({ reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
-    expect(renderAlertText(implicit).body).toContain('Policy that allows this call (attach to identity policy of arn:aws:iam::111122223333:role/orders-api):');
+    expect(renderAlertText(implicit).body).toContain(
+      'Policy that allows this call (attach to identity policy of arn:aws:iam::111122223333:role/orders-api):',
+    );
   });
 
   it('says how many occurrences happened since the last alert on a repeat alert', () => {
     const repeat = incidentOf(diagnosis, {
       count: 42,
       countAtLastAlert: 42,
-      alert: { eventId: diagnosis.eventId, sequence: 2, claimedAt: '2026-11-20T11:00:00.000Z', occurrencesSincePreviousAlert: 41, channels: {} },
+      alert: {
+        eventId: diagnosis.eventId,
+        sequence: 2,
+        claimedAt: '2026-11-20T11:00:00.000Z',
+        occurrencesSincePreviousAlert: 41,
+        channels: {},
+      },
     });
     const { subject, body } = renderAlertText(repeat);
     expect(subject).toBe('[denyscope] (41 more) dynamodb:PutItem denied on Orders: service control policy');
@@ -72,7 +82,9 @@ describe('renderAlertText (email and terminal)', () => {
   it('a command too long for the e-mail is left out with a note, never cut inside its quotes; the pasted block runs whole commands only', () => {
     // Quoted because of the space; longer than the limit once in a command.
     const table = `${'T'.repeat(COPYABLE_MAX_LENGTH)} x';touch pwned;'`;
-    const incident = incidentOf(diagnosisOf({ tableName: table, reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+    const incident = incidentOf(
+      diagnosisOf({ tableName: table, reason: 'because no identity-based policy allows the dynamodb:PutItem action' }),
+    );
     const commands = incident.diagnosis.remediation.commands.map((command) => command.command);
     const tooLong = commands.filter((command) => command.length > COPYABLE_MAX_LENGTH);
     expect(tooLong.length).toBeGreaterThan(0);
@@ -80,12 +92,26 @@ describe('renderAlertText (email and terminal)', () => {
     const [run] = pasteIntoBash([block]);
     expect(run).toMatchObject({ created: [], notFound: [], stderr: '', status: 0 });
     expect(run.awsCalls).toEqual(argvOf(commands.filter((command) => command.length <= COPYABLE_MAX_LENGTH)));
-    expect(block.split('\n').filter((line) => line === `  # (command not shown: it is longer than 4,000 characters; see it with denyscope incidents show ${incident.id} --json)`)).toHaveLength(tooLong.length);
+    expect(
+      block
+        .split('\n')
+        .filter(
+          (line) =>
+            line ===
+            `  # (command not shown: it is longer than 4,000 characters; see it with denyscope incidents show ${incident.id} --json)`,
+        ),
+    ).toHaveLength(tooLong.length);
   });
 
   it('shows bidi controls, separators and other invisible characters escaped in the subject and body, never raw', () => {
     // A resource in a message ends at whitespace, U+2028 and U+2029 included: the separators go in the role name.
-    const incident = incidentOf(diagnosisOf({ tableName: 'Orders\u202Eevil\u2066\u2069\u200E\u061C', roleName: 'app\u202Eevil\u2028\u2029\u0085', sessionName: 's\u202E' }));
+    const incident = incidentOf(
+      diagnosisOf({
+        tableName: 'Orders\u202Eevil\u2066\u2069\u200E\u061C',
+        roleName: 'app\u202Eevil\u2028\u2029\u0085',
+        sessionName: 's\u202E',
+      }),
+    );
     const { subject, body } = renderAlertText(incident);
     expect(subject).not.toMatch(INVISIBLE);
     expect(body.replace(/\n/g, '')).not.toMatch(INVISIBLE);

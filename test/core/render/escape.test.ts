@@ -2,16 +2,32 @@ import { hasInvisibleCharacter } from '../../../core/diagnosis/invisible';
 import { commandLines, cutWithEllipsis, escapeJson, escapeSingleLine, escapeSlack, escapeSlackCode } from '../../../core/render/escape';
 
 // Unicode's classes of characters that are invisible or move text (General_Category Cc, Cf, Zl, Zp), written out.
-const BIDI_CONTROLS = ['\u061C', '\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+const BIDI_CONTROLS = [
+  '\u061C',
+  '\u200E',
+  '\u200F',
+  '\u202A',
+  '\u202B',
+  '\u202C',
+  '\u202D',
+  '\u202E',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+];
 const SEPARATORS = ['\u2028', '\u2029'];
 const C0_C1 = ['\u0000', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0080', '\u0085', '\u009b', '\u009f'];
 const ZERO_WIDTH = ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD'];
 
 describe('escapeSingleLine (terminal, e-mail, subjects, tables)', () => {
   const hex = (character: string): string => character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-  it.each([...BIDI_CONTROLS, ...SEPARATORS, ...C0_C1, ...ZERO_WIDTH].map((character) => [hex(character), character]))('shows U+%s as a visible \\u escape', (code, character) => {
-    expect(escapeSingleLine(`a${character}b`)).toBe(`a\\u${code}b`);
-  });
+  it.each([...BIDI_CONTROLS, ...SEPARATORS, ...C0_C1, ...ZERO_WIDTH].map((character) => [hex(character), character]))(
+    'shows U+%s as a visible \\u escape',
+    (code, character) => {
+      expect(escapeSingleLine(`a${character}b`)).toBe(`a\\u${code}b`);
+    },
+  );
 
   it('shows newline, carriage return and tab by their short escapes, so a value stays on its line', () => {
     expect(escapeSingleLine('Orders\r\nBcc: evil@example.com\tx')).toBe('Orders\\r\\nBcc: evil@example.com\\tx');
@@ -26,7 +42,7 @@ describe('escapeSingleLine (terminal, e-mail, subjects, tables)', () => {
   });
 
   it('leaves printable text alone, letters of any script and emoji included', () => {
-    const printable = "arn:aws:iam::111122223333:role/app-backend 'quoted' \"double\" `tick` $(x) ${y} ; | é ß 漢字 😀 ‐";
+    const printable = 'arn:aws:iam::111122223333:role/app-backend \'quoted\' "double" `tick` $(x) ${y} ; | é ß 漢字 😀 ‐';
     expect(escapeSingleLine(printable)).toBe(printable);
     expect(hasInvisibleCharacter(printable)).toBe(false);
   });
@@ -76,11 +92,17 @@ describe('commandLines', () => {
   const command = { description: 'The role app\ntouch pwned #', command: "aws iam get-role --role-name 'a<b>&c'" };
 
   it('plain text: the description on one comment line, the command exactly', () => {
-    expect(commandLines(command, 'text', { seeAlso: 'X' })).toEqual(['# The role app\\ntouch pwned #', "aws iam get-role --role-name 'a<b>&c'"]);
+    expect(commandLines(command, 'text', { seeAlso: 'X' })).toEqual([
+      '# The role app\\ntouch pwned #',
+      "aws iam get-role --role-name 'a<b>&c'",
+    ]);
   });
 
   it('Slack: entities that Slack decodes back to the same characters, so the copied command is exact', () => {
-    expect(commandLines(command, 'slack', { seeAlso: 'X' })).toEqual(['# The role app\\ntouch pwned #', "aws iam get-role --role-name 'a&lt;b&gt;&amp;c'"]);
+    expect(commandLines(command, 'slack', { seeAlso: 'X' })).toEqual([
+      '# The role app\\ntouch pwned #',
+      "aws iam get-role --role-name 'a&lt;b&gt;&amp;c'",
+    ]);
   });
 
   it('Slack: a command holding a backtick is replaced by a note, never by a look-alike', () => {
@@ -90,14 +112,21 @@ describe('commandLines', () => {
   });
 
   it('a command with an invisible character or over the length limit is left out with a note, never cut', () => {
-    expect(commandLines({ description: 'd', command: "aws x --y 'a\u202Eb'" }, 'text', { seeAlso: 'S' })[1]).toBe('# (command not shown: it holds characters that cannot be shown as text; see it with S)');
+    expect(commandLines({ description: 'd', command: "aws x --y 'a\u202Eb'" }, 'text', { seeAlso: 'S' })[1]).toBe(
+      '# (command not shown: it holds characters that cannot be shown as text; see it with S)',
+    );
     const long = `aws x --y '${'v'.repeat(50)}'`;
-    expect(commandLines({ description: 'd', command: long }, 'text', { seeAlso: 'S', commandMaxLength: 20 })[1]).toBe('# (command not shown: it is longer than 20 characters; see it with S)');
+    expect(commandLines({ description: 'd', command: long }, 'text', { seeAlso: 'S', commandMaxLength: 20 })[1]).toBe(
+      '# (command not shown: it is longer than 20 characters; see it with S)',
+    );
     expect(commandLines({ description: 'd', command: long }, 'text', { seeAlso: 'S', commandMaxLength: long.length })[1]).toBe(long);
   });
 
   it('cuts a long description, which stays one comment line', () => {
-    const [description] = commandLines({ description: `${'d'.repeat(100)}\nrm -rf ~`, command: 'aws x' }, 'text', { seeAlso: 'S', descriptionMaxLength: 20 });
+    const [description] = commandLines({ description: `${'d'.repeat(100)}\nrm -rf ~`, command: 'aws x' }, 'text', {
+      seeAlso: 'S',
+      descriptionMaxLength: 20,
+    });
     expect(description).toBe(`# ${'d'.repeat(19)}…`);
   });
 });

@@ -47,7 +47,8 @@ function iamName(value: string | null, kind: 'role' | 'user'): string | null {
   return arn.resource.split('/').pop() || null;
 }
 
-const carryable = (value: string | null | undefined): value is string => typeof value === 'string' && value !== '' && value !== 'unknown' && !INVISIBLE.test(value);
+const carryable = (value: string | null | undefined): value is string =>
+  typeof value === 'string' && value !== '' && value !== 'unknown' && !INVISIBLE.test(value);
 
 interface Intended {
   /** Values the option may carry exactly. */
@@ -58,10 +59,19 @@ interface Intended {
 
 function intendedFor(option: string, d: Diagnosis, record: CloudTrailRecord): Intended {
   const identity = (record.userIdentity ?? {}) as { accountId?: unknown };
-  const accounts = [d.accountId, typeof identity.accountId === 'string' ? identity.accountId : null, arnParts(d.principalArn)?.account, arnParts(d.principal)?.account, /^\d{12}$/.test(d.principal) ? d.principal : null];
+  const accounts = [
+    d.accountId,
+    typeof identity.accountId === 'string' ? identity.accountId : null,
+    arnParts(d.principalArn)?.account,
+    arnParts(d.principal)?.account,
+    /^\d{12}$/.test(d.principal) ? d.principal : null,
+  ];
   const region = d.region === 'unknown' ? null : d.region;
   const callerResource = arnParts(d.principalArn)?.resource ?? '';
-  const session = arnParts(d.principalArn)?.service === 'sts' && callerResource.startsWith('assumed-role/') ? callerResource.split('/').slice(2).join('/') || null : null;
+  const session =
+    arnParts(d.principalArn)?.service === 'sts' && callerResource.startsWith('assumed-role/')
+      ? callerResource.split('/').slice(2).join('/') || null
+      : null;
   const users = [iamName(d.principal, 'user')];
   const partition = d.region.startsWith('cn-') ? 'aws-cn' : d.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
   const service = d.eventSource === 'unknown' ? 'dynamodb' : d.eventSource.replace(/\.amazonaws\.com$|\.api\.aws$/, '');
@@ -96,9 +106,19 @@ function intendedFor(option: string, d: Diagnosis, record: CloudTrailRecord): In
     case '--encoded-message':
       return { values: [/Encoded authorization failure message: (\S+)/.exec(d.errorMessage ?? '')?.[1]] };
     case '--serial-number':
-      return { values: accounts.flatMap((account) => users.map((user) => (carryable(account) && carryable(user) ? `arn:${partition}:iam::${account}:mfa/${user}` : null))) };
+      return {
+        values: accounts.flatMap((account) =>
+          users.map((user) => (carryable(account) && carryable(user) ? `arn:${partition}:iam::${account}:mfa/${user}` : null)),
+        ),
+      };
     case '--filters':
-      return { values: [carryable(service) && !INVISIBLE.test(d.region) ? `Name=service-name,Values=com.amazonaws.${region ?? '<REGION>'}.${service}` : null] };
+      return {
+        values: [
+          carryable(service) && !INVISIBLE.test(d.region)
+            ? `Name=service-name,Values=com.amazonaws.${region ?? '<REGION>'}.${service}`
+            : null,
+        ],
+      };
     case '--query':
       return {
         values: [],
@@ -132,7 +152,8 @@ function intendedFor(option: string, d: Diagnosis, record: CloudTrailRecord): In
 /** Why an aws call's argv is not what the diagnosis means it to carry, or null when it is. */
 function argvProblem(argv: readonly string[], d: Diagnosis, record: CloudTrailRecord): string | null {
   const [service, operation, ...options] = argv;
-  if (!['iam', 'organizations', 'ec2', 'dynamodb', 'kms', 'sts', 'cloudtrail'].includes(service) || !/^[a-z-]+$/.test(operation ?? '')) return `unexpected service or operation: ${JSON.stringify(argv.slice(0, 2))}`;
+  if (!['iam', 'organizations', 'ec2', 'dynamodb', 'kms', 'sts', 'cloudtrail'].includes(service) || !/^[a-z-]+$/.test(operation ?? ''))
+    return `unexpected service or operation: ${JSON.stringify(argv.slice(0, 2))}`;
   if (options.length % 2 !== 0) return `an option without a value, or a word too many: ${JSON.stringify(options)}`;
   for (let index = 0; index < options.length; index += 2) {
     const [option, value] = [options[index], options[index + 1]];
@@ -161,7 +182,12 @@ const SLACK_COMMANDS = '*Commands*\n```\n';
 function slackCommands(texts: readonly string[]): string[] {
   const section = texts.find((text) => text.startsWith(SLACK_COMMANDS));
   if (section === undefined) return [];
-  return section.slice(SLACK_COMMANDS.length, -'\n```'.length).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').split('\n');
+  return section
+    .slice(SLACK_COMMANDS.length, -'\n```'.length)
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .split('\n');
 }
 
 function terminalAlert(incident: Incident): string {
@@ -225,40 +251,45 @@ describe('hostile records in every channel', () => {
     for (const payload of Object.keys(PAYLOADS)) expect(hostile.some((item) => item.name.endsWith(`/${payload}`))).toBe(true);
   });
 
-  it.each(['email', 'terminal', 'slack', 'explain'] as const)('%s: a pasted command block runs exactly the intended aws calls and nothing else; every left-out command is announced', (channel) => {
-    const problems: string[] = [];
-    let calls = 0;
-    let notes = 0;
-    for (const item of rendered) {
-      const lines = item.blocks[channel];
-      const run = pasted.get(lines.join('\n'));
-      const commands = item.incident.diagnosis.remediation.commands;
-      if (run === undefined || commands.length === 0) continue;
-      const fail = (problem: string): number => problems.push(`${item.hostile.name} (${channel}): ${problem}`);
-      if (run.created.length > 0) fail(`created ${run.created.join(', ')}`);
-      if (run.notFound.length > 0) fail(`tried to run ${JSON.stringify(run.notFound)}`);
-      if (run.stdout !== '' || run.stderr !== '' || run.status !== 0) fail(`bash said ${JSON.stringify((run.stdout + run.stderr).slice(0, 300))}, status ${run.status}`);
-      const strangers = run.executed.filter((command) => !command.startsWith('aws '));
-      if (strangers.length > 0) fail(`ran ${JSON.stringify(strangers.map((command) => command.slice(0, 120)))}`);
-      if (run.executed.length !== run.awsCalls.length) fail(`${run.executed.length} commands ran for ${run.awsCalls.length} aws calls`);
-      for (const argv of run.awsCalls) {
-        const problem = argvProblem(argv, item.hostile.diagnosis, item.hostile.record);
-        if (problem !== null) fail(problem);
+  it.each(['email', 'terminal', 'slack', 'explain'] as const)(
+    '%s: a pasted command block runs exactly the intended aws calls and nothing else; every left-out command is announced',
+    (channel) => {
+      const problems: string[] = [];
+      let calls = 0;
+      let notes = 0;
+      for (const item of rendered) {
+        const lines = item.blocks[channel];
+        const run = pasted.get(lines.join('\n'));
+        const commands = item.incident.diagnosis.remediation.commands;
+        if (run === undefined || commands.length === 0) continue;
+        const fail = (problem: string): number => problems.push(`${item.hostile.name} (${channel}): ${problem}`);
+        if (run.created.length > 0) fail(`created ${run.created.join(', ')}`);
+        if (run.notFound.length > 0) fail(`tried to run ${JSON.stringify(run.notFound)}`);
+        if (run.stdout !== '' || run.stderr !== '' || run.status !== 0)
+          fail(`bash said ${JSON.stringify((run.stdout + run.stderr).slice(0, 300))}, status ${run.status}`);
+        const strangers = run.executed.filter((command) => !command.startsWith('aws '));
+        if (strangers.length > 0) fail(`ran ${JSON.stringify(strangers.map((command) => command.slice(0, 120)))}`);
+        if (run.executed.length !== run.awsCalls.length) fail(`${run.executed.length} commands ran for ${run.awsCalls.length} aws calls`);
+        for (const argv of run.awsCalls) {
+          const problem = argvProblem(argv, item.hostile.diagnosis, item.hostile.record);
+          if (problem !== null) fail(problem);
+        }
+        // Slack's rendering of a backtick inside a code block is not something a copied command can depend on.
+        if (channel === 'slack' && lines.some((line) => line.includes('`'))) fail('a backtick in the Slack code block');
+        const omitted = lines.filter((line) => NOTE.test(line.trim())).length;
+        const moreMatch = lines.map((line) => /^# \((\d+) more commands? not shown: /.exec(line.trim())).find((match) => match !== null);
+        const more = moreMatch ? Number(moreMatch[1]) : 0;
+        if (run.awsCalls.length + omitted + more !== commands.length)
+          fail(`${commands.length} commands, ${run.awsCalls.length} ran, ${omitted + more} announced as left out`);
+        calls += run.awsCalls.length;
+        notes += omitted + more;
       }
-      // Slack's rendering of a backtick inside a code block is not something a copied command can depend on.
-      if (channel === 'slack' && lines.some((line) => line.includes('`'))) fail('a backtick in the Slack code block');
-      const omitted = lines.filter((line) => NOTE.test(line.trim())).length;
-      const moreMatch = lines.map((line) => /^# \((\d+) more commands? not shown: /.exec(line.trim())).find((match) => match !== null);
-      const more = moreMatch ? Number(moreMatch[1]) : 0;
-      if (run.awsCalls.length + omitted + more !== commands.length) fail(`${commands.length} commands, ${run.awsCalls.length} ran, ${omitted + more} announced as left out`);
-      calls += run.awsCalls.length;
-      notes += omitted + more;
-    }
-    expect(problems.slice(0, 20)).toEqual([]);
-    // The checks above ran on real calls, and the left-out path was taken.
-    expect(calls).toBeGreaterThan(1_000);
-    if (channel !== 'explain' && channel !== 'terminal') expect(notes).toBeGreaterThan(0);
-  });
+      expect(problems.slice(0, 20)).toEqual([]);
+      // The checks above ran on real calls, and the left-out path was taken.
+      expect(calls).toBeGreaterThan(1_000);
+      if (channel !== 'explain' && channel !== 'terminal') expect(notes).toBeGreaterThan(0);
+    },
+  );
 
   it('no channel carries a raw invisible character', () => {
     const problems: string[] = [];
@@ -276,7 +307,8 @@ describe('hostile records in every channel', () => {
       for (const text of item.slackTexts) check(name, 'slack', text.replace(/\n/g, '').replace(/:\u200B\/\//g, '://'));
       check(name, 'sns subject', item.sns.Subject);
       check(name, 'sns message', item.sns.Message);
-      for (const [key, attribute] of Object.entries(item.sns.MessageAttributes)) check(name, `sns attribute ${key}`, attribute.StringValue ?? '');
+      for (const [key, attribute] of Object.entries(item.sns.MessageAttributes))
+        check(name, `sns attribute ${key}`, attribute.StringValue ?? '');
     }
     expect(problems.slice(0, 20)).toEqual([]);
   });
@@ -286,12 +318,18 @@ describe('hostile records in every channel', () => {
     for (const item of rendered) {
       const name = item.hostile.name;
       const steps = item.incident.diagnosis.remediation.steps.length;
-      const outputs: Record<string, string> = { 'e-mail': item.email.body, terminal: item.terminal, explain: item.explain, slack: item.slackTexts.join('\n') };
+      const outputs: Record<string, string> = {
+        'e-mail': item.email.body,
+        terminal: item.terminal,
+        explain: item.explain,
+        slack: item.slackTexts.join('\n'),
+      };
       for (const [channel, text] of Object.entries(outputs)) {
         const forged = text.split('\n').find((line) => FORGED_LINE_STARTS.some((start) => line.replace(/^[\s#>]+/, '').startsWith(start)));
         if (forged !== undefined) problems.push(`${name} (${channel}): forged line ${JSON.stringify(forged.slice(0, 120))}`);
       }
-      const numbered = (lines: readonly string[], pattern: RegExp): string[] => lines.filter((line) => pattern.test(line)).map((line) => pattern.exec(line)?.[1] ?? '');
+      const numbered = (lines: readonly string[], pattern: RegExp): string[] =>
+        lines.filter((line) => pattern.test(line)).map((line) => pattern.exec(line)?.[1] ?? '');
       const expected = Array.from({ length: steps }, (_, index) => String(index + 1));
       const stepLists: Record<string, string[]> = {
         'e-mail': numbered(linesBetween(item.email.body, 'What to do'), /^ {2}(\d+)\. /),
@@ -310,8 +348,12 @@ describe('hostile records in every channel', () => {
         // Outside code blocks the only backticks are the context line's spans around our own incident id, its show
         // command and the alert key.
         const backticks = text.match(/`/g)?.length ?? 0;
-        if (!isCode && backticks !== (text.startsWith('Incident `') || text.includes('|CloudTrail event history>') ? 6 : 0)) problems.push(`${name} (slack): ${backticks} backticks in ${JSON.stringify(text.slice(0, 80))}`);
-        const withoutOurLink = text.replace(/<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[^|>]+\|CloudTrail event history>/g, '');
+        if (!isCode && backticks !== (text.startsWith('Incident `') || text.includes('|CloudTrail event history>') ? 6 : 0))
+          problems.push(`${name} (slack): ${backticks} backticks in ${JSON.stringify(text.slice(0, 80))}`);
+        const withoutOurLink = text.replace(
+          /<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[^|>]+\|CloudTrail event history>/g,
+          '',
+        );
         if (/[<>]/.test(withoutOurLink)) problems.push(`${name} (slack): a raw < or > could mention or link`);
       }
     }
@@ -325,12 +367,14 @@ describe('hostile records in every channel', () => {
       const { Subject, Message, MessageAttributes } = item.sns;
       if (!/^[\x20-\x7e]{1,100}$/.test(Subject)) problems.push(`${name}: subject ${JSON.stringify(Subject)}`);
       for (const [key, attribute] of Object.entries(MessageAttributes)) {
-        if (!/^[\x20-\x7e]+$/.test(attribute.StringValue ?? '')) problems.push(`${name}: attribute ${key} ${JSON.stringify(attribute.StringValue?.slice(0, 80))}`);
+        if (!/^[\x20-\x7e]+$/.test(attribute.StringValue ?? ''))
+          problems.push(`${name}: attribute ${key} ${JSON.stringify(attribute.StringValue?.slice(0, 80))}`);
       }
       const message = JSON.parse(Message) as { default: string; email: string };
       if (message.email !== item.email.body) problems.push(`${name}: the e-mail text differs from the alert text`);
       const machine = JSON.parse(message.default) as { incident: unknown };
-      if (JSON.stringify(machine.incident) !== JSON.stringify(item.incident)) problems.push(`${name}: the machine JSON does not hold the incident as it is`);
+      if (JSON.stringify(machine.incident) !== JSON.stringify(item.incident))
+        problems.push(`${name}: the machine JSON does not hold the incident as it is`);
     }
     expect(problems.slice(0, 20)).toEqual([]);
   });

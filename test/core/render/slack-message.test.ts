@@ -17,7 +17,8 @@ function commandsBlock(message: ReturnType<typeof renderSlackMessage>): string {
   return section.slice('*Commands*\n```\n'.length, -'\n```'.length).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-const OUR_LINK = /<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[^|>]+\|CloudTrail event history>/g;
+const OUR_LINK =
+  /<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[^|>]+\|CloudTrail event history>/g;
 
 describe('renderSlackMessage', () => {
   const diagnosis = diagnosisOf();
@@ -25,13 +26,18 @@ describe('renderSlackMessage', () => {
 
   it('has a header, the six fields, remediation steps, commands in a code block, the CloudTrail link and the incident id', () => {
     const message = renderSlackMessage(incident);
-    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'dynamodb:PutItem denied: service control policy', emoji: false } });
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'dynamodb:PutItem denied: service control policy', emoji: false },
+    });
     const fields = (message.blocks[2] as { fields: { text: string }[] }).fields.map((field) => field.text.split('\n')[0]);
     expect(fields).toEqual(['*Principal*', '*Action*', '*Resource*', '*Cause*', '*Account and region*', '*Count*']);
     const all = texts(message).join('\n');
     expect(all).toContain('*What to do*\n1. ');
     expect(all).toContain(`*Commands*\n\`\`\`\n# ${diagnosis.remediation.commands[0].description}`);
-    expect(all).toContain(`<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/${diagnosis.eventId}|CloudTrail event history>`);
+    expect(all).toContain(
+      `<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/${diagnosis.eventId}|CloudTrail event history>`,
+    );
     expect(all).toContain(`\`denyscope incidents show ${incident.id}\``);
     expect(message).not.toHaveProperty('link_names');
     expect(message).not.toHaveProperty('parse');
@@ -79,7 +85,9 @@ describe('renderSlackMessage', () => {
   });
 
   it('a newline in a role name cannot add a line to the Commands block: pasted, it runs the aws commands only', () => {
-    const hostile = incidentOf(diagnosisOf({ roleName: 'app\ntouch pwned #', reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+    const hostile = incidentOf(
+      diagnosisOf({ roleName: 'app\ntouch pwned #', reason: 'because no identity-based policy allows the dynamodb:PutItem action' }),
+    );
     const block = commandsBlock(renderSlackMessage(hostile));
     const [run] = pasteIntoBash([block]);
     expect(run.created).toEqual([]);
@@ -98,26 +106,36 @@ describe('renderSlackMessage', () => {
   });
 
   it('a command holding a backtick is left out of the code block with a note, never altered; the e-mail shows it exactly', () => {
-    const hostile = incidentOf(diagnosisOf({ tableName: 'Orders`id`', reason: 'because no identity-based policy allows the dynamodb:PutItem action' }));
+    const hostile = incidentOf(
+      diagnosisOf({ tableName: 'Orders`id`', reason: 'because no identity-based policy allows the dynamodb:PutItem action' }),
+    );
     const commands = hostile.diagnosis.remediation.commands;
     const withBacktick = commands.filter((command) => command.command.includes('`'));
     expect(withBacktick.length).toBeGreaterThan(0);
     const block = commandsBlock(renderSlackMessage(hostile));
     expect(block).not.toMatch(/[`\u02CB]/);
-    expect(block.split('\n').filter((line) => line.startsWith('# (command not shown: it holds a backtick'))).toHaveLength(withBacktick.length);
+    expect(block.split('\n').filter((line) => line.startsWith('# (command not shown: it holds a backtick'))).toHaveLength(
+      withBacktick.length,
+    );
     for (const command of commands.filter((item) => !item.command.includes('`'))) expect(block.split('\n')).toContain(command.command);
     for (const command of withBacktick) expect(renderAlertText(hostile).body.split('\n')).toContain(`  ${command.command}`);
   });
 
   it('commands that do not fit in one block are left out whole, with a note saying how many', () => {
     const base = diagnosisOf();
-    const commands = Array.from({ length: 12 }, (_, index) => ({ description: `check ${index}`, command: `aws iam get-role --role-name '${String(index).repeat(400)}'` }));
+    const commands = Array.from({ length: 12 }, (_, index) => ({
+      description: `check ${index}`,
+      command: `aws iam get-role --role-name '${String(index).repeat(400)}'`,
+    }));
     const message = renderSlackMessage(incidentOf({ ...base, remediation: { ...base.remediation, commands } }));
     const lines = commandsBlock(message).split('\n');
     const shown = lines.filter((line) => line.startsWith('aws '));
     expect(shown.length).toBeGreaterThan(0);
     expect(shown).toEqual(commands.slice(0, shown.length).map((command) => command.command));
-    expect(lines[lines.length - 1]).toMatch(new RegExp(`^# \\(${12 - shown.length} more commands not shown: no room in one Slack message; see them with the e-mail alert or denyscope incidents show inc-[0-9a-f]{16}\\)$`));
+    expect(lines[lines.length - 1]).toMatch(
+      new RegExp(
+        `^# \\(${12 - shown.length} more commands not shown: no room in one Slack message; see them with the e-mail alert or denyscope incidents show inc-[0-9a-f]{16}\\)$`,
+      ),
+    );
   });
 });
-

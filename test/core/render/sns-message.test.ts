@@ -9,7 +9,12 @@ describe('renderSnsAlert', () => {
     const message = JSON.parse(alert.Message) as { default: string; email: string };
     expect(message.email).toContain(`Incident: ${incident.id}`);
     // The alert's idempotency key: incident id and alert sequence (incidentOf's alert is the first).
-    expect(JSON.parse(message.default)).toEqual({ type: 'denyscope.incident.alert', severity: 'high', alertKey: `${incident.id}#1`, incident });
+    expect(JSON.parse(message.default)).toEqual({
+      type: 'denyscope.incident.alert',
+      severity: 'high',
+      alertKey: `${incident.id}#1`,
+      incident,
+    });
     expect(alert.MessageAttributes).toEqual({
       cause: { DataType: 'String', StringValue: 'service-control-policy' },
       severity: { DataType: 'String', StringValue: 'high' },
@@ -36,7 +41,10 @@ describe('renderSnsAlert with invisible characters in event values', () => {
 
   it('carries printable text only in the message attributes, the values shown escaped', () => {
     for (const attribute of Object.values(alert.MessageAttributes)) expect(attribute.StringValue).toMatch(/^[\x20-\x7e]+$/);
-    expect(alert.MessageAttributes.tableName).toEqual({ DataType: 'String', StringValue: 'Orders\\u202Eevil\\u2066\\u2028\\u0085\\u0007\\u001B[2J\\n' });
+    expect(alert.MessageAttributes.tableName).toEqual({
+      DataType: 'String',
+      StringValue: 'Orders\\u202Eevil\\u2066\\u2028\\u0085\\u0007\\u001B[2J\\n',
+    });
   });
 
   it('writes no raw invisible character into the message, and the machine JSON keeps the values intact', () => {

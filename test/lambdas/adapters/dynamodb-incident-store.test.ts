@@ -1,7 +1,12 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createIncidentsTable } from '../../../lambdas/adapters/dynamodb-incidents-table';
-import { DynamoDbIncidentStore, incidentFromItem, incidentToItem, occurrenceFromItem } from '../../../lambdas/adapters/dynamodb-incident-store';
+import {
+  DynamoDbIncidentStore,
+  incidentFromItem,
+  incidentToItem,
+  occurrenceFromItem,
+} from '../../../lambdas/adapters/dynamodb-incident-store';
 import { incidentIdFor } from '../../../core/incidents/identity';
 import type { Incident } from '../../../core/incidents/model';
 import { incidentPk, occurrenceSk } from '../../../core/incidents/schema';
@@ -81,7 +86,13 @@ describe('DynamoDbIncidentStore on dynalite', () => {
       state: 'counting',
       lease,
     });
-    const occurrence = { incidentId: id, eventId: 'evt-1', eventTime: '2026-11-20T09:15:00.000Z', principalArn: diagnosis.principalArn, recordedAt: now.toISOString() };
+    const occurrence = {
+      incidentId: id,
+      eventId: 'evt-1',
+      eventTime: '2026-11-20T09:15:00.000Z',
+      principalArn: diagnosis.principalArn,
+      recordedAt: now.toISOString(),
+    };
     expect(occurrenceFromItem(stored ?? {})).toEqual(occurrence);
     expect(occurrenceFromItem({ ...stored, alertPending: true })).toEqual(occurrence); // an item an earlier version wrote
   });
@@ -105,12 +116,27 @@ describe('DynamoDbIncidentStore on dynalite', () => {
 
   it('creates the incident on the first occurrence with index attributes and TTL, and counts the next ones', async () => {
     const first = await store.recordOccurrence(id, diagnosis);
-    expect(first).toMatchObject({ id, count: 1, countAtLastAlert: 0, firstSeen: diagnosis.eventTime, lastSeen: diagnosis.eventTime, alert: null, enrichment: null, diagnosis });
+    expect(first).toMatchObject({
+      id,
+      count: 1,
+      countAtLastAlert: 0,
+      firstSeen: diagnosis.eventTime,
+      lastSeen: diagnosis.eventTime,
+      alert: null,
+      enrichment: null,
+      diagnosis,
+    });
     const later = diagnosisOf({ eventId: 'evt-2', eventTime: '2026-12-01T00:00:00Z' });
     const second = await store.recordOccurrence(id, later);
     expect(second).toMatchObject({ count: 2, firstSeen: diagnosis.eventTime, lastSeen: later.eventTime, lastEventId: 'evt-2' });
     const stored = await item(incidentPk(id), 'META');
-    expect(stored).toMatchObject({ gsiMonth: '2026-12', gsiCause: 'service-control-policy', gsiPrincipal: diagnosis.principal, gsiTable: 'Orders', expiresAt: EXPIRES_90_DAYS_AFTER_2026_12_01 });
+    expect(stored).toMatchObject({
+      gsiMonth: '2026-12',
+      gsiCause: 'service-control-policy',
+      gsiPrincipal: diagnosis.principal,
+      gsiTable: 'Orders',
+      expiresAt: EXPIRES_90_DAYS_AFTER_2026_12_01,
+    });
     expect(stored?.countingEventIds).toEqual(new Set(['evt-1', 'evt-2']));
     expect(incidentFromItem(stored ?? {})).toEqual(second);
     expect(incidentToItem(second, 90)).toEqual({ ...stored, countingEventIds: undefined });
@@ -121,7 +147,11 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     expect(await store.recordOccurrence(id, diagnosis)).toMatchObject({ count: 1 });
     const earlier = diagnosisOf({ eventId: 'evt-0', eventTime: '2026-11-19T00:00:00Z' });
     await store.recordOccurrence(id, earlier);
-    expect(await store.recordOccurrence(id, earlier)).toMatchObject({ count: 2, firstSeen: earlier.eventTime, lastSeen: diagnosis.eventTime });
+    expect(await store.recordOccurrence(id, earlier)).toMatchObject({
+      count: 2,
+      firstSeen: earlier.eventTime,
+      lastSeen: diagnosis.eventTime,
+    });
     await store.forgetCounting(id, 'evt-0');
     await store.forgetCounting(id, 'evt-1');
     expect(await item(incidentPk(id), 'META')).not.toHaveProperty('countingEventIds'); // DynamoDB drops an emptied set
@@ -143,7 +173,12 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     const stored = await item(incidentPk(noTableId), 'META');
     expect(stored).not.toHaveProperty('gsiTable');
     const { Items } = await dynamo.documents.send(
-      new QueryCommand({ TableName: tableName, IndexName: 'byCause', KeyConditionExpression: 'gsiCause = :cause', ExpressionAttributeValues: { ':cause': 'service-control-policy' } }),
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'byCause',
+        KeyConditionExpression: 'gsiCause = :cause',
+        ExpressionAttributeValues: { ':cause': 'service-control-policy' },
+      }),
     );
     expect(Items?.map((found) => found.id)).toEqual([noTableId]);
   });
@@ -196,7 +231,11 @@ describe('DynamoDbIncidentStore on dynalite', () => {
   it('reads an alert claimed before alerts were numbered as number 0, and hides bookkeeping attributes', async () => {
     const incident = await store.recordOccurrence(id, diagnosis);
     const { alert: _none, ...fields } = incidentToItem(incident, 90);
-    const legacy = incidentFromItem({ ...fields, alert: { eventId: 'evt-1', claimedAt: now.toISOString(), occurrencesSincePreviousAlert: 1, channels: {} }, countingEventIds: new Set(['x']) });
+    const legacy = incidentFromItem({
+      ...fields,
+      alert: { eventId: 'evt-1', claimedAt: now.toISOString(), occurrencesSincePreviousAlert: 1, channels: {} },
+      countingEventIds: new Set(['x']),
+    });
     expect(legacy.alert?.sequence).toBe(0);
     expect(legacy).not.toHaveProperty('countingEventIds');
   });

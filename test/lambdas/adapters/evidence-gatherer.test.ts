@@ -4,7 +4,16 @@ import { AwsPolicySource } from '../../../lambdas/adapters/policy-sources/aws-po
 import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../../core/diagnosis';
 import type { Evaluation } from '../../../core/policy/types';
 import { startAwsStandIn, type AwsStandIn } from '../../support/aws-standin';
-import { ACCOUNT, DENY_DELETES, DENY_DELETES_ARN, EXPECTED, ROLE_ARN, standInEnvironment, TABLE_ARN, WORLD } from '../../support/policy-world';
+import {
+  ACCOUNT,
+  DENY_DELETES,
+  DENY_DELETES_ARN,
+  EXPECTED,
+  ROLE_ARN,
+  standInEnvironment,
+  TABLE_ARN,
+  WORLD,
+} from '../../support/policy-world';
 
 const ID = 'abc123def456';
 const record = (message: string): CloudTrailRecord => ({
@@ -16,11 +25,23 @@ const record = (message: string): CloudTrailRecord => ({
   errorCode: 'AccessDenied',
   errorMessage: message,
   recipientAccountId: ACCOUNT,
-  userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`, accountId: ACCOUNT, sessionContext: { sessionIssuer: { type: 'Role', arn: ROLE_ARN } } },
+  userIdentity: {
+    type: 'AssumedRole',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`,
+    accountId: ACCOUNT,
+    sessionContext: { sessionIssuer: { type: 'Role', arn: ROLE_ARN } },
+  },
 });
 const BASE = `User: arn:aws:sts::${ACCOUNT}:assumed-role/app/s1 is not authorized to perform: dynamodb:DeleteItem on resource: ${TABLE_ARN} with an explicit deny in an identity-based policy: ${DENY_DELETES_ARN}.`;
 const WITH_ID = `${BASE} Go to https://eu-west-1.console.aws.amazon.com/iam/home?region=eu-west-1#/authorization-details/${ID} for complete details, or call the GetRequestAuthorizationDetails API with the following authorization id: ${ID}`;
-const NOT_EVALUATED: Evaluation = { decision: 'inconclusive', deniedBy: [], missingAllow: [], unresolvedKeys: [], missingPolicies: [], agreesWithMessage: null };
+const NOT_EVALUATED: Evaluation = {
+  decision: 'inconclusive',
+  deniedBy: [],
+  missingAllow: [],
+  unresolvedKeys: [],
+  missingPolicies: [],
+  agreesWithMessage: null,
+};
 
 const savedEnvironment = { ...process.env };
 let standIn: AwsStandIn;
@@ -34,7 +55,14 @@ beforeEach(async () => {
           {
             requestContext: {},
             policies: [{ type: 'IDENTITY_BASED_POLICY', inline: false, uri: DENY_DELETES_ARN, attachedTo: [{ arn: ROLE_ARN }] }],
-            evaluations: [{ action: 'dynamodb:DeleteItem', resource: TABLE_ARN, evaluatedEffect: 'EXPLICIT_DENY', matchedPolicies: [{ uri: DENY_DELETES_ARN, matchedStatements: [{ sid: 'NoDeletes', evaluatedEffect: 'DENY' }] }] }],
+            evaluations: [
+              {
+                action: 'dynamodb:DeleteItem',
+                resource: TABLE_ARN,
+                evaluatedEffect: 'EXPLICIT_DENY',
+                matchedPolicies: [{ uri: DENY_DELETES_ARN, matchedStatements: [{ sid: 'NoDeletes', evaluatedEffect: 'DENY' }] }],
+              },
+            ],
           },
         ],
         policies: { [DENY_DELETES_ARN]: DENY_DELETES },
@@ -50,16 +78,26 @@ afterEach(async () => {
   process.env = { ...savedEnvironment };
 });
 
-const gatherer = () => new EvidenceGatherer({ authorizationDetails: new AuthorizationDetailsClient(), policySource: source, evaluate: () => NOT_EVALUATED, organization: false });
+const gatherer = () =>
+  new EvidenceGatherer({
+    authorizationDetails: new AuthorizationDetailsClient(),
+    policySource: source,
+    evaluate: () => NOT_EVALUATED,
+    organization: false,
+  });
 const diagnosisOf = (message: string): [CloudTrailRecord, Diagnosis] => {
   const event = record(message);
   return [event, diagnose(event) as Diagnosis];
 };
 const NOW = new Date('2026-11-27T09:00:05Z');
 
-it('AWS\'s record when the message has an id: nothing else is read', async () => {
+it("AWS's record when the message has an id: nothing else is read", async () => {
   const evidence = await gatherer().gather(...diagnosisOf(WITH_ID), { budgetMs: 4_000, now: NOW });
-  expect(evidence.authorization?.evaluation).toMatchObject({ decision: 'explicit-deny', source: 'authorization-details', deniedBy: [{ policyArn: DENY_DELETES_ARN, sid: 'NoDeletes' }] });
+  expect(evidence.authorization?.evaluation).toMatchObject({
+    decision: 'explicit-deny',
+    source: 'authorization-details',
+    deniedBy: [{ policyArn: DENY_DELETES_ARN, sid: 'NoDeletes' }],
+  });
   expect(evidence.fetched).toBeNull();
   expect(standIn.requests.every((request) => request.service === 'iam-toolbox')).toBe(true);
 });

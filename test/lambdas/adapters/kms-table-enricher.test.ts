@@ -17,7 +17,8 @@ afterAll(() => {
   kms.restore();
 });
 
-const enricher = (timeoutMs?: number) => new KmsTableEnricher(new DynamoDBClient({ region: 'eu-west-1' }), new KMSClient({ region: 'eu-west-1' }), timeoutMs);
+const enricher = (timeoutMs?: number) =>
+  new KmsTableEnricher(new DynamoDBClient({ region: 'eu-west-1' }), new KMSClient({ region: 'eu-west-1' }), timeoutMs);
 const kmsDenial = { ...diagnosisOf(), cause: 'kms-key-unusable' as const };
 
 describe('KmsTableEnricher (aws-sdk-client-mock)', () => {
@@ -30,9 +31,13 @@ describe('KmsTableEnricher (aws-sdk-client-mock)', () => {
   it("reads the table's encryption and its key's state", async () => {
     const inaccessibleSince = new Date('2026-11-20T09:00:00.000Z');
     dynamodb.on(DescribeTableCommand, { TableName: 'Orders' }).resolves({
-      Table: { SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY_ARN, InaccessibleEncryptionDateTime: inaccessibleSince } },
+      Table: {
+        SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY_ARN, InaccessibleEncryptionDateTime: inaccessibleSince },
+      },
     });
-    kms.on(DescribeKeyCommand, { KeyId: KEY_ARN }).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyState: 'Disabled', KeyManager: 'CUSTOMER' } });
+    kms
+      .on(DescribeKeyCommand, { KeyId: KEY_ARN })
+      .resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyState: 'Disabled', KeyManager: 'CUSTOMER' } });
     expect(await enricher().enrich(kmsDenial)).toEqual({
       tableEncryption: { status: 'ENABLED', sseType: 'KMS', kmsKeyArn: KEY_ARN, inaccessibleSince: inaccessibleSince.toISOString() },
       key: { arn: KEY_ARN, state: 'Disabled', manager: 'CUSTOMER', deletionDate: null },
@@ -40,7 +45,9 @@ describe('KmsTableEnricher (aws-sdk-client-mock)', () => {
   });
 
   it('does not describe the key for a table denial that is not about KMS', async () => {
-    dynamodb.on(DescribeTableCommand).resolves({ Table: { SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY_ARN } } });
+    dynamodb
+      .on(DescribeTableCommand)
+      .resolves({ Table: { SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY_ARN } } });
     const result = await enricher().enrich(diagnosisOf());
     expect(result).not.toHaveProperty('key');
     expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
@@ -49,7 +56,9 @@ describe('KmsTableEnricher (aws-sdk-client-mock)', () => {
   it('notes a missing permission instead of throwing', async () => {
     const denied = Object.assign(new Error('not authorized to perform: dynamodb:DescribeTable'), { name: 'AccessDeniedException' });
     dynamodb.on(DescribeTableCommand).rejects(denied);
-    expect(await enricher().enrich(kmsDenial)).toEqual({ tableEncryptionError: 'AccessDeniedException: not authorized to perform: dynamodb:DescribeTable' });
+    expect(await enricher().enrich(kmsDenial)).toEqual({
+      tableEncryptionError: 'AccessDeniedException: not authorized to perform: dynamodb:DescribeTable',
+    });
   });
 
   it('gives up on a slow call after its timeout and notes it', async () => {

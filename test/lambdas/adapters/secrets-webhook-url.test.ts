@@ -33,7 +33,9 @@ describe('SecretsManagerWebhookUrlProvider (aws-sdk-client-mock)', () => {
   });
 
   it('means "not configured" when the secret has no value yet or an empty one', async () => {
-    secrets.on(GetSecretValueCommand).rejectsOnce(new ResourceNotFoundException({ message: "can't find the specified secret value", $metadata: {} }));
+    secrets
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: "can't find the specified secret value", $metadata: {} }));
     let time = 0;
     const { urls } = provider(() => time);
     expect(await urls.webhookUrl()).toBeNull();

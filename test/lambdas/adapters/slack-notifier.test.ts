@@ -56,7 +56,10 @@ describe('SlackNotifier against a local webhook stand-in', () => {
   it('fails instead of waiting when Retry-After does not fit the remaining time', async () => {
     slack.script({ status: 429, retryAfterSeconds: 30 });
     const { send, sleeps } = notifier({ remainingMs: 10_000 });
-    expect(await send()).toEqual({ status: 'failed', detail: 'HTTP 429 "rate_limited"; retry in 30000 ms does not fit the remaining time' });
+    expect(await send()).toEqual({
+      status: 'failed',
+      detail: 'HTTP 429 "rate_limited"; retry in 30000 ms does not fit the remaining time',
+    });
     expect(sleeps).toEqual([]);
   });
 

@@ -47,9 +47,15 @@ describe('a complete read', () => {
     const result = await source.read(needs({ principals: [ROLE_ARN] }));
 
     expect(result.missingPolicies).toEqual([]);
-    expect(result.store).toEqual({ format: 'denyscope-policies/1', capturedAt: expect.any(String), principals: { [ROLE_ARN]: EXPECTED.role } });
+    expect(result.store).toEqual({
+      format: 'denyscope-policies/1',
+      capturedAt: expect.any(String),
+      principals: { [ROLE_ARN]: EXPECTED.role },
+    });
     // orders-rw's default is v2: v1 (a version that is not the default) is never read.
-    const ordersVersions = standIn.requestsFor('iam', 'GetPolicyVersion').filter((request) => request.parameters.includes('policy/orders-rw'));
+    const ordersVersions = standIn
+      .requestsFor('iam', 'GetPolicyVersion')
+      .filter((request) => request.parameters.includes('policy/orders-rw'));
     expect(ordersVersions.map((request) => new URLSearchParams(request.body).get('VersionId'))).toEqual(['v2']);
     // Three attached policies and three tags come in two pages each.
     expect(standIn.requestsFor('iam', 'ListAttachedRolePolicies')).toHaveLength(2);
@@ -66,7 +72,9 @@ describe('a complete read', () => {
 
   it('a table through its index ARN, its stream, its KMS key found by DescribeTable, a table without a policy, a VPC endpoint', async () => {
     await startWith(WORLD);
-    const result = await source.read(needs({ resources: [INDEX_ARN, STREAM_ARN, AUDIT_TABLE_ARN], vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }] }));
+    const result = await source.read(
+      needs({ resources: [INDEX_ARN, STREAM_ARN, AUDIT_TABLE_ARN], vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }] }),
+    );
     expect(result.missingPolicies).toEqual([]);
     expect(result.store).toEqual({
       format: 'denyscope-policies/1',
@@ -76,7 +84,9 @@ describe('a complete read', () => {
       vpcEndpoints: { [VPC_ENDPOINT]: EXPECTED.vpcEndpoint },
     });
     expect(standIn.requestsFor('kms', 'ListGrants')).toHaveLength(2);
-    expect(standIn.requestsFor('dynamodb', 'ListTagsOfResource').filter((request) => request.parameters.includes('table/Orders'))).toHaveLength(2);
+    expect(
+      standIn.requestsFor('dynamodb', 'ListTagsOfResource').filter((request) => request.parameters.includes('table/Orders')),
+    ).toHaveLength(2);
   });
 
   it('the organization: the account path up to the root, SCPs and RCPs at every level (paginated)', async () => {
@@ -86,7 +96,9 @@ describe('a complete read', () => {
     expect(result.store.organization).toEqual(EXPECTED.organization);
     expect(standIn.requestsFor('organizations', 'ListParents')).toHaveLength(3);
     // FullAWSAccess is attached at four levels and described once.
-    expect(standIn.requestsFor('organizations', 'DescribePolicy').filter((request) => request.parameters.includes('p-FullAWSAccess'))).toHaveLength(1);
+    expect(
+      standIn.requestsFor('organizations', 'DescribePolicy').filter((request) => request.parameters.includes('p-FullAWSAccess')),
+    ).toHaveLength(1);
   });
 
   it('reads each thing once per run: a managed policy shared by a role and a group, and a second read of the same needs', async () => {
@@ -122,11 +134,26 @@ describe('a complete read', () => {
 
 it('a complete capture is a valid denyscope-policies/1 store (the store parser accepts it)', async () => {
   await startWith(WORLD);
-  const result = await source.read(needs({ principals: [ROLE_ARN, USER_ARN], resources: [TABLE_ARN, STREAM_ARN, AUDIT_TABLE_ARN], vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }], accounts: [ACCOUNT] }));
+  const result = await source.read(
+    needs({
+      principals: [ROLE_ARN, USER_ARN],
+      resources: [TABLE_ARN, STREAM_ARN, AUDIT_TABLE_ARN],
+      vpcEndpoints: [{ id: VPC_ENDPOINT, region: 'eu-west-1' }],
+      accounts: [ACCOUNT],
+    }),
+  );
   expect(result.missingPolicies).toEqual([]);
   const store = parsePolicyStore(JSON.stringify(result.store));
-  expect(store.principals.get(ROLE_ARN)?.policies?.map((policy) => policy.name)).toEqual(['orders-extra', 'orders-rw', 'deny-deletes', 'AmazonDynamoDBReadOnlyAccess']);
-  expect(store.keys.get(KEY_ARN)?.grants?.[0].constraints?.encryptionContextSubset).toEqual({ 'aws:dynamodb:tableName': 'Orders', 'aws:dynamodb:subscriberId': ACCOUNT });
+  expect(store.principals.get(ROLE_ARN)?.policies?.map((policy) => policy.name)).toEqual([
+    'orders-extra',
+    'orders-rw',
+    'deny-deletes',
+    'AmazonDynamoDBReadOnlyAccess',
+  ]);
+  expect(store.keys.get(KEY_ARN)?.grants?.[0].constraints?.encryptionContextSubset).toEqual({
+    'aws:dynamodb:tableName': 'Orders',
+    'aws:dynamodb:subscriberId': ACCOUNT,
+  });
   expect(store.organization?.managementAccountId).toBe('999988887777');
 });
 
@@ -144,7 +171,10 @@ describe('what cannot be read: one missingPolicies line each, never a rejection'
     standIn.fail({ service: 'iam', operation: 'ListRolePolicies', fault: 'AccessDenied' });
     const result = await source.read(needs({ principals: [ROLE_ARN] }));
     expect(result.missingPolicies).toEqual([`identity policies of ${ROLE_ARN}: access denied (iam:ListRolePolicies)`]);
-    expect(result.store.principals?.[ROLE_ARN]).toEqual({ permissionsBoundary: EXPECTED.role.permissionsBoundary, tags: EXPECTED.role.tags });
+    expect(result.store.principals?.[ROLE_ARN]).toEqual({
+      permissionsBoundary: EXPECTED.role.permissionsBoundary,
+      tags: EXPECTED.role.tags,
+    });
   });
 
   it('AccessDenied on GetRole: only the boundary is unknown', async () => {
@@ -169,7 +199,11 @@ describe('what cannot be read: one missingPolicies line each, never a rejection'
     standIn.fail({ service: 'iam', operation: 'GetPolicyVersion', matching: 'orders-rw', fault: 'Throttling', times: 1 });
     const result = await source.read(needs({ principals: [ROLE_ARN] }));
     expect(result.missingPolicies).toEqual([]);
-    expect(result.store.principals?.[ROLE_ARN]?.policies).toContainEqual({ name: 'orders-rw', arn: expect.any(String), document: ORDERS_RW_V2 });
+    expect(result.store.principals?.[ROLE_ARN]?.policies).toContainEqual({
+      name: 'orders-rw',
+      arn: expect.any(String),
+      document: ORDERS_RW_V2,
+    });
   });
 
   it('not the management account: Organizations denies, and the line says where to read from', async () => {
@@ -190,7 +224,12 @@ describe('what cannot be read: one missingPolicies line each, never a rejection'
 
   it('an SCP target that cannot be listed: that level only', async () => {
     await startWith(WORLD);
-    standIn.fail({ service: 'organizations', operation: 'ListPoliciesForTarget', matching: '"TargetId":"ou-ab12-22222222","Filter":"SERVICE_CONTROL_POLICY"', fault: 'AccessDenied' });
+    standIn.fail({
+      service: 'organizations',
+      operation: 'ListPoliciesForTarget',
+      matching: '"TargetId":"ou-ab12-22222222","Filter":"SERVICE_CONTROL_POLICY"',
+      fault: 'AccessDenied',
+    });
     const result = await source.read(needs({ accounts: [ACCOUNT] }));
     expect(result.missingPolicies).toEqual([
       "service control policies of ou-ab12-22222222: access denied (organizations:ListPoliciesForTarget): read from the organization's management account or a delegated administrator (--org-role ARN)",
@@ -202,7 +241,9 @@ describe('what cannot be read: one missingPolicies line each, never a rejection'
     await startWith(WORLD);
     const table = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/Gone`;
     const key = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
-    const result = await source.read(needs({ resources: [table], keys: [key], vpcEndpoints: [{ id: 'vpce-00000000000000000', region: 'eu-west-1' }] }));
+    const result = await source.read(
+      needs({ resources: [table], keys: [key], vpcEndpoints: [{ id: 'vpce-00000000000000000', region: 'eu-west-1' }] }),
+    );
     expect(result.missingPolicies).toEqual([
       `VPC endpoint policy of vpce-00000000000000000: does not exist (InvalidVpcEndpointId.NotFound)`,
       `grants of ${key}: does not exist (NotFoundException)`,
@@ -246,7 +287,7 @@ describe('what cannot be read: one missingPolicies line each, never a rejection'
 });
 
 describe('--org-role: Organizations read through an assumed role', () => {
-  it('assumes the role with STS and signs the Organizations calls with its credentials; other services keep the caller\'s', async () => {
+  it("assumes the role with STS and signs the Organizations calls with its credentials; other services keep the caller's", async () => {
     await startWith(WORLD, { organizationRoleArn: 'arn:aws:iam::999988887777:role/OrganizationReader' });
     const result = await source.read(needs({ accounts: [ACCOUNT], keys: [KEY_ARN] }));
     expect(result.missingPolicies).toEqual([]);
@@ -254,7 +295,8 @@ describe('--org-role: Organizations read through an assumed role', () => {
     const assumed = standIn.requestsFor('sts', 'AssumeRole');
     expect(assumed).toHaveLength(1);
     expect(assumed[0].parameters).toContain('RoleArn=arn:aws:iam::999988887777:role/OrganizationReader');
-    for (const request of standIn.requestsFor('organizations')) expect(request.headers.authorization).toContain('Credential=ASIAORGREADER/');
+    for (const request of standIn.requestsFor('organizations'))
+      expect(request.headers.authorization).toContain('Credential=ASIAORGREADER/');
     for (const request of standIn.requestsFor('kms')) expect(request.headers.authorization).toContain('Credential=AKIDSTANDIN/');
   });
 
