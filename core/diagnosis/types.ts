@@ -6,7 +6,8 @@ import type { Evaluation } from '../policy/types';
  * for `--json` consumers and for incidents already stored.
  */
 
-export const CAUSES = [
+/** The causes that are a policy type: the message names the kind of policy that denied the call. */
+export const POLICY_CAUSES = [
   'identity-policy',
   'service-control-policy',
   'resource-control-policy',
@@ -14,11 +15,9 @@ export const CAUSES = [
   'permissions-boundary',
   'session-policy',
   'resource-policy',
-  'mfa-required',
-  'kms-key-access',
-  'kms-key-unusable',
-  'unknown',
 ] as const;
+
+export const CAUSES = [...POLICY_CAUSES, 'mfa-required', 'kms-key-access', 'kms-key-unusable', 'unknown'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export type DenialKind = 'explicit' | 'implicit' | 'unknown';

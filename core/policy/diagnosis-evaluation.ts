@@ -1,7 +1,7 @@
 import { diagnoseWith, type DiagnosisEvaluator } from '../diagnosis/diagnose';
 import { causeOfPolicyType } from '../diagnosis/message';
 import type { CloudTrailRecord } from '../diagnosis/record';
-import type { Diagnosis } from '../diagnosis/types';
+import { POLICY_CAUSES, type Diagnosis } from '../diagnosis/types';
 import { requestContextFor, type DiagnosedCall } from './context';
 import { evaluateRequest, type MessageClaim } from './evaluate';
 import { remediateFromEvaluation } from './remediation';
@@ -9,19 +9,7 @@ import type { PolicyStore } from './store';
 import type { Evaluation, PolicyType } from './types';
 
 /** The causes that are policy types of the evaluation; the others (MFA, KMS, unknown) name none by themselves. */
-const POLICY_TYPE_OF_CAUSE: ReadonlyMap<string, PolicyType> = new Map(
-  (
-    [
-      'identity-policy',
-      'service-control-policy',
-      'resource-control-policy',
-      'vpc-endpoint-policy',
-      'permissions-boundary',
-      'session-policy',
-      'resource-policy',
-    ] as const
-  ).map((type) => [type, type]),
-);
+const POLICY_TYPE_OF_CAUSE: ReadonlyMap<string, PolicyType> = new Map(POLICY_CAUSES.map((cause) => [cause, cause]));
 
 /**
  * A diagnosis, evaluated against the policy store when one is given (the CLI's --policies): `evaluation` says which

@@ -1,3 +1,5 @@
+import type { POLICY_CAUSES } from '../diagnosis/types';
+
 /**
  * The policy evaluator's shared shapes: the request being judged, one statement's verdict, and the
  * `evaluation` contract on a diagnosis. Pure data: no SDK, no I/O.
@@ -84,15 +86,8 @@ export interface StatementVerdict {
   readonly conditions: readonly ConditionResult[];
 }
 
-export type PolicyType =
-  | 'identity-policy'
-  | 'service-control-policy'
-  | 'resource-control-policy'
-  | 'vpc-endpoint-policy'
-  | 'permissions-boundary'
-  | 'session-policy'
-  | 'resource-policy'
-  | 'key-policy';
+/** The policy causes of a diagnosis, plus a KMS key policy (which a message calls a resource-based policy). */
+export type PolicyType = (typeof POLICY_CAUSES)[number] | 'key-policy';
 
 export type Decision = 'explicit-deny' | 'implicit-deny' | 'allow' | 'inconclusive';
 
