@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePolicyDocument, PolicyFormatError, type PolicyDocument, type PrincipalElement } from './document';
+import { STORE_FORMAT } from './store-fragment';
 
 /**
  * The policy store `denyscope-policies/1`: the policies of an account or organization, keyed by ARN or id as AWS
@@ -9,8 +10,6 @@ import { parsePolicyDocument, PolicyFormatError, type PolicyDocument, type Princ
  * an organization level the store does not hold is `undefined` here (the evaluator treats it as not denying, and names
  * it in missingPolicies); `[]`, `null` and `{}` are known-none and are kept as such.
  */
-
-export const POLICY_STORE_FORMAT = 'denyscope-policies/1';
 
 /** A policy as the store holds it: managed policies have an ARN, inline ones only a name. */
 export interface StoredPolicy {
@@ -155,7 +154,7 @@ const organizationPolicy = (document: typeof identityDocument) =>
     .refine((value) => (value.id ?? value.name ?? value.arn ?? null) !== null, 'a policy needs an id, a name or an arn');
 
 const storeSchema = z.strictObject({
-  format: z.literal(POLICY_STORE_FORMAT, { error: `must be "${POLICY_STORE_FORMAT}"` }),
+  format: z.literal(STORE_FORMAT, { error: `must be "${STORE_FORMAT}"` }),
   capturedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).nullable().optional(),
   principals: z
     .record(
@@ -236,7 +235,7 @@ export function parsePolicyStore(input: string | unknown): PolicyStore {
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PolicyStoreError('', `must be a JSON object with "format": "${POLICY_STORE_FORMAT}"`);
+    throw new PolicyStoreError('', `must be a JSON object with "format": "${STORE_FORMAT}"`);
   }
   const parsed = storeSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
