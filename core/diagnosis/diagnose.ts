@@ -70,6 +70,7 @@ export function diagnoseWith(record: CloudTrailRecord, evaluator: DiagnosisEvalu
   // One object literal with an own getter: cheap to build, and JSON-serialisable with the remediation in it.
   return {
     eventId: facts.eventId,
+    sharedEventId: facts.sharedEventId,
     eventTime: facts.eventTime,
     eventSource: facts.eventSource,
     eventName: facts.eventName,
@@ -126,6 +127,7 @@ function diagnosisFacts(record: CloudTrailRecord, evaluator: DiagnosisEvaluator 
   const verdict = causeOf(record, identity, parsed, errorMessage, encryptionContext, mfaAuthenticated);
   const facts = {
     eventId: text(record.eventID) ?? 'unknown',
+    sharedEventId: text(record.sharedEventID) ?? null,
     eventTime: normalizeEventTime(record.eventTime) ?? '',
     eventSource,
     eventName,

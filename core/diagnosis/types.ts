@@ -57,12 +57,20 @@ export interface PolicySnippet {
 
 export interface Diagnosis {
   readonly eventId: string;
+  /**
+   * CloudTrail's sharedEventID, null when absent: the same id on every copy of one call that CloudTrail records in more
+   * than one account (a cross-account call in the caller's and the resource owner's account), each with its own eventId.
+   */
+  readonly sharedEventId: string | null;
   /** ISO 8601 UTC, e.g. 2026-11-20T09:15:00.000Z. */
   readonly eventTime: string;
   readonly eventSource: string;
   readonly eventName: string;
   readonly region: string;
-  /** The account that received the call (recipientAccountId, else the resource's or caller's account). */
+  /**
+   * The account that received the call (recipientAccountId, else the resource's or caller's account): for a cross-account
+   * call, the account of this copy of the record. Incidents are keyed on the resource owner instead (core/incidents/identity.ts).
+   */
   readonly accountId: string;
   /** What policies attach to: role ARN for assumed-role sessions, user ARN, root ARN, or account id. */
   readonly principal: string;

@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { CAUSES } from '../../core/diagnosis/types';
 import type { Diagnosis } from '../../core/diagnosis/types';
 import type { AlertChannel, AlertState, ChannelDelivery, ChannelStatus, Incident, Lease, Occurrence } from '../../core/incidents/model';
-import { incidentDescription } from '../../core/incidents/identity';
+import { incidentDescription, occurrenceKeyFor } from '../../core/incidents/identity';
 import type { IncidentStore, OccurrenceClaim, OccurrenceState } from '../../core/incidents/ports';
 import {
   GSI_BY_CAUSE,
@@ -201,7 +201,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
             'SET incidentId = :incidentId, eventId = :eventId, eventTime = :eventTime, principalArn = :principalArn, ' +
             'recordedAt = if_not_exists(recordedAt, :now), #ttl = :expiresAt, ' +
             '#state = if_not_exists(#state, :counting), #lease = if_not_exists(#lease, :lease)',
-          ConditionExpression: 'attribute_not_exists(pk) OR #state IN (:counting, :alerting)',
+          // An unfinished occurrence is resumed by a copy of the record that claimed it only: another copy of the same
+          // call (same sharedEventID, another eventID) is a duplicate, and the claiming copy's redelivery finishes it.
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state IN (:counting, :alerting) AND eventId = :eventId)',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': STATE_ATTRIBUTE, '#lease': LEASE_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':incidentId': incidentId,
@@ -537,7 +539,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return { pk: incidentPk(incidentId), sk: INCIDENT_SORT_KEY };
   }
 
-  private occurrenceKey(incidentId: string, diagnosis: Pick<Diagnosis, 'eventTime' | 'eventId'>): Record<string, string> {
-    return { pk: incidentPk(incidentId), sk: occurrenceSk(diagnosis.eventTime, diagnosis.eventId) };
+  private occurrenceKey(incidentId: string, diagnosis: Pick<Diagnosis, 'eventTime' | 'eventId' | 'sharedEventId'>): Record<string, string> {
+    return { pk: incidentPk(incidentId), sk: occurrenceSk(diagnosis.eventTime, occurrenceKeyFor(diagnosis)) };
   }
 }
