@@ -21,6 +21,7 @@ import { MAX_INPUT_BYTES, MAX_JSON_DEPTH } from '../../core/diagnosis';
 
 const DIAGNOSIS_FIELDS = [
   'eventId',
+  'sharedEventId',
   'eventTime',
   'eventSource',
   'eventName',

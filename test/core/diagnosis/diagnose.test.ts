@@ -89,6 +89,7 @@ describe('the JSON contract, field by field', () => {
     const { remediation, ...fields } = diagnosis;
     expect(fields).toEqual({
       eventId: '0b6f3c52-7d1e-4a9b-9c2f-1a2b3c4d5e03',
+      sharedEventId: null,
       eventTime: '2026-11-20T10:02:17.000Z',
       eventSource: 'dynamodb.amazonaws.com',
       eventName: 'PutItem',

@@ -20,7 +20,8 @@ describe('incidentIdFor', () => {
   it('differs when any identity field differs', () => {
     const ids = new Set([
       incidentIdFor(identity),
-      incidentIdFor({ ...identity, accountId: '444455556666' }),
+      // The account counts where the resource names none (incidentAccountOf; see identity.test.ts).
+      incidentIdFor({ ...identity, resource: null, accountId: '444455556666' }),
       incidentIdFor({ ...identity, principal: 'arn:aws:iam::111122223333:role/other' }),
       incidentIdFor({ ...identity, action: 'dynamodb:GetItem' }),
       incidentIdFor({ ...identity, resource: null }),
