@@ -4,7 +4,7 @@
  *
  * Items (single table):
  * - incident:   pk = INCIDENT#<incidentId>, sk = META
- * - occurrence: pk = INCIDENT#<incidentId>, sk = OCC#<eventTime ISO>#<eventId>   (idempotency per CloudTrail eventID)
+ * - occurrence: pk = INCIDENT#<incidentId>, sk = OCC#<eventTime ISO>#<occurrenceKeyFor: sharedEventID, else eventID>
  * Only incident items carry the GSI key attributes, so every index is sparse and holds incidents only.
  * All indexes sort by `lastSeen` (ISO 8601 UTC string), newest first with ScanIndexForward=false.
  */
