@@ -26,14 +26,19 @@ export type OccurrenceClaim =
 /**
  * The incident store, in the steps the pipeline needs; no transactions (the local store has none). Every write is
  * conditional or idempotent, so a retry of any step, or of the whole event after a crash, changes nothing twice:
- * - an occurrence item per eventID is a small state machine (OccurrenceState) leased to one attempt at a time;
+ * - an occurrence item per denied call (occurrenceKeyFor) is a small state machine (OccurrenceState) leased to one
+ *   attempt at a time;
  * - the count is idempotent per event: the incident keeps the ids of events counted whose occurrence is still
  *   `counting`, until that occurrence says it is counted;
  * - each channel is leased before it is sent, and its status is written only by the lease holder.
  * Each method is one DynamoDB call unless it says otherwise; README "How an alert is made" has the cost per path.
  */
 export interface IncidentStore {
-  /** Conditional write of the occurrence: the idempotency key per CloudTrail eventID; leases a new occurrence to `lease`. */
+  /**
+   * Conditional write of the occurrence, keyed by occurrenceKeyFor (the sharedEventID, else the eventID); leases a new
+   * occurrence to `lease`. An unfinished one is `unfinished` only for the record that claimed it; for another copy of
+   * the same call, and once done, `duplicate`.
+   */
   claimOccurrence(incidentId: string, diagnosis: Diagnosis, now: Date, lease: Lease): Promise<OccurrenceClaim>;
   /** Take the occurrence's lease from `previousOwner` (whose lease ended, or null when it had none); false if another attempt took it first. */
   takeOverOccurrence(incidentId: string, diagnosis: Diagnosis, previousOwner: string | null, lease: Lease): Promise<boolean>;

@@ -201,8 +201,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
             'SET incidentId = :incidentId, eventId = :eventId, eventTime = :eventTime, principalArn = :principalArn, ' +
             'recordedAt = if_not_exists(recordedAt, :now), #ttl = :expiresAt, ' +
             '#state = if_not_exists(#state, :counting), #lease = if_not_exists(#lease, :lease)',
-          // An unfinished occurrence is resumed by a copy of the record that claimed it only: another copy of the same
-          // call (same sharedEventID, another eventID) is a duplicate, and the claiming copy's redelivery finishes it.
+          // Only a delivery of the record that claimed an unfinished occurrence resumes it: another copy of the same
+          // call (same sharedEventID, another eventID) is a duplicate, and the claiming record's redelivery finishes it.
           ConditionExpression: 'attribute_not_exists(pk) OR (#state IN (:counting, :alerting) AND eventId = :eventId)',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': STATE_ATTRIBUTE, '#lease': LEASE_ATTRIBUTE },
           ExpressionAttributeValues: {
