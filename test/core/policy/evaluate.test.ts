@@ -1,7 +1,7 @@
 import { principalOfArn, requestContextForCall } from '../../../core/policy/context';
 import { evaluateRequest, type MessageClaim } from '../../../core/policy/evaluate';
 import { parsePolicyStore } from '../../../core/policy/store';
-import type { Evaluation } from '../../../core/policy/types';
+import type { PolicyEvaluation } from '../../../core/policy/types';
 
 /**
  * The layered evaluation, one rule per test, each written from the AWS page named in its describe():
@@ -86,7 +86,7 @@ interface Call {
   readonly message?: MessageClaim;
 }
 
-function evaluate(store: Record<string, any>, call: Call = {}): Evaluation {
+function evaluate(store: Record<string, any>, call: Call = {}): PolicyEvaluation {
   const parsed = parsePolicyStore(store);
   const principal = principalOfArn(call.principal ?? SESSION, parsed);
   if (principal === null) throw new Error(`not a principal: ${call.principal}`);
@@ -105,9 +105,10 @@ function evaluate(store: Record<string, any>, call: Call = {}): Evaluation {
   return evaluateRequest(request, parsed, call.message);
 }
 
-const layers = (evaluation: Evaluation) =>
+const layers = (evaluation: PolicyEvaluation) =>
   evaluation.missingAllow.map((entry) => (entry.target === null ? entry.policyType : `${entry.policyType}@${entry.target}`));
-const denials = (evaluation: Evaluation) => evaluation.deniedBy.map((entry) => `${entry.policyType}:${entry.sid ?? entry.statementIndex}`);
+const denials = (evaluation: PolicyEvaluation) =>
+  evaluation.deniedBy.map((entry) => `${entry.policyType}:${entry.sid ?? entry.statementIndex}`);
 
 describe('the baseline store', () => {
   it('allows the call it was built for, with nothing missing', () => {
