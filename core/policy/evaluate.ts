@@ -320,8 +320,8 @@ type Judge = (
 ) => JudgedPolicy;
 
 /**
- * The targets from the root to the account; none for an account outside the organization (the store lists every
- * member); null when the store cannot place the account (then named missing).
+ * The targets from the root to the account; none for an account the store says is outside the organization (null);
+ * null when the store cannot place the account (no organization, or the account not listed: then named missing).
  */
 function organizationPath(
   store: PolicyStore,
@@ -340,7 +340,11 @@ function organizationPath(
     return null;
   }
   const path = accounts.get(accountId);
-  return path === undefined ? [] : [...path, accountId];
+  if (path === undefined) {
+    missing.push(`organization path of account ${accountId}`);
+    return null;
+  }
+  return path === null ? [] : [...path, accountId];
 }
 
 function organizationLayer(

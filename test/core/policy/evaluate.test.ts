@@ -64,7 +64,8 @@ function baseStore(): Record<string, any> {
     organization: {
       id: 'o-abc123',
       managementAccountId: MANAGEMENT,
-      accounts: { [ACCOUNT]: ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-22222222'], [MANAGEMENT]: ['r-ab12'] },
+      // OTHER is known to be outside the organization (null); an account not listed at all would be unknown.
+      accounts: { [ACCOUNT]: ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-22222222'], [MANAGEMENT]: ['r-ab12'], [OTHER]: null },
       serviceControlPolicies: {
         'r-ab12': [FULL_ACCESS],
         'ou-ab12-11111111': [FULL_ACCESS],
@@ -261,13 +262,24 @@ describe('Organizations "SCP evaluation": every level from the root to the accou
     expect(evaluate(store).decision).toBe('explicit-deny');
   });
 
-  it('an account the store lists nowhere in its organization is outside it: no SCP applies, aws:PrincipalOrgID is absent', () => {
+  it('an account the store lists as outside its organization (null): no SCP applies, aws:PrincipalOrgID is absent', () => {
     const store = baseStore();
     store.organization.serviceControlPolicies['r-ab12'] = [scp('p-denyall', policy(deny('*'), allow('*')))];
     store.resources[TABLE].policy = policy(
       allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE }, Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }),
     );
     expect(evaluate(store, { principal: OTHER_SESSION })).toMatchObject({ decision: 'allow', missingPolicies: [] });
+  });
+  it('an account the store does not list is unknown: its SCP levels are named missing and aws:PrincipalOrgID is unresolved', () => {
+    const store = baseStore();
+    delete store.organization.accounts[OTHER];
+    store.organization.serviceControlPolicies['r-ab12'] = [scp('p-denyall', policy(deny('*'), allow('*')))];
+    store.resources[TABLE].policy = policy(
+      allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE }, Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }),
+    );
+    const evaluation = evaluate(store, { principal: OTHER_SESSION });
+    expect(evaluation).toMatchObject({ decision: 'inconclusive', unresolvedKeys: ['aws:PrincipalOrgID'] });
+    expect(evaluation.missingPolicies).toEqual([`organization path of account ${OTHER}`]);
   });
 });
 
