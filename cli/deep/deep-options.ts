@@ -15,6 +15,11 @@ export interface DeepOptions {
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
+/** --org-role, here and in `policies capture`: a role ARN. */
+export function checkOrgRole(orgRole: string | undefined): void {
+  if (orgRole !== undefined && !ROLE_ARN.test(orgRole)) throw new OptionError(`--org-role must be an IAM role ARN, got "${orgRole}"`);
+}
+
 /** --profile, --org-role and --organization checked; they mean something only with --deep. */
 export function parseDeepOptions(
   options: { readonly deep?: boolean; readonly profile?: string; readonly orgRole?: string; readonly organization?: boolean },
@@ -26,8 +31,7 @@ export function parseDeepOptions(
     if (stray !== null) throw new OptionError(`${stray} applies to --deep only`);
     return null;
   }
-  if (options.orgRole !== undefined && !ROLE_ARN.test(options.orgRole))
-    throw new OptionError(`--org-role must be an IAM role ARN, got "${options.orgRole}"`);
+  checkOrgRole(options.orgRole);
   if (options.profile !== undefined && options.profile.trim() === '') throw new OptionError('--profile must not be empty');
   return {
     ...(options.profile === undefined ? {} : { profile: options.profile.trim() }),

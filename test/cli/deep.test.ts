@@ -147,6 +147,26 @@ it('each read once per run: a second denial of the same principal and table cost
   expect(evaluationsOf(two)).toEqual([evaluationsOf(one)[0], evaluationsOf(one)[0]]);
   expect(readsOf(standIn.requests).sort()).toEqual([...cold].sort());
   expect(new Set(cold).size).toBe(cold.length);
+  // Counted by hand from WORLD, whose lists come in pages of 2: the role's 1 inline and 3 attached policies (2 pages)
+  // and its boundary, each managed one by GetPolicy then GetPolicyVersion; 3 tags (2 pages); the table's policy, 3 tags
+  // (2 pages) and description; its key's policy, 3 grants (2 pages) and state. No VPC endpoint, no organization.
+  const byOperation: Record<string, number> = {};
+  for (const request of standIn.requests) byOperation[request.operation] = (byOperation[request.operation] ?? 0) + 1;
+  expect(byOperation).toEqual({
+    GetRole: 1,
+    ListRolePolicies: 1,
+    GetRolePolicy: 1,
+    ListAttachedRolePolicies: 2,
+    GetPolicy: 4,
+    GetPolicyVersion: 4,
+    ListRoleTags: 2,
+    GetResourcePolicy: 1,
+    ListTagsOfResource: 2,
+    DescribeTable: 1,
+    GetKeyPolicy: 1,
+    ListGrants: 2,
+    DescribeKey: 1,
+  });
 });
 
 it("a message with an authorization id: AWS's record is the evidence, and nothing else is read", async () => {
@@ -161,6 +181,9 @@ it("a message with an authorization id: AWS's record is the evidence, and nothin
     missingPolicies: [],
   });
   expect(standIn.requests.map((request) => request.operation)).toEqual(['GetRequestAuthorizationDetails', 'GetRequestAuthorizationPolicy']);
+  const text = await denyscope(['explain', events, '--deep']);
+  expect(text.stdout).toContain("evidence: AWS's own record of the denial (IAM Access Troubleshooter)");
+  expect(text.stdout).toContain('NoDeletes');
 });
 
 it("with --policies, AWS's record still comes first; a denial without an id is evaluated against the store with no AWS call", async () => {
