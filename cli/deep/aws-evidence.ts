@@ -70,11 +70,19 @@ export function createAwsEvidence(options: DeepOptions, now: () => Date): AwsEvi
     gather: async (record) => {
       const diagnosis = diagnose(record);
       if (diagnosis === null) return null;
+      // The sources never reject by design; should one still throw, the denial keeps its message-only evaluation
+      // saying why, rather than the run stopping (a scan worker would otherwise wait for its answer forever).
+      const guarded = (): Promise<GatheredPolicies> =>
+        limit(() => gatherOne(record, diagnosis)).catch((error: unknown) => {
+          const line = `evidence of ${diagnosis.eventId}: ${error instanceof Error ? error.message : String(error)}`;
+          failures.add(line);
+          return { authorization: null, fetched: null, missingPolicies: [line] };
+        });
       const id = diagnosis.authorizationId;
-      if (id === null) return limit(() => gatherOne(record, diagnosis));
+      if (id === null) return guarded();
       // The same denial seen twice (a record in two files) asks AWS once.
       let gathered = byAuthorizationId.get(id);
-      if (gathered === undefined) byAuthorizationId.set(id, (gathered = limit(() => gatherOne(record, diagnosis))));
+      if (gathered === undefined) byAuthorizationId.set(id, (gathered = guarded()));
       return gathered;
     },
     readFailures: () => [...failures].sort(),
