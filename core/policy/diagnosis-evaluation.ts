@@ -15,7 +15,7 @@ import type { Evaluation, PolicyEvaluation, PolicyType } from './types';
 const POLICY_TYPE_OF_CAUSE: ReadonlyMap<string, PolicyType> = new Map(POLICY_CAUSES.map((cause) => [cause, cause]));
 
 /**
- * What one denial is evaluated with, best first (README "Evidence from AWS"): AWS's own record (its evaluation, and
+ * What one denial is evaluated with, best first (README "Deep diagnosis"): AWS's own record (its evaluation, and
  * the documents it captured, which the remediation opens), a store of policies (the user's --policies, or the
  * policies read from AWS now), or nothing but the message. `missingPolicies` are what could not be read on the way.
  */
