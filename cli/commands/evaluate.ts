@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/diagnosis';
 import { principalOfArn, requestContextForCall } from '../../core/policy/context';
 import { evaluateRequest } from '../../core/policy/evaluate';
+import type { Evaluation } from '../../core/policy/types';
 import { escapeSingleLine } from '../../core/render/escape';
 import { renderEvaluationLines } from '../../core/render/evaluation-text';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
@@ -85,7 +86,7 @@ export function runEvaluate(options: EvaluateOptions, io: CliIo): number {
     reportInputError(io, error.message);
     return EXIT.inputError;
   }
-  const evaluation = evaluateRequest(requestContextForCall(call, store), store);
+  const evaluation: Evaluation = { ...evaluateRequest(requestContextForCall(call, store), store), source: 'store' };
 
   if (options.json === true) {
     const request = {

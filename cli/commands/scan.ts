@@ -14,6 +14,8 @@ import { isS3Url, parseS3Url, type S3Location } from '../scan/s3-keys';
 import type { S3ScanOptions } from '../scan/s3-source';
 import { DIMENSIONS, POLICY_DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
 import { loadPolicyStore } from '../policies';
+import { parseDeepOptions, type DeepOptions } from '../deep/deep-options';
+import { withAwsEvidence } from '../deep/deep-run';
 
 export interface ScanOptions extends ScanFilterOptions {
   readonly json?: boolean;
@@ -26,6 +28,9 @@ export interface ScanOptions extends ScanFilterOptions {
   readonly concurrency?: string;
   readonly maxAttempts?: string;
   readonly policies?: string;
+  readonly deep?: boolean;
+  readonly orgRole?: string;
+  readonly organization?: boolean;
 }
 
 const DEFAULT_MAX_FILE_SIZE = '1GiB';
@@ -63,7 +68,7 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
     )
     .option('--account <ids>', "s3:// only: read only these accounts' logs, comma-separated")
     .option('--region <regions>', 's3:// only: read only the logs of these trail regions, comma-separated')
-    .option('--profile <name>', 's3:// only: the AWS profile for credentials and region (default: the standard AWS settings)')
+    .option('--profile <name>', 's3:// and --deep: the AWS profile for credentials and region (default: the standard AWS settings)')
     .option('--concurrency <n>', `s3:// only: objects read at once (default ${DEFAULT_CONCURRENCY})`)
     .option(
       '--max-attempts <n>',
@@ -73,6 +78,15 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
       '--policies <store>',
       'evaluate every denial against this policy store (denyscope-policies/1); --json then counts byDecision and byStatement',
     )
+    .option(
+      '--deep',
+      "evaluate every denial with evidence from AWS, with your credentials (--profile): AWS's authorization record, else the --policies store or the policies it needs, read now",
+    )
+    .option(
+      '--organization',
+      "--deep: also read the accounts' organization paths and SCPs and RCPs (management account or delegated administrator)",
+    )
+    .option('--org-role <arn>', '--deep: read Organizations through this role; implies --organization')
     .addHelpText(
       'after',
       [
@@ -82,7 +96,8 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
         "With s3://, only the day folders that can hold the period's events are listed (CloudTrail's key layout, with or",
         'without an organization id); AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL point it at another S3-compatible endpoint.',
         'Exit status: 0 when every input was read, 1 when some were unreadable, corrupt or too large (each named on stderr',
-        'and skipped; the totals still print), 2 on a usage error, a bad option value or a PATH that does not exist (nothing on stdout).',
+        'and skipped; the totals still print) or, with --deep, when some of the evidence used could not be read from AWS (each',
+        'named on stderr), 2 on a usage error, a bad option value or a PATH that does not exist (nothing on stdout).',
       ].join('\n'),
     )
     .exitOverride(usageErrorsExitWith2(io))
@@ -100,22 +115,32 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   let settings: ScanSettings;
   let limit: number;
   let target: ScanTarget;
+  let deep: DeepOptions | null;
   try {
     if (paths.length === 0) throw new OptionError('scan needs at least one PATH: a file, a directory, - for stdin, or an s3:// location');
+    // scan's --region selects trail regions of s3:// logs; deep reads use each denial's region and the SDK's for IAM.
+    deep = parseDeepOptions(options, undefined, options.policies !== undefined);
     settings = {
       filter: parseScanFilter(options, io.now()),
       summaries: options.json !== true,
       maxFileSize: parseByteSize('--max-file-size', options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE),
       policies: options.policies === undefined ? null : loadPolicyStore(options.policies).source,
+      deep: deep !== null,
     };
     limit = parseLimit(options.limit);
-    target = paths.some(isS3Url) ? s3Target(paths, options) : localTarget(paths, options);
+    target = paths.some(isS3Url) ? s3Target(paths, options) : localTarget(paths, options, deep !== null);
   } catch (error) {
     if (!(error instanceof OptionError || error instanceof InputError)) throw error;
     reportInputError(io, error.message);
     return EXIT.inputError;
   }
+  if (deep === null) return scanTarget(target, settings, limit, options, io);
+  const run = await withAwsEvidence(deep, io, () => scanTarget(target, settings, limit, options, io));
+  return run.incomplete && run.result !== EXIT.inputError ? EXIT.partial : run.result;
+}
 
+/** Scans the target and prints the report: returns the exit status. */
+async function scanTarget(target: ScanTarget, settings: ScanSettings, limit: number, options: ScanOptions, io: CliIo): Promise<number> {
   const totals = new ScanTotals(limit);
   const progress = createProgress(io.stderr, 'scanning', Date.now, target.kind === 's3' ? 'objects' : 'files');
   const skip = (message: string): void => {
@@ -175,15 +200,17 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
   progress.clear();
 
   if (options.json === true) {
-    io.stdout.write(`${escapeJson(scanJson(totals, Boolean(settings.policies)), 2)}\n`);
+    io.stdout.write(`${escapeJson(scanJson(totals, Boolean(settings.policies) || settings.deep === true), 2)}\n`);
   } else {
     io.stdout.write(renderScanText(totals, styleFor(io.stdout, io.env), io.stdout.isTTY === true ? io.stdout.columns : undefined));
   }
   return totals.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
-function localTarget(paths: readonly string[], options: ScanOptions): ScanTarget {
+function localTarget(paths: readonly string[], options: ScanOptions, deep: boolean): ScanTarget {
   for (const key of S3_OPTIONS) {
+    // --profile also names the credentials of --deep's reads.
+    if (key === 'profile' && deep) continue;
     if (options[key] !== undefined) throw new OptionError(`${optionName(key)} applies to s3:// locations only`);
   }
   return { kind: 'local', jobs: parseCount('--jobs', options.jobs, 64), collected: collectInputs(paths) };

@@ -8,6 +8,7 @@ import type { EvidenceNeeds } from '../../core/policy/ports';
 import type { PolicyStoreFile } from '../../core/policy/store-fragment';
 import { escapeSingleLine } from '../../core/render/escape';
 import type { CaptureOptions } from '../commands/policies';
+import { checkOrgRole } from '../deep/deep-options';
 import { describeFileError, readInputFile, readStream } from '../input';
 import { EXIT, reportInputError, type CliIo } from '../io';
 import { silenceSdkNodeVersionNotice } from '../local/endpoints';
@@ -16,7 +17,6 @@ import { OptionError } from '../scan/filters';
 
 /** Something could not be read from AWS: the store holds the rest. */
 const EXIT_INCOMPLETE = 1;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
 /** `denyscope policies capture`: returns the exit status. */
 export async function runCapture(options: CaptureOptions, io: CliIo): Promise<number> {
@@ -76,8 +76,7 @@ function checkOptions(options: CaptureOptions): string {
     if (!isVpcEndpointId(endpoint))
       throw new OptionError(`--vpc-endpoint must be a VPC endpoint id (vpce- and 8 or 17 hex digits), got "${endpoint}"`);
   }
-  if (options.orgRole !== undefined && !ROLE_ARN.test(options.orgRole))
-    throw new OptionError(`--org-role must be an IAM role ARN, got "${options.orgRole}"`);
+  checkOrgRole(options.orgRole);
   return options.out;
 }
 

@@ -1,6 +1,7 @@
 import type { Diagnosis, Remediation } from '../../core/diagnosis';
 import { CAUSE_LABELS } from '../../core/render/alert-facts';
 import { commandLines, escapeJson, escapeSingleLine } from '../../core/render/escape';
+import type { EvidenceSource } from '../../core/policy/types';
 import { renderEvaluationLines } from '../../core/render/evaluation-text';
 import type { Style } from './style';
 
@@ -64,10 +65,20 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
   // stored before evaluations existed has no such field.
   if (d.evaluation) {
     const why = facts.findIndex(([label]) => label === 'why');
-    lines.splice(why + 1, 0, ...renderEvaluationLines(d.evaluation, d.resource, 'denied').map((line) => `${' '.repeat(width + 4)}${line}`));
+    // Evaluations stored before evidence sources existed have no source.
+    const evidence = (EVIDENCE as Partial<Record<string, string>>)[d.evaluation.source];
+    const evaluationLines = [...renderEvaluationLines(d.evaluation, d.resource, 'denied'), ...(evidence ? [`evidence: ${evidence}`] : [])];
+    lines.splice(why + 1, 0, ...evaluationLines.map((line) => `${' '.repeat(width + 4)}${line}`));
   }
   return lines;
 }
+
+const EVIDENCE: Readonly<Record<EvidenceSource, string>> = {
+  'authorization-details': "AWS's own record of the denial (IAM Access Troubleshooter)",
+  store: 'the policy store (--policies)',
+  fetched: 'the policies read from AWS now (--deep)',
+  message: 'the message alone: no policy could be read (see "the store lacks")',
+};
 
 function contextNotes(d: Diagnosis): string[] {
   const notes: string[] = [];

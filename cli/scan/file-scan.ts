@@ -1,6 +1,7 @@
 import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../core/diagnosis';
 import type { PolicyStore } from '../../core/policy/store';
 import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
+import { diagnoseDeep } from '../deep/deep-diagnosis';
 import { policyStoreOf, type PolicySource } from '../policies';
 import { matchesFilter, type ScanFilter } from './filters';
 import { gunzipSmall, gunzipStream, isGzip, isZlibError, tooLarge, TooLargeError } from './gzip';
@@ -18,6 +19,8 @@ export interface ScanSettings {
   readonly maxFileSize: number;
   /** --policies: the store every denial is evaluated against; none when absent or null. */
   readonly policies?: PolicySource | null;
+  /** --deep: every denial is evaluated with evidence from AWS, gathered by the main thread (cli/deep/deep-diagnosis.ts). */
+  readonly deep?: boolean;
 }
 
 /**
@@ -34,7 +37,7 @@ export async function scanBytes(source: string, raw: Buffer, settings: ScanSetti
       if (text === null) return scanStream(source, [raw], settings, maxDiagnoses);
       const scan = new TextScan(source, settings, maxDiagnoses);
       scan.push(text);
-      return scan.finish(() => raw, raw.length);
+      return await scan.finish(() => raw, raw.length);
     },
   );
 }
@@ -77,16 +80,16 @@ export async function scanStream(
       const original = (): Buffer => Buffer.concat(kept);
       if (!isGzip(first)) {
         for await (const chunk of chunks) scan.push(chunk);
-        return scan.finish(original, bytes);
+        return await scan.finish(original, bytes);
       }
       try {
         await gunzipStream(chunks, limit, (text) => scan.push(text));
       } catch (error) {
         if (!isZlibError(error)) throw error;
         // Corrupt or truncated: readRecords names it as explain does, failing at the same byte (within the limit).
-        return scan.finishWhole(original, bytes);
+        return await scan.finishWhole(original, bytes);
       }
-      return scan.finish(original, bytes);
+      return await scan.finish(original, bytes);
     },
   );
 }
@@ -114,13 +117,13 @@ class TextScan {
   }
 
   /** The input's result; `original` gives its `bytes` as read, for readRecords when it is not a log file. */
-  finish(original: () => Buffer, bytes: number): FileScanResult {
+  finish(original: () => Buffer, bytes: number): Promise<FileScanResult> {
     if (this.reading && this.reader.finish()) return this.tally.result(this.reader.records, bytes);
     return this.finishWhole(original, bytes);
   }
 
   /** Reads the whole input with readRecords, dropping what the fast reader handed over. */
-  finishWhole(original: () => Buffer, bytes: number): FileScanResult {
+  finishWhole(original: () => Buffer, bytes: number): Promise<FileScanResult> {
     this.reading = false;
     this.tally = new InputTally(this.source, this.settings, this.maxDiagnoses);
     const records = readRecords(original(), this.source);
@@ -137,6 +140,8 @@ class InputTally {
   private readonly groups = emptyGroups();
   private readonly diagnoses: Diagnosis[] = [];
   private readonly store: PolicyStore | null;
+  /** --deep: the denials waiting for their evidence, in record order. */
+  private readonly deepDiagnoses: Promise<Diagnosis | null>[] = [];
   private denials = 0;
 
   constructor(
@@ -150,14 +155,24 @@ class InputTally {
   add(record: CloudTrailRecord): void {
     // isDenial first: most records handed over are look-alikes or successes, and diagnose() does more work.
     if (!isDenial(record)) return;
-    const diagnosis = diagnoseWithPolicies(record, this.store);
+    if (this.settings.deep === true) {
+      // Filtered first (the filters do not depend on the evaluation), so a denial left out costs no AWS read.
+      const plain = diagnoseWithPolicies(record, null);
+      if (plain !== null && matchesFilter(plain, this.settings.filter)) this.deepDiagnoses.push(diagnoseDeep(record, this.store));
+      return;
+    }
+    this.count(diagnoseWithPolicies(record, this.store));
+  }
+
+  private count(diagnosis: Diagnosis | null): void {
     if (diagnosis === null || !matchesFilter(diagnosis, this.settings.filter)) return;
     this.denials += 1;
     countInto(this.groups, diagnosis, this.settings.summaries);
     if (this.diagnoses.length < this.maxDiagnoses) this.diagnoses.push(diagnosis);
   }
 
-  result(records: number, bytes: number): FileScanResult {
+  async result(records: number, bytes: number): Promise<FileScanResult> {
+    for (const diagnosis of await Promise.all(this.deepDiagnoses)) this.count(diagnosis);
     return { source: this.source, bytes, records, denials: this.denials, groups: this.groups, diagnoses: this.diagnoses, error: null };
   }
 }

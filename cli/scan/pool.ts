@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { answerEvidenceRequest } from '../deep/deep-diagnosis';
 import { STDIN_SOURCE } from '../input';
 import { failedScan, scanStream, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
@@ -133,6 +134,7 @@ export function runPool(
         for (const [index, file] of files) settle(index, failedScan(file, `${file}: the scan worker stopped (${why})`));
       };
       worker.on('message', (reply: WorkerReply) => {
+        if (answerEvidenceRequest(worker, reply)) return;
         held.delete(reply.index);
         settle(reply.index, reply.result);
         feed();

@@ -219,8 +219,10 @@ function addOrganizationKeys(keys: RequestKeys, side: 'Principal' | 'Resource', 
   const organization = store?.organization;
   if (accountId === null || organization?.id === undefined || organization.accounts === undefined) return;
   const path = organization.accounts.get(accountId);
-  if (path === undefined) {
-    // The store lists every account of its organization: this one is outside it, so the keys are not in the request.
+  // Not listed: unknown (absent means unknown), so the keys stay unresolved.
+  if (path === undefined) return;
+  if (path === null) {
+    // The store says the account is outside the organization, so the keys are not in the request.
     keys.absent(`aws:${side}OrgID`).absent(`aws:${side}OrgPaths`);
     return;
   }

@@ -1,29 +1,139 @@
-import { diagnoseWith, type DiagnosisEvaluator } from '../diagnosis/diagnose';
+import { diagnoseWith, type DiagnosisEvaluator, type DiagnosisFacts } from '../diagnosis/diagnose';
 import { causeOfPolicyType } from '../diagnosis/message';
 import type { CloudTrailRecord } from '../diagnosis/record';
-import { POLICY_CAUSES, type Diagnosis } from '../diagnosis/types';
+import { remediate } from '../diagnosis/remediation';
+import { POLICY_CAUSES, type Diagnosis, type Remediation } from '../diagnosis/types';
 import { requestContextFor, type DiagnosedCall } from './context';
 import { evaluateRequest, type MessageClaim } from './evaluate';
+import type { PolicyReadResult } from './ports';
 import { remediateFromEvaluation } from './remediation';
-import type { PolicyStore } from './store';
-import type { Evaluation, PolicyType } from './types';
+import { parsePolicyStore, PolicyStoreError, type PolicyStore } from './store';
+import type { PolicyStoreFile } from './store-fragment';
+import type { Evaluation, PolicyEvaluation, PolicyType } from './types';
 
 /** The causes that are policy types of the evaluation; the others (MFA, KMS, unknown) name none by themselves. */
 const POLICY_TYPE_OF_CAUSE: ReadonlyMap<string, PolicyType> = new Map(POLICY_CAUSES.map((cause) => [cause, cause]));
+
+/**
+ * What one denial is evaluated with, best first (README "Deep diagnosis"): AWS's own record (its evaluation, and
+ * the documents it captured, which the remediation opens), a store of policies (the user's --policies, or the
+ * policies read from AWS now), or nothing but the message. `missingPolicies` are what could not be read on the way.
+ */
+export type DiagnosisEvidence =
+  | { readonly source: 'authorization-details'; readonly evaluation: Evaluation; readonly store: PolicyStore | null }
+  | { readonly source: 'store' | 'fetched'; readonly store: PolicyStore; readonly missingPolicies: readonly string[] }
+  | { readonly source: 'message'; readonly missingPolicies: readonly string[] };
+
+/**
+ * What was gathered from AWS for one denial (the evidence gatherer's answer, as plain data): AWS's record when it could
+ * be read, else the policies read now (none when a store was given instead), and why the better sources were not used.
+ */
+export interface GatheredPolicies {
+  readonly authorization: { readonly evaluation: Evaluation; readonly capturedStore: PolicyStoreFile } | null;
+  readonly fetched: PolicyReadResult | null;
+  readonly missingPolicies: readonly string[];
+}
+
+/**
+ * The evidence to evaluate a denial with, best first: AWS's record; the user's store; the fetched policies when
+ * anything at all could be read; else the message alone, saying what could not be read.
+ */
+export function evidenceOfGathered(gathered: GatheredPolicies, store: PolicyStore | null): DiagnosisEvidence {
+  if (gathered.authorization !== null) {
+    // The captured documents only sharpen the remediation: when they do not parse, AWS's own evaluation still stands.
+    const captured = parsedOrNull(gathered.authorization.capturedStore);
+    return { source: 'authorization-details', evaluation: gathered.authorization.evaluation, store: captured };
+  }
+  if (store !== null) return { source: 'store', store, missingPolicies: gathered.missingPolicies };
+  const fetched = gathered.fetched;
+  if (fetched === null || !holdsAnything(fetched.store)) return { source: 'message', missingPolicies: gathered.missingPolicies };
+  try {
+    return { source: 'fetched', store: parsePolicyStore(fetched.store), missingPolicies: gathered.missingPolicies };
+  } catch (error) {
+    if (!(error instanceof PolicyStoreError)) throw error;
+    return { source: 'message', missingPolicies: [...gathered.missingPolicies, `the policies read from AWS: ${error.message}`] };
+  }
+}
+
+function parsedOrNull(file: PolicyStoreFile): PolicyStore | null {
+  try {
+    return parsePolicyStore(file);
+  } catch (error) {
+    if (!(error instanceof PolicyStoreError)) throw error;
+    return null;
+  }
+}
+
+/** Whether a fragment holds any part at all (a store file holds only what was read). */
+function holdsAnything(file: PolicyStoreFile): boolean {
+  return [file.principals, file.sessions, file.resources, file.keys, file.vpcEndpoints, file.organization].some(
+    (part) => part !== undefined && Object.keys(part).length > 0,
+  );
+}
 
 /**
  * A diagnosis, evaluated against the policy store when one is given (the CLI's --policies): `evaluation` says which
  * statement denied the call or which layers lack an allow, and the remediation is built from it.
  */
 export function diagnoseWithPolicies(record: CloudTrailRecord, store: PolicyStore | null): Diagnosis | null {
-  return diagnoseWith(record, store === null ? null : evaluatorFor(store));
+  return diagnoseWithEvidence(record, store === null ? null : { source: 'store', store, missingPolicies: [] });
 }
 
-function evaluatorFor(store: PolicyStore): DiagnosisEvaluator {
+/** A diagnosis evaluated with the given evidence; without evidence, `evaluation` is null (the message-only diagnosis). */
+export function diagnoseWithEvidence(record: CloudTrailRecord, evidence: DiagnosisEvidence | null): Diagnosis | null {
+  return diagnoseWith(record, evidence === null ? null : evaluatorFor(evidence));
+}
+
+function evaluatorFor(evidence: DiagnosisEvidence): DiagnosisEvaluator {
   return {
-    evaluate: (record, facts) => evaluateDiagnosis(record, facts, store),
-    remediate: (facts, evaluation) => remediateFromEvaluation(facts, evaluation, store),
+    evaluate: (record, facts) => evaluationWithEvidence(record, facts, evidence),
+    remediate: (facts, evaluation) => remediationWithEvidence(facts, evaluation, evidence),
   };
+}
+
+/** The evaluation of a diagnosed denial with the given evidence, saying which evidence it came from. */
+export function evaluationWithEvidence(
+  record: CloudTrailRecord,
+  diagnosis: DiagnosedCall & Pick<Diagnosis, 'policyType' | 'policyArn' | 'denial'>,
+  evidence: DiagnosisEvidence,
+): Evaluation {
+  switch (evidence.source) {
+    case 'authorization-details':
+      return evidence.evaluation;
+    case 'message':
+      return messageEvaluation(diagnosis, evidence.missingPolicies);
+    default: {
+      const evaluated = evaluateDiagnosis(record, diagnosis, evidence.store);
+      const missingPolicies =
+        evidence.missingPolicies.length === 0
+          ? evaluated.missingPolicies
+          : [...new Set([...evidence.missingPolicies, ...evaluated.missingPolicies])].sort();
+      return { ...evaluated, missingPolicies, source: evidence.source };
+    }
+  }
+}
+
+/**
+ * `source: message`: no policy could be read, so the evaluation knows only what the message says: its kind of denial
+ * (explicit, implicit, or unknown: inconclusive), no statement and no layer, and what could not be read.
+ */
+function messageEvaluation(diagnosis: Pick<Diagnosis, 'denial'>, missingPolicies: readonly string[]): Evaluation {
+  return {
+    decision: diagnosis.denial === 'explicit' ? 'explicit-deny' : diagnosis.denial === 'implicit' ? 'implicit-deny' : 'inconclusive',
+    deniedBy: [],
+    missingAllow: [],
+    unresolvedKeys: [],
+    missingPolicies: [...new Set(missingPolicies)].sort(),
+    agreesWithMessage: null,
+    source: 'message',
+  };
+}
+
+function remediationWithEvidence(facts: DiagnosisFacts, evaluation: Evaluation, evidence: DiagnosisEvidence): Remediation {
+  const store = evidence.source === 'message' ? null : evidence.store;
+  // An explicit deny whose statement AWS's record does not show has nothing precise to say: the message's remediation.
+  const nothingPrecise = evaluation.decision === 'explicit-deny' && evaluation.deniedBy.length === 0;
+  return store === null || nothingPrecise ? remediate(facts) : remediateFromEvaluation(facts, evaluation, store);
 }
 
 /** The evaluation of a diagnosed denial against the store: the request rebuilt from its record, judged layer by layer. */
@@ -31,7 +141,7 @@ export function evaluateDiagnosis(
   record: CloudTrailRecord,
   diagnosis: DiagnosedCall & Pick<Diagnosis, 'policyType' | 'policyArn' | 'denial'>,
   store: PolicyStore,
-): Evaluation {
+): PolicyEvaluation {
   return evaluateRequest(requestContextFor(record, diagnosis, store), store, messageClaimOf(diagnosis));
 }
 

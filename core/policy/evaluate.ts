@@ -5,7 +5,7 @@ import { evaluateStatement } from './statement';
 import { policyLabel } from './describe';
 import type { KeyGrant, OrganizationPolicy, PolicyStore, StoredPolicy } from './store';
 import { findPrincipal, findResource } from './store-lookup';
-import type { DeniedBy, Evaluation, MissingAllow, PolicyType, RequestContext, StatementVerdict, Tri } from './types';
+import type { DeniedBy, Evaluation, MissingAllow, PolicyEvaluation, PolicyType, RequestContext, StatementVerdict, Tri } from './types';
 
 /**
  * AWS's policy evaluation logic over the policies of a store, for one request. Pure.
@@ -55,7 +55,7 @@ interface Layer {
 /** Services whose resources RCPs govern (AWS Organizations "List of AWS services that support RCPs"). */
 const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager', 'cognito-identity', 'logs', 'dynamodb', 'ecr', 'aoss']);
 
-export function evaluateRequest(request: RequestContext, store: PolicyStore, message?: MessageClaim): Evaluation {
+export function evaluateRequest(request: RequestContext, store: PolicyStore, message?: MessageClaim): PolicyEvaluation {
   const missing: string[] = [];
   const scopes = scopesOf(store);
   const judge = (
@@ -320,8 +320,8 @@ type Judge = (
 ) => JudgedPolicy;
 
 /**
- * The targets from the root to the account; none for an account outside the organization (the store lists every
- * member); null when the store cannot place the account (then named missing).
+ * The targets from the root to the account; none for an account the store says is outside the organization (null);
+ * null when the store cannot place the account (no organization, or the account not listed: then named missing).
  */
 function organizationPath(
   store: PolicyStore,
@@ -340,7 +340,11 @@ function organizationPath(
     return null;
   }
   const path = accounts.get(accountId);
-  return path === undefined ? [] : [...path, accountId];
+  if (path === undefined) {
+    missing.push(`organization path of account ${accountId}`);
+    return null;
+  }
+  return path === null ? [] : [...path, accountId];
 }
 
 function organizationLayer(

@@ -30,5 +30,4 @@ export interface PolicySource {
   read(needs: EvidenceNeeds, options?: { readonly signal?: AbortSignal }): Promise<PolicyReadResult>;
 }
 
-/** Which evidence an evaluation came from, best first: AWS's record, a store given by the user, policies read now, the message alone. */
-export type EvidenceSource = 'authorization-details' | 'store' | 'fetched' | 'message';
+export type { EvidenceSource } from './types';

@@ -1,31 +1,44 @@
 /**
- * The `denyscope-policies/1` store as it is written to a file (issue 10's format): what `policies capture` writes and
- * what the fetched-evidence adapters return for one event. Absent means unknown, an explicit empty value means none;
- * so a part is written only when it was read completely. The store parser validates files of this shape.
+ * The `denyscope-policies/1` store file, zod-free: what `policies capture` writes, what the fetched-evidence adapters
+ * return for one event, and exactly what the store parser (store.ts) accepts: store.ts checks at compile time that
+ * its schema's input is this type, so the two cannot drift. Absent means unknown, an explicit empty value means none;
+ * so a writer writes a part only when it read it completely. Optional members (a policy's name, a grant's id) are
+ * optional because a hand-written store may leave them out; the adapters always write them.
  */
 
 export const STORE_FORMAT = 'denyscope-policies/1';
 
-/** A policy document: the parsed JSON, or its text when it is not JSON (the store parser reports that). */
+/** A policy document: the parsed JSON, or its text (plain or URL-encoded JSON; the parser reports anything else). */
 export type StoredDocument = Record<string, unknown> | string;
 
+/** An identity, boundary or session policy: a managed policy has an ARN, an inline one only a name (at least one of the two). */
 export interface StoredPolicy {
-  readonly name: string;
+  readonly name?: string | null;
   /** The managed policy's ARN; null for an inline policy. */
-  readonly arn: string | null;
+  readonly arn?: string | null;
   readonly document: StoredDocument;
+}
+
+export interface StoredGroup {
+  readonly name: string;
+  readonly arn?: string | null;
+  readonly policies?: readonly StoredPolicy[];
 }
 
 export interface StoredPrincipal {
   readonly policies?: readonly StoredPolicy[];
-  readonly permissionsBoundary?: { readonly arn: string; readonly document: StoredDocument } | null;
+  /** null: the principal has no permissions boundary. */
+  readonly permissionsBoundary?: StoredPolicy | null;
   readonly tags?: Readonly<Record<string, string>>;
   /** IAM users only: each group with its inline and attached policies. */
-  readonly groups?: readonly { readonly name: string; readonly arn: string | null; readonly policies: readonly StoredPolicy[] }[];
+  readonly groups?: readonly StoredGroup[];
 }
 
 export interface StoredSession {
+  /** The session policies passed when the session was created; [] when none was. */
   readonly policies?: readonly StoredPolicy[];
+  /** Session tags (they override the role's tags of the same key). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface StoredResource {
@@ -42,12 +55,13 @@ export interface StoredGrant {
   readonly granteePrincipal: string;
   /** As ListGrants names them, without the kms: prefix. */
   readonly operations: readonly string[];
-  readonly constraints: {
+  readonly constraints?: {
     readonly encryptionContextSubset?: Readonly<Record<string, string>>;
     readonly encryptionContextEquals?: Readonly<Record<string, string>>;
   } | null;
-  readonly grantId: string | null;
-  readonly name: string | null;
+  readonly grantId?: string | null;
+  readonly name?: string | null;
+  readonly retiringPrincipal?: string | null;
 }
 
 export interface StoredKey {
@@ -57,13 +71,15 @@ export interface StoredKey {
 }
 
 export interface StoredVpcEndpoint {
+  /** null: no custom policy, so AWS's default full-access policy applies. */
   readonly policy?: StoredDocument | null;
 }
 
+/** An SCP or RCP: Organizations names policies by id (p-…) as well (at least one of id, name, arn). */
 export interface StoredOrganizationPolicy {
-  readonly id: string;
-  readonly name: string;
-  readonly arn: string;
+  readonly id?: string | null;
+  readonly name?: string | null;
+  readonly arn?: string | null;
   readonly document: StoredDocument;
 }
 
@@ -71,8 +87,11 @@ export interface StoredOrganization {
   readonly id?: string;
   /** SCPs do not restrict the management account's principals, nor RCPs its resources. */
   readonly managementAccountId?: string;
-  /** account id → its path from the root to its parent OU (the account itself is the last level). */
-  readonly accounts?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Account id → its path from the root to its parent OU (the account itself is the last level); null: the account is
+   * known not to be in the organization. An account not listed is unknown (absent means unknown, as everywhere).
+   */
+  readonly accounts?: Readonly<Record<string, readonly string[] | null>>;
   /** target (root, OU or account id) → the policies attached there. */
   readonly serviceControlPolicies?: Readonly<Record<string, readonly StoredOrganizationPolicy[]>>;
   readonly resourceControlPolicies?: Readonly<Record<string, readonly StoredOrganizationPolicy[]>>;
@@ -80,7 +99,8 @@ export interface StoredOrganization {
 
 export interface PolicyStoreFile {
   readonly format: typeof STORE_FORMAT;
-  readonly capturedAt: string;
+  /** ISO 8601 date-time of the capture; the writers always set it. */
+  readonly capturedAt?: string | null;
   readonly principals?: Readonly<Record<string, StoredPrincipal>>;
   readonly sessions?: Readonly<Record<string, StoredSession>>;
   readonly resources?: Readonly<Record<string, StoredResource>>;
@@ -105,7 +125,8 @@ export function mergeStoreFiles(fragments: readonly PolicyStoreFile[]): PolicySt
   let organization: StoredOrganization | undefined;
   let capturedAt: string | undefined;
   for (const fragment of fragments) {
-    if (capturedAt === undefined || fragment.capturedAt < capturedAt) capturedAt = fragment.capturedAt;
+    const at = fragment.capturedAt ?? undefined;
+    if (at !== undefined && (capturedAt === undefined || at < capturedAt)) capturedAt = at;
     mergeEntries(parts.principals, fragment.principals);
     mergeEntries(parts.sessions, fragment.sessions);
     mergeEntries(parts.resources, fragment.resources);

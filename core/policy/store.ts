@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parsePolicyDocument, PolicyFormatError, type PolicyDocument, type PrincipalElement } from './document';
-import { STORE_FORMAT } from './store-fragment';
+import { STORE_FORMAT, type PolicyStoreFile, type StoredDocument } from './store-fragment';
 
 /**
  * The policy store `denyscope-policies/1`: the policies of an account or organization, keyed by ARN or id as AWS
@@ -87,10 +87,10 @@ export interface OrganizationEntry {
    */
   readonly managementAccountId: string | undefined;
   /**
-   * Every account of the organization (as ListAccounts gives them), each with its path from the root to its parent OU
-   * (the account itself is the last level). An account not listed is not a member; undefined: membership is unknown.
+   * Accounts with their path from the root to their parent OU (the account itself is the last level); null: the
+   * account is not a member. An account not in the map (or no map) is unknown: named missing, its keys unresolved.
    */
-  readonly accounts: ReadonlyMap<string, readonly string[]> | undefined;
+  readonly accounts: ReadonlyMap<string, readonly string[] | null> | undefined;
   /** Target (root, OU or account id) → the SCPs attached there; a target not in the map is unknown. */
   readonly serviceControlPolicies: ReadonlyMap<string, readonly OrganizationPolicy[]>;
   readonly resourceControlPolicies: ReadonlyMap<string, readonly OrganizationPolicy[]>;
@@ -124,7 +124,8 @@ export class PolicyStoreError extends Error {
  * principals, identity policies, boundaries, session policies and SCPs must not.
  */
 const documentOf = (principalElement: PrincipalElement) =>
-  z.unknown().transform((value, context) => {
+  // Any value is let through to the document parser, which says what is wrong; the input type is the file's.
+  z.custom<StoredDocument>().transform((value, context) => {
     try {
       return parsePolicyDocument(value, { principalElement });
     } catch (error) {
@@ -211,7 +212,7 @@ const storeSchema = z.strictObject({
         .string()
         .regex(/^\d{12}$/, 'must be a 12-digit account id')
         .optional(),
-      accounts: z.record(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'), z.array(nonEmpty)).optional(),
+      accounts: z.record(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'), z.array(nonEmpty).nullable()).optional(),
       serviceControlPolicies: z.record(nonEmpty, z.array(organizationPolicy(identityDocument))).optional(),
       resourceControlPolicies: z.record(nonEmpty, z.array(organizationPolicy(resourceDocument))).optional(),
     })
@@ -219,6 +220,17 @@ const storeSchema = z.strictObject({
 });
 
 type StoreInput = z.output<typeof storeSchema>;
+
+// One type for the store file: the schema accepts exactly PolicyStoreFile (store-fragment.ts, zod-free, which the
+// writers use), checked here at compile time; readonly-ness aside, a field added to one and not the other fails the build.
+type Writable<T> = T extends string | number | boolean | null | undefined
+  ? T
+  : T extends readonly (infer Item)[]
+    ? Writable<Item>[]
+    : { -readonly [K in keyof T]: Writable<T[K]> };
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const schemaAcceptsTheStoreFile: Same<Writable<z.input<typeof storeSchema>>, Writable<PolicyStoreFile>> = true;
+void schemaAcceptsTheStoreFile;
 type PolicyInput = z.output<typeof policy>;
 
 /**

@@ -110,12 +110,27 @@ export interface MissingAllow {
   readonly policies: readonly string[];
 }
 
-/** The `evaluation` field of a diagnosis (null there when no policies were available). */
-export interface Evaluation {
+/**
+ * Which evidence an evaluation came from, best first:
+ * - authorization-details: AWS's own record of the denial (IAM Access Troubleshooter), by the message's authorization id;
+ * - store: the policy store the user gave (--policies);
+ * - fetched: the policies read from AWS now, with the caller's credentials;
+ * - message: no policy of the denial could be read (every read failed, or the denial names nothing that can be read):
+ *   the decision is the message's kind of denial, nothing else is known, and missingPolicies says what could not be read.
+ */
+export type EvidenceSource = 'authorization-details' | 'store' | 'fetched' | 'message';
+
+/** The evaluator's verdict on a request, before it says which evidence it was made from. */
+export interface PolicyEvaluation {
   readonly decision: Decision;
   readonly deniedBy: readonly DeniedBy[];
   readonly missingAllow: readonly MissingAllow[];
   readonly unresolvedKeys: readonly string[];
   readonly missingPolicies: readonly string[];
   readonly agreesWithMessage: boolean | null;
+}
+
+/** The `evaluation` field of a diagnosis: null there when neither a store nor evidence from AWS was asked for. */
+export interface Evaluation extends PolicyEvaluation {
+  readonly source: EvidenceSource;
 }

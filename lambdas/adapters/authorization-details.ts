@@ -10,10 +10,9 @@ import {
   deniedByOfRecord,
   type AuthorizationRecord,
 } from '../../core/policy/authorization-record';
-import type { EvidenceSource } from '../../core/policy/ports';
 import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../../core/policy/store';
 import type { PolicyStoreFile, StoredDocument } from '../../core/policy/store-fragment';
-import type { Evaluation } from '../../core/policy/types';
+import type { Evaluation, PolicyEvaluation } from '../../core/policy/types';
 import { policyDocumentOf, readFailureOf, ReadFailure } from './policy-sources/aws-reads';
 
 /**
@@ -187,7 +186,7 @@ function serviceError(response: Response, text: string): { name: string; message
 
 /** AWS's record turned into an evaluation, with what it was made from. */
 export interface AuthorizationEvidence {
-  readonly evaluation: Evaluation & { readonly source: Extract<EvidenceSource, 'authorization-details'> };
+  readonly evaluation: Evaluation & { readonly source: 'authorization-details' };
   readonly record: AuthorizationRecord;
   /** The documents AWS captured at the denial, as a store (for the evaluator, or to attach to a ticket). */
   readonly capturedStore: PolicyStoreFile;
@@ -206,7 +205,7 @@ export type AuthorizationOutcome =
 export async function readAuthorizationEvidence(
   client: AuthorizationDetailsClient,
   diagnosis: Pick<Diagnosis, 'authorizationId' | 'eventTime' | 'region' | 'action' | 'principal' | 'principalArn' | 'resource'>,
-  options: { readonly now: Date; readonly signal?: AbortSignal; readonly evaluateCaptured: (store: PolicyStore) => Evaluation },
+  options: { readonly now: Date; readonly signal?: AbortSignal; readonly evaluateCaptured: (store: PolicyStore) => PolicyEvaluation },
 ): Promise<AuthorizationOutcome> {
   const id = diagnosis.authorizationId;
   if (id === null) return { evidence: null, reason: 'the message carries no authorization id' };
@@ -243,7 +242,7 @@ export async function readAuthorizationEvidence(
     }),
   );
   const capturedStore = capturedPolicyStore(record, documents, diagnosis);
-  let evaluated: Evaluation | null = null;
+  let evaluated: PolicyEvaluation | null = null;
   try {
     evaluated = options.evaluateCaptured(parsePolicyStore(capturedStore));
   } catch (error) {

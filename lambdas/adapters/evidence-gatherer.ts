@@ -3,7 +3,7 @@ import type { Diagnosis } from '../../core/diagnosis/types';
 import { needsOfDiagnosis } from '../../core/policy/needs';
 import type { PolicyReadResult, PolicySource } from '../../core/policy/ports';
 import type { PolicyStore } from '../../core/policy/store';
-import type { Evaluation } from '../../core/policy/types';
+import type { PolicyEvaluation } from '../../core/policy/types';
 import { readAuthorizationEvidence, type AuthorizationDetailsClient, type AuthorizationEvidence } from './authorization-details';
 
 export interface GatheredEvidence {
@@ -20,7 +20,7 @@ export interface EvidenceGathererOptions {
   readonly authorizationDetails: AuthorizationDetailsClient | null;
   readonly policySource: PolicySource;
   /** The evaluator, run on the documents AWS captured (for an implicit denial's missing layer). */
-  readonly evaluate: (record: CloudTrailRecord, diagnosis: Diagnosis, store: PolicyStore) => Evaluation;
+  readonly evaluate: (record: CloudTrailRecord, diagnosis: Diagnosis, store: PolicyStore) => PolicyEvaluation;
   /** Whether the organization's SCPs and RCPs are read (a management account or reader role is configured). */
   readonly organization: boolean;
 }

@@ -150,6 +150,35 @@ it('what cannot be read is named on stderr (escaped), the rest is written, exit 
   expect(store.keys[KEY_ARN]).toEqual({ state: 'Enabled', grants: EXPECTED.key.grants });
 });
 
+it('an account whose organization path cannot be read is left out of organization.accounts (unknown, not outside) and named', async () => {
+  const partner = '444455556666';
+  await standIn.stop();
+  standIn = await startAwsStandIn({
+    ...WORLD,
+    organization: { ...WORLD.organization!, parents: { ...WORLD.organization!.parents, [partner]: 'ou-ab12-11111111' } },
+  });
+  standIn.fail({ service: 'organizations', operation: 'ListParents', matching: partner, fault: 'AccessDenied' });
+  const out = path.join(dir, 'store.json');
+  const run = await denyscope([
+    'policies',
+    'capture',
+    '--principal',
+    ROLE_ARN,
+    '--resource',
+    `arn:aws:kms:eu-west-1:${partner}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    '--organization',
+    '--out',
+    out,
+  ]);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(
+    `denyscope: could not read organization path of account ${partner}: access denied (organizations:ListParents)`,
+  );
+  const store = JSON.parse(readFileSync(out, 'utf8'));
+  expect(store.organization.accounts).toEqual(EXPECTED.organization.accounts);
+  expect(parsePolicyStore(readFileSync(out, 'utf8')).organization?.accounts?.has(partner)).toBe(false);
+});
+
 describe('usage errors: exit 2, one line, nothing written', () => {
   it.each([
     [['--principal', ROLE_ARN], '--out FILE is required'],

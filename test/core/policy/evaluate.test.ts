@@ -1,7 +1,7 @@
 import { principalOfArn, requestContextForCall } from '../../../core/policy/context';
 import { evaluateRequest, type MessageClaim } from '../../../core/policy/evaluate';
 import { parsePolicyStore } from '../../../core/policy/store';
-import type { Evaluation } from '../../../core/policy/types';
+import type { PolicyEvaluation } from '../../../core/policy/types';
 
 /**
  * The layered evaluation, one rule per test, each written from the AWS page named in its describe():
@@ -64,7 +64,8 @@ function baseStore(): Record<string, any> {
     organization: {
       id: 'o-abc123',
       managementAccountId: MANAGEMENT,
-      accounts: { [ACCOUNT]: ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-22222222'], [MANAGEMENT]: ['r-ab12'] },
+      // OTHER is known to be outside the organization (null); an account not listed at all would be unknown.
+      accounts: { [ACCOUNT]: ['r-ab12', 'ou-ab12-11111111', 'ou-ab12-22222222'], [MANAGEMENT]: ['r-ab12'], [OTHER]: null },
       serviceControlPolicies: {
         'r-ab12': [FULL_ACCESS],
         'ou-ab12-11111111': [FULL_ACCESS],
@@ -86,7 +87,7 @@ interface Call {
   readonly message?: MessageClaim;
 }
 
-function evaluate(store: Record<string, any>, call: Call = {}): Evaluation {
+function evaluate(store: Record<string, any>, call: Call = {}): PolicyEvaluation {
   const parsed = parsePolicyStore(store);
   const principal = principalOfArn(call.principal ?? SESSION, parsed);
   if (principal === null) throw new Error(`not a principal: ${call.principal}`);
@@ -105,9 +106,10 @@ function evaluate(store: Record<string, any>, call: Call = {}): Evaluation {
   return evaluateRequest(request, parsed, call.message);
 }
 
-const layers = (evaluation: Evaluation) =>
+const layers = (evaluation: PolicyEvaluation) =>
   evaluation.missingAllow.map((entry) => (entry.target === null ? entry.policyType : `${entry.policyType}@${entry.target}`));
-const denials = (evaluation: Evaluation) => evaluation.deniedBy.map((entry) => `${entry.policyType}:${entry.sid ?? entry.statementIndex}`);
+const denials = (evaluation: PolicyEvaluation) =>
+  evaluation.deniedBy.map((entry) => `${entry.policyType}:${entry.sid ?? entry.statementIndex}`);
 
 describe('the baseline store', () => {
   it('allows the call it was built for, with nothing missing', () => {
@@ -260,13 +262,24 @@ describe('Organizations "SCP evaluation": every level from the root to the accou
     expect(evaluate(store).decision).toBe('explicit-deny');
   });
 
-  it('an account the store lists nowhere in its organization is outside it: no SCP applies, aws:PrincipalOrgID is absent', () => {
+  it('an account the store lists as outside its organization (null): no SCP applies, aws:PrincipalOrgID is absent', () => {
     const store = baseStore();
     store.organization.serviceControlPolicies['r-ab12'] = [scp('p-denyall', policy(deny('*'), allow('*')))];
     store.resources[TABLE].policy = policy(
       allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE }, Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }),
     );
     expect(evaluate(store, { principal: OTHER_SESSION })).toMatchObject({ decision: 'allow', missingPolicies: [] });
+  });
+  it('an account the store does not list is unknown: its SCP levels are named missing and aws:PrincipalOrgID is unresolved', () => {
+    const store = baseStore();
+    delete store.organization.accounts[OTHER];
+    store.organization.serviceControlPolicies['r-ab12'] = [scp('p-denyall', policy(deny('*'), allow('*')))];
+    store.resources[TABLE].policy = policy(
+      allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE }, Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }),
+    );
+    const evaluation = evaluate(store, { principal: OTHER_SESSION });
+    expect(evaluation).toMatchObject({ decision: 'inconclusive', unresolvedKeys: ['aws:PrincipalOrgID'] });
+    expect(evaluation.missingPolicies).toEqual([`organization path of account ${OTHER}`]);
   });
 });
 

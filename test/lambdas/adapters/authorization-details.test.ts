@@ -6,7 +6,7 @@ import {
   readAuthorizationEvidence,
 } from '../../../lambdas/adapters/authorization-details';
 import type { PolicyStore } from '../../../core/policy/store';
-import type { Evaluation } from '../../../core/policy/types';
+import type { PolicyEvaluation } from '../../../core/policy/types';
 import { startAwsStandIn, type AwsStandIn, type RecordedAwsRequest, type StandInWorld } from '../../support/aws-standin';
 import {
   ACCOUNT,
@@ -117,7 +117,7 @@ const diagnosis = (overrides: Partial<{ authorizationId: string | null; eventTim
   resource: TABLE_ARN,
   ...overrides,
 });
-const EVALUATED: Evaluation = {
+const EVALUATED: PolicyEvaluation = {
   decision: 'implicit-deny',
   deniedBy: [],
   missingAllow: [{ policyType: 'identity-policy', target: null, policies: ['arn:aws:iam::111122223333:policy/orders-rw'] }],
@@ -224,7 +224,7 @@ describe('the endpoint', () => {
 });
 
 describe('readAuthorizationEvidence', () => {
-  const evaluateCaptured = jest.fn((_store: PolicyStore): Evaluation => EVALUATED);
+  const evaluateCaptured = jest.fn((_store: PolicyStore): PolicyEvaluation => EVALUATED);
   beforeEach(() => evaluateCaptured.mockClear());
 
   it("an explicit deny: the decision and every denying statement from AWS's record, in layer order, SCPs once per level", async () => {

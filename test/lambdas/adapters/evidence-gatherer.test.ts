@@ -2,7 +2,7 @@ import { AuthorizationDetailsClient } from '../../../lambdas/adapters/authorizat
 import { EvidenceGatherer } from '../../../lambdas/adapters/evidence-gatherer';
 import { AwsPolicySource } from '../../../lambdas/adapters/policy-sources/aws-policy-source';
 import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../../core/diagnosis';
-import type { Evaluation } from '../../../core/policy/types';
+import type { PolicyEvaluation } from '../../../core/policy/types';
 import { startAwsStandIn, type AwsStandIn } from '../../support/aws-standin';
 import {
   ACCOUNT,
@@ -34,7 +34,7 @@ const record = (message: string): CloudTrailRecord => ({
 });
 const BASE = `User: arn:aws:sts::${ACCOUNT}:assumed-role/app/s1 is not authorized to perform: dynamodb:DeleteItem on resource: ${TABLE_ARN} with an explicit deny in an identity-based policy: ${DENY_DELETES_ARN}.`;
 const WITH_ID = `${BASE} Go to https://eu-west-1.console.aws.amazon.com/iam/home?region=eu-west-1#/authorization-details/${ID} for complete details, or call the GetRequestAuthorizationDetails API with the following authorization id: ${ID}`;
-const NOT_EVALUATED: Evaluation = {
+const NOT_EVALUATED: PolicyEvaluation = {
   decision: 'inconclusive',
   deniedBy: [],
   missingAllow: [],

@@ -315,7 +315,7 @@ it('keeps the deny statement of a shared managed policy identical wherever it is
   await startWith(WORLD);
   const result = await source.read(needs({ principals: [ROLE_ARN, USER_ARN] }));
   const fromRole = result.store.principals?.[ROLE_ARN]?.policies?.find((policy) => policy.arn === DENY_DELETES_ARN);
-  const fromGroup = result.store.principals?.[USER_ARN]?.groups?.find((group) => group.name === 'ops')?.policies[0];
+  const fromGroup = result.store.principals?.[USER_ARN]?.groups?.find((group) => group.name === 'ops')?.policies?.[0];
   expect(fromRole?.document).toEqual(DENY_DELETES);
   expect(fromGroup?.document).toEqual(DENY_DELETES);
 });
