@@ -78,6 +78,15 @@ const routesSchema = z.strictObject({
   routes: z.array(routeSchema).min(1, 'give at least the default route ({"name": ..., "default": true, "channels": [...]})'),
 });
 
+/** The routes document as written: what checkRoutes reads (e-mail lists, channels and OU paths optional). */
+export interface RoutesInput {
+  readonly channels?: Readonly<
+    Record<string, { readonly type: 'sns'; readonly emails?: readonly string[] } | { readonly type: 'slack'; readonly secretName: string }>
+  >;
+  readonly accountOrganizationalUnits?: Readonly<Record<string, readonly string[]>>;
+  readonly routes: readonly Route[];
+}
+
 /** One problem: the route or channel it belongs to (when it belongs to one), the field, and what is wrong. */
 export interface RoutesProblem {
   readonly where: string;
