@@ -383,6 +383,7 @@ describe('readHandlerConfig', () => {
       slackWebhookSecretArn: env[HANDLER_ENV.slackWebhookSecretArn],
       dedupWindowMinutes: 60,
       retentionDays: 90,
+      routing: null,
     });
   });
 
@@ -538,7 +539,7 @@ describe('lambdas/alert-handler module', () => {
     });
   });
 
-  it('fails at init, naming the variable, when the routes are not what the stack writes', async () => {
+  it('fails at init, naming the variable, when the routes are not what the stack writes', () => {
     for (const [value, message] of [
       ['{"routes": [', 'Environment variable ALERT_ROUTES is not JSON'],
       ['{"routes": []}', 'Environment variable ALERT_ROUTES must hold {"routes", "channels", "accountOrganizationalUnits"}'],
