@@ -88,12 +88,9 @@ export class Notifications extends Construct {
     );
     this.topicKey.allowServiceToEncrypt('cloudwatch.amazonaws.com', alarmsOfThisAccount);
 
-    const routeSecretNames = Object.entries(props.routes?.channels ?? {}).flatMap(([name, channel]) =>
-      channel.type === 'slack' ? [{ name, secretName: channel.secretName }] : [],
-    );
     const createdSecretNames = [
       ...(props.existingSlackWebhookSecretArn ? [] : [props.slackWebhookSecretName]),
-      ...routeSecretNames.map((channel) => channel.secretName),
+      ...Object.values(props.routes?.channels ?? {}).flatMap((channel) => (channel.type === 'slack' ? [channel.secretName] : [])),
     ];
     if (createdSecretNames.length > 0) {
       // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
