@@ -9,6 +9,8 @@ export const HANDLER_ENV = {
   slackWebhookSecretArn: 'SLACK_WEBHOOK_SECRET_ARN',
   dedupWindowMinutes: 'DEDUP_WINDOW_MINUTES',
   retentionDays: 'RETENTION_DAYS',
+  /** The alert routes as JSON (core/incidents/routes.ts DeployedRouting), validated at synth; unset: no routes. */
+  alertRoutes: 'ALERT_ROUTES',
 } as const;
 
 export const METRICS_NAMESPACE = 'Denyscope';

@@ -14,6 +14,8 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
 import { createAlertHandler } from './alert-batch';
 import { readHandlerConfig } from './handler-config';
 import { createAlertPipeline } from './wiring';
+import type { Notifier } from '../core/incidents/ports';
+import { routedChannels, Router, type DeployedRouting } from '../core/incidents/routes';
 
 export { createAlertHandler } from './alert-batch';
 
@@ -42,7 +44,23 @@ export const handler = createAlertHandler({
         webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }),
         warn,
       }),
+      ...routeNotifiers(config.routing),
     ],
+    channelsFor: config.routing === null ? undefined : routedChannels(new Router(config.routing)),
     enricher: new KmsTableEnricher(dynamodb, kms),
   }).pipeline,
 });
+
+/** One notifier per channel the routes declare: its topic (in the alert topic's account and Region) or its webhook secret. */
+function routeNotifiers(routing: DeployedRouting | null): Notifier[] {
+  const topicArnPrefix = config.alertTopicArn.slice(0, config.alertTopicArn.lastIndexOf(':') + 1);
+  return Object.entries(routing?.channels ?? {}).map(([channel, destination]) =>
+    destination.type === 'sns'
+      ? new SnsNotifier(sns, `${topicArnPrefix}${destination.topicName}`, channel)
+      : new SlackNotifier({
+          channel,
+          webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: destination.secretName, warn }),
+          warn,
+        }),
+  );
+}

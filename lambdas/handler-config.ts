@@ -1,4 +1,5 @@
 import { HANDLER_ENV } from '../core/contract';
+import type { DeployedRouting } from '../core/incidents/routes';
 
 export interface HandlerConfig {
   readonly incidentsTableName: string;
@@ -6,6 +7,8 @@ export interface HandlerConfig {
   readonly slackWebhookSecretArn: string;
   readonly dedupWindowMinutes: number;
   readonly retentionDays: number;
+  /** The alert routes; null: every alert goes to the topic and the Slack webhook. */
+  readonly routing: DeployedRouting | null;
 }
 
 /** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
@@ -27,5 +30,32 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     slackWebhookSecretArn: required(HANDLER_ENV.slackWebhookSecretArn),
     dedupWindowMinutes: positiveNumber(HANDLER_ENV.dedupWindowMinutes),
     retentionDays: positiveNumber(HANDLER_ENV.retentionDays),
+    routing: routingOf(env[HANDLER_ENV.alertRoutes]),
   };
+}
+
+/**
+ * The routes the stack validated at synth (core/incidents/routes-schema.ts), so only their outline is checked here: a
+ * value that is not even that was not written by the stack, and the function stops at init, naming the variable.
+ */
+function routingOf(value: string | undefined): DeployedRouting | null {
+  if (value === undefined || value.trim() === '') return null;
+  let routing: Partial<DeployedRouting> | null;
+  try {
+    routing = JSON.parse(value) as Partial<DeployedRouting> | null;
+  } catch (error) {
+    throw new Error(`Environment variable ${HANDLER_ENV.alertRoutes} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (
+    routing === null ||
+    typeof routing !== 'object' ||
+    !Array.isArray(routing.routes) ||
+    typeof routing.channels !== 'object' ||
+    typeof routing.accountOrganizationalUnits !== 'object'
+  ) {
+    throw new Error(
+      `Environment variable ${HANDLER_ENV.alertRoutes} must hold {"routes", "channels", "accountOrganizationalUnits"} as the stack writes it`,
+    );
+  }
+  return routing as DeployedRouting;
 }

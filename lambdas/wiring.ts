@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
 import type { HandlerConfig } from './handler-config';
-import { createIncidentPipeline, type IncidentPipeline } from '../core/incidents/pipeline';
+import { createIncidentPipeline, type ChannelSelector, type IncidentPipeline } from '../core/incidents/pipeline';
 import { systemClock, type Clock, type Enricher, type IncidentStore, type Notifier } from '../core/incidents/ports';
 
 /** What the alert pipeline needs: the store's settings, its client, and the channels, which differ per place it runs. */
@@ -11,6 +11,8 @@ export interface AlertPipelineParts {
   readonly documents: DynamoDBDocumentClient;
   /** In delivery order. */
   readonly notifiers: readonly Notifier[];
+  /** The alert routes (see IncidentPipelineDeps.channelsFor); absent: every notifier gets every alert. */
+  readonly channelsFor?: ChannelSelector;
   readonly enricher?: Enricher;
   readonly clock?: Clock;
   /** See IncidentPipelineDeps.soleWriter. */
@@ -32,6 +34,7 @@ export function createAlertPipeline(parts: AlertPipelineParts): AlertPipeline {
   const pipeline = createIncidentPipeline({
     store,
     notifiers: parts.notifiers,
+    channelsFor: parts.channelsFor,
     enricher: parts.enricher,
     clock: parts.clock ?? systemClock,
     dedupWindowMinutes: config.dedupWindowMinutes,

@@ -63,6 +63,7 @@ export class AccessDeniedAlerts extends Construct {
       slackWebhookSecretName: config.slackWebhookSecretName,
       existingSlackWebhookSecretArn: config.existingSlackWebhookSecretArn,
       removalPolicy,
+      routes: config.routes,
     });
     this.processing = new Processing(this, 'Processing', {
       queue: this.ingestion.queue,
@@ -72,13 +73,15 @@ export class AccessDeniedAlerts extends Construct {
       topic: this.notifications.topic,
       topicKey: this.notifications.topicKey,
       slackWebhookSecret: this.notifications.slackWebhookSecret,
-      slackWebhookSecretKey: this.notifications.slackWebhookSecretKey,
+      // The key encrypts an existing secret only when that secret is the stack's own.
+      slackWebhookSecretKey: config.existingSlackWebhookSecretArn ? undefined : this.notifications.slackWebhookSecretKey,
       dataEventTables: config.dataEventTables,
       dedupWindowMinutes: config.dedupWindowMinutes,
       retentionDays: config.retentionDays,
       logLevel: config.logLevel,
       reservedConcurrency: config.reservedConcurrency,
       removalPolicy,
+      routeChannels: this.notifications.routeChannels,
     });
     const eventBus = organization
       ? new OrganizationEventBus(this, 'OrganizationBus', {

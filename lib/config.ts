@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ALERT_SETTINGS } from '@denyscope/core/incidents/alert-policy';
+import { checkRoutes, formatRoutesProblem, type RoutesConfig, type RoutesInput } from '@denyscope/core/incidents/routes-schema';
 
 /**
  * Configuration of the access-denied alerting stack: one schema for both entry points, the typed
@@ -35,6 +36,7 @@ export const CONFIG_KEYS = [
   'existingIncidentsTableArn',
   'existingIncidentsTableKeyArn',
   'mode',
+  'routes',
   ...ORGANIZATION_KEYS,
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -97,6 +99,25 @@ const organizationPath = z
   .transform((path) => `${path.replace(/\/?\*?$/, '')}/*`);
 const noDuplicates = (values: readonly string[]) => new Set(values).size === values.length;
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
+/** Marks an issue whose message already names what is wrong, so the value (a whole routes document) is not repeated. */
+const VALUE_NAMED = { valueNamed: true };
+// The routes document (core/incidents/routes-schema.ts): an object in cdk.json or props, a JSON string with -c routes='{...}'.
+const routes = z.unknown().transform((value, context): RoutesConfig | undefined => {
+  if (value === undefined) return undefined;
+  let document = value;
+  if (typeof value === 'string') {
+    try {
+      document = JSON.parse(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}`, params: VALUE_NAMED });
+      return z.NEVER;
+    }
+  }
+  const result = checkRoutes(document);
+  if (result.ok) return result.config;
+  for (const problem of result.problems) context.addIssue({ code: 'custom', message: formatRoutesProblem(problem), params: VALUE_NAMED });
+  return z.NEVER;
+});
 
 const schema = z
   .object({
@@ -161,6 +182,7 @@ const schema = z
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'not the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID)')
       .optional(),
     mode: z.preprocess(lowerCaseString, z.enum(MODES, `expected one of ${MODES.join(', ')}`)).default('account'),
+    routes: routes.optional(),
     organizationId: organizationId.optional(),
     memberRegions: z
       .preprocess(commaList, z.array(regionName).min(1, 'give at least one Region').refine(noDuplicates, 'a Region is listed twice'))
@@ -188,6 +210,14 @@ const schema = z
       );
     }
     checkExistingTable(config, problem);
+    for (const [name, channel] of Object.entries(config.routes?.channels ?? {})) {
+      if (channel.type === 'slack' && channel.secretName === config.slackWebhookSecretName && !config.existingSlackWebhookSecretArn) {
+        problem(
+          'routes',
+          `channel "${name}", secretName: ${channel.secretName} is the stack's own Slack secret (slackWebhookSecretName): name the built-in channel "slack" instead`,
+        );
+      }
+    }
     if (config.mode === 'account') {
       for (const key of ORGANIZATION_KEYS) {
         if (config[key] !== undefined) problem(key, 'applies only to mode=organization');
@@ -292,6 +322,12 @@ export interface AlertsConfigInput {
   readonly existingIncidentsTableArn?: string;
   /** The customer managed key that encrypts existingIncidentsTableArn. @default - none */
   readonly existingIncidentsTableKeyArn?: string;
+  /**
+   * Alert routes: which channels (SNS topics and Slack webhook secrets the stack creates, or the built-in "sns" and
+   * "slack") get the alerts of which accounts, OUs, tables, causes and severities (README "Route alerts"). A JSON
+   * string is read as the same document. @default - every alert goes to the alert topic and the Slack webhook
+   */
+  readonly routes?: RoutesInput | string;
   /**
    * 'account' watches this account; 'organization' also receives the denials of every account of the organization
    * (a central event bus, and a StackSet that forwards them from each member account and Region). @default 'account'
@@ -413,6 +449,7 @@ function parsed<T extends z.ZodType>(validator: T, input: unknown, source: strin
     }
     const key = String(issue.path[0] ?? '');
     const where = issue.path.length > 1 ? `${key}[${issue.path.slice(1).join('.')}]` : key;
+    if (issue.code === 'custom' && issue.params?.valueNamed === true) return `"${where}": ${issue.message}`;
     return `"${where}": ${issue.message} ${raw[key] === undefined ? '(not set)' : `(got ${JSON.stringify(raw[key])})`}`;
   });
   throw new ConfigurationError(`Invalid ${source}:\n  - ${problems.join('\n  - ')}`);

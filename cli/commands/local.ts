@@ -8,6 +8,8 @@ import type { LocalSummary } from '../local/run';
 import type { PolicyStore } from '../../core/policy/store';
 import { OptionError } from '../scan/filters';
 import { DEFAULT_ALERT_SETTINGS } from '../../core/incidents/alert-policy';
+import { Router } from '../../core/incidents/routes';
+import type { RoutesConfig } from '../../core/incidents/routes-schema';
 
 export interface LocalOptions {
   readonly dataDir?: string;
@@ -16,6 +18,7 @@ export interface LocalOptions {
   readonly snsTopicArn?: string;
   readonly json?: boolean;
   readonly policies?: string;
+  readonly routes?: string;
 }
 
 export function registerLocal(program: Command, io: CliIo = processIo()): void {
@@ -40,6 +43,10 @@ export function registerLocal(program: Command, io: CliIo = processIo()): void {
     .option(
       '--policies <store>',
       'evaluate each denial against this policy store (denyscope-policies/1); alerts then name the denying statement',
+    )
+    .option(
+      '--routes <file>',
+      'send each alert to the channels of its routes (the routes document of the stack\'s "routes" setting); --json then adds "alertsByChannel"',
     )
     .addHelpText(
       'after',
@@ -66,8 +73,10 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   const usesSamples = paths.length === 0;
   let collected;
   let store: PolicyStore | null = null;
+  let routes: RoutesConfig | undefined;
   try {
     if (options.policies !== undefined) store = (await import('../policies')).loadPolicyStore(options.policies).store;
+    if (options.routes !== undefined) routes = await loadRoutes(options.routes);
     if (slackWebhook !== undefined && !isHttpUrl(slackWebhook))
       throw new OptionError('--slack-webhook (or SLACK_WEBHOOK_URL) must be an http(s) URL');
     if (options.snsEndpoint !== undefined && !isHttpUrl(options.snsEndpoint)) {
@@ -90,6 +99,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   const { emptySummary, processInputs, reportError, withProgressCleared } = await import('../local/run');
   const { createProgress } = await import('../scan/progress');
   const summary = emptySummary();
+  if (routes !== undefined) summary.alertsByChannel = Object.fromEntries(new Router(routes).channels.map((channel) => [channel, 0]));
   const progress = createProgress(io.stderr, 'processing');
   for (const error of collected.errors) reportError(io, summary, `${error.message} (skipped)`);
 
@@ -104,6 +114,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
       io,
       dedupWindowMinutes,
       retentionDays,
+      routes,
     });
   } catch (error) {
     if (!(error instanceof DataDirError || error instanceof LocalSetupError)) throw error;
@@ -144,11 +155,37 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   return summary.errors > 0 || undelivered.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
+/** The routes file, validated like the stack's `routes` setting; a problem is an OptionError naming the file, the route and the field. */
+async function loadRoutes(file: string): Promise<RoutesConfig> {
+  const { readInputFile } = await import('../input');
+  const { checkRoutes, formatRoutesProblem } = await import('../../core/incidents/routes-schema');
+  let document: unknown;
+  try {
+    document = JSON.parse(readInputFile(file).toString('utf8'));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new OptionError(`--routes ${file}: not JSON: ${(error as Error).message}`);
+  }
+  const result = checkRoutes(document);
+  if (result.ok) return result.config;
+  const [first, ...others] = result.problems;
+  throw new OptionError(
+    `--routes ${file}: ${formatRoutesProblem(first)}${others.length > 0 ? ` (and ${others.length} more problem(s))` : ''}`,
+  );
+}
+
 function renderSummary(summary: LocalSummary, dataDir: string, dedupWindowMinutes: number): string {
   const dir = escapeSingleLine(dataDir);
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const lines = [
     `${plural(summary.events, 'event')} read, ${plural(summary.denials, 'denial')}: ${plural(summary.newIncidents, 'new incident')}, ${plural(summary.alerts, 'alert')}, ${summary.suppressed} suppressed (repeats inside the ${dedupWindowMinutes}-minute window), ${plural(summary.duplicates, 'duplicate')}${summary.duplicates > 0 ? ` (already recorded in ${dir}; delete it to start over)` : ''}${summary.errors > 0 ? `, ${plural(summary.errors, 'error')} (see above)` : ''}.`,
+    ...(summary.alertsByChannel === undefined
+      ? []
+      : [
+          `Alerts by channel: ${Object.entries(summary.alertsByChannel)
+            .map(([channel, count]) => `${escapeSingleLine(channel)} ${count}`)
+            .join(', ')}.`,
+        ]),
     `${dir} holds ${plural(summary.incidents, 'incident')}: see them with \`denyscope incidents${dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${dir}`} list\`.`,
   ];
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,8 @@
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Incident } from '../../core/incidents/model';
+import type { AlertChannel, Incident } from '../../core/incidents/model';
 import type { DeliveryResult, Notifier } from '../../core/incidents/ports';
 import { renderAlertText } from '../../core/render/alert-text';
+import { escapeSingleLine } from '../../core/render/escape';
 import type { OutputStream } from '../io';
 import type { Style } from '../render/style';
 import { credentialsForEndpoint, regionOr } from './endpoints';
@@ -20,6 +21,25 @@ export class TerminalNotifier implements Notifier {
     const rule = this.style.dim('─'.repeat(72));
     this.stdout.write(`${rule}\n${this.style.bold(subject)}\n\n${body.endsWith('\n') ? body : `${body}\n`}\n`);
     return Promise.resolve({ status: 'sent' });
+  }
+}
+
+/**
+ * A route channel in `local --routes`: nothing leaves the machine (the deployed stack's topics and webhook secrets are
+ * not reachable from here); the alert counts as sent to the channel, and the terminal says which channel got which alert.
+ */
+export class LocalRouteNotifier implements Notifier {
+  constructor(
+    readonly channel: AlertChannel,
+    private readonly terminal: OutputStream | null,
+    private readonly style: Style,
+  ) {}
+
+  notify(incident: Incident): Promise<DeliveryResult> {
+    this.terminal?.write(
+      `${this.style.dim('→')} channel ${escapeSingleLine(this.channel)} got the alert of ${escapeSingleLine(incident.id)}\n`,
+    );
+    return Promise.resolve({ status: 'sent', detail: 'local run: counted, not delivered' });
   }
 }
 

@@ -14,7 +14,9 @@ import type { CliIo, OutputStream } from '../io';
 import { styleFor } from '../render/style';
 import { closeOnSignal, LOCAL_TABLE_NAME, startEmbeddedDynamo, type EmbeddedDynamo } from './embeddedDynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, silenceSdkNodeVersionNotice } from './endpoints';
-import { resolveTopicArn, snsClientFor, TerminalNotifier } from './notifiers';
+import { LocalRouteNotifier, resolveTopicArn, snsClientFor, TerminalNotifier } from './notifiers';
+import { routedChannels, Router } from '../../core/incidents/routes';
+import type { RoutesConfig } from '../../core/incidents/routes-schema';
 
 /** The local pipeline could not be set up (a channel's endpoint); the message is one line for the user. */
 export class LocalSetupError extends Error {}
@@ -29,6 +31,8 @@ export interface LocalPipelineOptions {
   readonly io: CliIo;
   readonly dedupWindowMinutes: number;
   readonly retentionDays: number;
+  /** `--routes`: each alert goes to its routes' channels (the terminal still prints every alert). */
+  readonly routes?: RoutesConfig;
 }
 
 export interface LocalPipeline {
@@ -94,6 +98,15 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
         throw new LocalSetupError(describeAwsCallError(error, `SNS endpoint ${options.snsEndpoint}`));
       }
     }
+    const router = options.routes === undefined ? undefined : new Router(options.routes);
+    if (router !== undefined) {
+      // A route channel this run has no real notifier for (--slack-webhook, --sns-endpoint) is counted on the terminal.
+      const style = styleFor(options.io.stdout, options.io.env);
+      for (const channel of router.channels) {
+        if (!notifiers.some((notifier) => notifier.channel === channel))
+          notifiers.push(new LocalRouteNotifier(channel, options.terminal, style));
+      }
+    }
     const documents = DynamoDBDocumentClient.from(client);
     const { pipeline } = createAlertPipeline({
       config: {
@@ -103,6 +116,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       },
       documents,
       notifiers,
+      channelsFor: router === undefined ? undefined : routedChannels(router, options.terminal === null ? [] : ['terminal']),
       clock: { now: () => options.io.now() },
       // The data-dir lock makes this process the store's only writer, and processInputs goes one event at a time.
       soleWriter: true,

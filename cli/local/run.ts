@@ -29,6 +29,8 @@ export interface LocalSummary {
   suppressed: number;
   /** Inputs that could not be processed, each named on stderr. */
   errors: number;
+  /** With `--routes` only: per channel the routes name, the alerts this run sent to it. */
+  alertsByChannel?: Record<string, number>;
 }
 
 export function emptySummary(): LocalSummary {
@@ -115,6 +117,13 @@ function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set
   }
   summary.alerts += 1;
   if (!outcome.complete) undelivered.add(outcome.incident.id);
+  if (summary.alertsByChannel !== undefined) {
+    for (const [channel, delivery] of Object.entries(outcome.incident.alert?.channels ?? {})) {
+      // The route channels only: the terminal prints every alert anyway.
+      if (delivery?.status === 'sent' && channel in summary.alertsByChannel)
+        summary.alertsByChannel[channel] = (summary.alertsByChannel[channel] ?? 0) + 1;
+    }
+  }
 }
 
 /** The progress line clears itself before anything else is written to the terminal. */

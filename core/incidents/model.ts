@@ -6,7 +6,11 @@ import type { Diagnosis } from '../diagnosis/types';
  * pipeline) and the readers (`denyscope incidents`, locally and on AWS).
  */
 
-export type AlertChannel = 'sns' | 'slack' | 'terminal';
+/**
+ * A channel id: 'sns' and 'slack' (the stack's alert topic and Slack webhook), 'terminal' (`denyscope local`), and
+ * the names of the channels routes declare (core/incidents/routes.ts). Code takes them from `notifier.channel`.
+ */
+export type AlertChannel = string;
 /** `sending`: a delivery attempt holds the channel's send lease; if that lease expired, the outcome is unknown. */
 export type ChannelStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 

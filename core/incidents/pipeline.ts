@@ -6,10 +6,15 @@ import { alertKey, incidentIdFor } from './identity';
 import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
 import type { Clock, DeliveryBudget, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
 
+/** The channel ids an alert of this denial goes to (its routes); the pipeline keeps those that have a notifier. */
+export type ChannelSelector = (diagnosis: Diagnosis, log: PipelineLog) => readonly AlertChannel[];
+
 export interface IncidentPipelineDeps {
   readonly store: IncidentStore;
   /** Every configured channel, in delivery order (SNS before Slack in the Lambda; terminal first locally). */
   readonly notifiers: readonly Notifier[];
+  /** Which of the notifiers' channels an alert goes to; absent: all of them. */
+  readonly channelsFor?: ChannelSelector;
   readonly enricher?: Enricher;
   readonly clock: Clock;
   readonly dedupWindowMinutes: number;
@@ -81,6 +86,13 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
   const { store, notifiers, enricher, clock, dedupWindowMinutes } = deps;
   const channels = notifiers.map((notifier) => notifier.channel);
 
+  /** The alert's channels, in delivery order: chosen when the alert is claimed and kept with it, so a resumed delivery sends the same ones. */
+  function channelsOf(attempt: Attempt): readonly AlertChannel[] {
+    if (deps.channelsFor === undefined) return channels;
+    const chosen = new Set(deps.channelsFor(attempt.diagnosis, attempt.options.log));
+    return channels.filter((channel) => chosen.has(channel));
+  }
+
   async function process(diagnosis: Diagnosis, options: ProcessOptions): Promise<PipelineOutcome> {
     const incidentId = incidentIdFor(diagnosis);
     const now = clock.now();
@@ -145,7 +157,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
   }
 
   async function claimAndDeliver(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
-    const claimed = await store.claimAlert(incident, attempt.diagnosis.eventId, channels, attempt.now, attempt.lease);
+    const claimed = await store.claimAlert(incident, attempt.diagnosis.eventId, channelsOf(attempt), attempt.now, attempt.lease);
     if (claimed === null) return suppress(attempt, incident, counting);
     return deliver(attempt, claimed, counting);
   }
@@ -157,7 +169,8 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     const failedChannels: AlertChannel[] = [];
     for (const notifier of notifiers) {
       const channel = notifier.channel;
-      const previous = current.alert?.channels[channel];
+      if (current.alert?.channels[channel] === undefined) continue; // not one of this alert's channels
+      const previous = current.alert.channels[channel];
       if (previous?.status === 'sent' || previous?.status === 'skipped') continue;
       const sending = previous?.status === 'sending' ? (previous.lease ?? null) : null;
       if (sending?.owner !== lease.owner) {

@@ -110,7 +110,7 @@ const incidentItem = z.looseObject({
       eventId: text,
       claimedAt: text,
       sequence: z.optional(z.number()),
-      channels: z.partialRecord(z.enum(['sns', 'slack', 'terminal']), channelDelivery),
+      channels: z.record(z.string(), channelDelivery),
     }),
   ),
   enrichment: z.optional(z.record(z.string(), z.unknown())),

@@ -1,8 +1,10 @@
-import type { Incident } from '../../core/incidents/model';
+import type { AlertChannel, Incident } from '../../core/incidents/model';
 import type { DeliveryBudget, DeliveryResult, Notifier, WebhookUrlProvider } from '../../core/incidents/ports';
 import { renderSlackMessage } from '../../core/render/slack-message';
 
 export interface SlackNotifierOptions {
+  /** 'slack' for the stack's webhook; a route channel's name for that channel's webhook. @default 'slack' */
+  readonly channel?: AlertChannel;
   readonly webhookUrls: WebhookUrlProvider;
   /** Called once per container when no webhook URL is configured. */
   readonly warn: (message: string) => void;
@@ -25,12 +27,13 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
  * The webhook URL is a secret: it never appears in a result, an error or a log line.
  */
 export class SlackNotifier implements Notifier {
-  readonly channel = 'slack' as const;
+  readonly channel: AlertChannel;
   private warnedUnconfigured = false;
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SlackNotifierOptions) {
+    this.channel = options.channel ?? 'slack';
     this.fetch = options.fetch ?? globalThis.fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -40,7 +43,8 @@ export class SlackNotifier implements Notifier {
     if (url === null) {
       if (!this.warnedUnconfigured) {
         this.warnedUnconfigured = true;
-        this.options.warn('No Slack webhook URL configured: Slack alerts are skipped');
+        const which = this.channel === 'slack' ? '' : ` for channel ${this.channel}`;
+        this.options.warn(`No Slack webhook URL configured${which}: Slack alerts are skipped`);
       }
       return { status: 'skipped', detail: 'no Slack webhook URL configured' };
     }

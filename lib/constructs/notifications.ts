@@ -1,9 +1,11 @@
-import { Arn, ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { RoutesConfig } from '@denyscope/core/incidents/routes-schema';
+import type { ChannelDestination, DeployedRouting } from '@denyscope/core/incidents/routes';
 import { EncryptionKey, PolicyConditions } from './encryption-key';
 
 export interface NotificationsProps {
@@ -11,6 +13,17 @@ export interface NotificationsProps {
   readonly slackWebhookSecretName: string;
   readonly existingSlackWebhookSecretArn?: string;
   readonly removalPolicy: RemovalPolicy;
+  /** Alert routes: a topic per declared SNS channel and a webhook secret per declared Slack channel. */
+  readonly routes?: RoutesConfig;
+}
+
+/** What the alert Lambda needs for the routes: the routes themselves, and the channels' topics and secrets. */
+export interface RouteChannels {
+  readonly routing: DeployedRouting;
+  readonly topics: readonly sns.ITopic[];
+  readonly webhookSecrets: readonly secretsmanager.ISecret[];
+  /** Encrypts webhookSecrets (present when there are some). */
+  readonly webhookSecretsKey?: EncryptionKey;
 }
 
 /**
@@ -24,10 +37,17 @@ export class Notifications extends Construct {
   readonly topic: sns.Topic;
   readonly topicKey: EncryptionKey;
   readonly slackWebhookSecret: secretsmanager.ISecret;
-  /** Encrypts the webhook secret the stack creates; none for an existing secret (existingSlackWebhookSecretArn). */
+  /**
+   * Encrypts the webhook secrets the stack creates (its own, unless existingSlackWebhookSecretArn, and the route
+   * channels'); none when it creates none.
+   */
   readonly slackWebhookSecretKey?: EncryptionKey;
-  /** Limits a key statement to the secret the stack creates (Secrets Manager's encryption context). */
-  private readonly onlyThisSecret: PolicyConditions = {};
+  /** Present with routes. */
+  readonly routeChannels?: RouteChannels;
+  /** Limits a key statement to the secrets the stack creates (Secrets Manager's encryption context). */
+  private readonly onlyTheseSecrets: PolicyConditions = {};
+  /** The webhook secrets the stack creates, each readable by the named readers only. */
+  private readonly createdSecrets: secretsmanager.Secret[] = [];
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -68,23 +88,64 @@ export class Notifications extends Construct {
     );
     this.topicKey.allowServiceToEncrypt('cloudwatch.amazonaws.com', alarmsOfThisAccount);
 
+    const createdSecretNames = [
+      ...(props.existingSlackWebhookSecretArn ? [] : [props.slackWebhookSecretName]),
+      ...Object.values(props.routes?.channels ?? {}).flatMap((channel) => (channel.type === 'slack' ? [channel.secretName] : [])),
+    ];
+    if (createdSecretNames.length > 0) {
+      // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
+      const secretArns = createdSecretNames.map((name) =>
+        Arn.format(
+          { service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+          Stack.of(this),
+        ),
+      );
+      this.onlyTheseSecrets = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArns.length === 1 ? secretArns[0] : secretArns } };
+      this.slackWebhookSecretKey = this.createSecretKey(props.removalPolicy);
+    }
     if (props.existingSlackWebhookSecretArn) {
       this.slackWebhookSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackWebhook', props.existingSlackWebhookSecretArn);
     } else {
-      // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
-      const secretArn = Arn.format(
-        {
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName: `${props.slackWebhookSecretName}-??????`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        },
-        Stack.of(this),
-      );
-      this.onlyThisSecret = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } };
-      this.slackWebhookSecretKey = this.createSecretKey(props.removalPolicy);
-      this.slackWebhookSecret = this.createEmptySecret(props.slackWebhookSecretName, this.slackWebhookSecretKey, props.removalPolicy);
+      this.slackWebhookSecret = this.createEmptySecret('SlackWebhook', props.slackWebhookSecretName, props.removalPolicy);
     }
+    if (props.routes) this.routeChannels = this.createRouteChannels(props.routes, props.removalPolicy);
+  }
+
+  /** A topic (encrypted with the alert topic's key, TLS only, optional e-mail subscriptions) or webhook secret per declared channel. */
+  private createRouteChannels(routes: RoutesConfig, removalPolicy: RemovalPolicy): RouteChannels {
+    const stackName = Stack.of(this).stackName;
+    const channels: Record<string, ChannelDestination> = {};
+    const topics: sns.ITopic[] = [];
+    const webhookSecrets: secretsmanager.ISecret[] = [];
+    for (const [name, channel] of Object.entries(routes.channels)) {
+      if (channel.type === 'slack') {
+        webhookSecrets.push(this.createEmptySecret(`RouteWebhook-${name}`, channel.secretName, removalPolicy));
+        channels[name] = { type: 'slack', secretName: channel.secretName };
+        continue;
+      }
+      if (Token.isUnresolved(stackName)) {
+        throw new Error(
+          `routes: channel "${name}": an SNS route channel's topic is named after the stack, whose name must be known at synth`,
+        );
+      }
+      // Named, so that the Lambda finds it from the alert topic's ARN and the routes carry no deploy-time values.
+      const topicName = `${stackName}-${name}`;
+      const topic = new sns.Topic(this, `RouteTopic-${name}`, {
+        topicName,
+        displayName: `denyscope access-denied alerts: ${name}`,
+        masterKey: this.topicKey.key,
+        enforceSSL: true,
+      });
+      for (const email of channel.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+      topics.push(topic);
+      channels[name] = { type: 'sns', topicName };
+    }
+    return {
+      routing: { routes: routes.routes, accountOrganizationalUnits: routes.accountOrganizationalUnits, channels },
+      topics,
+      webhookSecrets,
+      webhookSecretsKey: webhookSecrets.length > 0 ? this.slackWebhookSecretKey : undefined,
+    };
   }
 
   /**
@@ -98,19 +159,21 @@ export class Notifications extends Construct {
     // aws:PrincipalArn is the role's ARN for every session of the role (IAM User Guide, "AWS global condition
     // context keys", aws:PrincipalArn), so the deny never matches the Lambda, however its session is named.
     const readerArns = [readerRole.roleArn, ...otherReaderArns];
-    this.slackWebhookSecret.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyNamedReadersGetTheValue',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
-      }),
-    );
+    for (const secret of this.createdSecrets) {
+      secret.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyNamedReadersGetTheValue',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
+        }),
+      );
+    }
     this.slackWebhookSecretKey.allowViaService('ReadTheSecret', ['kms:Decrypt'], {
       ArnEquals: { 'aws:PrincipalArn': readerArns },
-      ...this.onlyThisSecret,
+      ...this.onlyTheseSecrets,
     });
   }
 
@@ -126,19 +189,21 @@ export class Notifications extends Construct {
       removalPolicy,
     });
     // put-secret-value: a new data key for the new value (IAM decides who may write).
-    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], this.onlyThisSecret);
+    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], this.onlyTheseSecrets);
     // Creating the secret with this key (CloudFormation) makes Secrets Manager check GenerateDataKey and Decrypt
     // with this marker as SecretVersionId; nothing encrypted under a real version can be decrypted this way.
     key.allowViaService('ValidateKeyAccess', ['kms:Decrypt'], {
-      ...this.onlyThisSecret,
+      ...this.onlyTheseSecrets,
       StringEquals: { 'kms:EncryptionContext:SecretVersionId': KEY_ACCESS_VALIDATION },
     });
     return key;
   }
 
   /** The webhook URL is set after deployment (README); the stack never sees it. */
-  private createEmptySecret(secretName: string, key: EncryptionKey, removalPolicy: RemovalPolicy): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'SlackWebhook', {
+  private createEmptySecret(id: string, secretName: string, removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    // Created with the secret whenever the stack creates one (see the constructor).
+    const key = this.slackWebhookSecretKey as EncryptionKey;
+    const secret = new secretsmanager.Secret(this, id, {
       secretName,
       description: 'Slack incoming-webhook URL for denyscope alerts (set with aws secretsmanager put-secret-value)',
       removalPolicy,
@@ -153,6 +218,7 @@ export class Notifications extends Construct {
       id: 'AwsSolutions-SMG4',
       reason: 'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
     });
+    this.createdSecrets.push(secret);
     return secret;
   }
 }

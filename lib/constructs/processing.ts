@@ -9,7 +9,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
+import { ConfigurationError } from '../config';
 import { EncryptionKey, ServiceKey } from './encryption-key';
+import type { RouteChannels } from './notifications';
 
 /**
  * The alert Lambda (lambdas/alert-handler.ts) as scripts/build-lambda.mjs bundles it into this package's assets/: built
@@ -52,7 +54,15 @@ export interface ProcessingProps {
   readonly logLevel: string;
   readonly reservedConcurrency: number;
   readonly removalPolicy: RemovalPolicy;
+  /** Alert routes: the Lambda gets them in its environment, and may publish to their topics and read their webhook secrets. */
+  readonly routeChannels?: RouteChannels;
 }
+
+/**
+ * What the routes may take of the Lambda's environment, which Lambda limits to 4 KB for all variables together; the
+ * others (names and ARNs of the stack's resources) stay well inside the rest.
+ */
+export const ROUTES_ENV_LIMIT_BYTES = 3_072;
 
 /** The alert Lambda (lambdas/alert-handler.ts), its encrypted log group, its least-privilege role and its SQS event source. */
 export class Processing extends Construct {
@@ -114,6 +124,7 @@ export class Processing extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        ...routesEnvironment(props.routeChannels),
       },
     });
     // ReportBatchItemFailures: only the failed messages of a batch are retried. Maximum concurrency
@@ -190,6 +201,7 @@ export class Processing extends Construct {
         resources: [logStreamsArn(stack, this.logGroup.logGroupName)],
       }),
     ];
+    statements.push(...routeStatements(props.routeChannels));
     const policy = new iam.Policy(this, 'Policy', { statements });
     this.role.attachInlinePolicy(policy);
     // Lambda checks the role's SQS permissions when it creates the event source mapping.
@@ -242,8 +254,57 @@ export class Processing extends Construct {
   }
 }
 
+// --- Alert routes (core/incidents/routes.ts): the routes in the environment, and the route channels' permissions.
+
+/** The routes as the Lambda reads them (HANDLER_ENV.alertRoutes); their size is checked here, at synth. */
+function routesEnvironment(routeChannels: RouteChannels | undefined): Record<string, string> {
+  if (routeChannels === undefined) return {};
+  const value = JSON.stringify(routeChannels.routing);
+  const bytes = Buffer.byteLength(HANDLER_ENV.alertRoutes) + Buffer.byteLength(value);
+  if (bytes > ROUTES_ENV_LIMIT_BYTES) {
+    throw new ConfigurationError(
+      `Invalid routes: they take ${bytes} bytes of the alert Lambda's environment (${HANDLER_ENV.alertRoutes}), more than the ${ROUTES_ENV_LIMIT_BYTES} they may use (Lambda allows 4 KB for all variables): list fewer accounts (match OUs instead), merge routes, or shorten names`,
+    );
+  }
+  return { [HANDLER_ENV.alertRoutes]: value };
+}
+
+/** Publish to the route topics (their key is the alert topic's, already usable through SNS), read the route webhook secrets. */
+function routeStatements(routeChannels: RouteChannels | undefined): iam.PolicyStatement[] {
+  if (routeChannels === undefined) return [];
+  const { topics, webhookSecrets, webhookSecretsKey } = routeChannels;
+  return [
+    ...(topics.length > 0
+      ? [new iam.PolicyStatement({ sid: 'RouteTopics', actions: ['sns:Publish'], resources: topics.map((topic) => topic.topicArn) })]
+      : []),
+    ...(webhookSecrets.length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: 'RouteWebhookSecrets',
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: webhookSecrets.map((secret) => secret.secretArn),
+          }),
+        ]
+      : []),
+    ...(webhookSecretsKey
+      ? [
+          keyUseVia('RouteWebhookSecretsKey', webhookSecretsKey, ['kms:Decrypt'], {
+            'kms:EncryptionContext:SecretARN': webhookSecrets.map((secret) => secret.secretArn),
+          }),
+        ]
+      : []),
+  ];
+}
+
+// --- End of alert routes.
+
 /** The key permissions a service needs for this Lambda, only through that service (kms:ViaService) and, if given, for that encryption context. */
-function keyUseVia(sid: string, key: ServiceKey, actions: string[], encryptionContext: Record<string, string> = {}): iam.PolicyStatement {
+function keyUseVia(
+  sid: string,
+  key: ServiceKey,
+  actions: string[],
+  encryptionContext: Record<string, string | string[]> = {},
+): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     actions,

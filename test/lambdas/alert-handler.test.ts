@@ -383,6 +383,7 @@ describe('readHandlerConfig', () => {
       slackWebhookSecretArn: env[HANDLER_ENV.slackWebhookSecretArn],
       dedupWindowMinutes: 60,
       retentionDays: 90,
+      routing: null,
     });
   });
 
@@ -395,15 +396,14 @@ describe('readHandlerConfig', () => {
 });
 
 describe('lambdas/alert-handler module', () => {
-  it('processes one sample event end to end through the module-scope handler, wired from the stack environment', async () => {
-    const body = readFileSync(path.join(__dirname, '..', '..', 'cli', 'samples', 'events', 'service-control-policy-explicit.json'), 'utf8');
-    const diagnosis = diagnose(readRecords(body, 'sample')[0]);
-    if (diagnosis === null) throw new Error('sample event is not a denial');
-    const incidentId = incidentIdFor(diagnosis);
-
-    const tableName = await dynamo.createTable();
-    const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic(`alerts-module-${++topicCounter}`);
-    const secretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-webhook';
+  /**
+   * Loads the module-scope handler with the stack's environment pointed at local stand-ins (dynalite, fauxqs, a Slack
+   * stand-in, a Secrets Manager stand-in answering every secret with the Slack stand-in's URL), runs `use`, restores.
+   */
+  async function withModule(
+    env: Record<string, string>,
+    use: (module: typeof import('../../lambdas/alert-handler'), secretRequests: { target: string; body: string }[]) => Promise<void>,
+  ): Promise<void> {
     const secretRequests: { target: string; body: string }[] = [];
     // Secrets Manager's JSON 1.1 protocol: POST / with X-Amz-Target, answered as GetSecretValue does.
     const secrets = createServer((request, response) => {
@@ -411,17 +411,19 @@ describe('lambdas/alert-handler module', () => {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const target = String(request.headers['x-amz-target'] ?? '');
-        secretRequests.push({ target, body: Buffer.concat(chunks).toString('utf8') });
+        const requestBody = Buffer.concat(chunks).toString('utf8');
+        secretRequests.push({ target, body: requestBody });
         if (target !== 'secretsmanager.GetSecretValue') {
           response
             .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
             .end(JSON.stringify({ __type: 'InvalidRequestException', message: target }));
           return;
         }
+        const secretId = (JSON.parse(requestBody) as { SecretId: string }).SecretId;
         response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(
           JSON.stringify({
-            ARN: secretArn,
-            Name: 'slack-webhook',
+            ARN: secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:us-east-1:111122223333:secret:${secretId}-AbCdEf`,
+            Name: secretId.split(':').pop(),
             SecretString: slack.webhookUrl,
             VersionId: 'v1',
             VersionStages: ['AWSCURRENT'],
@@ -436,9 +438,6 @@ describe('lambdas/alert-handler module', () => {
     const saved = { ...process.env };
     for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
     Object.assign(process.env, {
-      [HANDLER_ENV.incidentsTableName]: tableName,
-      [HANDLER_ENV.alertTopicArn]: topicArn,
-      [HANDLER_ENV.slackWebhookSecretArn]: secretArn,
       [HANDLER_ENV.dedupWindowMinutes]: STACK_HANDLER_ENV[HANDLER_ENV.dedupWindowMinutes],
       [HANDLER_ENV.retentionDays]: STACK_HANDLER_ENV[HANDLER_ENV.retentionDays],
       AWS_REGION: 'us-east-1',
@@ -449,6 +448,7 @@ describe('lambdas/alert-handler module', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}`,
       AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kmsPort}`,
       POWERTOOLS_TRACE_ENABLED: 'false',
+      ...env,
     });
     try {
       let module: typeof import('../../lambdas/alert-handler') | undefined;
@@ -457,8 +457,36 @@ describe('lambdas/alert-handler module', () => {
         module = require('../../lambdas/alert-handler') as typeof import('../../lambdas/alert-handler');
       });
       if (module === undefined) throw new Error('lambdas/alert-handler did not load');
+      await use(module, secretRequests);
+    } finally {
+      process.env = saved;
+      await new Promise<void>((resolve, reject) => {
+        secrets.closeAllConnections();
+        secrets.close((error) => (error ? reject(error) : resolve()));
+      });
+    }
+  }
 
-      const result = await module.handler(sqsEvent(sqsMessage(body, 'module-msg-1')), lambdaContext());
+  const sampleBody = readFileSync(
+    path.join(__dirname, '..', '..', 'cli', 'samples', 'events', 'service-control-policy-explicit.json'),
+    'utf8',
+  );
+
+  it('processes one sample event end to end through the module-scope handler, wired from the stack environment', async () => {
+    const diagnosis = diagnose(readRecords(sampleBody, 'sample')[0]);
+    if (diagnosis === null) throw new Error('sample event is not a denial');
+    const incidentId = incidentIdFor(diagnosis);
+
+    const tableName = await dynamo.createTable();
+    const { topicArn, queueUrl } = await fauxqs.createSubscribedTopic(`alerts-module-${++topicCounter}`);
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-webhook';
+    const env = {
+      [HANDLER_ENV.incidentsTableName]: tableName,
+      [HANDLER_ENV.alertTopicArn]: topicArn,
+      [HANDLER_ENV.slackWebhookSecretArn]: secretArn,
+    };
+    await withModule(env, async (module, secretRequests) => {
+      const result = await module.handler(sqsEvent(sqsMessage(sampleBody, 'module-msg-1')), lambdaContext());
 
       expect(result).toEqual({ batchItemFailures: [] });
       const { Item } = await dynamo.documents.send(
@@ -473,13 +501,52 @@ describe('lambdas/alert-handler module', () => {
       expect(slack.requests).toHaveLength(1);
       expect(secretRequests.map((request) => request.target)).toEqual(['secretsmanager.GetSecretValue']);
       expect(JSON.parse(secretRequests[0].body)).toEqual({ SecretId: secretArn });
-    } finally {
-      process.env = saved;
-      await new Promise<void>((resolve, reject) => {
-        secrets.closeAllConnections();
-        secrets.close((error) => (error ? reject(error) : resolve()));
-      });
+    });
+  });
+
+  it('sends an alert to its routes’ topic and webhook secret only, as ALERT_ROUTES (written by the stack) says', async () => {
+    const tableName = await dynamo.createTable();
+    const alerts = await fauxqs.createSubscribedTopic(`alerts-routes-${++topicCounter}`);
+    const securityTopicName = `Denyscope-security-${topicCounter}`;
+    const security = await fauxqs.createSubscribedTopic(securityTopicName);
+    // The sample is an SCP denial in account 111122223333: the security route and the account's route match.
+    const routing = {
+      routes: [
+        { name: 'security', match: { causes: ['service-control-policy'] }, channels: ['security'] },
+        { name: 'team-a', match: { accounts: ['111122223333'] }, channels: ['team-a'] },
+        { name: 'everything-else', default: true, channels: ['sns', 'slack'] },
+      ],
+      accountOrganizationalUnits: {},
+      channels: {
+        security: { type: 'sns', topicName: securityTopicName },
+        'team-a': { type: 'slack', secretName: 'denyscope/slack-team-a' },
+      },
+    };
+    const env = {
+      [HANDLER_ENV.incidentsTableName]: tableName,
+      [HANDLER_ENV.alertTopicArn]: alerts.topicArn,
+      [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-webhook',
+      [HANDLER_ENV.alertRoutes]: JSON.stringify(routing),
+    };
+    await withModule(env, async (module, secretRequests) => {
+      expect(await module.handler(sqsEvent(sqsMessage(sampleBody, 'module-routes-1')), lambdaContext())).toEqual({ batchItemFailures: [] });
+      const routed = await fauxqs.drain(security.queueUrl, 1);
+      expect(routed.map((message) => (JSON.parse(message.Body ?? '{}') as { TopicArn?: string }).TopicArn)).toEqual([security.topicArn]);
+      expect(await fauxqs.drain(alerts.queueUrl, 0)).toEqual([]);
+      expect(slack.requests).toHaveLength(1);
+      // Only the route channel's secret is read: the stack's own webhook is not one of this alert's channels.
+      expect(secretRequests.map((request) => JSON.parse(request.body))).toEqual([{ SecretId: 'denyscope/slack-team-a' }]);
+    });
+  });
+
+  it('fails at init, naming the variable, when the routes are not what the stack writes', () => {
+    for (const [value, message] of [
+      ['{"routes": [', 'Environment variable ALERT_ROUTES is not JSON'],
+      ['{"routes": []}', 'Environment variable ALERT_ROUTES must hold {"routes", "channels", "accountOrganizationalUnits"}'],
+    ]) {
+      expect(() => readHandlerConfig({ ...STACK_HANDLER_ENV, [HANDLER_ENV.alertRoutes]: value })).toThrow(message);
     }
+    expect(readHandlerConfig(STACK_HANDLER_ENV).routing).toBeNull();
   });
 
   it('fails at init, naming the variable, when the stack environment is missing', () => {

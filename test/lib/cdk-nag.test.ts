@@ -19,6 +19,21 @@ const CONFIGURATIONS: Array<[string, AccessDeniedAlertsProps]> = [
   ],
   ['organization (central stack)', { ...ORGANIZATION, alertEmails: ['oncall@example.com'] }],
   [
+    'routes to SNS and Slack channels of their own',
+    {
+      routes: {
+        channels: {
+          security: { type: 'sns', emails: ['security@example.com'] },
+          'team-a': { type: 'slack', secretName: 'denyscope/slack-team-a' },
+        },
+        routes: [
+          { name: 'security', match: { causes: ['service-control-policy'] }, channels: ['security'] },
+          { name: 'everything-else', default: true, channels: ['team-a', 'sns'] },
+        ],
+      },
+    },
+  ],
+  [
     'organization trail as a delegated administrator, OU paths, every service, an existing incidents table',
     {
       ...ORGANIZATION,

@@ -96,6 +96,22 @@ describe('incident pipeline on dynalite', () => {
     });
   });
 
+  it('sends an alert only to the channels its routes chose, and a retry resumes those channels only', async () => {
+    const sns = new ScriptedNotifier('sns');
+    const teamA = new ScriptedNotifier('team-a', [{ status: 'failed', detail: 'HTTP 500' }]);
+    const security = new ScriptedNotifier('security');
+    // The selector's order does not matter: channels are delivered in the notifiers' order.
+    const chosen: string[][] = [['team-a', 'sns']];
+    const run = pipeline({ notifiers: [sns, teamA, security], channelsFor: () => chosen.shift() ?? ['security'] });
+    const log = recordingLog();
+    expect(await run.process(event('a'), { budget, log })).toMatchObject({ kind: 'alerted', complete: false, failedChannels: ['team-a'] });
+    const incident = await store.getIncident(incidentIdFor(event('a')));
+    expect(Object.keys(incident?.alert?.channels ?? {}).sort()).toEqual(['sns', 'team-a']);
+    // The retry would now route to 'security' only: the alert keeps the channels chosen when it was claimed.
+    expect(await run.process(event('a'), { budget, log })).toMatchObject({ kind: 'alerted', complete: true, counted: false });
+    expect([sns.sent.length, teamA.sent.length, security.sent.length]).toEqual([1, 1, 0]);
+  });
+
   it('enriches only when an alert is sent, and not again when a retry resumes it', async () => {
     const enricher = new CountingEnricher();
     const slack = new ScriptedNotifier('slack', [{ status: 'failed', detail: 'HTTP 500' }]);
