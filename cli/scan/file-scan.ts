@@ -1,7 +1,7 @@
 import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudTrailRecord, type Diagnosis } from '../../core/diagnosis';
 import type { PolicyStore } from '../../core/policy/store';
 import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
-import { policyStoreOf, type PolicySource } from '../policies';
+import type { PolicySource } from '../policies';
 import { matchesFilter, type ScanFilter } from './filters';
 import { gunzipSmall, gunzipStream, isGzip, isZlibError, tooLarge, TooLargeError } from './gzip';
 import { countInto, emptyGroups, type FileScanResult } from './summary';
@@ -32,7 +32,7 @@ export async function scanBytes(source: string, raw: Buffer, settings: ScanSetti
       if (raw.length > settings.maxFileSize) throw tooLarge(settings.maxFileSize);
       const text = isGzip(raw) ? gunzipSmall(raw, settings.maxFileSize) : raw;
       if (text === null) return scanStream(source, [raw], settings, maxDiagnoses);
-      const scan = new TextScan(source, settings, maxDiagnoses);
+      const scan = new TextScan(source, settings, await policyStoreFor(settings), maxDiagnoses);
       scan.push(text);
       return scan.finish(() => raw, raw.length);
     },
@@ -73,7 +73,7 @@ export async function scanStream(
     () => bytes,
     async () => {
       const { first, chunks } = await peek(counted(), 2);
-      const scan = new TextScan(source, settings, maxDiagnoses);
+      const scan = new TextScan(source, settings, await policyStoreFor(settings), maxDiagnoses);
       const original = (): Buffer => Buffer.concat(kept);
       if (!isGzip(first)) {
         for await (const chunk of chunks) scan.push(chunk);
@@ -92,6 +92,15 @@ export async function scanStream(
 }
 
 /**
+ * The --policies store (parsed once per thread), or null. Its reader (zod) is loaded only when there is one: it was
+ * most of the JavaScript a scan worker compiled at start-up.
+ */
+async function policyStoreFor(settings: ScanSettings): Promise<PolicyStore | null> {
+  if (settings.policies === undefined || settings.policies === null) return null;
+  return (await import('../policies')).policyStoreOf(settings.policies);
+}
+
+/**
  * One input's text, decompressed, fed as it arrives. CloudTrail log files go record by record through the fast
  * reader (which parses only the records that may be denials); anything else is read whole by readRecords at the end.
  */
@@ -103,9 +112,10 @@ class TextScan {
   constructor(
     private readonly source: string,
     private readonly settings: ScanSettings,
+    private readonly store: PolicyStore | null,
     private readonly maxDiagnoses: number,
   ) {
-    this.tally = new InputTally(source, settings, maxDiagnoses);
+    this.tally = new InputTally(source, settings, store, maxDiagnoses);
     this.reader = new CloudTrailLogFileReader((record) => this.tally.add(record));
   }
 
@@ -122,7 +132,7 @@ class TextScan {
   /** Reads the whole input with readRecords, dropping what the fast reader handed over. */
   finishWhole(original: () => Buffer, bytes: number): FileScanResult {
     this.reading = false;
-    this.tally = new InputTally(this.source, this.settings, this.maxDiagnoses);
+    this.tally = new InputTally(this.source, this.settings, this.store, this.maxDiagnoses);
     const records = readRecords(original(), this.source);
     for (const record of records) this.tally.add(record);
     return this.tally.result(records.length, bytes);
@@ -136,16 +146,14 @@ class TextScan {
 class InputTally {
   private readonly groups = emptyGroups();
   private readonly diagnoses: Diagnosis[] = [];
-  private readonly store: PolicyStore | null;
   private denials = 0;
 
   constructor(
     private readonly source: string,
     private readonly settings: ScanSettings,
+    private readonly store: PolicyStore | null,
     private readonly maxDiagnoses: number,
-  ) {
-    this.store = policyStoreOf(settings.policies ?? null);
-  }
+  ) {}
 
   add(record: CloudTrailRecord): void {
     // isDenial first: most records handed over are look-alikes or successes, and diagnose() does more work.
