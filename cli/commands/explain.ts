@@ -4,7 +4,6 @@ import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
 import { escapeJson, escapeSingleLine } from '../../core/render/escape';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { readInput } from '../input';
-import { loadPolicyStore } from '../policies';
 import { renderDiagnosisText } from '../render/diagnosis-text';
 import { styleFor } from '../render/style';
 
@@ -43,7 +42,8 @@ export async function runExplain(file: string | undefined, options: ExplainOptio
     io.stderr.write('denyscope: reading stdin: paste a CloudTrail record or an AWS error message, then Ctrl-D\n');
   }
   try {
-    const store = options.policies === undefined ? null : loadPolicyStore(options.policies).store;
+    // Loaded only with --policies: the store's reader brings zod.
+    const store = options.policies === undefined ? null : (await import('../policies')).loadPolicyStore(options.policies).store;
     const input = await readInput(file, io.stdin);
     source = input.source;
     diagnoses = readRecords(input.content, input.source)
