@@ -97,8 +97,19 @@ export async function scanStream(
  */
 async function policyStoreFor(settings: ScanSettings): Promise<PolicyStore | null> {
   if (settings.policies === undefined || settings.policies === null) return null;
-  return (await import('../policies')).policyStoreOf(settings.policies);
+  return (await loadPolicies()).policyStoreOf(settings.policies);
 }
+
+/**
+ * The bundle loads the module as a chunk of its own. From source, a scan worker runs under tsx's require hook, which
+ * does not cover import(): there it is required (by a name the bundler leaves alone, as the bundle never takes this way).
+ */
+function loadPolicies(): Promise<typeof import('../policies')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (__filename.endsWith('.ts')) return Promise.resolve(require(POLICIES_MODULE) as typeof import('../policies'));
+  return import('../policies');
+}
+const POLICIES_MODULE = '../policies';
 
 /**
  * One input's text, decompressed, fed as it arrives. CloudTrail log files go record by record through the fast
