@@ -6,7 +6,6 @@ import type { Evaluation } from '../../core/policy/types';
 import { escapeSingleLine } from '../../core/render/escape';
 import { renderEvaluationLines } from '../../core/render/evaluation-text';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
-import { loadPolicyStore } from '../policies';
 import { OptionError } from '../scan/filters';
 import { styleFor } from '../render/style';
 
@@ -53,17 +52,18 @@ export function registerEvaluate(program: Command, io: CliIo = processIo()): voi
       ].join('\n'),
     )
     .exitOverride(usageErrorsExitWith2(io))
-    .action((options: EvaluateOptions) => {
-      io.setExitCode(runEvaluate(options, io));
+    .action(async (options: EvaluateOptions) => {
+      io.setExitCode(await runEvaluate(options, io));
     });
 }
 
 /** The whole command without the option parser: returns the exit status. */
-export function runEvaluate(options: EvaluateOptions, io: CliIo): number {
+export async function runEvaluate(options: EvaluateOptions, io: CliIo): Promise<number> {
   let store;
   let call;
   try {
-    store = loadPolicyStore(options.policies).store;
+    // Loaded here, not with the CLI: the store's reader brings zod, which every other command would load for nothing.
+    store = (await import('../policies')).loadPolicyStore(options.policies).store;
     const principal = principalOfArn(options.principal, store);
     if (principal === null)
       throw new OptionError(

@@ -9,7 +9,6 @@ import { parseDeepOptions, type DeepOptions } from '../deep/deep-options';
 import { withAwsEvidence } from '../deep/deep-run';
 import { readInput } from '../input';
 import { OptionError } from '../scan/filters';
-import { loadPolicyStore } from '../policies';
 import { renderDiagnosisText } from '../render/diagnosis-text';
 import { styleFor } from '../render/style';
 
@@ -80,7 +79,8 @@ export async function runExplain(file: string | undefined, options: ExplainOptio
     deep = parseDeepOptions(options, options.region, options.policies !== undefined);
     if (deep === null && (options.profile ?? options.region) !== undefined)
       throw new OptionError(`${options.profile !== undefined ? '--profile' : '--region'} applies to --deep only`);
-    store = options.policies === undefined ? null : loadPolicyStore(options.policies).store;
+    // Loaded only with --policies: the store's reader brings zod.
+    store = options.policies === undefined ? null : (await import('../policies')).loadPolicyStore(options.policies).store;
     const input = await readInput(file, io.stdin);
     source = input.source;
     records = readRecords(input.content, input.source);

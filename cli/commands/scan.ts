@@ -13,7 +13,6 @@ import { renderScanText } from '../scan/report-text';
 import { isS3Url, parseS3Url, type S3Location } from '../scan/s3-keys';
 import type { S3ScanOptions } from '../scan/s3-source';
 import { DIMENSIONS, POLICY_DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
-import { loadPolicyStore } from '../policies';
 import { parseDeepOptions, type DeepOptions } from '../deep/deep-options';
 import { withAwsEvidence } from '../deep/deep-run';
 
@@ -124,7 +123,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
       filter: parseScanFilter(options, io.now()),
       summaries: options.json !== true,
       maxFileSize: parseByteSize('--max-file-size', options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE),
-      policies: options.policies === undefined ? null : loadPolicyStore(options.policies).source,
+      // Loaded only with --policies: the store's reader brings zod.
+      policies: options.policies === undefined ? null : (await import('../policies')).loadPolicyStore(options.policies).source,
       deep: deep !== null,
     };
     limit = parseLimit(options.limit);

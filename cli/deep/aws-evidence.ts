@@ -1,5 +1,6 @@
 import { diagnose, type CloudTrailRecord } from '../../core/diagnosis';
-import { evaluateDiagnosis, type GatheredPolicies } from '../../core/policy/diagnosis-evaluation';
+import { evaluateDiagnosis } from '../../core/policy/diagnosis-evaluation';
+import type { GatheredPolicies } from '../../core/policy/gathered-evidence';
 import { AuthorizationDetailsClient, readAuthorizationEvidence } from '../../lambdas/adapters/authorization-details';
 import { EvidenceGatherer } from '../../lambdas/adapters/evidence-gatherer';
 import { AwsPolicySource } from '../../lambdas/adapters/policy-sources/aws-policy-source';

@@ -1,6 +1,8 @@
 import { isMainThread, parentPort, type Worker } from 'node:worker_threads';
 import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../core/diagnosis';
-import { diagnoseWithEvidence, evidenceOfGathered, type GatheredPolicies } from '../../core/policy/diagnosis-evaluation';
+import { diagnoseWithEvidence } from '../../core/policy/diagnosis-evaluation';
+import type { GatheredPolicies } from '../../core/policy/gathered-evidence';
+import { loadGatheredEvidence } from '../lazy-modules';
 import type { PolicyStore } from '../../core/policy/store';
 
 /**
@@ -74,13 +76,15 @@ function askMainThread(record: CloudTrailRecord): Promise<GatheredPolicies | nul
  */
 export async function diagnoseDeep(record: CloudTrailRecord, store: PolicyStore | null): Promise<Diagnosis | null> {
   // With a store, only AWS's record is read, so a denial without an authorization id needs nothing from AWS.
-  if (store !== null && (diagnose(record)?.authorizationId ?? null) === null) return diagnoseWithEvidence(record, evidenceOf(null, store));
+  if (store !== null && (diagnose(record)?.authorizationId ?? null) === null)
+    return diagnoseWithEvidence(record, await evidenceOf(null, store));
   const gathered = await (isMainThread ? (mainThreadGatherer ?? noGatherer)(record) : askMainThread(record));
-  return diagnoseWithEvidence(record, evidenceOf(gathered, store));
+  return diagnoseWithEvidence(record, await evidenceOf(gathered, store));
 }
 
 const noGatherer: GatherEvidence = () => Promise.resolve(null);
 
-function evidenceOf(gathered: GatheredPolicies | null, store: PolicyStore | null) {
+async function evidenceOf(gathered: GatheredPolicies | null, store: PolicyStore | null) {
+  const { evidenceOfGathered } = await loadGatheredEvidence();
   return evidenceOfGathered(gathered ?? { authorization: null, fetched: null, missingPolicies: [] }, store);
 }

@@ -1,12 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as fs from 'node:fs';
+import { config as configureZod } from 'zod/mini';
+import { en as english } from 'zod/v4/locales';
 import { DynamoDbIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { isHttpUrl } from '../../lambdas/adapters/secrets-webhook-url';
 import type { IncidentReader } from '../../core/incidents/ports';
 import { OptionError } from '../scan/filters';
 import { LOCAL_TABLE_NAME, startEmbeddedDynamo } from '../local/embeddedDynamo';
 import { credentialsForEndpoint, LOCAL_CREDENTIALS, LOCAL_REGION, regionOr, silenceSdkNodeVersionNotice } from '../local/endpoints';
+
+// Stored items are checked with zod/mini, whose messages say what was expected only once its English locale is
+// loaded: full zod loads it by itself, but the CLI now loads full zod only to read a --policies store.
+configureZod(english());
 
 /** Where the incidents live: the local data dir (the default), a deployed table, or any DynamoDB-compatible endpoint. */
 export interface ConnectionOptions {

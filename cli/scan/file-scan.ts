@@ -2,7 +2,8 @@ import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudT
 import type { PolicyStore } from '../../core/policy/store';
 import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
 import { diagnoseDeep } from '../deep/deep-diagnosis';
-import { policyStoreOf, type PolicySource } from '../policies';
+import type { PolicySource } from '../policies';
+import { loadPolicies } from '../lazy-modules';
 import { matchesFilter, type ScanFilter } from './filters';
 import { gunzipSmall, gunzipStream, isGzip, isZlibError, tooLarge, TooLargeError } from './gzip';
 import { countInto, emptyGroups, type FileScanResult } from './summary';
@@ -35,7 +36,7 @@ export async function scanBytes(source: string, raw: Buffer, settings: ScanSetti
       if (raw.length > settings.maxFileSize) throw tooLarge(settings.maxFileSize);
       const text = isGzip(raw) ? gunzipSmall(raw, settings.maxFileSize) : raw;
       if (text === null) return scanStream(source, [raw], settings, maxDiagnoses);
-      const scan = new TextScan(source, settings, maxDiagnoses);
+      const scan = new TextScan(source, settings, await policyStoreFor(settings), maxDiagnoses);
       scan.push(text);
       return await scan.finish(() => raw, raw.length);
     },
@@ -76,7 +77,7 @@ export async function scanStream(
     () => bytes,
     async () => {
       const { first, chunks } = await peek(counted(), 2);
-      const scan = new TextScan(source, settings, maxDiagnoses);
+      const scan = new TextScan(source, settings, await policyStoreFor(settings), maxDiagnoses);
       const original = (): Buffer => Buffer.concat(kept);
       if (!isGzip(first)) {
         for await (const chunk of chunks) scan.push(chunk);
@@ -95,6 +96,15 @@ export async function scanStream(
 }
 
 /**
+ * The --policies store (parsed once per thread), or null. Its reader (zod) is loaded only when there is one: it was
+ * most of the JavaScript a scan worker compiled at start-up.
+ */
+async function policyStoreFor(settings: ScanSettings): Promise<PolicyStore | null> {
+  if (settings.policies === undefined || settings.policies === null) return null;
+  return (await loadPolicies()).policyStoreOf(settings.policies);
+}
+
+/**
  * One input's text, decompressed, fed as it arrives. CloudTrail log files go record by record through the fast
  * reader (which parses only the records that may be denials); anything else is read whole by readRecords at the end.
  */
@@ -106,9 +116,10 @@ class TextScan {
   constructor(
     private readonly source: string,
     private readonly settings: ScanSettings,
+    private readonly store: PolicyStore | null,
     private readonly maxDiagnoses: number,
   ) {
-    this.tally = new InputTally(source, settings, maxDiagnoses);
+    this.tally = new InputTally(source, settings, store, maxDiagnoses);
     this.reader = new CloudTrailLogFileReader((record) => this.tally.add(record));
   }
 
@@ -125,7 +136,7 @@ class TextScan {
   /** Reads the whole input with readRecords, dropping what the fast reader handed over. */
   finishWhole(original: () => Buffer, bytes: number): Promise<FileScanResult> {
     this.reading = false;
-    this.tally = new InputTally(this.source, this.settings, this.maxDiagnoses);
+    this.tally = new InputTally(this.source, this.settings, this.store, this.maxDiagnoses);
     const records = readRecords(original(), this.source);
     for (const record of records) this.tally.add(record);
     return this.tally.result(records.length, bytes);
@@ -139,7 +150,6 @@ class TextScan {
 class InputTally {
   private readonly groups = emptyGroups();
   private readonly diagnoses: Diagnosis[] = [];
-  private readonly store: PolicyStore | null;
   /** --deep: the denials waiting for their evidence, in record order. */
   private readonly deepDiagnoses: Promise<Diagnosis | null>[] = [];
   private denials = 0;
@@ -147,10 +157,9 @@ class InputTally {
   constructor(
     private readonly source: string,
     private readonly settings: ScanSettings,
+    private readonly store: PolicyStore | null,
     private readonly maxDiagnoses: number,
-  ) {
-    this.store = policyStoreOf(settings.policies ?? null);
-  }
+  ) {}
 
   add(record: CloudTrailRecord): void {
     // isDenial first: most records handed over are look-alikes or successes, and diagnose() does more work.

@@ -47,6 +47,15 @@ export class DenialPrefilter {
   }
 
   /**
+   * Where, at or after `from`, the first byte lies that can make its record a denial: a `\u` escape, or the tail of
+   * an `"errorCode"` key (text.length when there is none). A record that holds none is no denial: mayBeDenial says no
+   * to it, so a reader can skip every record before the marker's without asking.
+   */
+  nextMarker(from: number): number {
+    return Math.min(this.next(UNICODE_ESCAPE, from), this.next(ERROR_CODE_KEY_TAIL, from));
+  }
+
+  /**
    * Where `needle` next occurs at or after `from` (text.length when it does not). Remembers the answer: queries
    * move forward, so over all the records each needle is searched for in one pass, however many records there are.
    */

@@ -54,10 +54,18 @@ export class CloudTrailLogFileReader {
       text = text.subarray(FILE_START.length - RECORD_START.length);
     }
     const prefilter = new DenialPrefilter(text);
+    // The records are counted in one pass over their separators; only one that holds a marker of a possible denial
+    // (the next one is looked up once, however many records lie before it) is asked about in full.
+    let marker = prefilter.nextMarker(0);
     let start = 0;
     // Each record runs from its "{" to its "}"; the next starts after the separating ",".
     for (let separator = text.indexOf(RECORD_SEPARATOR); separator !== -1; separator = text.indexOf(RECORD_SEPARATOR, start)) {
-      if (!this.record(text, start, separator + 1, prefilter)) return this.decline();
+      if (marker < separator || this.records === 0) {
+        if (!this.record(text, start, separator + 1, prefilter)) return this.decline();
+        marker = prefilter.nextMarker(separator + 2);
+      } else {
+        this.records += 1;
+      }
       start = separator + 2;
     }
     this.keep(text.subarray(start));

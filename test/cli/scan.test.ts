@@ -113,6 +113,14 @@ describe('scan --json', () => {
     }
   });
 
+  it('evaluates every denial against --policies in worker threads too (the workers load the store only then)', async () => {
+    const store = path.resolve(__dirname, '..', '..', 'cli', 'samples', 'policies.json');
+    const oneThread = await scanJson('--jobs', '1', '--policies', store, root);
+    const decisions = Object.values(oneThread.byDecision as Record<string, number>);
+    expect(decisions.reduce((sum, count) => sum + count, 0)).toBe(5);
+    expect(await scanJson('--jobs', '2', '--policies', store, root)).toEqual(oneThread);
+  });
+
   it('reads stdin for "-"', async () => {
     const lines = [dynamodbRecord({ eventId: 's1', reason: EXPLICIT_SCP }), dynamodbRecord({ eventId: 's2' })]
       .map((r) => JSON.stringify(r))

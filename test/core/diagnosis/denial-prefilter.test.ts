@@ -96,6 +96,26 @@ describe('DenialPrefilter', () => {
     }
   });
 
+  it('never puts its next marker past a record it lets through, so a reader may skip the records before the marker', () => {
+    const rng = randomSource(11);
+    const texts = Array.from({ length: 300 }, (_, index) =>
+      writeJson(rng, randomRecord(rng, index), { escapes: 0.02, whitespace: 0.1, duplicateKeys: 0.1 }),
+    );
+    const joined = Buffer.from(texts.join(','));
+    const prefilter = new DenialPrefilter(joined);
+    let start = 0;
+    let letThrough = 0;
+    for (const text of texts) {
+      const end = start + Buffer.byteLength(text);
+      if (mayBeDenial(text)) {
+        letThrough += 1;
+        expect(prefilter.nextMarker(start)).toBeLessThan(end);
+      }
+      start = end + 1;
+    }
+    expect(letThrough).toBeGreaterThan(50);
+  });
+
   it.each<[string, WriteStyle]>([
     ['compact', { escapes: 0, whitespace: 0, duplicateKeys: 0 }],
     ['escaped', { escapes: 0.05, whitespace: 0, duplicateKeys: 0 }],

@@ -1,12 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diagnose, type CloudTrailRecord } from '../../../core/diagnosis';
-import {
-  diagnoseWithEvidence,
-  evidenceOfGathered,
-  type DiagnosisEvidence,
-  type GatheredPolicies,
-} from '../../../core/policy/diagnosis-evaluation';
+import { diagnoseWithEvidence, type DiagnosisEvidence } from '../../../core/policy/diagnosis-evaluation';
+import { evidenceOfGathered, type GatheredPolicies } from '../../../core/policy/gathered-evidence';
 import { parsePolicyStore } from '../../../core/policy/store';
 import type { PolicyStoreFile } from '../../../core/policy/store-fragment';
 import type { Evaluation } from '../../../core/policy/types';
