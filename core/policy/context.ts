@@ -226,7 +226,7 @@ function addOrganizationKeys(keys: RequestKeys, side: 'Principal' | 'Resource', 
   }
   keys.present(`aws:${side}OrgID`, organization.id);
   // IAM "Understand the AWS Organizations entity path": o-id/r-root/ou-…/ with a trailing slash.
-  keys.presentSet(`aws:${side}OrgPaths`, [`${organization.id}/${path.join('/')}/`]);
+  keys.presentSetLazily(`aws:${side}OrgPaths`, () => [`${organization.id}/${path.join('/')}/`]);
 }
 
 /** aws:CurrentTime and aws:EpochTime, worked out when a condition reads them; unresolved without a valid time. */

@@ -49,6 +49,9 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
     const value = this.deferred.get(name);
     if (value === undefined) return undefined;
     this.deferred.delete(name);
+    // Stated since it was deferred: the later statement wins.
+    const stated = this.known.get(name);
+    if (stated !== undefined) return stated;
     const settled = value();
     if (settled !== null) this.known.set(name, settled);
     return settled ?? undefined;
@@ -65,11 +68,9 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
     return this.set(key, ABSENT);
   }
 
-  /** The last statement about a key wins, deferred or not. */
+  /** The last statement about a key wins, deferred or not (a deferred one stated again is dropped when settled). */
   private set(key: string, value: ContextValue): this {
-    const name = key.toLowerCase();
-    this.deferred.delete(name);
-    this.known.set(name, value);
+    this.known.set(key.toLowerCase(), value);
     return this;
   }
 
