@@ -192,6 +192,8 @@ function strings(value: unknown, path: string): string[] {
 
 /** IAM UG, Resource element: a variable may be used "only in the resource portion of the ARN ... after the fifth colon". */
 function resourceTemplate(text: string, variables: boolean): Template {
+  // Without "${" there is no variable anywhere: the text is one template of wildcards and literal text.
+  if (!variables || !text.includes('${')) return compileTemplate(text, { variables: false, wildcards: true });
   let resourceStart = 0;
   for (let i = 0; i < 5; i++) {
     const colon = text.indexOf(':', resourceStart);
