@@ -27,6 +27,8 @@ interface ScopeEntry {
   readonly readsCaller: boolean;
   /** Verdicts by the list of keys judging read, then by the values found for them. */
   readonly judged: Map<string, { readonly keys: readonly string[]; readonly verdicts: Map<string, StatementVerdict[]> }>;
+  /** The verdicts, once judging has read neither a key nor the caller: then they hold for every request. */
+  always: StatementVerdict[] | undefined;
 }
 
 type Scopes = Map<PolicyDocument, Map<string, ScopeEntry>>;
@@ -56,6 +58,7 @@ export function judgeStatements(
   scopes: Scopes,
 ): readonly StatementVerdict[] {
   const entry = scopeEntry(document, request, scopeKey, scopes);
+  if (entry.always !== undefined) return entry.always;
   const caller = entry.readsCaller ? callerKeyOf(request) : '';
   for (const known of entry.judged.values()) {
     const verdicts = known.verdicts.get(caller + valuesOf(known.keys, request.keys));
@@ -64,6 +67,7 @@ export function judgeStatements(
   const reading = new ReadingKeys(request.keys);
   const verdicts = judgeInScope(document.statements, entry.scope, { ...request, keys: reading });
   if (reading.readEverything) return verdicts;
+  if (reading.read.size === 0 && !entry.readsCaller) return (entry.always = verdicts);
   const keys = [...reading.read];
   const list = keys.join('\u0000');
   let known = entry.judged.get(list);
@@ -83,7 +87,7 @@ function scopeEntry(document: PolicyDocument, request: RequestContext, scopeKey:
   const statements = document.statements;
   const scope = statements.map((statement) => (hasConstantScope(statement) ? matchesActionAndResource(statement, request) : null));
   const readsCaller = statements.some((statement, index) => scope[index] !== false && namesSomeone(statement));
-  entry = { scope, readsCaller, judged: new Map() };
+  entry = { scope, readsCaller, judged: new Map(), always: undefined };
   if (byScope === undefined) scopes.set(document, (byScope = new Map()));
   if (byScope.size >= SCOPES_PER_POLICY) byScope.clear();
   byScope.set(scopeKey, entry);
