@@ -3,12 +3,17 @@
  * store), side by side with the same scan without a store. The store is generated deterministically: 50 principals,
  * 200 policies, a 4-level organization (root, two OUs, the account) with SCPs and RCPs at every level.
  *
- *   npx tsx bench/evaluate.bench.ts [--records 100000] [--runs 3]
+ *   npx tsx bench/evaluate.bench.ts [--records 100000] [--runs 3] [--baseline DIR]
+ *
+ * The runs are interleaved (one of each command per round), so a machine whose load changes during the benchmark
+ * weighs on every command alike; each ratio is the median of the rounds' own ratios. --baseline DIR also measures the
+ * CLI of another built checkout (e.g. `git archive <commit>` unpacked, with node_modules, after
+ * `node scripts/build-cli.mjs`) with the store, and checks that its --json output is the same as this checkout's.
  *
  * Prints a Markdown table and the machine. The target (issue 10): at most 1.5x the scan without a store.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -252,9 +257,46 @@ function generateStore(): { store: Record<string, unknown>; policies: number; pr
   return { store, policies: counted, principals: principalArns.length };
 }
 
+type Measured = ReturnType<typeof measure>;
+
+/** One run of each command per round; per command the median time, and the median of its per-round ratio to `base`. */
+function interleaved(
+  runs: number,
+  commands: Record<string, readonly string[]>,
+  base: (name: string) => string,
+): Record<string, { last: Measured; seconds: number; cpuSeconds: number; ratio: number; cpuRatio: number }> {
+  const rounds: Array<Record<string, Measured>> = [];
+  for (let round = 0; round < runs; round += 1) {
+    const measured: Record<string, Measured> = {};
+    for (const [name, args] of Object.entries(commands)) measured[name] = measure(1, process.execPath, args);
+    rounds.push(measured);
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  return Object.fromEntries(
+    Object.keys(commands).map((name) => [
+      name,
+      {
+        last: rounds[rounds.length - 1][name],
+        seconds: median(rounds.map((round) => round[name].seconds)),
+        cpuSeconds: median(rounds.map((round) => round[name].cpuSeconds)),
+        ratio: median(rounds.map((round) => round[name].seconds / round[base(name)].seconds)),
+        cpuRatio: median(rounds.map((round) => round[name].cpuSeconds / round[base(name)].cpuSeconds)),
+      },
+    ]),
+  );
+}
+
 function main(): void {
   const records = argument('--records', 100_000);
   const runs = argument('--runs', 3);
+  const baselineFlag = process.argv.indexOf('--baseline');
+  const baselineDirectory = baselineFlag >= 0 ? path.resolve(process.argv[baselineFlag + 1] ?? '') : null;
+  const baselineCli = baselineDirectory === null ? null : path.join(baselineDirectory, 'cli', 'bin', 'denyscope.mjs');
+  if (baselineCli !== null && !existsSync(baselineCli)) throw new Error(`--baseline: no built CLI at ${baselineCli}`);
   mkdirSync(DATA, { recursive: true });
   const tree = generateTree(records);
   const generated = generateStore();
@@ -265,40 +307,59 @@ function main(): void {
   );
 
   execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  const cli = ['cli/bin/denyscope.mjs', 'scan', '--json'];
-  const plain = measure(runs, process.execPath, [...cli, tree.root]);
-  const evaluated = measure(runs, process.execPath, [...cli, '--policies', storeFile, tree.root]);
-  const plainOne = measure(runs, process.execPath, [...cli, '--jobs', '1', tree.root]);
-  const evaluatedOne = measure(runs, process.execPath, [...cli, '--jobs', '1', '--policies', storeFile, tree.root]);
+  const scan = (cli: string, ...options: string[]) => [cli, 'scan', '--json', ...options, tree.root];
+  const cli = 'cli/bin/denyscope.mjs';
+  const commands: Record<string, readonly string[]> = {
+    plain: scan(cli),
+    evaluated: scan(cli, '--policies', storeFile),
+    ...(baselineCli === null ? {} : { baseline: scan(baselineCli, '--policies', storeFile) }),
+    plainOne: scan(cli, '--jobs', '1'),
+    evaluatedOne: scan(cli, '--jobs', '1', '--policies', storeFile),
+    ...(baselineCli === null ? {} : { baselineOne: scan(baselineCli, '--jobs', '1', '--policies', storeFile) }),
+  };
+  const results = interleaved(runs, commands, (name) => (name.endsWith('One') ? 'plainOne' : 'plain'));
+  const { plain, evaluated } = results;
 
-  const report = JSON.parse(evaluated.output) as {
+  const report = JSON.parse(evaluated.last.output) as {
     denials: number;
     byDecision: Record<string, number>;
     byStatement: Record<string, number>;
   };
   const decided = Object.values(report.byDecision).reduce((sum, count) => sum + count, 0);
-  if (decided !== report.denials || (JSON.parse(plain.output) as { denials: number }).denials !== report.denials) {
+  if (decided !== report.denials || (JSON.parse(plain.last.output) as { denials: number }).denials !== report.denials) {
     throw new Error(`every denial must be evaluated once: ${report.denials} denials, ${decided} decisions`);
   }
 
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  const row = (name: string, measured: { seconds: number; cpuSeconds: number }, base: { seconds: number; cpuSeconds: number }) =>
-    `| ${name} | ${measured.seconds.toFixed(2)} | ${(measured.seconds / base.seconds).toFixed(2)}x | ${measured.cpuSeconds.toFixed(2)} | ${(measured.cpuSeconds / base.cpuSeconds).toFixed(2)}x |`;
-  const ratio = evaluated.seconds / plain.seconds;
+  const row = (name: string, measured: (typeof results)[string]) =>
+    `| ${name} | ${measured.seconds.toFixed(2)} | ${measured.ratio.toFixed(2)}x | ${measured.cpuSeconds.toFixed(2)} | ${measured.cpuRatio.toFixed(2)}x |`;
+  const baselineRows =
+    baselineDirectory === null
+      ? []
+      : [
+          row(`baseline ${baselineDirectory}: \`scan --json --policies STORE\``, results.baseline),
+          row(`baseline ${baselineDirectory}: \`scan --json --jobs 1 --policies STORE\``, results.baselineOne),
+        ];
   const lines = [
-    `Evaluate benchmark: ${records.toLocaleString('en-US')} records (${report.denials.toLocaleString('en-US')} denials) against a store of ${generated.principals} principals and ${generated.policies} policies, a 4-level organization; median of ${runs} runs`,
+    `Evaluate benchmark: ${records.toLocaleString('en-US')} records (${report.denials.toLocaleString('en-US')} denials) against a store of ${generated.principals} principals and ${generated.policies} policies, a 4-level organization; ${runs} interleaved rounds, medians`,
     '',
     '| what | wall s | vs no store | CPU s | CPU vs no store |',
     '|---|---:|---:|---:|---:|',
-    row(`\`scan --json\` (default: ${os.availableParallelism()} workers)`, plain, plain),
-    row('`scan --json --policies STORE`', evaluated, plain),
-    row('`scan --json --jobs 1`', plainOne, plainOne),
-    row('`scan --json --jobs 1 --policies STORE`', evaluatedOne, plainOne),
+    row(`\`scan --json\` (default: ${os.availableParallelism()} workers)`, plain),
+    row('`scan --json --policies STORE`', evaluated),
+    row('`scan --json --jobs 1`', results.plainOne),
+    row('`scan --json --jobs 1 --policies STORE`', results.evaluatedOne),
+    ...baselineRows,
     '',
     `Decisions: ${Object.entries(report.byDecision)
       .map(([decision, count]) => `${decision} ${count}`)
       .join(', ')}; ${Object.keys(report.byStatement).length} distinct denying statements.`,
-    `Target (issue 10): at most 1.5x the scan without a store: ${ratio.toFixed(2)}x (${ratio <= 1.5 ? 'met' : 'not met'}); one thread: ${(evaluatedOne.seconds / plainOne.seconds).toFixed(2)}x.`,
+    ...(baselineDirectory === null
+      ? []
+      : [
+          `Baseline --json output with the store ${results.baseline.last.output === evaluated.last.output && results.baselineOne.last.output === results.evaluatedOne.last.output ? 'identical to' : 'DIFFERS from'} this checkout's.`,
+        ]),
+    `Target (issue 10): at most 1.5x the scan without a store: ${evaluated.ratio.toFixed(2)}x (${evaluated.ratio <= 1.5 ? 'met' : 'not met'}); one thread: ${results.evaluatedOne.ratio.toFixed(2)}x.`,
     `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}; load average at the end ${os
       .loadavg()
       .map((value) => value.toFixed(1))

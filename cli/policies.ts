@@ -1,5 +1,5 @@
 import { InputError } from '../core/diagnosis';
-import { parsePolicyStore, PolicyStoreError, type PolicyStore } from '../core/policy/store';
+import { parsePolicyStore, parseValidatedPolicyStore, PolicyStoreError, type PolicyStore } from '../core/policy/store';
 import { readInputFile } from './input';
 
 /** The policy store file given with --policies, as read: plain data, so it can go to scan workers as it is. */
@@ -22,12 +22,15 @@ export function loadPolicyStore(file: string): { readonly source: PolicySource; 
 // One parse per source object and thread: a scan worker receives the source once and scans many files with it.
 const PARSED = new WeakMap<PolicySource, PolicyStore>();
 
-/** The store of a source already validated by loadPolicyStore (in a scan worker: the same text, parsed there). */
+/**
+ * The store of a source already validated by loadPolicyStore. In a scan worker (a copy of the source the main thread
+ * validated) the text is read again without checking it, its documents compiled as evaluations need them.
+ */
 export function policyStoreOf(source: PolicySource | null): PolicyStore | null {
   if (source === null) return null;
   let store = PARSED.get(source);
   if (store === undefined) {
-    store = parse(source);
+    store = parseValidatedPolicyStore(source.text);
     PARSED.set(source, store);
   }
   return store;

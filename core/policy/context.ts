@@ -29,7 +29,7 @@ export function requestContextFor(record: CloudTrailRecord, diagnosis: Diagnosed
   addPrincipalKeys(keys, principal, text(identity?.principalId) ?? null, text(identity?.userName) ?? null, store);
   addResourceKeys(keys, resource, resourceAccountId, store);
   if (diagnosis.region !== 'unknown') keys.present('aws:RequestedRegion', diagnosis.region);
-  addTimeKeys(keys, diagnosis.eventTime === '' ? null : new Date(diagnosis.eventTime));
+  addTimeKeys(keys, () => (diagnosis.eventTime === '' ? null : new Date(diagnosis.eventTime)));
   const userAgent = text(record.userAgent);
   if (userAgent) keys.present('aws:UserAgent', userAgent);
   addCredentialKeys(keys, identity);
@@ -71,7 +71,7 @@ export function requestContextForCall(
   addResourceKeys(keys, call.resource, resourceAccountId, store);
   const region = parseArn(call.resource)?.region;
   if (region) keys.present('aws:RequestedRegion', region);
-  addTimeKeys(keys, call.now);
+  addTimeKeys(keys, () => call.now);
   for (const [key, values] of call.context) {
     if (values.length === 1) keys.present(key, values[0]);
     else keys.presentSet(key, values);
@@ -228,13 +228,26 @@ function addOrganizationKeys(keys: RequestKeys, side: 'Principal' | 'Resource', 
   }
   keys.present(`aws:${side}OrgID`, organization.id);
   // IAM "Understand the AWS Organizations entity path": o-id/r-root/ou-…/ with a trailing slash.
-  keys.presentSet(`aws:${side}OrgPaths`, [`${organization.id}/${path.join('/')}/`]);
+  keys.presentSetLazily(`aws:${side}OrgPaths`, () => [`${organization.id}/${path.join('/')}/`]);
 }
 
-function addTimeKeys(keys: RequestKeys, time: Date | null): void {
-  if (time === null || Number.isNaN(time.getTime())) return;
-  keys.present('aws:CurrentTime', time.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  keys.present('aws:EpochTime', String(Math.floor(time.getTime() / 1000)));
+/** aws:CurrentTime and aws:EpochTime, worked out when a condition reads them; unresolved without a valid time. */
+function addTimeKeys(keys: RequestKeys, timeOf: () => Date | null): void {
+  const validTime = (): Date | null => {
+    const time = timeOf();
+    return time === null || Number.isNaN(time.getTime()) ? null : time;
+  };
+  keys.presentLazily(
+    'aws:CurrentTime',
+    () =>
+      validTime()
+        ?.toISOString()
+        .replace(/\.\d{3}Z$/, 'Z') ?? null,
+  );
+  keys.presentLazily('aws:EpochTime', () => {
+    const time = validTime();
+    return time === null ? null : String(Math.floor(time.getTime() / 1000));
+  });
 }
 
 function nameOfArn(arn: string | null): string | null {

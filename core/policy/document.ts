@@ -8,7 +8,7 @@
  * and an optional Sid and Condition. A statement without Resource/NotResource (role trust policies, some SCP allows)
  * covers whatever the policy is attached to: it matches every resource.
  */
-import { compileCondition, conditionValueProblem, parseConditionOperator, type Condition } from './conditions';
+import { compileCondition, conditionValueProblem, parseConditionOperator, type Condition, type ParsedOperator } from './conditions';
 import { principalEntry, PRINCIPAL_TYPES, type PrincipalEntry, type PrincipalType } from './principal-element';
 import { compileTemplate, type Template } from './variables';
 import { WildcardPattern, wildcardPieces } from './wildcard';
@@ -133,19 +133,9 @@ function parseStatement(value: unknown, path: string, variables: boolean, option
   }
 
   const action = oneOf(value, path, 'Action', 'NotAction', true);
-  const actions = {
-    negated: action.negated,
-    patterns: strings(action.value, `${path}.${action.element}`).map((text) => new WildcardPattern(wildcardPieces(text), true)),
-  };
-
+  const actionTexts = strings(action.value, `${path}.${action.element}`);
   const resource = oneOf(value, path, 'Resource', 'NotResource', false);
-  const resources =
-    resource.value === undefined
-      ? null
-      : {
-          negated: resource.negated,
-          templates: strings(resource.value, `${path}.${resource.element}`).map((text) => resourceTemplate(text, variables)),
-        };
+  const resourceTexts = resource.value === undefined ? null : strings(resource.value, `${path}.${resource.element}`);
 
   const principal = oneOf(value, path, 'Principal', 'NotPrincipal', false);
   if (principal.value !== undefined && options.principalElement === 'forbidden') {
@@ -162,9 +152,35 @@ function parseStatement(value: unknown, path: string, variables: boolean, option
       ? null
       : { negated: principal.negated, entries: principalEntries(principal.value, `${path}.${principal.element}`) };
 
-  const conditions = value.Condition === undefined ? [] : conditionBlock(value.Condition, `${path}.Condition`, variables);
+  const conditions = value.Condition === undefined ? [] : conditionBlock(value.Condition, `${path}.Condition`);
 
-  return { statement: value, sid: sid ?? null, effect, actions, resources, principals, conditions };
+  // Checked above; compiled when first evaluated (compiling finds no new problem), so a store whose policies are
+  // mostly never evaluated (a scan's main thread only checks it) does not pay for compiling them.
+  let compiled: Pick<PolicyStatement, 'actions' | 'resources' | 'conditions'> | undefined;
+  const compile = () =>
+    (compiled ??= {
+      actions: { negated: action.negated, patterns: actionTexts.map((text) => new WildcardPattern(wildcardPieces(text), true)) },
+      resources:
+        resourceTexts === null
+          ? null
+          : { negated: resource.negated, templates: resourceTexts.map((text) => resourceTemplate(text, variables)) },
+      conditions: conditions.map((entry) => compileCondition(entry.operatorName, entry.operator, entry.key, entry.values, variables)),
+    });
+  return {
+    statement: value,
+    sid: sid ?? null,
+    effect,
+    principals,
+    get actions() {
+      return compile().actions;
+    },
+    get resources() {
+      return compile().resources;
+    },
+    get conditions() {
+      return compile().conditions;
+    },
+  };
 }
 
 /** The element of a pair (Action/NotAction, ...) the statement uses; both is an error, neither only when `required`. */
@@ -192,6 +208,8 @@ function strings(value: unknown, path: string): string[] {
 
 /** IAM UG, Resource element: a variable may be used "only in the resource portion of the ARN ... after the fifth colon". */
 function resourceTemplate(text: string, variables: boolean): Template {
+  // Without "${" there is no variable anywhere: the text is one template of wildcards and literal text.
+  if (!variables || !text.includes('${')) return compileTemplate(text, { variables: false, wildcards: true });
   let resourceStart = 0;
   for (let i = 0; i < 5; i++) {
     const colon = text.indexOf(':', resourceStart);
@@ -217,7 +235,15 @@ function principalEntries(value: unknown, path: string): PrincipalEntry[] {
   });
 }
 
-function conditionBlock(value: unknown, path: string, variables: boolean): Condition[] {
+/** A checked Condition entry, compiled with compileCondition when the statement is first evaluated. */
+interface ConditionEntry {
+  readonly operatorName: string;
+  readonly operator: ParsedOperator;
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+function conditionBlock(value: unknown, path: string): ConditionEntry[] {
   if (!isObject(value)) throw new PolicyFormatError(path, 'must be an object');
   return Object.entries(value).flatMap(([operatorName, block]) => {
     const operatorPath = `${path}.${operatorName}`;
@@ -232,7 +258,7 @@ function conditionBlock(value: unknown, path: string, variables: boolean): Condi
         const problem = conditionValueProblem(operator, text);
         if (problem) throw new PolicyFormatError(Array.isArray(raw) ? `${keyPath}[${i}]` : keyPath, problem);
       }
-      return compileCondition(operatorName, operator, key, values, variables);
+      return { operatorName, operator, key, values };
     });
   });
 }

@@ -23,10 +23,15 @@ export function dynamodbKeys(
   const requests = requestsFor(parameters, tableName);
   if (requests.length === 0) return;
 
-  const attributes = attributeNamesOf(requests, isRead(action));
-  if (attributes !== null) keys.presentSet('dynamodb:Attributes', [...attributes]);
-  const leading = leadingKeysOf(requests, keySchema?.[0]);
-  if (leading !== null) keys.presentSet('dynamodb:LeadingKeys', [...leading]);
+  // Worked out only when a condition reads them: reading expressions and items is the costly part.
+  keys.presentSetLazily('dynamodb:Attributes', () => {
+    const attributes = attributeNamesOf(requests, isRead(action));
+    return attributes === null ? null : [...attributes];
+  });
+  keys.presentSetLazily('dynamodb:LeadingKeys', () => {
+    const leading = leadingKeysOf(requests, keySchema?.[0]);
+    return leading === null ? null : [...leading];
+  });
 
   for (const [parameter, key] of [
     ['select', 'dynamodb:Select'],

@@ -1,7 +1,7 @@
 import { arnAccount, parseArn } from '../diagnosis/arn';
 import { allOf, anyOf, not } from './conditions';
 import { parsePolicyDocument, type PolicyDocument } from './document';
-import { evaluateStatement } from './statement';
+import { judgeStatements, scopeKeyOf, scopesOf } from './judged-statements';
 import { policyLabel } from './describe';
 import type { KeyGrant, OrganizationPolicy, PolicyStore, StoredPolicy } from './store';
 import { findPrincipal, findResource } from './store-lookup';
@@ -58,6 +58,7 @@ const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager', 'cogn
 export function evaluateRequest(request: RequestContext, store: PolicyStore, message?: MessageClaim): PolicyEvaluation {
   const missing: string[] = [];
   const scopes = scopesOf(store);
+  const scopeKey = scopeKeyOf(request);
   const judge = (
     document: PolicyDocument,
     policyType: PolicyType,
@@ -67,7 +68,7 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     policyArn: names.arn,
     policyName: names.name,
     target: names.target,
-    verdicts: judgeStatements(document, request, scopes),
+    verdicts: judgeStatements(document, request, scopeKey, scopes),
   });
   const judgeStored = (policy: StoredPolicy, policyType: PolicyType, target: string | null = null): JudgedPolicy =>
     judge(policy.document, policyType, { arn: policy.arn, name: policy.name, target });
@@ -259,56 +260,6 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     missingPolicies: [...new Set(missing)],
     agreesWithMessage: agreement(decision, deniedBy, missingAllow, message),
   };
-}
-
-// ---------------------------------------------------------------- statements
-
-/**
- * Which statements of a policy can apply to an action and a resource: a statement that names no principal, holds no
- * variable in its Resource and is ruled out by its Action or Resource is ruled out for every request with that action
- * and resource, whatever the rest of the request (its conditions are not even read). Kept per policy and (action,
- * resource), so a scan judges only the statements that may apply. The entries of a policy are bounded.
- */
-type InScope = readonly boolean[];
-
-const IN_SCOPE = new WeakMap<PolicyStore, Map<PolicyDocument, Map<string, InScope>>>();
-const SCOPES_PER_POLICY = 512;
-
-function scopesOf(store: PolicyStore): Map<PolicyDocument, Map<string, InScope>> {
-  let scopes = IN_SCOPE.get(store);
-  if (scopes === undefined) IN_SCOPE.set(store, (scopes = new Map()));
-  return scopes;
-}
-
-function judgeStatements(
-  document: PolicyDocument,
-  request: RequestContext,
-  scopes: Map<PolicyDocument, Map<string, InScope>>,
-): StatementVerdict[] {
-  const scope = `${request.action}\u0000${request.resource ?? ''}`;
-  let byScope = scopes.get(document);
-  const inScope = byScope?.get(scope);
-  if (inScope !== undefined) {
-    const verdicts: StatementVerdict[] = [];
-    document.statements.forEach((statement, index) => {
-      if (inScope[index]) verdicts.push(evaluateStatement(statement, index, request));
-    });
-    return verdicts;
-  }
-  const verdicts = document.statements.map((statement, index) => evaluateStatement(statement, index, request));
-  if (byScope === undefined) scopes.set(document, (byScope = new Map()));
-  if (byScope.size >= SCOPES_PER_POLICY) byScope.clear();
-  byScope.set(
-    scope,
-    verdicts.map((verdict, index) => {
-      const statement = document.statements[index];
-      const contextFree =
-        statement.principals === null &&
-        (statement.resources === null || statement.resources.templates.every((template) => template.constant !== null));
-      return !(contextFree && verdict.applies === false && verdict.conditions.length === 0);
-    }),
-  );
-  return verdicts;
 }
 
 // ---------------------------------------------------------------- layers

@@ -68,8 +68,17 @@ interface CallerIdentities {
   readonly unknown: ReadonlySet<IdentityKind> | 'any';
 }
 
+// One request's principal is matched against many statements: its identities are worked out once.
+const CALLER_IDENTITIES = new WeakMap<RequestPrincipal, CallerIdentities>();
+
 /** The identities AWS may judge for a caller, and which of them are not known. */
 function callerIdentities(principal: RequestPrincipal): CallerIdentities {
+  let caller = CALLER_IDENTITIES.get(principal);
+  if (caller === undefined) CALLER_IDENTITIES.set(principal, (caller = identitiesOf(principal)));
+  return caller;
+}
+
+function identitiesOf(principal: RequestPrincipal): CallerIdentities {
   const identities: Identity[] = [];
   const unknown = new Set<IdentityKind>();
   const add = (kind: IdentityKind, identity: Identity | null) => {

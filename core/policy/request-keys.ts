@@ -7,23 +7,70 @@ import type { ContextValue } from './types';
  */
 export class RequestKeys implements ReadonlyMap<string, ContextValue> {
   private readonly known = new Map<string, ContextValue>();
+  /** Keys worked out only when a condition reads them (most requests meet no condition on them); null: not held. */
+  private readonly deferred = new Map<string, () => ContextValue | null>();
   private readonly completeFamilies: string[] = [];
 
   /** A single-valued key the request carries. */
   present(key: string, value: string): this {
-    this.known.set(key.toLowerCase(), { kind: 'present', values: [value], multivalued: false });
-    return this;
+    return this.set(key, { kind: 'present', values: [value], multivalued: false });
   }
 
   /** A multivalued key the request carries (possibly with no values). */
   presentSet(key: string, values: readonly string[]): this {
-    this.known.set(key.toLowerCase(), { kind: 'present', values: [...values], multivalued: true });
+    return this.set(key, { kind: 'present', values: [...values], multivalued: true });
+  }
+
+  /** A single-valued key whose value is worked out when first read; `value` gives null when the request cannot tell. */
+  presentLazily(key: string, value: () => string | null): this {
+    return this.defer(key, () => {
+      const found = value();
+      return found === null ? null : { kind: 'present', values: [found], multivalued: false };
+    });
+  }
+
+  /** A multivalued key whose values are worked out when first read; `values` gives null when the request cannot tell. */
+  presentSetLazily(key: string, values: () => readonly string[] | null): this {
+    return this.defer(key, () => {
+      const found = values();
+      return found === null ? null : { kind: 'present', values: [...found], multivalued: true };
+    });
+  }
+
+  private defer(key: string, value: () => ContextValue | null): this {
+    const name = key.toLowerCase();
+    this.known.delete(name);
+    this.deferred.set(name, value);
     return this;
+  }
+
+  /** Works out a deferred key now: it becomes known, or is dropped (unresolved). */
+  private settle(name: string): ContextValue | undefined {
+    const value = this.deferred.get(name);
+    if (value === undefined) return undefined;
+    this.deferred.delete(name);
+    // Stated since it was deferred: the later statement wins.
+    const stated = this.known.get(name);
+    if (stated !== undefined) return stated;
+    const settled = value();
+    if (settled !== null) this.known.set(name, settled);
+    return settled ?? undefined;
+  }
+
+  /** Every key worked out, for the callers that list them all. */
+  private settleAll(): Map<string, ContextValue> {
+    for (const name of [...this.deferred.keys()]) this.settle(name);
+    return this.known;
   }
 
   /** A key the request is known not to carry; the caller states why where it decides. */
   absent(key: string): this {
-    this.known.set(key.toLowerCase(), ABSENT);
+    return this.set(key, ABSENT);
+  }
+
+  /** The last statement about a key wins, deferred or not (a deferred one stated again is dropped when settled). */
+  private set(key: string, value: ContextValue): this {
+    this.known.set(key.toLowerCase(), value);
     return this;
   }
 
@@ -37,7 +84,7 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
 
   get(key: string): ContextValue | undefined {
     const name = key.toLowerCase();
-    const value = this.known.get(name);
+    const value = this.known.get(name) ?? this.settle(name);
     if (value !== undefined) return value;
     return this.completeFamilies.some((prefix) => name.startsWith(prefix)) ? ABSENT : undefined;
   }
@@ -47,27 +94,27 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
   }
 
   get size(): number {
-    return this.known.size;
+    return this.settleAll().size;
   }
 
   forEach(callback: (value: ContextValue, key: string, map: ReadonlyMap<string, ContextValue>) => void): void {
-    for (const [key, value] of this.known) callback(value, key, this);
+    for (const [key, value] of this.settleAll()) callback(value, key, this);
   }
 
   entries(): MapIterator<[string, ContextValue]> {
-    return this.known.entries();
+    return this.settleAll().entries();
   }
 
   keys(): MapIterator<string> {
-    return this.known.keys();
+    return this.settleAll().keys();
   }
 
   values(): MapIterator<ContextValue> {
-    return this.known.values();
+    return this.settleAll().values();
   }
 
   [Symbol.iterator](): MapIterator<[string, ContextValue]> {
-    return this.known.entries();
+    return this.settleAll().entries();
   }
 }
 

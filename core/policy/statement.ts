@@ -22,11 +22,18 @@ export function evaluatePolicy(document: PolicyDocument, request: RequestContext
   return document.statements.map((statement, index) => evaluateStatement(statement, index, request));
 }
 
-export function evaluateStatement(statement: PolicyStatement, index: number, request: RequestContext): StatementVerdict {
-  const action = matchesAction(statement, request.action);
-  const resource = action === false ? false : matchesResource(statement, request);
-  const principal = resource === false ? null : matchesPrincipalElement(statement, request);
-  const scope = allOf([action, resource, principal?.applies ?? false]);
+/**
+ * One statement's verdict. `actionAndResource` is what matchesActionAndResource gives for the request, when the caller
+ * already knows it (it is the same for every request with this action and resource when the Resource has no variable).
+ */
+export function evaluateStatement(
+  statement: PolicyStatement,
+  index: number,
+  request: RequestContext,
+  actionAndResource: Tri = matchesActionAndResource(statement, request),
+): StatementVerdict {
+  const principal = actionAndResource === false ? null : matchesPrincipalElement(statement, request);
+  const scope = allOf([actionAndResource, principal?.applies ?? false]);
   const conditions: ConditionResult[] =
     scope === false ? [] : statement.conditions.map((condition) => evaluateCondition(condition, request.keys));
   return {
@@ -38,6 +45,17 @@ export function evaluateStatement(statement: PolicyStatement, index: number, req
     principalMatch: principal?.match ?? null,
     conditions,
   };
+}
+
+/** Whether the statement's Action and Resource elements name the request's action and resource. */
+export function matchesActionAndResource(statement: PolicyStatement, request: RequestContext): Tri {
+  const action = matchesAction(statement, request.action);
+  return action === false ? false : allOf([action, matchesResource(statement, request)]);
+}
+
+/** Whether matchesActionAndResource depends on the request's action and resource only: its Resource has no variable. */
+export function hasConstantScope(statement: PolicyStatement): boolean {
+  return statement.resources === null || statement.resources.templates.every((template) => template.constant !== null);
 }
 
 function matchesAction(statement: PolicyStatement, action: string): Tri {

@@ -219,8 +219,6 @@ const storeSchema = z.strictObject({
     .optional(),
 });
 
-type StoreInput = z.output<typeof storeSchema>;
-
 // One type for the store file: the schema accepts exactly PolicyStoreFile (store-fragment.ts, zod-free, which the
 // writers use), checked here at compile time; readonly-ness aside, a field added to one and not the other fails the build.
 type Writable<T> = T extends string | number | boolean | null | undefined
@@ -231,7 +229,21 @@ type Writable<T> = T extends string | number | boolean | null | undefined
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const schemaAcceptsTheStoreFile: Same<Writable<z.input<typeof storeSchema>>, Writable<PolicyStoreFile>> = true;
 void schemaAcceptsTheStoreFile;
-type PolicyInput = z.output<typeof policy>;
+/**
+ * The store's shape with each policy document as read: compiled by the schema, or left as written when a text that
+ * was already validated is read again (parseValidatedPolicyStore); toStore compiles or keeps it.
+ */
+type WithDocuments<T> = T extends PolicyDocument
+  ? unknown
+  : T extends ReadonlyArray<infer E>
+    ? Array<WithDocuments<E>>
+    : T extends object
+      ? { [K in keyof T]: WithDocuments<T[K]> }
+      : T;
+type StoreInput = WithDocuments<z.output<typeof storeSchema>>;
+type PolicyInput = WithDocuments<z.output<typeof policy>>;
+type OrganizationPolicyInput = WithDocuments<z.output<ReturnType<typeof organizationPolicy>>>;
+type DocumentOf = (document: unknown) => PolicyDocument;
 
 /**
  * Parses a store given as its JSON text or as the parsed value. Throws PolicyStoreError naming the first problem and
@@ -241,7 +253,7 @@ export function parsePolicyStore(input: string | unknown): PolicyStore {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
-      value = JSON.parse(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input);
+      value = JSON.parse(withoutBom(input));
     } catch (error) {
       throw new PolicyStoreError('', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -254,7 +266,44 @@ export function parsePolicyStore(input: string | unknown): PolicyStore {
     const issue = parsed.error.issues[0];
     throw new PolicyStoreError(formatPath(issue.path), describeIssue(issue));
   }
-  return toStore(parsed.data);
+  // The schema's document transform compiled every document while checking it.
+  return toStore(parsed.data, (document) => document as PolicyDocument);
+}
+
+/**
+ * A store whose text parsePolicyStore has already accepted (a scan worker gets the text the main thread checked): read
+ * again without checking it, and each document compiled only when an evaluation first reads it. Documents of the same
+ * text (an SCP attached at several levels, one boundary on many roles) are compiled once and shared, so what the
+ * evaluator keeps per document serves them all.
+ */
+export function parseValidatedPolicyStore(text: string): PolicyStore {
+  const byText = new Map<string, PolicyDocument>();
+  const documentOf = (document: unknown): PolicyDocument => {
+    const key = typeof document === 'string' ? document : JSON.stringify(document);
+    let shared = byText.get(key);
+    if (shared === undefined) byText.set(key, (shared = lazyDocument(document)));
+    return shared;
+  };
+  // Accepted by parsePolicyStore: the shape is the schema's, with the documents as written.
+  return toStore(JSON.parse(withoutBom(text)) as StoreInput, documentOf);
+}
+
+/** A policy document compiled on first use. Its options only add checks, which the document has already passed. */
+function lazyDocument(document: unknown): PolicyDocument {
+  let compiled: PolicyDocument | undefined;
+  const compile = (): PolicyDocument => (compiled ??= parsePolicyDocument(document));
+  return {
+    get version() {
+      return compile().version;
+    },
+    get statements() {
+      return compile().statements;
+    },
+  };
+}
+
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** principals.arn:aws:iam::111122223333:role/app.policies[1].document — keys as written (ARNs hold dots and colons). */
@@ -276,7 +325,21 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-function toStore(input: StoreInput): PolicyStore {
+function toStore(input: StoreInput, documentOf: DocumentOf): PolicyStore {
+  const storedPolicy = (policy: PolicyInput): StoredPolicy => ({
+    name: policy.name ?? null,
+    arn: policy.arn ?? null,
+    document: documentOf(policy.document),
+  });
+  const organizationPolicyOf = (policy: OrganizationPolicyInput): OrganizationPolicy => ({
+    id: policy.id ?? null,
+    name: policy.name ?? null,
+    arn: policy.arn ?? null,
+    document: documentOf(policy.document),
+  });
+  /** A resource-side policy: null (none) and undefined (unknown) kept as they are. */
+  const optionalDocument = (document: unknown): PolicyDocument | null | undefined =>
+    document === undefined || document === null ? document : documentOf(document);
   return {
     capturedAt: input.capturedAt ?? null,
     principals: mapOf(input.principals, (entry) => ({
@@ -295,13 +358,13 @@ function toStore(input: StoreInput): PolicyStore {
       tags: entry.tags === undefined ? undefined : mapOf(entry.tags, (value) => value),
     })),
     resources: mapOf(input.resources, (entry) => ({
-      policy: entry.policy,
+      policy: optionalDocument(entry.policy),
       kmsKeyArn: entry.kmsKeyArn,
       tags: entry.tags === undefined ? undefined : mapOf(entry.tags, (value) => value),
       keySchema: entry.keySchema,
     })),
     keys: mapOf(input.keys, (entry) => ({
-      policy: entry.policy,
+      policy: optionalDocument(entry.policy),
       state: entry.state,
       grants: entry.grants?.map((grant) => ({
         granteePrincipal: grant.granteePrincipal,
@@ -317,7 +380,7 @@ function toStore(input: StoreInput): PolicyStore {
         name: grant.name ?? null,
       })),
     })),
-    vpcEndpoints: mapOf(input.vpcEndpoints, (entry) => ({ policy: entry.policy })),
+    vpcEndpoints: mapOf(input.vpcEndpoints, (entry) => ({ policy: optionalDocument(entry.policy) })),
     organization:
       input.organization === undefined
         ? undefined
@@ -329,14 +392,6 @@ function toStore(input: StoreInput): PolicyStore {
             resourceControlPolicies: mapOf(input.organization.resourceControlPolicies, (list) => list.map(organizationPolicyOf)),
           },
   };
-}
-
-function storedPolicy(input: PolicyInput): StoredPolicy {
-  return { name: input.name ?? null, arn: input.arn ?? null, document: input.document };
-}
-
-function organizationPolicyOf(input: z.output<ReturnType<typeof organizationPolicy>>): OrganizationPolicy {
-  return { id: input.id ?? null, name: input.name ?? null, arn: input.arn ?? null, document: input.document };
 }
 
 // Maps, not objects: keys come from the file and lookups from events, and "__proto__" must be a key like any other.

@@ -56,13 +56,22 @@ interface Run {
 
 /** A pattern compiled for repeated matching. */
 export class WildcardPattern {
-  /** The runs between `*`s: with n stars there are n + 1 runs, some possibly empty. */
+  /** The runs between `*`s: with n stars there are n + 1 runs, some possibly empty; none when the pattern is literal. */
   private readonly runs: readonly Run[];
+  /** The whole pattern when it has no wildcard (lower-cased when ignoring case): matching is then one comparison. */
+  private readonly literal: string | null;
 
   constructor(
     pieces: readonly PatternPiece[],
     private readonly ignoreCase: boolean,
   ) {
+    const text = literalText(pieces);
+    if (text !== null) {
+      // No wildcard: nothing to compile, matching compares the text.
+      this.literal = ignoreCase ? text.toLowerCase() : text;
+      this.runs = [];
+      return;
+    }
     const runs: Run[] = [];
     let units: number[] = [];
     let literal = '';
@@ -88,6 +97,7 @@ export class WildcardPattern {
     endRun();
     // Empty runs between two `*`s (as in `a**b`) add nothing.
     this.runs = runs.filter((run, i) => i === 0 || i === runs.length - 1 || run.units.length > 0);
+    this.literal = null;
   }
 
   /** The pattern `*` alone: matches every value. */
@@ -97,11 +107,13 @@ export class WildcardPattern {
 
   matches(value: string): boolean {
     const text = this.ignoreCase ? value.toLowerCase() : value;
+    if (this.literal !== null) return text === this.literal;
     return this.matchesRange(text, 0, text.length);
   }
 
   /** Whether text[start, end) matches (text already lower-cased when the pattern ignores case). */
   matchesRange(text: string, start: number, end: number): boolean {
+    if (this.literal !== null) return end - start === this.literal.length && text.startsWith(this.literal, start);
     const runs = this.runs;
     const first = runs[0];
     if (runs.length === 1) return matchRunAt(first, text, start, end) === end;
@@ -178,11 +190,19 @@ const ARN_PREFIX_SEGMENTS = 5;
 export class ArnPattern {
   private readonly segments: readonly WildcardPattern[] | null;
   private readonly whole: WildcardPattern | null;
+  /**
+   * The ARN when the pattern has no wildcard. Each literal segment then matches only the same text up to the value's
+   * next colon, and the resource part only the same rest, so matching the segments is comparing the whole strings.
+   */
+  private readonly literal: string | null;
 
   constructor(pieces: readonly PatternPiece[]) {
     const split = splitArnPieces(pieces);
+    const text = split.length === ARN_PREFIX_SEGMENTS + 1 ? literalText(pieces) : null;
+    this.literal = text;
     this.whole = split.length === 1 ? new WildcardPattern(split[0], false) : null;
-    this.segments = split.length === ARN_PREFIX_SEGMENTS + 1 ? split.map((segment) => new WildcardPattern(segment, false)) : null;
+    this.segments =
+      split.length === ARN_PREFIX_SEGMENTS + 1 && text === null ? split.map((segment) => new WildcardPattern(segment, false)) : null;
   }
 
   get matchesEverything(): boolean {
@@ -190,6 +210,7 @@ export class ArnPattern {
   }
 
   matches(value: string): boolean {
+    if (this.literal !== null) return value === this.literal;
     if (this.whole) return this.whole.matches(value);
     if (!this.segments) return false;
     let start = 0;

@@ -1,6 +1,6 @@
 import { principalOfArn, requestContextForCall } from '../../../core/policy/context';
 import { evaluateRequest, type MessageClaim } from '../../../core/policy/evaluate';
-import { parsePolicyStore } from '../../../core/policy/store';
+import { parsePolicyStore, parseValidatedPolicyStore, type PolicyStore } from '../../../core/policy/store';
 import type { PolicyEvaluation } from '../../../core/policy/types';
 
 /**
@@ -668,5 +668,84 @@ describe('one store, many requests (a scan)', () => {
       'explicit-deny',
       'allow',
     ]);
+  });
+
+  /** The decision for each call, all against one parsed store (so whatever is kept between requests is reused). */
+  const decisionsOf = (parsed: PolicyStore, calls: readonly Call[]) =>
+    calls.map((call) => {
+      const principal = principalOfArn(call.principal ?? SESSION, parsed)!;
+      const context = new Map(Object.entries(call.context ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value : [value]]));
+      const request = requestContextForCall(
+        {
+          principal,
+          action: call.action ?? 'dynamodb:GetItem',
+          resource: call.resource ?? TABLE,
+          context,
+          absent: call.absent ?? ['aws:SourceVpce'],
+          now: new Date('2026-11-20T10:00:00Z'),
+        },
+        parsed,
+      );
+      return evaluateRequest(request, parsed);
+    });
+
+  // IAM UG, "Variables": a condition value `${aws:userid}` is the request's own value of that key.
+  it("a statement whose condition holds a variable is judged again when the variable's key differs", () => {
+    const store = baseStore();
+    store.principals[ROLE].policies.push(
+      named(
+        'own-items',
+        policy({
+          Sid: 'OwnItems',
+          ...deny('dynamodb:GetItem', TABLE, { Condition: { StringNotEquals: { 'dynamodb:LeadingKeys': '${aws:userid}' } } }),
+        }),
+      ),
+    );
+    const parsed = parsePolicyStore(store);
+    const call = (userid: string, leading: string): Call => ({ context: { 'aws:userid': userid, 'dynamodb:LeadingKeys': [leading] } });
+    expect(decisionsOf(parsed, [call('A', 'A'), call('B', 'A'), call('B', 'B'), call('A', 'B')]).map((e) => e.decision)).toEqual([
+      'allow',
+      'explicit-deny',
+      'allow',
+      'explicit-deny',
+    ]);
+  });
+
+  // IAM UG, "Cross-account policy evaluation logic": the resource-based policy must name the other account's caller.
+  it('a resource-based policy naming one caller is judged again for the next caller', () => {
+    const store = baseStore();
+    const THIRD_ROLE = 'arn:aws:iam::777788889999:role/reader';
+    store.principals[THIRD_ROLE] = {
+      policies: [named('reader', policy(allow('dynamodb:GetItem', TABLE)))],
+      permissionsBoundary: null,
+      tags: {},
+    };
+    store.resources[TABLE].policy = policy({ Sid: 'Partner', ...allow('dynamodb:GetItem', TABLE, { Principal: { AWS: OTHER_ROLE } }) });
+    const parsed = parsePolicyStore(store);
+    const decisions = decisionsOf(parsed, [{ principal: OTHER_SESSION }, { principal: THIRD_ROLE }, { principal: OTHER_SESSION }]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'implicit-deny', 'allow']);
+    expect(layers(decisions[1])).toEqual(['resource-policy']);
+  });
+
+  // Organizations, "SCP evaluation": a Deny attached at several levels denies at each; a scan worker's store shares
+  // the compiled document between the levels, and must still name each level.
+  it('the same SCP attached at two levels denies at both, also in a store re-read by a scan worker', () => {
+    const store = baseStore();
+    const regions = scp(
+      'p-regions',
+      policy({ Sid: 'Regions', ...deny('*', '*', { Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }) }),
+    );
+    store.organization.serviceControlPolicies['r-ab12'].push(regions);
+    store.organization.serviceControlPolicies['ou-ab12-22222222'].push(regions);
+    const text = JSON.stringify(store);
+    const calls: Call[] = [{ context: { 'aws:RequestedRegion': 'eu-west-1' } }, { context: { 'aws:RequestedRegion': 'us-east-1' } }];
+    for (const parsed of [parsePolicyStore(text), parseValidatedPolicyStore(text)]) {
+      const [inRegion, outside] = decisionsOf(parsed, calls);
+      expect(inRegion.decision).toBe('allow');
+      expect(outside.deniedBy.map((entry) => `${entry.target}:${entry.sid}:${entry.policyArn}`)).toEqual([
+        `r-ab12:Regions:${regions.arn}`,
+        `ou-ab12-22222222:Regions:${regions.arn}`,
+      ]);
+    }
   });
 });

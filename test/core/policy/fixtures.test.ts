@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diagnose, type CloudTrailRecord, type Diagnosis } from '../../../core/diagnosis';
 import { diagnoseWithPolicies } from '../../../core/policy/diagnosis-evaluation';
-import { parsePolicyStore } from '../../../core/policy/store';
-import { loadSample } from '../diagnosis/samples';
+import { parsePolicyStore, parseValidatedPolicyStore } from '../../../core/policy/store';
+import { loadSample, sampleFiles } from '../diagnosis/samples';
 
 /**
  * One store per cause under test/fixtures/policies/, each a different way AWS's evaluation logic reaches that cause,
@@ -132,4 +132,18 @@ it('unknown: an allow on dynamodb:Attributes, which a BatchGetItem without proje
   const d = evaluated('unknown.json', 'unknown-no-message.json');
   expect(d.evaluation).toMatchObject({ decision: 'inconclusive', unresolvedKeys: ['dynamodb:Attributes'], agreesWithMessage: null });
   expect(layers(d)).toEqual(['identity-policy']);
+});
+
+// A scan worker reads the store the main thread validated with parseValidatedPolicyStore (documents compiled on first
+// use, shared by text): it must give every fixture the diagnosis the validated store gives, which the tests above check.
+describe('a store re-read by a scan worker', () => {
+  const samples = new Set(sampleFiles());
+  it.each(fs.readdirSync(FIXTURES).filter((fixture) => samples.has(fixture)))('%s: the same evaluation and remediation', (fixture) => {
+    const text = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
+    const record = loadSample(fixture).detail as CloudTrailRecord;
+    const validated = diagnoseWithPolicies(record, parsePolicyStore(text))!;
+    const reread = diagnoseWithPolicies(record, parseValidatedPolicyStore(text))!;
+    expect(reread.evaluation).toEqual(validated.evaluation);
+    expect(reread.remediation).toEqual(validated.remediation);
+  });
 });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parsePolicyStore, PolicyStoreError } from '../../../core/policy/store';
+import { parsePolicyStore, parseValidatedPolicyStore, PolicyStoreError } from '../../../core/policy/store';
 
 const SAMPLE_STORE = path.resolve(__dirname, '..', '..', '..', 'cli', 'samples', 'policies.json');
 const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -143,5 +143,51 @@ describe('parsePolicyStore: every problem is one line naming the path inside the
   it('JSON that does not parse, and JSON that is not an object', () => {
     expect(problemOf('{"format": ')).toMatch(/^not valid JSON: /);
     expect(problemOf('[]')).toBe('must be a JSON object with "format": "denyscope-policies/1"');
+  });
+});
+
+describe('parseValidatedPolicyStore: a store parsePolicyStore accepted, read again by a scan worker', () => {
+  const other = 'arn:aws:iam::111122223333:role/other';
+  const text = JSON.stringify({
+    format: 'denyscope-policies/1',
+    principals: {
+      [role]: { policies: [{ name: 'all', arn: null, document: allowAll }], permissionsBoundary: { name: 'b', document: allowAll } },
+      [other]: {
+        policies: [
+          { name: 'text', document: JSON.stringify(allowAll) },
+          { name: 'other', document: { ...allowAll, Id: 'other' } },
+        ],
+        permissionsBoundary: null,
+      },
+    },
+    resources: {
+      'arn:aws:dynamodb:eu-west-1:111122223333:table/A': { policy: null },
+      'arn:aws:dynamodb:eu-west-1:111122223333:table/B': {},
+    },
+  });
+
+  it('reads what parsePolicyStore reads', () => {
+    const validated = parsePolicyStore(text);
+    const reread = parseValidatedPolicyStore(text);
+    const documents = (store: typeof validated) =>
+      [...store.principals.values()].map((entry) => ({
+        policies: entry.policies?.map((policy) => ({ ...policy, document: { ...policy.document } })),
+        permissionsBoundary: entry.permissionsBoundary && {
+          ...entry.permissionsBoundary,
+          document: { ...entry.permissionsBoundary.document },
+        },
+      }));
+    expect(documents(reread)).toEqual(documents(validated));
+    expect([...reread.resources.values()].map((entry) => entry.policy)).toEqual([null, undefined]);
+  });
+
+  it('compiles documents of the same text once (object or JSON text), and keeps other documents apart', () => {
+    const store = parseValidatedPolicyStore(text);
+    const app = store.principals.get(role)!;
+    const second = store.principals.get(other)!;
+    expect(app.policies![0].document).toBe(app.permissionsBoundary!.document);
+    expect(second.policies![0].document).toBe(app.policies![0].document);
+    expect(second.policies![1].document).not.toBe(app.policies![0].document);
+    expect(second.policies![1].document.statements).toEqual(app.policies![0].document.statements);
   });
 });

@@ -120,3 +120,51 @@ describe('ARN patterns', () => {
     expect(arnLike('arn:aws:*', 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders')).toBe(false);
   });
 });
+
+// A pattern without `*` or `?` is matched by comparing strings; these are the cases where that must agree with matching
+// segment by segment (IAM UG, ARN operators: "Case-sensitive matching of the ARN"; Action: case-insensitive).
+describe('patterns without wildcards', () => {
+  const TABLE = 'arn:aws:dynamodb:eu-west-1:111122223333:table/Orders';
+
+  it('name exactly the same ARN, case-sensitively in every segment', () => {
+    expect(arnLike(TABLE, TABLE)).toBe(true);
+    expect(arnLike(TABLE, 'arn:aws:DynamoDB:eu-west-1:111122223333:table/Orders')).toBe(false);
+    expect(arnLike('arn:aws:DynamoDB:eu-west-1:111122223333:table/Orders', TABLE)).toBe(false);
+    expect(arnLike(TABLE, `${TABLE}/index/byDate`)).toBe(false);
+    expect(arnLike(`${TABLE}/index/byDate`, TABLE)).toBe(false);
+    expect(arnLike(TABLE, TABLE.slice(0, -1))).toBe(false);
+  });
+
+  it('still name nothing with two to five segments, even the same text', () => {
+    expect(arnLike('arn:aws:dynamodb', 'arn:aws:dynamodb')).toBe(false);
+    expect(arnLike('arn:aws:dynamodb:eu-west-1:111122223333', 'arn:aws:dynamodb:eu-west-1:111122223333')).toBe(false);
+  });
+
+  it('compare a pattern without colons with the whole value', () => {
+    expect(arnLike('Orders', 'Orders')).toBe(true);
+    expect(arnLike('Orders', 'orders')).toBe(false);
+  });
+
+  it('keep a literal * or ? (from ${*} or ${?}) literal', () => {
+    expect(new ArnPattern(['arn:aws:s3:::bucket/a*b?']).matches('arn:aws:s3:::bucket/a*b?')).toBe(true);
+    expect(new ArnPattern(['arn:aws:s3:::bucket/a*b?']).matches('arn:aws:s3:::bucket/axbc')).toBe(false);
+  });
+
+  it('differ from a ? pattern, which takes exactly one character in its segment', () => {
+    expect(arnLike('arn:aws:dynamodb:eu-west-?:111122223333:table/Orders', TABLE)).toBe(true);
+    expect(arnLike('arn:aws:dynamodb:eu-west-?:111122223333:table/Orders', TABLE.replace('eu-west-1', 'eu-west-10'))).toBe(false);
+    expect(arnLike('arn:aws:dynamodb:eu-west-1:111122223333:table/Order?', TABLE)).toBe(true);
+    expect(arnLike('arn:aws:dynamodb:eu-west-1:111122223333:table/Order?', `${TABLE}s`)).toBe(false);
+  });
+
+  it('as actions, ignore case on both sides', () => {
+    expect(matchesWildcard('DynamoDB:GetItem', 'dynamodb:getitem', true)).toBe(true);
+    expect(matchesWildcard('dynamodb:getitem', 'DYNAMODB:GETITEM', true)).toBe(true);
+    expect(matchesWildcard('dynamodb:GetItem', 'dynamodb:GetItems', true)).toBe(false);
+  });
+
+  it('match the empty value only when empty themselves', () => {
+    expect(matchesWildcard('', '', false)).toBe(true);
+    expect(matchesWildcard('', 'a', false)).toBe(false);
+  });
+});
