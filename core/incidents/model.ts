@@ -6,7 +6,8 @@ import type { Diagnosis } from '../diagnosis/types';
  * pipeline) and the readers (`denyscope incidents`, locally and on AWS).
  */
 
-export type AlertChannel = 'sns' | 'slack' | 'terminal';
+/** A channel id, from `notifier.channel`: 'sns', 'slack', 'terminal', 'pagerduty', 'chat-notifications', route channels. */
+export type AlertChannel = string;
 /** `sending`: a delivery attempt holds the channel's send lease; if that lease expired, the outcome is unknown. */
 export type ChannelStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 
@@ -65,6 +66,11 @@ export interface Incident extends IncidentDescription {
   readonly alert: AlertState | null;
   /** Notes from best-effort enrichment (table SSE description, key state) or why it was not possible. */
   readonly enrichment: Record<string, unknown> | null;
+  /**
+   * Per channel id, the reference of the incident's first message there (Slack "CHANNEL_ID/ts", the PagerDuty dedup
+   * key), so that later alerts thread under it; empty for incidents stored before threads.
+   */
+  readonly threads: Readonly<Record<AlertChannel, string>>;
 }
 
 /** One CloudTrail event folded into an incident. Its key is the idempotency key for that eventID. */
