@@ -61,6 +61,9 @@ export class AccessDeniedAlerts extends Construct {
     this.notifications = new Notifications(this, 'Notifications', {
       alertEmails: config.alertEmails,
       slackWebhookSecretName: config.slackWebhookSecretName,
+      slackBotTokenSecretName: config.slackBotTokenSecretName,
+      pagerDutyRoutingKeySecretName: config.pagerDutyRoutingKeySecretName,
+      chatNotificationsTopic: config.chatNotificationsTopic,
       existingSlackWebhookSecretArn: config.existingSlackWebhookSecretArn,
       removalPolicy,
     });
@@ -73,6 +76,12 @@ export class AccessDeniedAlerts extends Construct {
       topicKey: this.notifications.topicKey,
       slackWebhookSecret: this.notifications.slackWebhookSecret,
       slackWebhookSecretKey: this.notifications.slackWebhookSecretKey,
+      slackBot:
+        this.notifications.slackBotTokenSecret && config.slackChannel
+          ? { tokenSecret: this.notifications.slackBotTokenSecret, channel: config.slackChannel }
+          : undefined,
+      pagerDutyRoutingKeySecret: this.notifications.pagerDutyRoutingKeySecret,
+      chatNotificationsTopic: this.notifications.chatNotificationsTopic,
       dataEventTables: config.dataEventTables,
       dedupWindowMinutes: config.dedupWindowMinutes,
       retentionDays: config.retentionDays,

@@ -10,7 +10,21 @@ export interface NotificationsProps {
   readonly alertEmails: readonly string[];
   readonly slackWebhookSecretName: string;
   readonly existingSlackWebhookSecretArn?: string;
+  /** The Slack app's bot token secret to create (empty), or none. */
+  readonly slackBotTokenSecretName?: string;
+  /** The PagerDuty routing key secret to create (empty), or none. */
+  readonly pagerDutyRoutingKeySecretName?: string;
+  /** Create the Amazon Q Developer custom-notification topic. */
+  readonly chatNotificationsTopic: boolean;
   readonly removalPolicy: RemovalPolicy;
+}
+
+/** A secret the stack creates empty, with a key of its own whose policy names who decrypts it. */
+export interface OwnSecret {
+  readonly secret: secretsmanager.ISecret;
+  readonly key: EncryptionKey;
+  /** Limits a key statement to this secret (Secrets Manager's encryption context). */
+  readonly onlyThisSecret: PolicyConditions;
 }
 
 /**
@@ -26,8 +40,12 @@ export class Notifications extends Construct {
   readonly slackWebhookSecret: secretsmanager.ISecret;
   /** Encrypts the webhook secret the stack creates; none for an existing secret (existingSlackWebhookSecretArn). */
   readonly slackWebhookSecretKey?: EncryptionKey;
-  /** Limits a key statement to the secret the stack creates (Secrets Manager's encryption context). */
-  private readonly onlyThisSecret: PolicyConditions = {};
+  readonly slackBotTokenSecret?: OwnSecret;
+  readonly pagerDutyRoutingKeySecret?: OwnSecret;
+  /** Amazon Q Developer custom notifications (chatNotificationsTopic=true), encrypted with the alert topic's key. */
+  readonly chatNotificationsTopic?: sns.Topic;
+  /** Every secret the stack creates: only the named readers may read them. */
+  private readonly ownSecrets: OwnSecret[] = [];
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -71,20 +89,65 @@ export class Notifications extends Construct {
     if (props.existingSlackWebhookSecretArn) {
       this.slackWebhookSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackWebhook', props.existingSlackWebhookSecretArn);
     } else {
-      // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
-      const secretArn = Arn.format(
-        {
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName: `${props.slackWebhookSecretName}-??????`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        },
-        Stack.of(this),
+      const webhook = this.createOwnSecret(
+        'SlackWebhook',
+        'Slack webhook',
+        props.slackWebhookSecretName,
+        'Slack incoming-webhook URL for denyscope alerts (set with aws secretsmanager put-secret-value)',
+        'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
+        props.removalPolicy,
       );
-      this.onlyThisSecret = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } };
-      this.slackWebhookSecretKey = this.createSecretKey(props.removalPolicy);
-      this.slackWebhookSecret = this.createEmptySecret(props.slackWebhookSecretName, this.slackWebhookSecretKey, props.removalPolicy);
+      this.slackWebhookSecret = webhook.secret;
+      this.slackWebhookSecretKey = webhook.key;
     }
+    if (props.slackBotTokenSecretName) {
+      this.slackBotTokenSecret = this.createOwnSecret(
+        'SlackBotToken',
+        'Slack bot token',
+        props.slackBotTokenSecretName,
+        'Slack app bot token (xoxb-..., scope chat:write) for denyscope alerts (set with aws secretsmanager put-secret-value)',
+        'A Slack bot token cannot be rotated by Secrets Manager; it is reissued in the Slack app settings and put-secret-value.',
+        props.removalPolicy,
+      );
+    }
+    if (props.pagerDutyRoutingKeySecretName) {
+      this.pagerDutyRoutingKeySecret = this.createOwnSecret(
+        'PagerDutyRoutingKey',
+        'PagerDuty routing key',
+        props.pagerDutyRoutingKeySecretName,
+        'PagerDuty Events API v2 routing key for denyscope (set with aws secretsmanager put-secret-value)',
+        'A PagerDuty routing key cannot be rotated by Secrets Manager; it is regenerated in PagerDuty and put-secret-value.',
+        props.removalPolicy,
+      );
+    }
+    if (props.chatNotificationsTopic) {
+      this.chatNotificationsTopic = new sns.Topic(this, 'ChatNotificationsTopic', {
+        displayName: 'denyscope alerts as Amazon Q Developer custom notifications',
+        masterKey: this.topicKey.key,
+        enforceSSL: true,
+      });
+    }
+  }
+
+  /** The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack. */
+  private createOwnSecret(
+    id: string,
+    what: string,
+    secretName: string,
+    description: string,
+    rotationReason: string,
+    removalPolicy: RemovalPolicy,
+  ): OwnSecret {
+    const secretArn = Arn.format(
+      { service: 'secretsmanager', resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      Stack.of(this),
+    );
+    const onlyThisSecret = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } };
+    const key = this.createSecretKey(`${id}Key`, `denyscope: encrypts the ${what} secret`, onlyThisSecret, removalPolicy);
+    const secret = this.createEmptySecret(id, secretName, description, rotationReason, key, removalPolicy);
+    const own = { secret, key, onlyThisSecret };
+    this.ownSecrets.push(own);
+    return own;
   }
 
   /**
@@ -94,65 +157,63 @@ export class Notifications extends Construct {
    * (existingSlackWebhookSecretArn) keeps its own policies: the stack cannot change them.
    */
   restrictSlackSecretReaders(readerRole: iam.IRole, otherReaderArns: readonly string[]): void {
-    if (!this.slackWebhookSecretKey) return;
     // aws:PrincipalArn is the role's ARN for every session of the role (IAM User Guide, "AWS global condition
     // context keys", aws:PrincipalArn), so the deny never matches the Lambda, however its session is named.
     const readerArns = [readerRole.roleArn, ...otherReaderArns];
-    this.slackWebhookSecret.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyNamedReadersGetTheValue',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
-      }),
-    );
-    this.slackWebhookSecretKey.allowViaService('ReadTheSecret', ['kms:Decrypt'], {
-      ArnEquals: { 'aws:PrincipalArn': readerArns },
-      ...this.onlyThisSecret,
-    });
+    for (const { secret, key, onlyThisSecret } of this.ownSecrets) {
+      secret.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyNamedReadersGetTheValue',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
+        }),
+      );
+      key.allowViaService('ReadTheSecret', ['kms:Decrypt'], { ArnEquals: { 'aws:PrincipalArn': readerArns }, ...onlyThisSecret });
+    }
   }
 
   /**
    * A key of its own, so that its policy can name who decrypts the secret: Secrets Manager uses it for whoever
    * calls, through kms:ViaService secretsmanager, with the secret's ARN as encryption context.
    */
-  private createSecretKey(removalPolicy: RemovalPolicy): EncryptionKey {
-    const key = new EncryptionKey(this, 'SlackWebhookKey', {
-      description: 'denyscope: encrypts the Slack webhook secret',
+  private createSecretKey(id: string, description: string, onlyThisSecret: PolicyConditions, removalPolicy: RemovalPolicy): EncryptionKey {
+    const key = new EncryptionKey(this, id, {
+      description,
       viaService: 'secretsmanager',
       actionsViaService: [],
       removalPolicy,
     });
     // put-secret-value: a new data key for the new value (IAM decides who may write).
-    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], this.onlyThisSecret);
+    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], onlyThisSecret);
     // Creating the secret with this key (CloudFormation) makes Secrets Manager check GenerateDataKey and Decrypt
     // with this marker as SecretVersionId; nothing encrypted under a real version can be decrypted this way.
     key.allowViaService('ValidateKeyAccess', ['kms:Decrypt'], {
-      ...this.onlyThisSecret,
+      ...onlyThisSecret,
       StringEquals: { 'kms:EncryptionContext:SecretVersionId': KEY_ACCESS_VALIDATION },
     });
     return key;
   }
 
   /** The webhook URL is set after deployment (README); the stack never sees it. */
-  private createEmptySecret(secretName: string, key: EncryptionKey, removalPolicy: RemovalPolicy): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'SlackWebhook', {
-      secretName,
-      description: 'Slack incoming-webhook URL for denyscope alerts (set with aws secretsmanager put-secret-value)',
-      removalPolicy,
-    });
+  private createEmptySecret(
+    id: string,
+    secretName: string,
+    description: string,
+    rotationReason: string,
+    key: EncryptionKey,
+    removalPolicy: RemovalPolicy,
+  ): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, { secretName, description, removalPolicy });
     // The key is set on the L1 resource: the L2's encryptionKey would also let every principal of the account
     // decrypt through Secrets Manager in the key policy, which is what this key is there to prevent.
     (secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = key.key.keyArn;
     // The L2 Secret always generates a random value; without SecretString and GenerateSecretString
-    // CloudFormation creates the secret with no value, and the Lambda treats that as "Slack not configured".
+    // CloudFormation creates the secret with no value, and the Lambda treats that as "not configured".
     (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
-    Validations.of(secret.node.defaultChild as secretsmanager.CfnSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
-    });
+    Validations.of(secret.node.defaultChild as secretsmanager.CfnSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: rotationReason });
     return secret;
   }
 }

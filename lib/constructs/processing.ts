@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
 import { EncryptionKey, ServiceKey } from './encryption-key';
+import type { OwnSecret } from './notifications';
 
 /**
  * The alert Lambda (lambdas/alert-handler.ts) as scripts/build-lambda.mjs bundles it into this package's assets/: built
@@ -45,6 +46,11 @@ export interface ProcessingProps {
   readonly slackWebhookSecret: secretsmanager.ISecret;
   /** The key of the webhook secret when the stack creates the secret (an existing secret's key is not the stack's). */
   readonly slackWebhookSecretKey?: EncryptionKey;
+  /** The Slack app: its bot token secret and the channel ID alerts are posted to (instead of the webhook). */
+  readonly slackBot?: { readonly tokenSecret: OwnSecret; readonly channel: string };
+  readonly pagerDutyRoutingKeySecret?: OwnSecret;
+  /** The Amazon Q Developer custom-notification topic (encrypted with topicKey). */
+  readonly chatNotificationsTopic?: sns.ITopic;
   /** Tables whose descriptions the Lambda may read to enrich an alert, or '*' for every table of this account and region. */
   readonly dataEventTables: '*' | readonly string[];
   readonly dedupWindowMinutes: number;
@@ -108,6 +114,16 @@ export class Processing extends Construct {
         [HANDLER_ENV.incidentsTableName]: props.table.tableName,
         [HANDLER_ENV.alertTopicArn]: props.topic.topicArn,
         [HANDLER_ENV.slackWebhookSecretArn]: props.slackWebhookSecret.secretArn,
+        ...(props.slackBot
+          ? {
+              [HANDLER_ENV.slackBotTokenSecretArn]: props.slackBot.tokenSecret.secret.secretArn,
+              [HANDLER_ENV.slackChannel]: props.slackBot.channel,
+            }
+          : {}),
+        ...(props.pagerDutyRoutingKeySecret
+          ? { [HANDLER_ENV.pagerDutyRoutingKeySecretArn]: props.pagerDutyRoutingKeySecret.secret.secretArn }
+          : {}),
+        ...(props.chatNotificationsTopic ? { [HANDLER_ENV.chatNotificationsTopicArn]: props.chatNotificationsTopic.topicArn } : {}),
         [HANDLER_ENV.dedupWindowMinutes]: String(props.dedupWindowMinutes),
         [HANDLER_ENV.retentionDays]: String(props.retentionDays),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -162,6 +178,17 @@ export class Processing extends Construct {
         ? [
             keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], {
               'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn,
+            }),
+          ]
+        : []),
+      ...ownSecretReads('SlackBotToken', props.slackBot?.tokenSecret),
+      ...ownSecretReads('PagerDutyRoutingKey', props.pagerDutyRoutingKeySecret),
+      ...(props.chatNotificationsTopic
+        ? [
+            new iam.PolicyStatement({
+              sid: 'ChatNotificationsTopic',
+              actions: ['sns:Publish'],
+              resources: [props.chatNotificationsTopic.topicArn],
             }),
           ]
         : []),
@@ -240,6 +267,15 @@ export class Processing extends Construct {
         'Node.js 22 is the runtime the handler is built and tested for (esbuild target node22); upgrade together with the Lambda code.',
     });
   }
+}
+
+/** Reading a secret the stack created: its value, and its key only through Secrets Manager for that secret. */
+function ownSecretReads(sid: string, own: OwnSecret | undefined): iam.PolicyStatement[] {
+  if (own === undefined) return [];
+  return [
+    new iam.PolicyStatement({ sid: `${sid}Secret`, actions: ['secretsmanager:GetSecretValue'], resources: [own.secret.secretArn] }),
+    keyUseVia(`${sid}SecretKey`, own.key, ['kms:Decrypt'], { 'kms:EncryptionContext:SecretARN': own.secret.secretArn }),
+  ];
 }
 
 /** The key permissions a service needs for this Lambda, only through that service (kms:ViaService) and, if given, for that encryption context. */
