@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDigest } from './commands/digest';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExplain } from './commands/explain';
 import { registerIncidents } from './commands/incidents';
@@ -17,6 +18,7 @@ export function createProgram(io: CliIo = processIo()): Command {
   registerScan(program, io);
   registerLocal(program, io);
   registerIncidents(program, io);
+  registerDigest(program, io);
   registerEvaluate(program, io);
   registerPolicies(program, io);
   return program;

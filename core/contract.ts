@@ -7,6 +7,11 @@ export const HANDLER_ENV = {
   alertTopicArn: 'ALERT_TOPIC_ARN',
   /** The secret's ARN, never its value: the webhook URL is read from Secrets Manager at run time. */
   slackWebhookSecretArn: 'SLACK_WEBHOOK_SECRET_ARN',
+  /** Optional (set when configured): secrets' ARNs, never their values, and the chat topic. */
+  slackBotTokenSecretArn: 'SLACK_BOT_TOKEN_SECRET_ARN',
+  slackChannel: 'SLACK_CHANNEL',
+  pagerDutyRoutingKeySecretArn: 'PAGERDUTY_ROUTING_KEY_SECRET_ARN',
+  chatNotificationsTopicArn: 'CHAT_NOTIFICATIONS_TOPIC_ARN',
   dedupWindowMinutes: 'DEDUP_WINDOW_MINUTES',
   retentionDays: 'RETENTION_DAYS',
   /** The alert routes as JSON (core/incidents/routes.ts DeployedRouting), validated at synth; unset: no routes. */

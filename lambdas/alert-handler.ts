@@ -8,14 +8,18 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KmsTableEnricher } from './adapters/kms-table-enricher';
 import { SecretsManagerWebhookUrlProvider } from './adapters/secrets-webhook-url';
+import { ChatNotificationNotifier } from './adapters/chat-notification-notifier';
+import { PagerDutyEvents, PagerDutyNotifier } from './adapters/pagerduty-notifier';
+import { isPagerDutyRoutingKey, isSlackBotToken, SecretsManagerSecret } from './adapters/secret-value';
+import { SlackBotNotifier, SlackWebApi } from './adapters/slack-bot-notifier';
 import { SlackNotifier } from './adapters/slack-notifier';
 import { SnsNotifier } from './adapters/sns-notifier';
+import type { Notifier } from '../core/incidents/ports';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
 import { createAlertHandler } from './alert-batch';
 import { readHandlerConfig } from './handler-config';
 import { createAlertPipeline } from './wiring';
-import type { Notifier } from '../core/incidents/ports';
-import { routedChannels, Router, type DeployedRouting } from '../core/incidents/routes';
+import { routedChannels, Router, UNROUTED_CHANNELS, type DeployedRouting } from '../core/incidents/routes';
 
 export { createAlertHandler } from './alert-batch';
 
@@ -32,21 +36,50 @@ const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
 const kms = tracer.captureAWSv3Client(new KMSClient({}));
 const warn = (message: string): void => logger.warn(message);
 
+/** Slack through the app's bot token (threads) when one is configured, else through the incoming webhook. */
+function slackNotifier(): Notifier {
+  if (config.slackBot === null) {
+    return new SlackNotifier({
+      webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }),
+      warn,
+    });
+  }
+  const token = new SecretsManagerSecret(secrets, {
+    secretId: config.slackBot.tokenSecretArn,
+    expected: 'a Slack bot token (xoxb-...)',
+    accepts: isSlackBotToken,
+    warn,
+  });
+  return new SlackBotNotifier({ api: new SlackWebApi({ token }), channelId: config.slackBot.channel, warn });
+}
+
+/** In delivery order: e-mail first, then the chat channels, then paging. */
+function notifiers(): Notifier[] {
+  const channels: Notifier[] = [new SnsNotifier(sns, config.alertTopicArn), slackNotifier()];
+  if (config.chatNotificationsTopicArn !== null) channels.push(new ChatNotificationNotifier(sns, config.chatNotificationsTopicArn));
+  if (config.pagerDutyRoutingKeySecretArn !== null) {
+    const routingKey = new SecretsManagerSecret(secrets, {
+      secretId: config.pagerDutyRoutingKeySecretArn,
+      expected: 'a PagerDuty routing key (32 characters)',
+      accepts: isPagerDutyRoutingKey,
+      warn,
+    });
+    channels.push(new PagerDutyNotifier(new PagerDutyEvents({ routingKey })));
+  }
+  return channels;
+}
+
+const stackNotifiers = notifiers();
+const unroutedChannels = stackNotifiers.map((notifier) => notifier.channel).filter((channel) => UNROUTED_CHANNELS.includes(channel));
+
 export const handler = createAlertHandler({
   logger,
   metrics,
   pipeline: createAlertPipeline({
     config,
     documents,
-    notifiers: [
-      new SnsNotifier(sns, config.alertTopicArn),
-      new SlackNotifier({
-        webhookUrls: new SecretsManagerWebhookUrlProvider(secrets, { secretId: config.slackWebhookSecretArn, warn }),
-        warn,
-      }),
-      ...routeNotifiers(config.routing),
-    ],
-    channelsFor: config.routing === null ? undefined : routedChannels(new Router(config.routing)),
+    notifiers: [...stackNotifiers, ...routeNotifiers(config.routing)],
+    channelsFor: config.routing === null ? undefined : routedChannels(new Router(config.routing), unroutedChannels),
     enricher: new KmsTableEnricher(dynamodb, kms),
   }).pipeline,
 });

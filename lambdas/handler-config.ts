@@ -9,6 +9,10 @@ export interface HandlerConfig {
   readonly retentionDays: number;
   /** The alert routes; null: every alert goes to the topic and the Slack webhook. */
   readonly routing: DeployedRouting | null;
+  /** The Slack app: bot token secret and channel, both or neither. */
+  readonly slackBot: { readonly tokenSecretArn: string; readonly channel: string } | null;
+  readonly pagerDutyRoutingKeySecretArn: string | null;
+  readonly chatNotificationsTopicArn: string | null;
 }
 
 /** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
@@ -24,6 +28,14 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
       throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
     return value;
   };
+  const optional = (name: string): string | null => env[name]?.trim() || null;
+  const slackTokenSecretArn = optional(HANDLER_ENV.slackBotTokenSecretArn);
+  const slackChannel = optional(HANDLER_ENV.slackChannel);
+  if ((slackTokenSecretArn === null) !== (slackChannel === null)) {
+    throw new Error(
+      `Environment variables ${HANDLER_ENV.slackBotTokenSecretArn} and ${HANDLER_ENV.slackChannel} are set together or not at all`,
+    );
+  }
   return {
     incidentsTableName: required(HANDLER_ENV.incidentsTableName),
     alertTopicArn: required(HANDLER_ENV.alertTopicArn),
@@ -31,6 +43,9 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     dedupWindowMinutes: positiveNumber(HANDLER_ENV.dedupWindowMinutes),
     retentionDays: positiveNumber(HANDLER_ENV.retentionDays),
     routing: routingOf(env[HANDLER_ENV.alertRoutes]),
+    slackBot: slackTokenSecretArn === null || slackChannel === null ? null : { tokenSecretArn: slackTokenSecretArn, channel: slackChannel },
+    pagerDutyRoutingKeySecretArn: optional(HANDLER_ENV.pagerDutyRoutingKeySecretArn),
+    chatNotificationsTopicArn: optional(HANDLER_ENV.chatNotificationsTopicArn),
   };
 }
 

@@ -61,6 +61,9 @@ export class AccessDeniedAlerts extends Construct {
     this.notifications = new Notifications(this, 'Notifications', {
       alertEmails: config.alertEmails,
       slackWebhookSecretName: config.slackWebhookSecretName,
+      slackBotTokenSecretName: config.slackBotTokenSecretName,
+      pagerDutyRoutingKeySecretName: config.pagerDutyRoutingKeySecretName,
+      chatNotificationsTopic: config.chatNotificationsTopic,
       existingSlackWebhookSecretArn: config.existingSlackWebhookSecretArn,
       removalPolicy,
       routes: config.routes,
@@ -75,6 +78,12 @@ export class AccessDeniedAlerts extends Construct {
       slackWebhookSecret: this.notifications.slackWebhookSecret,
       // The key encrypts an existing secret only when that secret is the stack's own.
       slackWebhookSecretKey: config.existingSlackWebhookSecretArn ? undefined : this.notifications.slackWebhookSecretKey,
+      slackBot:
+        this.notifications.slackBotTokenSecret && config.slackChannel
+          ? { tokenSecret: this.notifications.slackBotTokenSecret, channel: config.slackChannel }
+          : undefined,
+      pagerDutyRoutingKeySecret: this.notifications.pagerDutyRoutingKeySecret,
+      chatNotificationsTopic: this.notifications.chatNotificationsTopic,
       dataEventTables: config.dataEventTables,
       dedupWindowMinutes: config.dedupWindowMinutes,
       retentionDays: config.retentionDays,

@@ -35,6 +35,10 @@ export const CONFIG_KEYS = [
   'reservedConcurrency',
   'existingIncidentsTableArn',
   'existingIncidentsTableKeyArn',
+  'slackBotTokenSecretName',
+  'slackChannel',
+  'pagerDutyRoutingKeySecretName',
+  'chatNotificationsTopic',
   'mode',
   'routes',
   ...ORGANIZATION_KEYS,
@@ -181,6 +185,13 @@ const schema = z
       .string()
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'not the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID)')
       .optional(),
+    slackBotTokenSecretName: secretName.optional(),
+    slackChannel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{8,}$/, 'not a Slack channel ID (C or G and at least 8 capital letters or digits: channel details, About)')
+      .optional(),
+    pagerDutyRoutingKeySecretName: secretName.optional(),
+    chatNotificationsTopic: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
     mode: z.preprocess(lowerCaseString, z.enum(MODES, `expected one of ${MODES.join(', ')}`)).default('account'),
     routes: routes.optional(),
     organizationId: organizationId.optional(),
@@ -209,6 +220,10 @@ const schema = z
         'applies only to the secret the stack creates; an existing secret (existingSlackWebhookSecretArn) keeps its own resource policy: name its readers there',
       );
     }
+    if (config.slackBotTokenSecretName && !config.slackChannel)
+      problem('slackChannel', 'required with slackBotTokenSecretName: the ID of the channel the bot posts alerts to (C...)');
+    if (config.slackChannel && !config.slackBotTokenSecretName)
+      problem('slackBotTokenSecretName', 'required with slackChannel: the secret that holds the Slack bot token');
     checkExistingTable(config, problem);
     for (const [name, channel] of Object.entries(config.routes?.channels ?? {})) {
       if (channel.type === 'slack' && channel.secretName === config.slackWebhookSecretName && !config.existingSlackWebhookSecretArn) {
@@ -328,6 +343,24 @@ export interface AlertsConfigInput {
    * string is read as the same document. @default - every alert goes to the alert topic and the Slack webhook
    */
   readonly routes?: RoutesInput | string;
+  /**
+   * Name of a Secrets Manager secret (created empty by the stack) for a Slack app's bot token (xoxb-..., scope
+   * chat:write). With it, alerts go to `slackChannel` through the Web API and repeats thread under the first alert;
+   * the incoming webhook is then not used. @default - none: Slack alerts use the incoming webhook
+   */
+  readonly slackBotTokenSecretName?: string;
+  /** With slackBotTokenSecretName: the ID (C...) of the channel the bot posts to; invite the bot there. @default - none */
+  readonly slackChannel?: string;
+  /**
+   * Name of a Secrets Manager secret (created empty by the stack) for a PagerDuty Events API v2 routing key:
+   * high-severity incidents trigger there, with the incident id as dedup key. @default - none: no PagerDuty
+   */
+  readonly pagerDutyRoutingKeySecretName?: string;
+  /**
+   * Create a second encrypted topic whose messages are Amazon Q Developer custom notifications (threaded per
+   * incident): map it to a Slack, Teams or Chime channel in Amazon Q Developer in chat applications. @default false
+   */
+  readonly chatNotificationsTopic?: boolean;
   /**
    * 'account' watches this account; 'organization' also receives the denials of every account of the organization
    * (a central event bus, and a StackSet that forwards them from each member account and Region). @default 'account'

@@ -21,6 +21,24 @@ export class DenyscopeStack extends Stack {
     output('DeadLetterQueueUrl', ingestion.deadLetterQueue.queueUrl, 'Denial events that failed processing (redrive after fixing)');
     output('DeliveryDeadLetterQueueUrl', ingestion.deliveryDeadLetterQueue.queueUrl, 'Denial events EventBridge could not deliver');
     output('SlackWebhookSecretName', notifications.slackWebhookSecret.secretName, 'Put the Slack incoming-webhook URL in this secret');
+    if (notifications.slackBotTokenSecret)
+      output(
+        'SlackBotTokenSecretName',
+        notifications.slackBotTokenSecret.secret.secretName,
+        'Put the Slack bot token (xoxb-...) in this secret',
+      );
+    if (notifications.pagerDutyRoutingKeySecret)
+      output(
+        'PagerDutyRoutingKeySecretName',
+        notifications.pagerDutyRoutingKeySecret.secret.secretName,
+        'Put the PagerDuty routing key in this secret',
+      );
+    if (notifications.chatNotificationsTopic)
+      output(
+        'ChatNotificationsTopicArn',
+        notifications.chatNotificationsTopic.topicArn,
+        'Map this topic to a channel in Amazon Q Developer in chat applications',
+      );
     output('DashboardUrl', monitoring.dashboardUrl, 'CloudWatch dashboard');
     if (this.alerts.organization) {
       const { eventBus, memberStackSet } = this.alerts.organization;

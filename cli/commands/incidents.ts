@@ -121,7 +121,7 @@ export function registerIncidents(program: Command, io: CliIo = processIo()): vo
     });
 }
 
-function withWhereOptions(command: Command, withTable = false): Command {
+export function withWhereOptions(command: Command, withTable = false): Command {
   if (withTable) command.option('--table <name>', 'the deployed incidents table');
   return command
     .option('--region <region>', 'AWS region of the deployed table')
@@ -201,7 +201,7 @@ class QueryError extends Error {}
  * Validates the options first (a bad value exits 2 before anything starts), then opens the store,
  * runs the query and always closes the store; every failure becomes one line on stderr.
  */
-async function withQuery(
+export async function withQuery(
   io: CliIo,
   where: ConnectionOptions,
   prepare: () => Promise<(connection: IncidentsConnection) => Promise<number>>,

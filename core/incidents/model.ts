@@ -7,8 +7,9 @@ import type { Diagnosis } from '../diagnosis/types';
  */
 
 /**
- * A channel id: 'sns' and 'slack' (the stack's alert topic and Slack webhook), 'terminal' (`denyscope local`), and
- * the names of the channels routes declare (core/incidents/routes.ts). Code takes them from `notifier.channel`.
+ * A channel id: 'sns' and 'slack' (the stack's alert topic and Slack webhook or bot), 'terminal' (`denyscope local`),
+ * 'pagerduty', 'chat-notifications', and the names of the channels routes declare (core/incidents/routes.ts). Code
+ * takes them from `notifier.channel`.
  */
 export type AlertChannel = string;
 /** `sending`: a delivery attempt holds the channel's send lease; if that lease expired, the outcome is unknown. */
@@ -69,6 +70,11 @@ export interface Incident extends IncidentDescription {
   readonly alert: AlertState | null;
   /** Notes from best-effort enrichment (table SSE description, key state) or why it was not possible. */
   readonly enrichment: Record<string, unknown> | null;
+  /**
+   * Per channel id, the reference of the incident's first message there (Slack "CHANNEL_ID/ts", the PagerDuty dedup
+   * key), so that later alerts thread under it; empty for incidents stored before threads.
+   */
+  readonly threads: Readonly<Record<AlertChannel, string>>;
 }
 
 /** One CloudTrail event folded into an incident. Its key is the idempotency key for that eventID. */

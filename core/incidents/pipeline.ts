@@ -4,7 +4,7 @@ import { isAlertDue } from './alert-policy';
 import { describeError } from './errors';
 import { alertKey, incidentIdFor } from './identity';
 import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
-import type { Clock, DeliveryBudget, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
+import type { Clock, DeliveryBudget, DeliveryResult, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
 
 /** The channel ids an alert of this denial goes to (its routes); the pipeline keeps those that have a notifier. */
 export type ChannelSelector = (diagnosis: Diagnosis, log: PipelineLog) => readonly AlertChannel[];
@@ -186,13 +186,16 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
           return deliveryLost(attempt, current, counting);
         }
       }
-      const delivery: ChannelDelivery = { ...(await send(notifier, current, options)), lease };
+      const { reference, ...outcome } = await send(notifier, current, options);
+      const delivery: ChannelDelivery = { ...outcome, lease };
       // A lost status would leave a sent channel to be sent again by a later attempt.
       const recorded = await withRetries(attempt, `record the ${channel} delivery`, () =>
         store.setChannelDelivery(current.id, diagnosis.eventId, channel, delivery),
       );
       if (!recorded) return deliveryLost(attempt, current, counting);
       current = withChannelDelivery(current, channel, delivery);
+      if (reference !== undefined && current.threads[channel] === undefined)
+        current = await recordThread(attempt, current, channel, reference);
       if (delivery.status === 'failed') {
         failedChannels.push(channel);
         options.log.warn('Alert delivery failed', { channel, detail: delivery.detail });
@@ -240,16 +243,38 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     return { ...incident, enrichment };
   }
 
-  async function send(notifier: Notifier, incident: Incident, options: ProcessOptions): Promise<ChannelDelivery> {
-    let status: ChannelDelivery['status'];
-    let detail: string | undefined;
+  async function send(notifier: Notifier, incident: Incident, options: ProcessOptions): Promise<ChannelDelivery & { reference?: string }> {
+    let result: DeliveryResult;
     try {
-      ({ status, detail } = await notifier.notify(incident, options.budget));
+      result = await notifier.notify(incident, options.budget);
     } catch (error) {
-      status = 'failed';
-      detail = describeError(error);
+      result = { status: 'failed', detail: describeError(error) };
     }
-    return { status, at: clock.now().toISOString(), ...(detail === undefined ? {} : { detail }) };
+    const { status, detail } = result;
+    const reference = result.status === 'sent' ? result.reference : undefined;
+    return {
+      status,
+      at: clock.now().toISOString(),
+      ...(detail === undefined ? {} : { detail }),
+      ...(reference === undefined ? {} : { reference }),
+    };
+  }
+
+  /**
+   * The channel's first message becomes the incident's thread there. A lost write only costs threading: the next
+   * alert starts a new thread (and records it), so it is logged, not retried.
+   */
+  async function recordThread(attempt: Attempt, incident: Incident, channel: AlertChannel, reference: string): Promise<Incident> {
+    try {
+      if (!(await store.recordThread(incident.id, channel, reference))) return incident;
+    } catch (error) {
+      attempt.options.log.warn('Could not record the thread of the alert; the next alert starts a new one', {
+        channel,
+        error: describeError(error),
+      });
+      return incident;
+    }
+    return { ...incident, threads: { ...incident.threads, [channel]: reference } };
   }
 
   /** A lease that has not ended; for the sole writer, none found in the store is live (their attempts are over). */

@@ -77,6 +77,11 @@ export interface IncidentStore {
   /** Record a channel's delivery, by the holder of its lease (`delivery.lease`); false when the lease or the alert was lost. */
   setChannelDelivery(incidentId: string, eventId: string, channel: AlertChannel, delivery: ChannelDelivery): Promise<boolean>;
   setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void>;
+  /**
+   * Keep `reference` as the incident's thread on `channel` unless it has one there already (the first reference
+   * wins: a concurrent or repeated delivery cannot move a thread). False when one was already recorded.
+   */
+  recordThread(incidentId: string, channel: AlertChannel, reference: string): Promise<boolean>;
   /** Consistent read. */
   getIncident(incidentId: string): Promise<Incident | null>;
 }
@@ -115,8 +120,12 @@ export interface DeliveryBudget {
   remainingMs(): number;
 }
 
+/**
+ * `reference` (sent only): what later alerts of the incident on this channel thread under, such as the Slack message
+ * "CHANNEL_ID/ts" or the PagerDuty dedup key; the pipeline keeps the first one (Incident.threads).
+ */
 export type DeliveryResult =
-  | { readonly status: 'sent'; readonly detail?: string }
+  | { readonly status: 'sent'; readonly detail?: string; readonly reference?: string }
   | { readonly status: 'failed'; readonly detail: string }
   | { readonly status: 'skipped'; readonly detail: string };
 
@@ -124,6 +133,12 @@ export type DeliveryResult =
 export interface Notifier {
   readonly channel: AlertChannel;
   notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult>;
+}
+
+/** Shows an incident's new state (ack, resolve, reopen) in a channel that already has its alert. */
+export interface StateReflector {
+  readonly channel: string;
+  reflect(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult>;
 }
 
 /** The Slack incoming-webhook URL, or null when none is configured. */

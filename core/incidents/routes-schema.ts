@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CAUSES } from '../diagnosis/types';
 import type { AlertChannel } from './model';
-import { BUILT_IN_CHANNELS, type Route, type Routing } from './routes';
+import { BUILT_IN_CHANNELS, UNROUTED_CHANNELS, type Route, type Routing } from './routes';
 import type { Severity } from './severity';
 
 /**
@@ -28,7 +28,7 @@ export interface RoutesConfig extends Routing {
 }
 
 /** Channel ids the product uses for its own channels (built-in, local, and other notifiers): a declared channel takes none of them. */
-const RESERVED_CHANNEL_NAMES = [...BUILT_IN_CHANNELS, 'terminal', 'pagerduty', 'chat-notifications'];
+const RESERVED_CHANNEL_NAMES = [...BUILT_IN_CHANNELS, 'terminal', ...UNROUTED_CHANNELS];
 const SEVERITIES = ['high', 'medium', 'low'] as const satisfies readonly Severity[];
 
 // Channel names become parts of construct ids and SNS topic names: short, lower-case, no surprises.

@@ -51,6 +51,11 @@ export interface DeployedRouting extends Routing {
 
 /** The channels every deployment has: the stack's alert topic and its Slack webhook secret. Routes may name them. */
 export const BUILT_IN_CHANNELS: readonly AlertChannel[] = ['sns', 'slack'];
+/**
+ * Channels every alert goes to whatever the routes choose (when configured): PagerDuty has its own rule (it pages high
+ * severity only), and the chat-notification topic mirrors the alerts for Amazon Q Developer.
+ */
+export const UNROUTED_CHANNELS: readonly AlertChannel[] = ['pagerduty', 'chat-notifications'];
 
 export interface RouteDecision {
   readonly channels: readonly AlertChannel[];

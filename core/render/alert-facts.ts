@@ -3,6 +3,7 @@ import type { Cause } from '../diagnosis/types';
 import { isRepeatAlert } from '../incidents/alert-policy';
 import type { Incident } from '../incidents/model';
 import { severityOf, type Severity } from '../incidents/severity';
+import { incidentTarget } from '../incidents/target';
 import { POLICY_TYPE_LABELS } from '../policy/describe';
 
 /** Cause names as people say them, for headlines: a policy cause reads as its policy type. */
@@ -46,7 +47,7 @@ export function alertFacts(incident: Incident): AlertFacts {
     // A stored item is data, not a type: an unexpected cause is shown as unknown rather than as "undefined".
     causeLabel: CAUSE_LABELS[incident.cause] ?? CAUSE_LABELS.unknown,
     severity: severityOf(incident.cause, incident.denial),
-    target: incident.tableName ?? incident.resource ?? `account ${incident.accountId}`,
+    target: incidentTarget(incident),
     repeatCount: isRepeatAlert(incident) && incident.alert ? incident.alert.occurrencesSincePreviousAlert : null,
     cloudTrailUrl: cloudTrailEventUrl(diagnosis.region, eventId),
     // Stored items are data: even our own id is quoted like any value a person may paste.

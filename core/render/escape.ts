@@ -42,6 +42,19 @@ function escapeSlackEntities(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// ---- Markdown: Amazon Q Developer custom notifications (textType client-markdown) ----
+
+/**
+ * For a value inside a custom notification's Markdown, which Amazon Q Developer renders in Slack, Teams or Chime.
+ * Values are only ever placed inline after a label, never at the start of a line, so what must not form is inline:
+ * one line (the common rule); `&`, `<` and `>` as entities, so neither HTML nor Slack's `<!channel>`/`<url|text>`
+ * can form; the characters of emphasis, code spans, links and tables (backslash, backtick, * _ ~ [ ] |) backslash-escaped
+ * (CommonMark lets any ASCII punctuation be); bare URLs kept from autolinking as in escapeSlack.
+ */
+export function escapeChatMarkdown(value: string): string {
+  return escapeSlackEntities(escapeSingleLine(value).replace(/[\\`*_~[\]|]/g, '\\$&')).replace(/:\/\//g, ':\u200B//');
+}
+
 // ---- JSON: the SNS message, --json output ----
 
 /**

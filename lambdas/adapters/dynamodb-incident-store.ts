@@ -63,13 +63,14 @@ export function incidentIndexAttributes(
   };
 }
 
-/** The stored item of an incident: its fields + keys + GSI attributes + TTL. `alert`/`enrichment` are absent until set. */
+/** The stored item of an incident: its fields + keys + GSI attributes + TTL. `alert`/`enrichment`/`threads` are absent until set. */
 export function incidentToItem(incident: Incident, retentionDays: number): Record<string, unknown> {
-  const { alert, enrichment, ...fields } = incident;
+  const { alert, enrichment, threads, ...fields } = incident;
   return {
     ...fields,
     ...(alert === null ? {} : { alert }),
     ...(enrichment === null ? {} : { enrichment }),
+    ...(Object.keys(threads).length === 0 ? {} : { threads }),
     pk: incidentPk(incident.id),
     sk: INCIDENT_SORT_KEY,
     ...incidentIndexAttributes(incident),
@@ -114,6 +115,7 @@ const incidentItem = z.looseObject({
     }),
   ),
   enrichment: z.optional(z.record(z.string(), z.unknown())),
+  threads: z.optional(z.record(z.string(), z.string())),
 });
 
 const occurrenceItem = z.looseObject({
@@ -140,6 +142,7 @@ export function incidentFromItem(item: Record<string, unknown>): Incident {
     countAtLastAlert: fields.countAtLastAlert ?? 0,
     alert: alertFromItem(fields.alert as AlertState | undefined),
     enrichment: fields.enrichment ?? null,
+    threads: fields.threads ?? {},
   };
 }
 
@@ -522,6 +525,35 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ExpressionAttributeValues: { ':enrichment': enrichment },
       }),
     );
+  }
+
+  async recordThread(incidentId: string, channel: AlertChannel, reference: string): Promise<boolean> {
+    // A map's member can only be set once the map exists: the incident's first thread writes the whole map.
+    const first = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.incidentKey(incidentId),
+          UpdateExpression: 'SET threads = :threads',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(threads)',
+          ExpressionAttributeValues: { ':threads': { [channel]: reference } },
+        }),
+      ),
+    );
+    if (first !== 'condition-failed') return true;
+    const added = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.incidentKey(incidentId),
+          UpdateExpression: 'SET threads.#channel = :reference',
+          ConditionExpression: 'attribute_exists(threads) AND attribute_not_exists(threads.#channel)',
+          ExpressionAttributeNames: { '#channel': channel },
+          ExpressionAttributeValues: { ':reference': reference },
+        }),
+      ),
+    );
+    return added !== 'condition-failed';
   }
 
   async getIncident(incidentId: string): Promise<Incident | null> {

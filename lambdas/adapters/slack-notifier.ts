@@ -1,24 +1,17 @@
 import type { AlertChannel, Incident } from '../../core/incidents/model';
 import type { DeliveryBudget, DeliveryResult, Notifier, WebhookUrlProvider } from '../../core/incidents/ports';
 import { renderSlackMessage } from '../../core/render/slack-message';
+import { networkErrorCode, requestTimeoutMs, retryAfterMs, withHttpRetries, type HttpAttempt, type RetryOptions } from './http-delivery';
 
-export interface SlackNotifierOptions {
+export interface SlackNotifierOptions extends RetryOptions {
   /** 'slack' for the stack's webhook; a route channel's name for that channel's webhook. @default 'slack' */
   readonly channel?: AlertChannel;
   readonly webhookUrls: WebhookUrlProvider;
   /** Called once per container when no webhook URL is configured. */
   readonly warn: (message: string) => void;
   readonly fetch?: typeof fetch;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly maxAttempts?: number;
-  /** First 5xx back-off; doubles each attempt. */
-  readonly backoffMs?: number;
   readonly requestTimeoutMs?: number;
 }
-
-/** Time kept back from the budget so the handler can still record the outcome after the last attempt. */
-const BUDGET_RESERVE_MS = 1_000;
-const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Posts the alert to a Slack incoming webhook with Node's fetch. Not @slack/webhook: it hides response
@@ -30,12 +23,10 @@ export class SlackNotifier implements Notifier {
   readonly channel: AlertChannel;
   private warnedUnconfigured = false;
   private readonly fetch: typeof fetch;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SlackNotifierOptions) {
     this.channel = options.channel ?? 'slack';
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   async notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult> {
@@ -49,25 +40,12 @@ export class SlackNotifier implements Notifier {
       return { status: 'skipped', detail: 'no Slack webhook URL configured' };
     }
     const body = JSON.stringify(renderSlackMessage(incident));
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.post(url, body, budget);
-      if (outcome.kind === 'done') return outcome.result;
-      const waitMs = outcome.retryAfterMs ?? (this.options.backoffMs ?? 250) * 2 ** (attempt - 1);
-      if (attempt >= maxAttempts) return { status: 'failed', detail: `${outcome.detail}; gave up after ${attempt} attempts` };
-      if (waitMs > budget.remainingMs() - BUDGET_RESERVE_MS) {
-        return { status: 'failed', detail: `${outcome.detail}; retry in ${waitMs} ms does not fit the remaining time` };
-      }
-      await this.sleep(waitMs);
-    }
+    const outcome = await withHttpRetries(() => this.post(url, body, budget), budget, this.options);
+    return outcome.kind === 'done' ? outcome.value : { status: 'failed', detail: outcome.detail };
   }
 
-  private async post(
-    url: string,
-    body: string,
-    budget: DeliveryBudget,
-  ): Promise<{ kind: 'done'; result: DeliveryResult } | { kind: 'retry'; detail: string; retryAfterMs?: number }> {
-    const timeoutMs = Math.max(1, Math.min(this.options.requestTimeoutMs ?? 5_000, budget.remainingMs() - BUDGET_RESERVE_MS));
+  private async post(url: string, body: string, budget: DeliveryBudget): Promise<HttpAttempt<DeliveryResult>> {
+    const timeoutMs = requestTimeoutMs(budget, this.options.requestTimeoutMs);
     let response: Response;
     try {
       response = await this.fetch(url, {
@@ -81,22 +59,10 @@ export class SlackNotifier implements Notifier {
       return { kind: 'retry', detail: `request failed (${networkErrorCode(error)})` };
     }
     const responseText = (await response.text().catch(() => '')).slice(0, 200);
-    if (response.ok) return { kind: 'done', result: { status: 'sent' } };
+    if (response.ok) return { kind: 'done', value: { status: 'sent' } };
     const detail = `HTTP ${response.status}${responseText ? ` ${JSON.stringify(responseText)}` : ''}`;
     if (response.status === 429) return { kind: 'retry', detail, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
     if (response.status >= 500) return { kind: 'retry', detail };
-    return { kind: 'done', result: { status: 'failed', detail } };
+    return { kind: 'done', value: { status: 'failed', detail } };
   }
-}
-
-function retryAfterMs(header: string | null): number {
-  const seconds = header === null ? Number.NaN : Number(header.trim());
-  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_RETRY_AFTER_SECONDS) * 1_000;
-}
-
-function networkErrorCode(error: unknown): string {
-  // Duck-typed: fetch's errors may come from another realm (vm contexts), where instanceof Error fails.
-  const { name, cause } = (error ?? {}) as { name?: unknown; cause?: { code?: unknown } };
-  const errorName = typeof name === 'string' ? name : 'unknown error';
-  return typeof cause?.code === 'string' ? `${errorName} ${cause.code}` : errorName;
 }

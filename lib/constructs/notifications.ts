@@ -12,6 +12,12 @@ export interface NotificationsProps {
   readonly alertEmails: readonly string[];
   readonly slackWebhookSecretName: string;
   readonly existingSlackWebhookSecretArn?: string;
+  /** The Slack app's bot token secret to create (empty), or none. */
+  readonly slackBotTokenSecretName?: string;
+  /** The PagerDuty routing key secret to create (empty), or none. */
+  readonly pagerDutyRoutingKeySecretName?: string;
+  /** Create the Amazon Q Developer custom-notification topic. */
+  readonly chatNotificationsTopic: boolean;
   readonly removalPolicy: RemovalPolicy;
   /** Alert routes: a topic per declared SNS channel and a webhook secret per declared Slack channel. */
   readonly routes?: RoutesConfig;
@@ -21,9 +27,15 @@ export interface NotificationsProps {
 export interface RouteChannels {
   readonly routing: DeployedRouting;
   readonly topics: readonly sns.ITopic[];
-  readonly webhookSecrets: readonly secretsmanager.ISecret[];
-  /** Encrypts webhookSecrets (present when there are some). */
-  readonly webhookSecretsKey?: EncryptionKey;
+  readonly webhookSecrets: readonly OwnSecret[];
+}
+
+/** A secret the stack creates empty, with a key of its own whose policy names who decrypts it. */
+export interface OwnSecret {
+  readonly secret: secretsmanager.ISecret;
+  readonly key: EncryptionKey;
+  /** Limits a key statement to this secret (Secrets Manager's encryption context). */
+  readonly onlyThisSecret: PolicyConditions;
 }
 
 /**
@@ -37,17 +49,16 @@ export class Notifications extends Construct {
   readonly topic: sns.Topic;
   readonly topicKey: EncryptionKey;
   readonly slackWebhookSecret: secretsmanager.ISecret;
-  /**
-   * Encrypts the webhook secrets the stack creates (its own, unless existingSlackWebhookSecretArn, and the route
-   * channels'); none when it creates none.
-   */
+  /** Encrypts the webhook secret the stack creates; none for an existing secret (existingSlackWebhookSecretArn). */
   readonly slackWebhookSecretKey?: EncryptionKey;
+  readonly slackBotTokenSecret?: OwnSecret;
+  readonly pagerDutyRoutingKeySecret?: OwnSecret;
+  /** Amazon Q Developer custom notifications (chatNotificationsTopic=true), encrypted with the alert topic's key. */
+  readonly chatNotificationsTopic?: sns.Topic;
   /** Present with routes. */
   readonly routeChannels?: RouteChannels;
-  /** Limits a key statement to the secrets the stack creates (Secrets Manager's encryption context). */
-  private readonly onlyTheseSecrets: PolicyConditions = {};
-  /** The webhook secrets the stack creates, each readable by the named readers only. */
-  private readonly createdSecrets: secretsmanager.Secret[] = [];
+  /** Every secret the stack creates: only the named readers may read them. */
+  private readonly ownSecrets: OwnSecret[] = [];
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -88,25 +99,46 @@ export class Notifications extends Construct {
     );
     this.topicKey.allowServiceToEncrypt('cloudwatch.amazonaws.com', alarmsOfThisAccount);
 
-    const createdSecretNames = [
-      ...(props.existingSlackWebhookSecretArn ? [] : [props.slackWebhookSecretName]),
-      ...Object.values(props.routes?.channels ?? {}).flatMap((channel) => (channel.type === 'slack' ? [channel.secretName] : [])),
-    ];
-    if (createdSecretNames.length > 0) {
-      // The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack.
-      const secretArns = createdSecretNames.map((name) =>
-        Arn.format(
-          { service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
-          Stack.of(this),
-        ),
-      );
-      this.onlyTheseSecrets = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArns.length === 1 ? secretArns[0] : secretArns } };
-      this.slackWebhookSecretKey = this.createSecretKey(props.removalPolicy);
-    }
     if (props.existingSlackWebhookSecretArn) {
       this.slackWebhookSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackWebhook', props.existingSlackWebhookSecretArn);
     } else {
-      this.slackWebhookSecret = this.createEmptySecret('SlackWebhook', props.slackWebhookSecretName, props.removalPolicy);
+      const webhook = this.createOwnSecret(
+        'SlackWebhook',
+        'Slack webhook',
+        props.slackWebhookSecretName,
+        'Slack incoming-webhook URL for denyscope alerts (set with aws secretsmanager put-secret-value)',
+        'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
+        props.removalPolicy,
+      );
+      this.slackWebhookSecret = webhook.secret;
+      this.slackWebhookSecretKey = webhook.key;
+    }
+    if (props.slackBotTokenSecretName) {
+      this.slackBotTokenSecret = this.createOwnSecret(
+        'SlackBotToken',
+        'Slack bot token',
+        props.slackBotTokenSecretName,
+        'Slack app bot token (xoxb-..., scope chat:write) for denyscope alerts (set with aws secretsmanager put-secret-value)',
+        'A Slack bot token cannot be rotated by Secrets Manager; it is reissued in the Slack app settings and put-secret-value.',
+        props.removalPolicy,
+      );
+    }
+    if (props.pagerDutyRoutingKeySecretName) {
+      this.pagerDutyRoutingKeySecret = this.createOwnSecret(
+        'PagerDutyRoutingKey',
+        'PagerDuty routing key',
+        props.pagerDutyRoutingKeySecretName,
+        'PagerDuty Events API v2 routing key for denyscope (set with aws secretsmanager put-secret-value)',
+        'A PagerDuty routing key cannot be rotated by Secrets Manager; it is regenerated in PagerDuty and put-secret-value.',
+        props.removalPolicy,
+      );
+    }
+    if (props.chatNotificationsTopic) {
+      this.chatNotificationsTopic = new sns.Topic(this, 'ChatNotificationsTopic', {
+        displayName: 'denyscope alerts as Amazon Q Developer custom notifications',
+        masterKey: this.topicKey.key,
+        enforceSSL: true,
+      });
     }
     if (props.routes) this.routeChannels = this.createRouteChannels(props.routes, props.removalPolicy);
   }
@@ -116,10 +148,19 @@ export class Notifications extends Construct {
     const stackName = Stack.of(this).stackName;
     const channels: Record<string, ChannelDestination> = {};
     const topics: sns.ITopic[] = [];
-    const webhookSecrets: secretsmanager.ISecret[] = [];
+    const webhookSecrets: OwnSecret[] = [];
     for (const [name, channel] of Object.entries(routes.channels)) {
       if (channel.type === 'slack') {
-        webhookSecrets.push(this.createEmptySecret(`RouteWebhook-${name}`, channel.secretName, removalPolicy));
+        webhookSecrets.push(
+          this.createOwnSecret(
+            `RouteWebhook-${name}`,
+            `Slack webhook of route channel ${name}`,
+            channel.secretName,
+            `Slack incoming-webhook URL for denyscope alerts of route channel ${name} (set with aws secretsmanager put-secret-value)`,
+            'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
+            removalPolicy,
+          ),
+        );
         channels[name] = { type: 'slack', secretName: channel.secretName };
         continue;
       }
@@ -144,8 +185,28 @@ export class Notifications extends Construct {
       routing: { routes: routes.routes, accountOrganizationalUnits: routes.accountOrganizationalUnits, channels },
       topics,
       webhookSecrets,
-      webhookSecretsKey: webhookSecrets.length > 0 ? this.slackWebhookSecretKey : undefined,
     };
+  }
+
+  /** The ARN ends with six random characters Secrets Manager adds; the name is fixed by the stack. */
+  private createOwnSecret(
+    id: string,
+    what: string,
+    secretName: string,
+    description: string,
+    rotationReason: string,
+    removalPolicy: RemovalPolicy,
+  ): OwnSecret {
+    const secretArn = Arn.format(
+      { service: 'secretsmanager', resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      Stack.of(this),
+    );
+    const onlyThisSecret = { StringLike: { 'kms:EncryptionContext:SecretARN': secretArn } };
+    const key = this.createSecretKey(`${id}Key`, `denyscope: encrypts the ${what} secret`, onlyThisSecret, removalPolicy);
+    const secret = this.createEmptySecret(id, secretName, description, rotationReason, key, removalPolicy);
+    const own = { secret, key, onlyThisSecret };
+    this.ownSecrets.push(own);
+    return own;
   }
 
   /**
@@ -155,11 +216,10 @@ export class Notifications extends Construct {
    * (existingSlackWebhookSecretArn) keeps its own policies: the stack cannot change them.
    */
   restrictSlackSecretReaders(readerRole: iam.IRole, otherReaderArns: readonly string[]): void {
-    if (!this.slackWebhookSecretKey) return;
     // aws:PrincipalArn is the role's ARN for every session of the role (IAM User Guide, "AWS global condition
     // context keys", aws:PrincipalArn), so the deny never matches the Lambda, however its session is named.
     const readerArns = [readerRole.roleArn, ...otherReaderArns];
-    for (const secret of this.createdSecrets) {
+    for (const { secret, key, onlyThisSecret } of this.ownSecrets) {
       secret.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'OnlyNamedReadersGetTheValue',
@@ -170,55 +230,49 @@ export class Notifications extends Construct {
           conditions: { ArnNotEquals: { 'aws:PrincipalArn': readerArns } },
         }),
       );
+      key.allowViaService('ReadTheSecret', ['kms:Decrypt'], { ArnEquals: { 'aws:PrincipalArn': readerArns }, ...onlyThisSecret });
     }
-    this.slackWebhookSecretKey.allowViaService('ReadTheSecret', ['kms:Decrypt'], {
-      ArnEquals: { 'aws:PrincipalArn': readerArns },
-      ...this.onlyTheseSecrets,
-    });
   }
 
   /**
    * A key of its own, so that its policy can name who decrypts the secret: Secrets Manager uses it for whoever
    * calls, through kms:ViaService secretsmanager, with the secret's ARN as encryption context.
    */
-  private createSecretKey(removalPolicy: RemovalPolicy): EncryptionKey {
-    const key = new EncryptionKey(this, 'SlackWebhookKey', {
-      description: 'denyscope: encrypts the Slack webhook secret',
+  private createSecretKey(id: string, description: string, onlyThisSecret: PolicyConditions, removalPolicy: RemovalPolicy): EncryptionKey {
+    const key = new EncryptionKey(this, id, {
+      description,
       viaService: 'secretsmanager',
       actionsViaService: [],
       removalPolicy,
     });
     // put-secret-value: a new data key for the new value (IAM decides who may write).
-    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], this.onlyTheseSecrets);
+    key.allowViaService('PutTheSecretValue', ['kms:GenerateDataKey'], onlyThisSecret);
     // Creating the secret with this key (CloudFormation) makes Secrets Manager check GenerateDataKey and Decrypt
     // with this marker as SecretVersionId; nothing encrypted under a real version can be decrypted this way.
     key.allowViaService('ValidateKeyAccess', ['kms:Decrypt'], {
-      ...this.onlyTheseSecrets,
+      ...onlyThisSecret,
       StringEquals: { 'kms:EncryptionContext:SecretVersionId': KEY_ACCESS_VALIDATION },
     });
     return key;
   }
 
   /** The webhook URL is set after deployment (README); the stack never sees it. */
-  private createEmptySecret(id: string, secretName: string, removalPolicy: RemovalPolicy): secretsmanager.Secret {
-    // Created with the secret whenever the stack creates one (see the constructor).
-    const key = this.slackWebhookSecretKey as EncryptionKey;
-    const secret = new secretsmanager.Secret(this, id, {
-      secretName,
-      description: 'Slack incoming-webhook URL for denyscope alerts (set with aws secretsmanager put-secret-value)',
-      removalPolicy,
-    });
+  private createEmptySecret(
+    id: string,
+    secretName: string,
+    description: string,
+    rotationReason: string,
+    key: EncryptionKey,
+    removalPolicy: RemovalPolicy,
+  ): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, { secretName, description, removalPolicy });
     // The key is set on the L1 resource: the L2's encryptionKey would also let every principal of the account
     // decrypt through Secrets Manager in the key policy, which is what this key is there to prevent.
     (secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = key.key.keyArn;
     // The L2 Secret always generates a random value; without SecretString and GenerateSecretString
-    // CloudFormation creates the secret with no value, and the Lambda treats that as "Slack not configured".
+    // CloudFormation creates the secret with no value, and the Lambda treats that as "not configured".
     (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
-    Validations.of(secret.node.defaultChild as secretsmanager.CfnSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'A Slack incoming-webhook URL cannot be rotated by Secrets Manager; it is replaced by hand in Slack and put-secret-value.',
-    });
-    this.createdSecrets.push(secret);
+    Validations.of(secret.node.defaultChild as secretsmanager.CfnSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: rotationReason });
     return secret;
   }
 }

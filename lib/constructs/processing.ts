@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
 import { ConfigurationError } from '../config';
 import { EncryptionKey, ServiceKey } from './encryption-key';
-import type { RouteChannels } from './notifications';
+import type { OwnSecret, RouteChannels } from './notifications';
 
 /**
  * The alert Lambda (lambdas/alert-handler.ts) as scripts/build-lambda.mjs bundles it into this package's assets/: built
@@ -54,6 +54,11 @@ export interface ProcessingProps {
   readonly logLevel: string;
   readonly reservedConcurrency: number;
   readonly removalPolicy: RemovalPolicy;
+  /** The Slack app: its bot token secret and the channel ID alerts are posted to (instead of the webhook). */
+  readonly slackBot?: { readonly tokenSecret: OwnSecret; readonly channel: string };
+  readonly pagerDutyRoutingKeySecret?: OwnSecret;
+  /** The Amazon Q Developer custom-notification topic (encrypted with topicKey). */
+  readonly chatNotificationsTopic?: sns.ITopic;
   /** Alert routes: the Lambda gets them in its environment, and may publish to their topics and read their webhook secrets. */
   readonly routeChannels?: RouteChannels;
 }
@@ -124,6 +129,16 @@ export class Processing extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        ...(props.slackBot
+          ? {
+              [HANDLER_ENV.slackBotTokenSecretArn]: props.slackBot.tokenSecret.secret.secretArn,
+              [HANDLER_ENV.slackChannel]: props.slackBot.channel,
+            }
+          : {}),
+        ...(props.pagerDutyRoutingKeySecret
+          ? { [HANDLER_ENV.pagerDutyRoutingKeySecretArn]: props.pagerDutyRoutingKeySecret.secret.secretArn }
+          : {}),
+        ...(props.chatNotificationsTopic ? { [HANDLER_ENV.chatNotificationsTopicArn]: props.chatNotificationsTopic.topicArn } : {}),
         ...routesEnvironment(props.routeChannels),
       },
     });
@@ -173,6 +188,17 @@ export class Processing extends Construct {
         ? [
             keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], {
               'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn,
+            }),
+          ]
+        : []),
+      ...ownSecretReads('SlackBotToken', props.slackBot?.tokenSecret),
+      ...ownSecretReads('PagerDutyRoutingKey', props.pagerDutyRoutingKeySecret),
+      ...(props.chatNotificationsTopic
+        ? [
+            new iam.PolicyStatement({
+              sid: 'ChatNotificationsTopic',
+              actions: ['sns:Publish'],
+              resources: [props.chatNotificationsTopic.topicArn],
             }),
           ]
         : []),
@@ -272,31 +298,25 @@ function routesEnvironment(routeChannels: RouteChannels | undefined): Record<str
 /** Publish to the route topics (their key is the alert topic's, already usable through SNS), read the route webhook secrets. */
 function routeStatements(routeChannels: RouteChannels | undefined): iam.PolicyStatement[] {
   if (routeChannels === undefined) return [];
-  const { topics, webhookSecrets, webhookSecretsKey } = routeChannels;
+  const { topics, webhookSecrets } = routeChannels;
   return [
     ...(topics.length > 0
       ? [new iam.PolicyStatement({ sid: 'RouteTopics', actions: ['sns:Publish'], resources: topics.map((topic) => topic.topicArn) })]
       : []),
-    ...(webhookSecrets.length > 0
-      ? [
-          new iam.PolicyStatement({
-            sid: 'RouteWebhookSecrets',
-            actions: ['secretsmanager:GetSecretValue'],
-            resources: webhookSecrets.map((secret) => secret.secretArn),
-          }),
-        ]
-      : []),
-    ...(webhookSecretsKey
-      ? [
-          keyUseVia('RouteWebhookSecretsKey', webhookSecretsKey, ['kms:Decrypt'], {
-            'kms:EncryptionContext:SecretARN': webhookSecrets.map((secret) => secret.secretArn),
-          }),
-        ]
-      : []),
+    ...webhookSecrets.flatMap((secret, index) => ownSecretReads(`RouteWebhook${index}`, secret)),
   ];
 }
 
 // --- End of alert routes.
+
+/** Reading a secret the stack created: its value, and its key only through Secrets Manager for that secret. */
+function ownSecretReads(sid: string, own: OwnSecret | undefined): iam.PolicyStatement[] {
+  if (own === undefined) return [];
+  return [
+    new iam.PolicyStatement({ sid: `${sid}Secret`, actions: ['secretsmanager:GetSecretValue'], resources: [own.secret.secretArn] }),
+    keyUseVia(`${sid}SecretKey`, own.key, ['kms:Decrypt'], { 'kms:EncryptionContext:SecretARN': own.secret.secretArn }),
+  ];
+}
 
 /** The key permissions a service needs for this Lambda, only through that service (kms:ViaService) and, if given, for that encryption context. */
 function keyUseVia(

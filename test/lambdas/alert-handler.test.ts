@@ -384,7 +384,28 @@ describe('readHandlerConfig', () => {
       dedupWindowMinutes: 60,
       retentionDays: 90,
       routing: null,
+      slackBot: null,
+      pagerDutyRoutingKeySecretArn: null,
+      chatNotificationsTopicArn: null,
     });
+  });
+
+  it('reads the optional channels the stack sets when they are configured', () => {
+    const configured = {
+      ...env,
+      [HANDLER_ENV.slackBotTokenSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bot',
+      [HANDLER_ENV.slackChannel]: 'C0ALERTS01',
+      [HANDLER_ENV.pagerDutyRoutingKeySecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:pd',
+      [HANDLER_ENV.chatNotificationsTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:chat',
+    };
+    expect(readHandlerConfig(configured)).toMatchObject({
+      slackBot: { tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bot', channel: 'C0ALERTS01' },
+      pagerDutyRoutingKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:pd',
+      chatNotificationsTopicArn: 'arn:aws:sns:eu-west-1:111122223333:chat',
+    });
+    expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.slackChannel]: 'C0ALERTS01' })).toThrow(
+      'Environment variables SLACK_BOT_TOKEN_SECRET_ARN and SLACK_CHANNEL are set together or not at all',
+    );
   });
 
   it('names a missing or malformed variable', () => {

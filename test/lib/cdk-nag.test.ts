@@ -17,6 +17,15 @@ const CONFIGURATIONS: Array<[string, AccessDeniedAlertsProps]> = [
     'an existing webhook secret',
     { existingSlackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf' },
   ],
+  [
+    'Slack bot, PagerDuty and the chat-notification topic',
+    {
+      slackBotTokenSecretName: 'denyscope/slack-bot',
+      slackChannel: 'C0ALERTS01',
+      pagerDutyRoutingKeySecretName: 'denyscope/pagerduty',
+      chatNotificationsTopic: true,
+    },
+  ],
   ['organization (central stack)', { ...ORGANIZATION, alertEmails: ['oncall@example.com'] }],
   [
     'routes to SNS and Slack channels of their own',

@@ -27,6 +27,7 @@ describe('configuration', () => {
       removalPolicy: 'retain',
       logLevel: 'INFO',
       reservedConcurrency: 5,
+      chatNotificationsTopic: false,
       mode: 'account',
     });
     expect(organizationSettings(resolveConfig({}))).toBeUndefined();

@@ -30,6 +30,7 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
     diagnosis,
     alert,
     enrichment: null,
+    threads: {},
     ...overrides,
   };
 }
