@@ -24,7 +24,6 @@ const ROUTES: RoutesInput = {
 };
 
 const KEY_OF_TOPICS = { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsTopicKey'), 'Arn'] };
-const KEY_OF_SECRETS = { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsSlackWebhookKey'), 'Arn'] };
 const routeTopic = (name: string) => ({ Ref: Match.stringLikeRegexp(`NotificationsRouteTopic${name}`) });
 // Logical ids drop the hyphen of a channel name.
 const routeSecret = (name: string) => ({ Ref: Match.stringLikeRegexp(`NotificationsRouteWebhook${name.replace('-', '')}`) });
@@ -54,14 +53,15 @@ describe('routes in the stack', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 1);
   });
 
-  it('creates an empty webhook secret per Slack channel, encrypted with the webhook key, readable by the Lambda only', () => {
+  it('creates an empty webhook secret per Slack channel, each with a key of its own, readable by the Lambda only', () => {
     for (const [name, secretName] of [
       ['team-a', 'denyscope/slack-team-a'],
       ['team-b', 'denyscope/slack-team-b'],
     ]) {
+      const keyOfThisSecret = { 'Fn::GetAtt': [Match.stringLikeRegexp(`NotificationsRouteWebhook${name.replace('-', '')}Key`), 'Arn'] };
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
         Name: secretName,
-        KmsKeyId: KEY_OF_SECRETS,
+        KmsKeyId: keyOfThisSecret,
         GenerateSecretString: Match.absent(),
         SecretString: Match.absent(),
       });
@@ -77,28 +77,27 @@ describe('routes in the stack', () => {
           ],
         },
       });
+      // The key decrypts this secret only, for the named readers only.
+      template.hasResourceProperties('AWS::KMS::Key', {
+        Description: Match.stringLikeRegexp(`route channel ${name}`),
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'ReadTheSecret',
+              Condition: Match.objectLike({
+                ArnEquals: { 'aws:PrincipalArn': [lambdaRoleArn] },
+                StringLike: {
+                  'kms:EncryptionContext:SecretARN': Match.objectLike({
+                    'Fn::Join': ['', Match.arrayWith([`:secret:${secretName}-??????`])],
+                  }),
+                },
+              }),
+            }),
+          ]),
+        },
+      });
     }
     template.resourceCountIs('AWS::SecretsManager::Secret', 3);
-    // One key for every webhook secret of the stack; its decrypt statement names each secret.
-    template.hasResourceProperties('AWS::KMS::Key', {
-      Description: Match.stringLikeRegexp('Slack webhook'),
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'ReadTheSecret',
-            Condition: Match.objectLike({
-              StringLike: {
-                'kms:EncryptionContext:SecretARN': [
-                  Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':secret:denyscope/slack-webhook-??????'])] }),
-                  Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':secret:denyscope/slack-team-a-??????'])] }),
-                  Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':secret:denyscope/slack-team-b-??????'])] }),
-                ],
-              },
-            }),
-          }),
-        ]),
-      },
-    });
   });
 
   it('gives the Lambda the routes with each channel’s topic name or secret name, and nothing else of them', () => {
@@ -128,23 +127,19 @@ describe('routes in the stack', () => {
             Action: 'sns:Publish',
             Resource: [routeTopic('audit'), routeTopic('security')],
           }),
-          Match.objectLike({
-            Sid: 'RouteWebhookSecrets',
-            Effect: 'Allow',
-            Action: 'secretsmanager:GetSecretValue',
-            Resource: [routeSecret('teama'), routeSecret('teamb')],
-          }),
-          Match.objectLike({
-            Sid: 'RouteWebhookSecretsKey',
-            Action: 'kms:Decrypt',
-            Resource: KEY_OF_SECRETS,
-            Condition: {
-              StringEquals: {
-                'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
-                'kms:EncryptionContext:SecretARN': [routeSecret('teama'), routeSecret('teamb')],
+          ...(['teama', 'teamb'] as const).flatMap((name) => [
+            Match.objectLike({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: routeSecret(name) }),
+            Match.objectLike({
+              Action: 'kms:Decrypt',
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp(`NotificationsRouteWebhook${name}Key`), 'Arn'] },
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+                  'kms:EncryptionContext:SecretARN': routeSecret(name),
+                },
               },
-            },
-          }),
+            }),
+          ]),
         ]),
       },
     });
@@ -159,7 +154,7 @@ describe('routes in the stack', () => {
     plain.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
-  it('creates the webhook key for route secrets when the stack’s own secret is an existing one, and leaves that secret alone', () => {
+  it('creates the route secrets with their keys when the stack’s own secret is an existing one, and leaves that secret alone', () => {
     const existing = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ops/slack-AbCdEf';
     const routes: RoutesInput = {
       channels: { 'team-a': { type: 'slack', secretName: 'denyscope/slack-team-a' } },
@@ -173,7 +168,7 @@ describe('routes in the stack', () => {
     const policies = Object.values(withExisting.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Sid?: string }>,
     );
-    expect(policies.map((statement) => statement.Sid)).toEqual(expect.arrayContaining(['SlackWebhookSecret', 'RouteWebhookSecretsKey']));
+    expect(policies.map((statement) => statement.Sid)).toEqual(expect.arrayContaining(['SlackWebhookSecret', 'RouteWebhook0SecretKey']));
     expect(policies.map((statement) => statement.Sid)).not.toContain('SlackWebhookSecretKey');
   });
 });
