@@ -9,6 +9,12 @@ export const HANDLER_ENV = {
   slackWebhookSecretArn: 'SLACK_WEBHOOK_SECRET_ARN',
   dedupWindowMinutes: 'DEDUP_WINDOW_MINUTES',
   retentionDays: 'RETENTION_DAYS',
+  /** Seconds one alert may spend reading evidence from AWS (deep diagnosis); 0 turns deep diagnosis off. */
+  deepDiagnosisTimeoutSeconds: 'DEEP_DIAGNOSIS_TIMEOUT_SECONDS',
+  /** The role in the organization's management account that deep diagnosis reads SCPs and RCPs through; unset: none. */
+  organizationReaderRoleArn: 'ORGANIZATION_READER_ROLE_ARN',
+  /** "true": Powertools Tracer on the SDK clients (Powertools' own setting, which the handler also reads to load it at all). */
+  tracing: 'POWERTOOLS_TRACE_ENABLED',
 } as const;
 
 export const METRICS_NAMESPACE = 'Denyscope';

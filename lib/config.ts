@@ -34,6 +34,10 @@ export const CONFIG_KEYS = [
   'reservedConcurrency',
   'existingIncidentsTableArn',
   'existingIncidentsTableKeyArn',
+  'deepDiagnosis',
+  'deepDiagnosisTimeoutSeconds',
+  'organizationReaderRoleArn',
+  'tracing',
   'mode',
   ...ORGANIZATION_KEYS,
 ] as const;
@@ -95,6 +99,11 @@ const organizationPath = z
   .string()
   .regex(ORGANIZATION_PATH, 'not an organization path (o-ORG/r-ROOT/ou-OU/... as aws:PrincipalOrgPaths shows it)')
   .transform((path) => `${path.replace(/\/?\*?$/, '')}/*`);
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/, 'not the ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)');
+/** The longest deep diagnosis budget: an alert waits for it, inside the function's timeout with the delivery after it. */
+export const MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS = 20;
 const noDuplicates = (values: readonly string[]) => new Set(values).size === values.length;
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
 
@@ -160,6 +169,19 @@ const schema = z
       .string()
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'not the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID)')
       .optional(),
+    deepDiagnosis: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
+    deepDiagnosisTimeoutSeconds: z
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number of seconds')
+          .int('expected a whole number of seconds')
+          .min(0, `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`)
+          .max(MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS, `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`),
+      )
+      .default(4),
+    organizationReaderRoleArn: roleArn.optional(),
+    tracing: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
     mode: z.preprocess(lowerCaseString, z.enum(MODES, `expected one of ${MODES.join(', ')}`)).default('account'),
     organizationId: organizationId.optional(),
     memberRegions: z
@@ -188,6 +210,11 @@ const schema = z
       );
     }
     checkExistingTable(config, problem);
+    if (config.organizationReaderRoleArn && !deepDiagnosisOn(config))
+      problem(
+        'organizationReaderRoleArn',
+        'deep diagnosis reads through it: it needs deepDiagnosis=true and deepDiagnosisTimeoutSeconds above 0',
+      );
     if (config.mode === 'account') {
       for (const key of ORGANIZATION_KEYS) {
         if (config[key] !== undefined) problem(key, 'applies only to mode=organization');
@@ -198,6 +225,11 @@ const schema = z
   });
 
 type Problem = (key: string, message: string) => void;
+
+/** Whether the alert Lambda reads evidence from AWS: turned on, with a budget (0 turns it off too). */
+export function deepDiagnosisOn(config: { readonly deepDiagnosis: boolean; readonly deepDiagnosisTimeoutSeconds: number }): boolean {
+  return config.deepDiagnosis && config.deepDiagnosisTimeoutSeconds > 0;
+}
 
 /** The retained table of an earlier deployment is used with its own key, in the account and Region that hold both. */
 function checkExistingTable(config: { existingIncidentsTableArn?: string; existingIncidentsTableKeyArn?: string }, problem: Problem): void {
@@ -292,6 +324,24 @@ export interface AlertsConfigInput {
   readonly existingIncidentsTableArn?: string;
   /** The customer managed key that encrypts existingIncidentsTableArn. @default - none */
   readonly existingIncidentsTableKeyArn?: string;
+  /**
+   * Deep diagnosis: on each alert, the Lambda reads AWS's authorization record of the denial, else the policies it needs
+   * (IAM, DynamoDB, KMS, VPC endpoint; SCPs and RCPs with organizationReaderRoleArn), evaluates them, and the alert names
+   * the statement. Off: no read permission is granted. @default true
+   */
+  readonly deepDiagnosis?: boolean;
+  /** Whole seconds an alert may wait for deep diagnosis (0 to 20; 0 turns it off); what is not read by then is named in the alert. @default 4 */
+  readonly deepDiagnosisTimeoutSeconds?: number;
+  /**
+   * A role in the organization's management account (or a delegated administrator) that deep diagnosis assumes to
+   * read SCPs and RCPs: the OrganizationReader stack creates one. @default - SCPs and RCPs are not read
+   */
+  readonly organizationReaderRoleArn?: string;
+  /**
+   * AWS X-Ray: active tracing of the alert Lambda and Powertools Tracer on its SDK clients. Off by default: loading the
+   * X-Ray SDK is most of the Lambda's module init beyond its SDK clients (README, Benchmarks). @default false
+   */
+  readonly tracing?: boolean;
   /**
    * 'account' watches this account; 'organization' also receives the denials of every account of the organization
    * (a central event bus, and a StackSet that forwards them from each member account and Region). @default 'account'

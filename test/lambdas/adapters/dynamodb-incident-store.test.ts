@@ -242,7 +242,7 @@ describe('DynamoDbIncidentStore on dynalite', () => {
 
   it('stores enrichment and reads a missing incident as null', async () => {
     await store.recordOccurrence(id, diagnosis);
-    await store.setEnrichment(id, { eventId: 'evt-1', key: { state: 'Disabled' } });
+    await store.setEnrichment(id, { eventId: 'evt-1', key: { state: 'Disabled' } }, null);
     expect((await store.getIncident(id))?.enrichment).toEqual({ eventId: 'evt-1', key: { state: 'Disabled' } });
     expect(await store.getIncident('inc-0000000000000000')).toBeNull();
   });
