@@ -27,6 +27,9 @@ describe('configuration', () => {
       removalPolicy: 'retain',
       logLevel: 'INFO',
       reservedConcurrency: 5,
+      deepDiagnosis: true,
+      deepDiagnosisTimeoutSeconds: 4,
+      tracing: false,
       mode: 'account',
     });
     expect(organizationSettings(resolveConfig({}))).toBeUndefined();
@@ -97,8 +100,16 @@ describe('configuration', () => {
         logLevel: 'debug',
         reservedConcurrency: '10',
         slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall, arn:aws-us-gov:iam::123456789012:user/ops/alice',
+        deepDiagnosis: 'TRUE',
+        deepDiagnosisTimeoutSeconds: '10',
+        organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader',
+        tracing: 'true',
       }),
     ).toMatchObject({
+      deepDiagnosis: true,
+      deepDiagnosisTimeoutSeconds: 10,
+      organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader',
+      tracing: true,
       slackSecretReaderArns: ['arn:aws:iam::123456789012:role/oncall', 'arn:aws-us-gov:iam::123456789012:user/ops/alice'],
       alertEmails: ['a@example.com', 'b@example.org'],
       createTrail: false,
@@ -157,6 +168,19 @@ describe('configuration', () => {
       },
       '"slackSecretReaderArns": applies only to the secret the stack creates',
     ],
+    [{ deepDiagnosis: 'yes' }, '"deepDiagnosis": expected true or false (got "yes")'],
+    [{ deepDiagnosisTimeoutSeconds: '21' }, '"deepDiagnosisTimeoutSeconds": must be 0 (off) to 20 seconds (got "21")'],
+    [{ deepDiagnosisTimeoutSeconds: '1.5' }, '"deepDiagnosisTimeoutSeconds": expected a whole number of seconds (got "1.5")'],
+    [{ organizationReaderRoleArn: 'arn:aws:iam::999988887777:user/reader' }, '"organizationReaderRoleArn": not the ARN of an IAM role'],
+    [
+      { organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader', deepDiagnosis: 'false' },
+      '"organizationReaderRoleArn": deep diagnosis reads through it: it needs deepDiagnosis=true and deepDiagnosisTimeoutSeconds above 0',
+    ],
+    [
+      { organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader', deepDiagnosisTimeoutSeconds: '0' },
+      '"organizationReaderRoleArn": deep diagnosis reads through it',
+    ],
+    [{ tracing: 'on' }, '"tracing": expected true or false (got "on")'],
     [{ mode: 'org' }, '"mode": expected one of account, organization (got "org")'],
     [
       { mode: 'organization' },
