@@ -416,7 +416,7 @@ export function configFromContext(tryGetContext: (key: string) => unknown): Aler
 }
 
 /** Context keys read by bin/app.ts only: which stacks the app holds. */
-export const APP_KEYS = ['stackName', 'watchManagementAccount'] as const;
+export const APP_KEYS = ['stackName', 'watchManagementAccount', 'organizationReader', 'alertingAccountId', 'alertingRoleArn'] as const;
 
 const appSchema = z
   .object({
@@ -426,8 +426,25 @@ const appSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,121}$/, 'a stack name is a letter then up to 121 letters, digits or hyphens')
       .default('Denyscope'),
     watchManagementAccount: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
+    // The OrganizationReader stack, for the management account: the role deep diagnosis reads SCPs and RCPs through.
+    organizationReader: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
+    alertingAccountId: accountId.optional(),
+    alertingRoleArn: roleArn.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, context) => {
+    const problem = (key: string, message: string) => context.addIssue({ code: 'custom', path: [key], message });
+    if (settings.organizationReader && !settings.alertingAccountId)
+      problem(
+        'alertingAccountId',
+        'required with organizationReader=true: the account of the alerting stack, which the reader role trusts',
+      );
+    for (const key of ['alertingAccountId', 'alertingRoleArn'] as const) {
+      if (settings[key] && !settings.organizationReader) problem(key, 'applies only to organizationReader=true');
+    }
+    if (settings.alertingRoleArn && settings.alertingAccountId && settings.alertingRoleArn.split(':')[4] !== settings.alertingAccountId)
+      problem('alertingRoleArn', 'must be a role of alertingAccountId');
+  });
 
 export type AppSettings = z.output<typeof appSchema>;
 

@@ -257,12 +257,17 @@ describe('configuration', () => {
 
   it("reads the app's own keys, and refuses a management-account stack outside mode=organization", () => {
     const appContext = (values: Record<string, unknown>) => (key: string) => values[key];
-    expect(appSettingsFromContext(appContext({}), resolveConfig({}))).toEqual({ stackName: 'Denyscope', watchManagementAccount: false });
+    expect(appSettingsFromContext(appContext({}), resolveConfig({}))).toEqual({
+      stackName: 'Denyscope',
+      watchManagementAccount: false,
+      organizationReader: false,
+    });
     expect(
       appSettingsFromContext(appContext({ stackName: 'Security-Denials', watchManagementAccount: 'true' }), fromContext(organization)),
     ).toEqual({
       stackName: 'Security-Denials',
       watchManagementAccount: true,
+      organizationReader: false,
     });
     expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'true' }), resolveConfig({})))).toContain(
       '"watchManagementAccount": applies only to mode=organization (got "true")',
@@ -272,6 +277,26 @@ describe('configuration', () => {
     );
     expect(errorOf(() => appSettingsFromContext(appContext({ stackName: 'my_stack' }), resolveConfig({})))).toContain(
       '"stackName": a stack name is a letter then',
+    );
+  });
+
+  it('reads the OrganizationReader keys, which go together', () => {
+    const appContext = (values: Record<string, unknown>) => (key: string) => values[key];
+    const lambdaRole = 'arn:aws:iam::123456789012:role/Denyscope-ProcessingRole1234-ABCDEF';
+    expect(
+      appSettingsFromContext(
+        appContext({ organizationReader: 'true', alertingAccountId: '123456789012', alertingRoleArn: lambdaRole }),
+        resolveConfig({}),
+      ),
+    ).toMatchObject({ organizationReader: true, alertingAccountId: '123456789012', alertingRoleArn: lambdaRole });
+    const problemOf = (values: Record<string, unknown>) => errorOf(() => appSettingsFromContext(appContext(values), resolveConfig({})));
+    expect(problemOf({ organizationReader: 'true' })).toContain('"alertingAccountId": required with organizationReader=true');
+    expect(problemOf({ alertingAccountId: '123456789012' })).toContain('"alertingAccountId": applies only to organizationReader=true');
+    expect(problemOf({ organizationReader: 'true', alertingAccountId: '1234' })).toContain(
+      '"alertingAccountId": not a 12-digit AWS account id',
+    );
+    expect(problemOf({ organizationReader: 'true', alertingAccountId: '999988887777', alertingRoleArn: lambdaRole })).toContain(
+      '"alertingRoleArn": must be a role of alertingAccountId',
     );
   });
 
