@@ -4,8 +4,10 @@
  *    next to a minimal handler that only creates the same SDK clients.
  * 2. Cost per event: DynamoDB calls and capacity units, and notifications, per path (SDK middleware on dynalite).
  * 3. Storm: 10,000 events over 5 incidents through the handler in SQS-sized batches, against dynalite.
+ * 4. Deep diagnosis: the AWS calls one alert's deep diagnosis makes, cold and with the container's read cache warm,
+ *    counted by the local AWS stand-in (test/support/aws-standin.ts) answering the real wire formats.
  * Environment: BENCH_INIT_RUNS (default 15), BENCH_STORM_EVENTS (default 10000), BENCH_STORM_CONCURRENCY (default "1,4,10"),
- * BENCH_PARTS (default "cold,cost,storm": which of the three to run).
+ * BENCH_PARTS (default "cold,cost,storm,deep": which of the four to run).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,9 +16,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { build, type Plugin } from 'esbuild';
-import { ALERT_HANDLER_BUILD_OPTIONS } from '../scripts/build-lambda.mjs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
+import { build } from 'esbuild';
+import { ALERT_HANDLER_BUILD_OPTIONS, alertHandlerBuilds } from '../scripts/build-lambda.mjs';
+import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
+import { diagnose, readRecords } from '../core/diagnosis';
+import { createEvidenceDeepener } from '../lambdas/deep-diagnosis-evidence';
+import { startAwsStandIn } from '../test/support/aws-standin';
+import { DENY_DELETES_ARN, ROLE_ARN, standInEnvironment, WORLD } from '../test/support/policy-world';
 import { createAlertHandler } from '../lambdas/alert-batch';
 import type { Incident } from '../core/incidents/model';
 import { createAlertPipeline } from '../lambdas/wiring';
@@ -29,7 +35,7 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
 const STORM_EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 10_000);
 const STORM_CONCURRENCY = (process.env.BENCH_STORM_CONCURRENCY ?? '1,4,10').split(',').map(Number);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'cold,cost,storm').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'cold,cost,storm,deep').split(','));
 const STORM_INCIDENTS = 5;
 const SQS_BATCH_SIZE = 10;
 
@@ -52,54 +58,42 @@ interface BuiltHandler {
   readonly name: string;
   readonly file: string;
   readonly bytes: number;
+  /** Set over the stack's environment. */
+  readonly env: Record<string, string>;
 }
 
 /** esbuild with the options of the deployed asset (scripts/build-lambda.mjs); the variants change only the externals. */
 async function buildHandlers(outDir: string): Promise<BuiltHandler[]> {
   const common = { ...ALERT_HANDLER_BUILD_OPTIONS, logLevel: 'error' } as const;
-  const variants: { name: string; entry?: string; source?: string; external: string[]; stubTracer?: boolean }[] = [
-    { name: 'alert-handler (as deployed: @aws-sdk/* from the runtime)', entry: 'lambdas/alert-handler.ts', external: ['@aws-sdk/*'] },
+  const variants: { name: string; entry?: boolean; source?: string; external: string[]; env?: Record<string, string> }[] = [
+    { name: 'alert-handler (as deployed: @aws-sdk/* from the runtime)', entry: true, external: ['@aws-sdk/*'] },
     { name: 'minimal handler, same SDK clients (@aws-sdk/* from the runtime)', source: MINIMAL_HANDLER, external: ['@aws-sdk/*'] },
-    { name: 'alert-handler, SDK bundled', entry: 'lambdas/alert-handler.ts', external: [] },
+    { name: 'alert-handler, SDK bundled', entry: true, external: [] },
     { name: 'minimal handler, SDK bundled', source: MINIMAL_HANDLER, external: [] },
-    // Not deployed: shows what Powertools Tracer (aws-xray-sdk-core) adds to init.
+    // tracing=true: Powertools Tracer (aws-xray-sdk-core) loaded at init.
     {
-      name: 'alert-handler with Tracer stubbed out (@aws-sdk/* from the runtime)',
-      entry: 'lambdas/alert-handler.ts',
+      name: 'alert-handler with tracing=true (@aws-sdk/* from the runtime)',
+      entry: true,
       external: ['@aws-sdk/*'],
-      stubTracer: true,
+      env: { [HANDLER_ENV.tracing]: 'true' },
     },
   ];
   const built: BuiltHandler[] = [];
   for (const [index, variant] of variants.entries()) {
     const file = path.join(outDir, `variant-${index}`, 'index.js');
-    await build({
-      ...common,
-      external: variant.external,
-      outfile: file,
-      ...(variant.entry
-        ? { entryPoints: [path.join(REPO_ROOT, variant.entry)] }
-        : { stdin: { contents: variant.source ?? '', resolveDir: REPO_ROOT, loader: 'ts' } }),
-      // Externals resolve from the repository's node_modules, as they would from the Lambda runtime's.
-      nodePaths: [path.join(REPO_ROOT, 'node_modules')],
-      plugins: variant.stubTracer ? [TRACER_STUB] : [],
-    });
-    built.push({ name: variant.name, file, bytes: statSync(file).size });
+    // Externals resolve from the repository's node_modules, as they would from the Lambda runtime's.
+    const options = { ...common, external: variant.external, nodePaths: [path.join(REPO_ROOT, 'node_modules')] };
+    if (variant.entry) {
+      // The handler as the asset holds it: index.js, and deep diagnosis in its own file beside it.
+      for (const handlerBuild of alertHandlerBuilds(path.dirname(file), options))
+        await build({ ...handlerBuild, absWorkingDir: REPO_ROOT });
+    } else {
+      await build({ ...options, outfile: file, stdin: { contents: variant.source ?? '', resolveDir: REPO_ROOT, loader: 'ts' } });
+    }
+    built.push({ name: variant.name, file, bytes: statSync(file).size, env: variant.env ?? {} });
   }
   return built;
 }
-
-/** Replaces @aws-lambda-powertools/tracer with a pass-through, to measure what the real one costs at init. */
-const TRACER_STUB: Plugin = {
-  name: 'tracer-stub',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^@aws-lambda-powertools\/tracer$/ }, () => ({ path: 'tracer-stub', namespace: 'tracer-stub' }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'tracer-stub' }, () => ({
-      contents: 'export class Tracer { captureAWSv3Client(client) { return client; } }',
-      loader: 'js',
-    }));
-  },
-};
 
 const HANDLER_ENVIRONMENT = {
   ...STACK_HANDLER_ENV,
@@ -111,10 +105,10 @@ const HANDLER_ENVIRONMENT = {
 };
 
 /** Milliseconds to require() the bundle in a fresh node process (module init: imports + module-scope code). */
-function initTimeMs(file: string): number {
+function initTimeMs({ file, env }: BuiltHandler): number {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
   const result = spawnSync(process.execPath, ['-e', script], {
-    env: { PATH: process.env.PATH, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), ...HANDLER_ENVIRONMENT },
+    env: { PATH: process.env.PATH, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), ...HANDLER_ENVIRONMENT, ...env },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`loading ${file} failed: ${result.stderr}`);
@@ -126,10 +120,10 @@ async function coldStart(): Promise<void> {
   try {
     const handlers = await buildHandlers(outDir);
     const samples = new Map<string, number[]>(handlers.map((handler) => [handler.name, []]));
-    for (const handler of handlers) initTimeMs(handler.file); // warm the file cache
+    for (const handler of handlers) initTimeMs(handler); // warm the file cache
     // Interleaved, so drift on a shared machine hits every variant alike.
     for (let run = 0; run < INIT_RUNS; run += 1) {
-      for (const handler of handlers) samples.get(handler.name)?.push(initTimeMs(handler.file));
+      for (const handler of handlers) samples.get(handler.name)?.push(initTimeMs(handler));
     }
     console.log(`\n## 1. Cold start: bundle size and module init (median of ${INIT_RUNS} fresh node processes)\n`);
     // The minimum is the least disturbed by other load on a shared machine; the median is what a cold start usually costs.
@@ -287,6 +281,50 @@ async function stormOn(dynamo: LocalDynamo, concurrency: number): Promise<string
   return `| ${concurrency} | ${STORM_EVENTS} | ${(STORM_EVENTS / seconds).toFixed(0)} | ${sns.sent} | ${failures} | ${percentile(latencies, 50).toFixed(1)} ms | ${percentile(latencies, 99).toFixed(1)} ms |`;
 }
 
+// ---------------------------------------------------------------------------------------- 4. deep diagnosis
+
+/** The AWS calls of one alert's deep diagnosis of an identity-policy denial (no authorization id), cold then warm. */
+async function deepDiagnosisCalls(): Promise<void> {
+  const standIn = await startAwsStandIn(WORLD);
+  const saved = { ...process.env };
+  Object.assign(process.env, standInEnvironment(standIn.endpoint));
+  try {
+    const event = denialEvent({
+      eventName: 'DeleteItem',
+      roleName: 'app',
+      reason: `with an explicit deny in an identity-based policy: ${DENY_DELETES_ARN}.`,
+    });
+    (
+      event.detail as { userIdentity: { sessionContext: { sessionIssuer: { arn: string } } } }
+    ).userIdentity.sessionContext.sessionIssuer.arn = ROLE_ARN;
+    const record = readRecords(JSON.stringify(event), 'bench')[0];
+    const diagnosis = diagnose(record);
+    if (diagnosis === null) throw new Error('bench event is not a denial');
+    const deepener = createEvidenceDeepener({ organizationReaderRoleArn: null });
+    const calls = async (): Promise<Map<string, number>> => {
+      standIn.requests.length = 0;
+      await deepener.deepen(diagnosis, record, 30_000);
+      const counted = new Map<string, number>();
+      for (const request of standIn.requests) {
+        const name = `${request.service}:${request.operation}`;
+        counted.set(name, (counted.get(name) ?? 0) + 1);
+      }
+      return counted;
+    };
+    const cold = await calls();
+    const warm = await calls();
+    console.log('\n## 4. Deep diagnosis: AWS calls of one alert (identity-policy denial of a role, table with a KMS key)\n');
+    console.log('| call | cold container | warm (within the read cache TTL) |');
+    console.log('|---|---:|---:|');
+    for (const name of [...cold.keys()].sort()) console.log(`| ${name} | ${cold.get(name)} | ${warm.get(name) ?? 0} |`);
+    const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, count) => sum + count, 0);
+    console.log(`| **total** | ${total(cold)} | ${total(warm)} |`);
+  } finally {
+    process.env = saved;
+    await standIn.stop();
+  }
+}
+
 // --------------------------------------------------------------------------------------------------- main
 
 function percentile(values: readonly number[], p: number): number {
@@ -311,6 +349,7 @@ async function main(): Promise<void> {
       await dynamo.stop();
     }
   }
+  if (PARTS.has('deep')) await deepDiagnosisCalls();
   if (!PARTS.has('storm')) return;
   console.log(
     `\n## 3. Storm: ${STORM_EVENTS} events over ${STORM_INCIDENTS} incidents, SQS batches of ${SQS_BATCH_SIZE}, dynalite in a child process\n`,

@@ -16,6 +16,12 @@ export const HANDLER_ENV = {
   retentionDays: 'RETENTION_DAYS',
   /** The alert routes as JSON (core/incidents/routes.ts DeployedRouting), validated at synth; unset: no routes. */
   alertRoutes: 'ALERT_ROUTES',
+  /** Seconds one alert may spend reading evidence from AWS (deep diagnosis); 0 turns deep diagnosis off. */
+  deepDiagnosisTimeoutSeconds: 'DEEP_DIAGNOSIS_TIMEOUT_SECONDS',
+  /** The role in the organization's management account that deep diagnosis reads SCPs and RCPs through; unset: none. */
+  organizationReaderRoleArn: 'ORGANIZATION_READER_ROLE_ARN',
+  /** "true": Powertools Tracer on the SDK clients (Powertools' own setting, which the handler also reads to load it at all). */
+  tracing: 'POWERTOOLS_TRACE_ENABLED',
 } as const;
 
 export const METRICS_NAMESPACE = 'Denyscope';

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CAUSE_DIMENSION, METRIC } from '../core/contract';
-import { InputError, diagnose, readRecords, type Cause, type Diagnosis } from '../core/diagnosis';
+import { InputError, diagnose, readRecords, type Cause, type CloudTrailRecord, type Diagnosis } from '../core/diagnosis';
 import { incidentIdFor, withStableEventId } from '../core/incidents/identity';
 import type { IncidentPipeline, PipelineOutcome } from '../core/incidents/pipeline';
 import type { PipelineLog } from '../core/incidents/ports';
@@ -62,14 +62,14 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
 
     /** True when the message must be retried. */
     async function processMessage(message: SQSRecord): Promise<boolean> {
-      const diagnoses = diagnosesOf(message);
-      if (diagnoses === null) return false;
+      const denials = denialsOf(message);
+      if (denials === null) return false;
       let retry = false;
-      for (const diagnosis of diagnoses) {
+      for (const { diagnosis, record } of denials) {
         const log = keyedLog(logger, { messageId: message.messageId, eventId: diagnosis.eventId, incidentId: incidentIdFor(diagnosis) });
         let outcome: PipelineOutcome;
         try {
-          outcome = await pipeline.process(diagnosis, { budget, log });
+          outcome = await pipeline.process(diagnosis, { budget, log, record });
         } catch (error) {
           log.error('Event failed; SQS will retry its message', { error });
           return true; // the message's other events are duplicates on the retry, so nothing is done twice
@@ -82,30 +82,30 @@ export function createAlertHandler(deps: AlertHandlerDeps): AlertHandler {
     }
 
     /**
-     * The denials a message holds, or null when it was unprocessable (already logged and counted). Any failure
+     * The denials a message holds, each with its record (deep diagnosis evaluates it), or null when it was unprocessable (already logged and counted). Any failure
      * to read or diagnose it is the message's own, which no retry can cure: it is acknowledged, not retried.
      * The remediation is built here, so a failure building it is one of these too.
      */
-    function diagnosesOf(message: SQSRecord): Diagnosis[] | null {
+    function denialsOf(message: SQSRecord): { diagnosis: Diagnosis; record: CloudTrailRecord }[] | null {
       let records;
-      let diagnoses: Diagnosis[];
+      let denials: { diagnosis: Diagnosis; record: CloudTrailRecord }[];
       try {
         records = readRecords(message.body, `SQS message ${message.messageId}`);
-        diagnoses = records.flatMap((record) => {
+        denials = records.flatMap((record) => {
           const diagnosis = diagnose(record);
           if (diagnosis === null) return [];
           const stable = withStableEventId(diagnosis, record);
           void stable.remediation;
-          return [stable];
+          return [{ diagnosis: stable, record }];
         });
       } catch (error) {
         if (error instanceof InputError) return unprocessable(message, error.message);
         return unprocessable(message, `cannot be read or diagnosed: ${String(error)}`, error);
       }
-      if (diagnoses.length === 0) {
+      if (denials.length === 0) {
         return unprocessable(message, records.length === 0 ? 'holds no CloudTrail record' : 'not an access denial');
       }
-      return diagnoses;
+      return denials;
     }
 
     function unprocessable(message: SQSRecord, reason: string, error?: unknown): null {

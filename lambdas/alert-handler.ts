@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -17,6 +16,7 @@ import { SnsNotifier } from './adapters/sns-notifier';
 import type { Notifier } from '../core/incidents/ports';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
 import { createAlertHandler } from './alert-batch';
+import { deepDiagnosisFor } from './deep-diagnosis';
 import { readHandlerConfig } from './handler-config';
 import { createAlertPipeline } from './wiring';
 import { routedChannels, Router, UNROUTED_CHANNELS, type DeployedRouting } from '../core/incidents/routes';
@@ -26,14 +26,18 @@ export { createAlertHandler } from './alert-batch';
 // Module scope: wired once per container, reused by every invocation.
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-const tracer = new Tracer({ serviceName: SERVICE_NAME });
 const config = readHandlerConfig(process.env);
+const traced: <Client extends object>(client: Client) => Client = config.tracing
+  ? // Required here, not imported: without tracing the X-Ray SDK is never loaded (lambdas/tracing.ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./tracing') as typeof import('./tracing')).tracedClients()
+  : (client) => client;
 
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const dynamodb = traced(new DynamoDBClient({}));
 const documents = DynamoDBDocumentClient.from(dynamodb);
-const sns = tracer.captureAWSv3Client(new SNSClient({}));
-const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
-const kms = tracer.captureAWSv3Client(new KMSClient({}));
+const sns = traced(new SNSClient({}));
+const secrets = traced(new SecretsManagerClient({}));
+const kms = traced(new KMSClient({}));
 const warn = (message: string): void => logger.warn(message);
 
 /** Slack through the app's bot token (threads) when one is configured, else through the incoming webhook. */
@@ -81,6 +85,7 @@ export const handler = createAlertHandler({
     notifiers: [...stackNotifiers, ...routeNotifiers(config.routing)],
     channelsFor: config.routing === null ? undefined : routedChannels(new Router(config.routing), unroutedChannels),
     enricher: new KmsTableEnricher(dynamodb, kms),
+    deepener: deepDiagnosisFor(config),
   }).pipeline,
 });
 

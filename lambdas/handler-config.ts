@@ -13,6 +13,11 @@ export interface HandlerConfig {
   readonly slackBot: { readonly tokenSecretArn: string; readonly channel: string } | null;
   readonly pagerDutyRoutingKeySecretArn: string | null;
   readonly chatNotificationsTopicArn: string | null;
+  /** 0: deep diagnosis is off. */
+  readonly deepDiagnosisTimeoutSeconds: number;
+  readonly organizationReaderRoleArn: string | null;
+  /** Powertools Tracer (X-Ray) on the SDK clients. */
+  readonly tracing: boolean;
 }
 
 /** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
@@ -36,6 +41,12 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
       `Environment variables ${HANDLER_ENV.slackBotTokenSecretArn} and ${HANDLER_ENV.slackChannel} are set together or not at all`,
     );
   }
+  const nonNegativeNumber = (name: string): number => {
+    const value = Number(required(name));
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`Environment variable ${name} must be a number of 0 or more, got ${JSON.stringify(env[name])}`);
+    return value;
+  };
   return {
     incidentsTableName: required(HANDLER_ENV.incidentsTableName),
     alertTopicArn: required(HANDLER_ENV.alertTopicArn),
@@ -46,6 +57,9 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     slackBot: slackTokenSecretArn === null || slackChannel === null ? null : { tokenSecretArn: slackTokenSecretArn, channel: slackChannel },
     pagerDutyRoutingKeySecretArn: optional(HANDLER_ENV.pagerDutyRoutingKeySecretArn),
     chatNotificationsTopicArn: optional(HANDLER_ENV.chatNotificationsTopicArn),
+    deepDiagnosisTimeoutSeconds: nonNegativeNumber(HANDLER_ENV.deepDiagnosisTimeoutSeconds),
+    organizationReaderRoleArn: optional(HANDLER_ENV.organizationReaderRoleArn),
+    tracing: env[HANDLER_ENV.tracing]?.trim().toLowerCase() === 'true',
   };
 }
 

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
 import type { HandlerConfig } from './handler-config';
 import { createIncidentPipeline, type ChannelSelector, type IncidentPipeline } from '../core/incidents/pipeline';
-import { systemClock, type Clock, type Enricher, type IncidentStore, type Notifier } from '../core/incidents/ports';
+import { systemClock, type Clock, type DiagnosisDeepener, type Enricher, type IncidentStore, type Notifier } from '../core/incidents/ports';
 
 /** What the alert pipeline needs: the store's settings, its client, and the channels, which differ per place it runs. */
 export interface AlertPipelineParts {
@@ -14,6 +14,8 @@ export interface AlertPipelineParts {
   /** The alert routes (see IncidentPipelineDeps.channelsFor); absent: every notifier gets every alert. */
   readonly channelsFor?: ChannelSelector;
   readonly enricher?: Enricher;
+  /** Deep diagnosis of each alert (the Lambda with deepDiagnosis on); see deep-diagnosis.ts. */
+  readonly deepener?: DiagnosisDeepener;
   readonly clock?: Clock;
   /** See IncidentPipelineDeps.soleWriter. */
   readonly soleWriter?: boolean;
@@ -36,6 +38,7 @@ export function createAlertPipeline(parts: AlertPipelineParts): AlertPipeline {
     notifiers: parts.notifiers,
     channelsFor: parts.channelsFor,
     enricher: parts.enricher,
+    deepener: parts.deepener,
     clock: parts.clock ?? systemClock,
     dedupWindowMinutes: config.dedupWindowMinutes,
     soleWriter: parts.soleWriter,

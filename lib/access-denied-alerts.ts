@@ -1,6 +1,6 @@
 import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AlertsConfig, AlertsConfigInput, OrganizationSettings, organizationSettings, resolveConfig } from './config';
+import { AlertsConfig, AlertsConfigInput, deepDiagnosisOn, OrganizationSettings, organizationSettings, resolveConfig } from './config';
 import { IncidentStore } from './constructs/incident-store';
 import { Ingestion, OrganizationTrail } from './constructs/ingestion';
 import { MemberStackSet } from './constructs/member-stack-set';
@@ -89,6 +89,15 @@ export class AccessDeniedAlerts extends Construct {
       retentionDays: config.retentionDays,
       logLevel: config.logLevel,
       reservedConcurrency: config.reservedConcurrency,
+      ...(deepDiagnosisOn(config)
+        ? {
+            deepDiagnosis: {
+              timeoutSeconds: config.deepDiagnosisTimeoutSeconds,
+              ...(config.organizationReaderRoleArn ? { organizationReaderRoleArn: config.organizationReaderRoleArn } : {}),
+            },
+          }
+        : {}),
+      tracing: config.tracing,
       removalPolicy,
       routeChannels: this.notifications.routeChannels,
     });

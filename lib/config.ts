@@ -39,6 +39,10 @@ export const CONFIG_KEYS = [
   'slackChannel',
   'pagerDutyRoutingKeySecretName',
   'chatNotificationsTopic',
+  'deepDiagnosis',
+  'deepDiagnosisTimeoutSeconds',
+  'organizationReaderRoleArn',
+  'tracing',
   'mode',
   'routes',
   ...ORGANIZATION_KEYS,
@@ -101,6 +105,11 @@ const organizationPath = z
   .string()
   .regex(ORGANIZATION_PATH, 'not an organization path (o-ORG/r-ROOT/ou-OU/... as aws:PrincipalOrgPaths shows it)')
   .transform((path) => `${path.replace(/\/?\*?$/, '')}/*`);
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/, 'not the ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)');
+/** The longest deep diagnosis budget: an alert waits for it, inside the function's timeout with the delivery after it. */
+export const MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS = 20;
 const noDuplicates = (values: readonly string[]) => new Set(values).size === values.length;
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name is 1-512 characters of A-Z a-z 0-9 / _ + = . @ -');
 /** Marks an issue whose message already names what is wrong, so the value (a whole routes document) is not repeated. */
@@ -192,6 +201,19 @@ const schema = z
       .optional(),
     pagerDutyRoutingKeySecretName: secretName.optional(),
     chatNotificationsTopic: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
+    deepDiagnosis: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
+    deepDiagnosisTimeoutSeconds: z
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number of seconds')
+          .int('expected a whole number of seconds')
+          .min(0, `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`)
+          .max(MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS, `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`),
+      )
+      .default(4),
+    organizationReaderRoleArn: roleArn.optional(),
+    tracing: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
     mode: z.preprocess(lowerCaseString, z.enum(MODES, `expected one of ${MODES.join(', ')}`)).default('account'),
     routes: routes.optional(),
     organizationId: organizationId.optional(),
@@ -233,6 +255,11 @@ const schema = z
         );
       }
     }
+    if (config.organizationReaderRoleArn && !deepDiagnosisOn(config))
+      problem(
+        'organizationReaderRoleArn',
+        'deep diagnosis reads through it: it needs deepDiagnosis=true and deepDiagnosisTimeoutSeconds above 0',
+      );
     if (config.mode === 'account') {
       for (const key of ORGANIZATION_KEYS) {
         if (config[key] !== undefined) problem(key, 'applies only to mode=organization');
@@ -243,6 +270,11 @@ const schema = z
   });
 
 type Problem = (key: string, message: string) => void;
+
+/** Whether the alert Lambda reads evidence from AWS: turned on, with a budget (0 turns it off too). */
+export function deepDiagnosisOn(config: { readonly deepDiagnosis: boolean; readonly deepDiagnosisTimeoutSeconds: number }): boolean {
+  return config.deepDiagnosis && config.deepDiagnosisTimeoutSeconds > 0;
+}
 
 /** The retained table of an earlier deployment is used with its own key, in the account and Region that hold both. */
 function checkExistingTable(config: { existingIncidentsTableArn?: string; existingIncidentsTableKeyArn?: string }, problem: Problem): void {
@@ -362,6 +394,24 @@ export interface AlertsConfigInput {
    */
   readonly chatNotificationsTopic?: boolean;
   /**
+   * Deep diagnosis: on each alert, the Lambda reads AWS's authorization record of the denial, else the policies it needs
+   * (IAM, DynamoDB, KMS, VPC endpoint; SCPs and RCPs with organizationReaderRoleArn), evaluates them, and the alert names
+   * the statement. Off: no read permission is granted. @default true
+   */
+  readonly deepDiagnosis?: boolean;
+  /** Whole seconds an alert may wait for deep diagnosis (0 to 20; 0 turns it off); what is not read by then is named in the alert. @default 4 */
+  readonly deepDiagnosisTimeoutSeconds?: number;
+  /**
+   * A role in the organization's management account (or a delegated administrator) that deep diagnosis assumes to
+   * read SCPs and RCPs: the OrganizationReader stack creates one. @default - SCPs and RCPs are not read
+   */
+  readonly organizationReaderRoleArn?: string;
+  /**
+   * AWS X-Ray: active tracing of the alert Lambda and Powertools Tracer on its SDK clients. Off by default: loading the
+   * X-Ray SDK is most of the Lambda's module init beyond its SDK clients (README, Benchmarks). @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * 'account' watches this account; 'organization' also receives the denials of every account of the organization
    * (a central event bus, and a StackSet that forwards them from each member account and Region). @default 'account'
    */
@@ -435,7 +485,7 @@ export function configFromContext(tryGetContext: (key: string) => unknown): Aler
 }
 
 /** Context keys read by bin/app.ts only: which stacks the app holds. */
-export const APP_KEYS = ['stackName', 'watchManagementAccount'] as const;
+export const APP_KEYS = ['stackName', 'watchManagementAccount', 'organizationReader', 'alertingAccountId', 'alertingRoleArn'] as const;
 
 const appSchema = z
   .object({
@@ -445,8 +495,25 @@ const appSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,121}$/, 'a stack name is a letter then up to 121 letters, digits or hyphens')
       .default('Denyscope'),
     watchManagementAccount: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
+    // The OrganizationReader stack, for the management account: the role deep diagnosis reads SCPs and RCPs through.
+    organizationReader: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
+    alertingAccountId: accountId.optional(),
+    alertingRoleArn: roleArn.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, context) => {
+    const problem = (key: string, message: string) => context.addIssue({ code: 'custom', path: [key], message });
+    if (settings.organizationReader && !settings.alertingAccountId)
+      problem(
+        'alertingAccountId',
+        'required with organizationReader=true: the account of the alerting stack, which the reader role trusts',
+      );
+    for (const key of ['alertingAccountId', 'alertingRoleArn'] as const) {
+      if (settings[key] && !settings.organizationReader) problem(key, 'applies only to organizationReader=true');
+    }
+    if (settings.alertingRoleArn && settings.alertingAccountId && settings.alertingRoleArn.split(':')[4] !== settings.alertingAccountId)
+      problem('alertingRoleArn', 'must be a role of alertingAccountId');
+  });
 
 export type AppSettings = z.output<typeof appSchema>;
 

@@ -6,3 +6,5 @@ export { DenyscopeMemberStack, CENTRAL_EVENT_BUS_PARAMETER } from './member-stac
 export type { DenyscopeMemberStackProps } from './member-stack';
 export { DenyscopeStack } from './denyscope-stack';
 export type { DenyscopeStackProps } from './denyscope-stack';
+export { OrganizationReaderStack, ORGANIZATION_READER_ROLE_NAME } from './organization-reader-stack';
+export type { OrganizationReaderStackProps } from './organization-reader-stack';

@@ -11,6 +11,21 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const ALERT_HANDLER_ENTRY = path.join(root, 'lambdas', 'alert-handler.ts');
 export const ALERT_HANDLER_ASSET_DIR = path.join(root, 'lib', 'assets', 'alert-handler');
+export const DEEP_DIAGNOSIS_ENTRY = path.join(root, 'lambdas', 'deep-diagnosis-evidence.ts');
+/** Deep diagnosis's own file in the asset, next to index.js. */
+export const DEEP_DIAGNOSIS_FILE = 'deep-diagnosis-evidence.js';
+
+/**
+ * Deep diagnosis (its SDK clients, the policy evaluator and the store parser, most of the code) is a file of its own
+ * that the handler requires on the first alert that needs it: one bundle holding it would cost every cold start the
+ * parsing of it (README, Benchmarks). The handler's import of it becomes a require of that file.
+ */
+export const SEPARATE_DEEP_DIAGNOSIS = {
+  name: 'separate-deep-diagnosis',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /(^|\/)deep-diagnosis-evidence$/ }, () => ({ path: `./${DEEP_DIAGNOSIS_FILE}`, external: true }));
+  },
+};
 
 /**
  * The esbuild options of the deployed bundle (bench/lambda.bench.ts measures the same): CommonJS for the Node.js 22
@@ -28,19 +43,24 @@ export const ALERT_HANDLER_BUILD_OPTIONS = {
   logLevel: 'warning',
 };
 
+/** The two builds of the asset into `directory`: the handler (index.js) and deep diagnosis beside it. */
+export function alertHandlerBuilds(directory, options = ALERT_HANDLER_BUILD_OPTIONS) {
+  return [
+    { ...options, entryPoints: [ALERT_HANDLER_ENTRY], outfile: path.join(directory, 'index.js'), plugins: [SEPARATE_DEEP_DIAGNOSIS] },
+    { ...options, entryPoints: [DEEP_DIAGNOSIS_ENTRY], outfile: path.join(directory, DEEP_DIAGNOSIS_FILE) },
+  ];
+}
+
 /** Builds the asset; the directory is replaced whole, so no file of an older build is left in it. */
 export async function buildAlertHandler() {
-  const result = await build({
-    ...ALERT_HANDLER_BUILD_OPTIONS,
-    absWorkingDir: root,
-    entryPoints: [ALERT_HANDLER_ENTRY],
-    outfile: path.join(ALERT_HANDLER_ASSET_DIR, 'index.js'),
-    write: false,
-  });
+  const results = await Promise.all(
+    alertHandlerBuilds(ALERT_HANDLER_ASSET_DIR).map((options) => build({ ...options, absWorkingDir: root, write: false })),
+  );
   const staging = `${ALERT_HANDLER_ASSET_DIR}.${process.pid}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  for (const file of result.outputFiles) writeFileSync(path.join(staging, path.basename(file.path)), file.contents);
+  for (const file of results.flatMap((result) => result.outputFiles))
+    writeFileSync(path.join(staging, path.basename(file.path)), file.contents);
   rmSync(ALERT_HANDLER_ASSET_DIR, { recursive: true, force: true });
   renameSync(staging, ALERT_HANDLER_ASSET_DIR);
 }

@@ -77,6 +77,13 @@ export interface Incident extends IncidentDescription {
   readonly threads: Readonly<Record<AlertChannel, string>>;
 }
 
+/**
+ * What deep diagnosis added to the diagnosis of the alert of `eventId` (evaluation, confidence, the remediation built
+ * from the evaluation). Stored beside the diagnosis, because each repeat rewrites the diagnosis; readers lay it over
+ * the diagnosis, so repeats reuse it until the next alert diagnoses again.
+ */
+export type DeepDiagnosis = Pick<Diagnosis, 'evaluation' | 'confidence' | 'remediation'> & { readonly eventId: string };
+
 /** One CloudTrail event folded into an incident. Its key is the idempotency key for that eventID. */
 export interface Occurrence {
   readonly incidentId: string;

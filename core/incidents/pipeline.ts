@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { CloudTrailRecord } from '../diagnosis/record';
 import type { Diagnosis } from '../diagnosis/types';
 import { isAlertDue } from './alert-policy';
 import { describeError } from './errors';
 import { alertKey, incidentIdFor } from './identity';
 import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
-import type { Clock, DeliveryBudget, DeliveryResult, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
+import type { Clock, DeliveryBudget, DeliveryResult, DiagnosisDeepener, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
 
 /** The channel ids an alert of this denial goes to (its routes); the pipeline keeps those that have a notifier. */
 export type ChannelSelector = (diagnosis: Diagnosis, log: PipelineLog) => readonly AlertChannel[];
@@ -16,6 +17,8 @@ export interface IncidentPipelineDeps {
   /** Which of the notifiers' channels an alert goes to; absent: all of them. */
   readonly channelsFor?: ChannelSelector;
   readonly enricher?: Enricher;
+  /** Deep diagnosis of each alert, for events processed with their record. */
+  readonly deepener?: DiagnosisDeepener;
   readonly clock: Clock;
   readonly dedupWindowMinutes: number;
   /**
@@ -50,6 +53,8 @@ export type PipelineOutcome =
 export interface ProcessOptions {
   readonly budget: DeliveryBudget;
   readonly log: PipelineLog;
+  /** The event's CloudTrail record, which deep diagnosis evaluates (the request's context is more than the diagnosis). */
+  readonly record?: CloudTrailRecord;
 }
 
 export interface IncidentPipeline {
@@ -83,7 +88,7 @@ const FINAL_WRITE_ATTEMPTS = 3;
  * least once, and a channel is sent at most once unless the attempt sending it died before recording the outcome.
  */
 export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipeline {
-  const { store, notifiers, enricher, clock, dedupWindowMinutes } = deps;
+  const { store, notifiers, enricher, deepener, clock, dedupWindowMinutes } = deps;
   const channels = notifiers.map((notifier) => notifier.channel);
 
   /** The alert's channels, in delivery order: chosen when the alert is claimed and kept with it, so a resumed delivery sends the same ones. */
@@ -165,7 +170,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
   /** Sends every channel not yet sent, each under a send lease, recording each outcome before the next channel. */
   async function deliver(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
     const { diagnosis, lease, options } = attempt;
-    let current = await withEnrichment(incident, diagnosis);
+    let current = await withEnrichment(incident, diagnosis, options.record);
     const failedChannels: AlertChannel[] = [];
     for (const notifier of notifiers) {
       const channel = notifier.channel;
@@ -234,13 +239,20 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     }
   }
 
-  async function withEnrichment(incident: Incident, diagnosis: Diagnosis): Promise<Incident> {
-    if (enricher === undefined || !enricher.appliesTo(diagnosis)) return incident;
-    // A resumed delivery keeps the enrichment gathered on its first attempt.
+  /** Enrichment and deep diagnosis of the alert, side by side, stored in one write before the first channel is sent. */
+  async function withEnrichment(incident: Incident, diagnosis: Diagnosis, record: CloudTrailRecord | undefined): Promise<Incident> {
+    const enriches = enricher !== undefined && enricher.appliesTo(diagnosis);
+    const deepens = deepener !== undefined && record !== undefined;
+    if (!enriches && !deepens) return incident;
+    // A resumed delivery keeps what its first attempt gathered.
     if (incident.enrichment?.eventId === diagnosis.eventId) return incident;
-    const enrichment = { eventId: diagnosis.eventId, ...(await enricher.enrich(diagnosis)) };
-    await store.setEnrichment(incident.id, enrichment);
-    return { ...incident, enrichment };
+    const [notes, deepened] = await Promise.all([
+      enriches ? enricher.enrich(diagnosis) : {},
+      deepens ? deepener.deepen(diagnosis, record) : null,
+    ]);
+    const enrichment = { eventId: diagnosis.eventId, ...notes };
+    await store.setEnrichment(incident.id, enrichment, deepened === null ? null : { eventId: diagnosis.eventId, ...deepened });
+    return { ...incident, enrichment, diagnosis: deepened === null ? incident.diagnosis : { ...incident.diagnosis, ...deepened } };
   }
 
   async function send(notifier: Notifier, incident: Incident, options: ProcessOptions): Promise<ChannelDelivery & { reference?: string }> {

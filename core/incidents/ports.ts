@@ -1,5 +1,6 @@
+import type { CloudTrailRecord } from '../diagnosis/record';
 import type { Cause, Diagnosis } from '../diagnosis/types';
-import type { AlertChannel, ChannelDelivery, Incident, Lease, Occurrence } from './model';
+import type { AlertChannel, ChannelDelivery, DeepDiagnosis, Incident, Lease, Occurrence } from './model';
 
 /** Processing time. Injected so tests can move through the dedup window. */
 export interface Clock {
@@ -76,7 +77,11 @@ export interface IncidentStore {
   ): Promise<boolean>;
   /** Record a channel's delivery, by the holder of its lease (`delivery.lease`); false when the lease or the alert was lost. */
   setChannelDelivery(incidentId: string, eventId: string, channel: AlertChannel, delivery: ChannelDelivery): Promise<boolean>;
-  setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void>;
+  /**
+   * The notes gathered for the alert of `enrichment.eventId`, and its deep diagnosis when one was made (kept across
+   * repeats, which overwrite the incident's diagnosis: readers see it in `diagnosis`).
+   */
+  setEnrichment(incidentId: string, enrichment: Record<string, unknown>, deep: DeepDiagnosis | null): Promise<void>;
   /**
    * Keep `reference` as the incident's thread on `channel` unless it has one there already (the first reference
    * wins: a concurrent or repeated delivery cannot move a thread). False when one was already recorded.
@@ -150,6 +155,15 @@ export interface WebhookUrlProvider {
 export interface Enricher {
   appliesTo(diagnosis: Diagnosis): boolean;
   enrich(diagnosis: Diagnosis): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Deep diagnosis: the denial evaluated against evidence read from AWS when an alert is due (AWS's authorization record,
+ * else the policies it needs). Bounded by the adapter's own time budget and never throws: what could not be read is
+ * named in the evaluation's missingPolicies.
+ */
+export interface DiagnosisDeepener {
+  deepen(diagnosis: Diagnosis, record: CloudTrailRecord): Promise<Pick<Diagnosis, 'evaluation' | 'confidence' | 'remediation'>>;
 }
 
 /** Where the pipeline writes its log lines; the handler keys them by eventId and incidentId. */

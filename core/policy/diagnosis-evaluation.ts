@@ -5,6 +5,7 @@ import { remediate } from '../diagnosis/remediation';
 import { POLICY_CAUSES, type Diagnosis, type Remediation } from '../diagnosis/types';
 import { requestContextFor, type DiagnosedCall } from './context';
 import { evaluateRequest, type MessageClaim } from './evaluate';
+import { messageEvaluation } from './message-evaluation';
 import { remediateFromEvaluation } from './remediation';
 import type { PolicyStore } from './store';
 import type { Evaluation, PolicyEvaluation, PolicyType } from './types';
@@ -62,22 +63,6 @@ export function evaluationWithEvidence(
       return { ...evaluated, missingPolicies, source: evidence.source };
     }
   }
-}
-
-/**
- * `source: message`: no policy could be read, so the evaluation knows only what the message says: its kind of denial
- * (explicit, implicit, or unknown: inconclusive), no statement and no layer, and what could not be read.
- */
-function messageEvaluation(diagnosis: Pick<Diagnosis, 'denial'>, missingPolicies: readonly string[]): Evaluation {
-  return {
-    decision: diagnosis.denial === 'explicit' ? 'explicit-deny' : diagnosis.denial === 'implicit' ? 'implicit-deny' : 'inconclusive',
-    deniedBy: [],
-    missingAllow: [],
-    unresolvedKeys: [],
-    missingPolicies: [...new Set(missingPolicies)].sort(),
-    agreesWithMessage: null,
-    source: 'message',
-  };
 }
 
 function remediationWithEvidence(facts: DiagnosisFacts, evaluation: Evaluation, evidence: DiagnosisEvidence): Remediation {

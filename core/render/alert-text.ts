@@ -39,12 +39,23 @@ export function renderAlertText(incident: Incident): AlertText {
   const lines: string[] = [
     `${value(incident.action)} was denied: ${facts.causeLabel} (${value(incident.denial)} deny, severity ${facts.severity}).`,
     '',
+  ];
+  // The statement that denied the call (or the layer without an allow) leads; incidents stored before evaluations
+  // existed have no such field: read it as null.
+  if (diagnosis.evaluation) {
+    lines.push(
+      'Denied by',
+      ...renderEvaluationLines(diagnosis.evaluation, diagnosis.resource, 'denied').map((line) => `  ${value(line)}`),
+      '',
+    );
+  }
+  lines.push(
     `Who:      ${value(incident.principal)}${diagnosis.principalArn && diagnosis.principalArn !== incident.principal ? ` (as ${value(diagnosis.principalArn)})` : ''}`,
     `What:     ${value(incident.action)} on ${value(incident.resource ?? '(no resource named)')}`,
     `Where:    account ${value(incident.accountId)}, ${value(incident.region)}`,
     `When:     ${value(diagnosis.eventTime)} (event ${value(diagnosis.eventId)})`,
     `Count:    ${incident.count} since ${value(incident.firstSeen)}`,
-  ];
+  );
   if (facts.repeatCount !== null) lines.push(`Repeats:  ${facts.repeatCount} occurrences since the last alert`);
   if (incident.policyType !== null)
     lines.push(`Policy:   ${value(incident.policyType)}${incident.policyArn ? ` ${value(incident.policyArn)}` : ''}`);
@@ -52,9 +63,6 @@ export function renderAlertText(incident: Incident): AlertText {
 
   const remediation = diagnosis.remediation;
   lines.push('', 'Why', `  ${value(remediation.summary)}`);
-  // Incidents stored before evaluations existed have no such field: read it as null.
-  if (diagnosis.evaluation)
-    lines.push(...renderEvaluationLines(diagnosis.evaluation, diagnosis.resource, 'denied').map((line) => `  ${value(line)}`));
   if (remediation.steps.length > 0) {
     lines.push('', 'What to do');
     remediation.steps.forEach((step, index) => lines.push(`  ${index + 1}. ${value(step)}`));
@@ -76,7 +84,8 @@ export function renderAlertText(incident: Incident): AlertText {
     if (policy.length <= COPYABLE_MAX_LENGTH) lines.push(...policy.split('\n').map((line) => `  ${line}`));
     else lines.push(`  (not shown: it is longer than ${COPYABLE_MAX_LENGTH.toLocaleString('en-US')} characters; see it with ${seeAlso})`);
   }
-  if (incident.enrichment !== null) lines.push('', `Context:  ${value(escapeJson(withoutEventId(incident.enrichment)))}`);
+  const context = incident.enrichment === null ? {} : withoutEventId(incident.enrichment);
+  if (Object.keys(context).length > 0) lines.push('', `Context:  ${value(escapeJson(context))}`);
   if (remediation.docs.length > 0) {
     lines.push('', 'Docs');
     for (const doc of remediation.docs) lines.push(`  ${value(doc.title)}: ${value(doc.url)}`);

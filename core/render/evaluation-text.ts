@@ -13,6 +13,21 @@ const DECISIONS: Readonly<Record<Evaluation['decision'], string>> = {
   allow: 'allowed',
 };
 
+/** What missingPolicies means, by the evidence the evaluation was made from. */
+const MISSING: Readonly<Record<string, string>> = {
+  store: 'the store lacks',
+  fetched: 'could not be read from AWS',
+  'authorization-details': "not in AWS's record",
+};
+
+/**
+ * The evidence an evaluation came from (`evaluation.source`), when it says; evaluations made before the field existed
+ * do not.
+ */
+function sourceOf(evaluation: Evaluation): string | undefined {
+  return (evaluation as Evaluation & { readonly source?: string }).source;
+}
+
 /**
  * The evaluation as plain lines, for the terminal and the alert text (of a denied call, or of one given by hand to
  * `denyscope evaluate`): the decision, each denying statement as JSON
@@ -20,6 +35,9 @@ const DECISIONS: Readonly<Record<Evaluation['decision'], string>> = {
  * names come from the store and the event: every line is escaped here, so no value can forge lines or escape sequences.
  */
 export function renderEvaluationLines(evaluation: Evaluation, resource: string | null, call: 'denied' | 'hypothetical'): string[] {
+  const source = sourceOf(evaluation);
+  // Nothing could be evaluated (deep diagnosis read nothing in time): say why, not a verdict.
+  if (source === 'message') return [`not evaluated against policies: ${evaluation.missingPolicies.join('; ')}`].map(escapeSingleLine);
   const agreement =
     evaluation.agreesWithMessage === null
       ? ''
@@ -46,7 +64,7 @@ export function renderEvaluationLines(evaluation: Evaluation, resource: string |
   if (evaluation.missingPolicies.length > 0) {
     const shown = evaluation.missingPolicies.slice(0, SHOWN).join('; ');
     lines.push(
-      `the store lacks: ${shown}${evaluation.missingPolicies.length > SHOWN ? `; and ${evaluation.missingPolicies.length - SHOWN} more` : ''}`,
+      `${MISSING[source ?? 'store'] ?? MISSING.store}: ${shown}${evaluation.missingPolicies.length > SHOWN ? `; and ${evaluation.missingPolicies.length - SHOWN} more` : ''}`,
     );
   }
   return lines.map(escapeSingleLine);

@@ -2,6 +2,7 @@ import { alertKey } from '../incidents/identity';
 import type { Incident } from '../incidents/model';
 import { alertFacts } from './alert-facts';
 import { commandLines, cutWithEllipsis, escapeSlack, escapeSlackCode } from './escape';
+import { renderEvaluationLines } from './evaluation-text';
 
 /** Slack's documented limits (Block Kit): text objects, header text, fields, blocks. */
 export const SLACK_LIMITS = { sectionText: 3_000, headerText: 150, fieldText: 2_000, fields: 10, blocks: 50 } as const;
@@ -46,6 +47,8 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
         '',
       ),
     ),
+    // The statement that denied the call (or the layer without an allow) leads, cut to one section.
+    ...(incident.diagnosis.evaluation ? [evaluationSection(incident)] : []),
     {
       type: 'section',
       fields: [
@@ -69,8 +72,8 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
   if (remediation.commands.length > 0) {
     blocks.push(commandsSection(remediation.commands, `the e-mail alert or ${facts.showCommand}`));
   }
-  if (incident.enrichment !== null) {
-    const { eventId: _eventId, ...context } = incident.enrichment;
+  const { eventId: _eventId, ...context } = incident.enrichment ?? {};
+  if (Object.keys(context).length > 0) {
     blocks.push(codeSection('*Context*', cutWithEllipsis(escapeSlackCode(JSON.stringify(context)), codeRoom('*Context*'))));
   }
   const links = [
@@ -112,6 +115,14 @@ function commandsSection(commands: readonly { description: string; command: stri
     kept.push(cutWithEllipsis(escapeSlackCode(note), NOTE_ROOM - 1));
   }
   return codeSection(title, kept.join('\n'));
+}
+
+/** The evaluation's lines in a code block: the statement keeps its layout, and no value can close the block or mention. */
+function evaluationSection(incident: Incident): Record<string, unknown> {
+  const title = '*Denied by*';
+  const evaluation = incident.diagnosis.evaluation;
+  const lines = evaluation ? renderEvaluationLines(evaluation, incident.diagnosis.resource, 'denied') : [];
+  return codeSection(title, cutWithEllipsis(lines.map(escapeSlackCode).join('\n'), codeRoom(title)));
 }
 
 /** Characters left for the content of a titled code block. */

@@ -4,7 +4,16 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import * as z from 'zod/mini';
 import { CAUSES } from '../../core/diagnosis/types';
 import type { Diagnosis } from '../../core/diagnosis/types';
-import type { AlertChannel, AlertState, ChannelDelivery, ChannelStatus, Incident, Lease, Occurrence } from '../../core/incidents/model';
+import type {
+  AlertChannel,
+  AlertState,
+  ChannelDelivery,
+  DeepDiagnosis,
+  ChannelStatus,
+  Incident,
+  Lease,
+  Occurrence,
+} from '../../core/incidents/model';
 import { incidentDescription, occurrenceKeyFor } from '../../core/incidents/identity';
 import type { IncidentStore, OccurrenceClaim, OccurrenceState } from '../../core/incidents/ports';
 import {
@@ -116,6 +125,9 @@ const incidentItem = z.looseObject({
   ),
   enrichment: z.optional(z.record(z.string(), z.unknown())),
   threads: z.optional(z.record(z.string(), z.string())),
+  deepDiagnosis: z.optional(
+    z.looseObject({ eventId: text, evaluation: z.nullable(z.looseObject({})), remediation: z.looseObject({}), confidence: text }),
+  ),
 });
 
 const occurrenceItem = z.looseObject({
@@ -136,14 +148,26 @@ function parseItem<T>(schema: z.ZodMiniType<T>, item: Record<string, unknown>): 
 }
 
 export function incidentFromItem(item: Record<string, unknown>): Incident {
-  const fields = withoutStorageAttributes(parseItem(incidentItem, item));
+  const { deepDiagnosis, ...fields } = withoutStorageAttributes(parseItem(incidentItem, item));
+  const incident = fields as unknown as Incident;
   return {
-    ...(fields as unknown as Incident),
+    ...incident,
+    diagnosis: withDeepDiagnosis(incident.diagnosis, deepDiagnosis as DeepDiagnosis | undefined),
     countAtLastAlert: fields.countAtLastAlert ?? 0,
     alert: alertFromItem(fields.alert as AlertState | undefined),
     enrichment: fields.enrichment ?? null,
     threads: fields.threads ?? {},
   };
+}
+
+/**
+ * The diagnosis as readers see it: the deep diagnosis of the last alert laid over it, unless the diagnosis carries an
+ * evaluation of its own (a store given to `denyscope local`).
+ */
+function withDeepDiagnosis(diagnosis: Diagnosis, deep: DeepDiagnosis | undefined): Diagnosis {
+  if (deep === undefined || (diagnosis.evaluation ?? null) !== null) return diagnosis;
+  const { eventId: _alertEvent, ...deepened } = deep;
+  return { ...diagnosis, ...deepened };
 }
 
 /**
@@ -516,13 +540,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return recorded !== 'condition-failed';
   }
 
-  async setEnrichment(incidentId: string, enrichment: Record<string, unknown>): Promise<void> {
+  async setEnrichment(incidentId: string, enrichment: Record<string, unknown>, deep: DeepDiagnosis | null): Promise<void> {
     await this.documents.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: this.incidentKey(incidentId),
-        UpdateExpression: 'SET enrichment = :enrichment',
-        ExpressionAttributeValues: { ':enrichment': enrichment },
+        UpdateExpression: deep === null ? 'SET enrichment = :enrichment' : 'SET enrichment = :enrichment, deepDiagnosis = :deep',
+        ExpressionAttributeValues: { ':enrichment': enrichment, ...(deep === null ? {} : { ':deep': deep }) },
       }),
     );
   }

@@ -61,6 +61,13 @@ export interface ProcessingProps {
   readonly chatNotificationsTopic?: sns.ITopic;
   /** Alert routes: the Lambda gets them in its environment, and may publish to their topics and read their webhook secrets. */
   readonly routeChannels?: RouteChannels;
+  /**
+   * Deep diagnosis of each alert (evidence read from AWS, README "Deep diagnosis"), with its read permissions.
+   * @default - off: the Lambda reads nothing from AWS for an alert, and none of those permissions is granted
+   */
+  readonly deepDiagnosis?: DeepDiagnosisSettings;
+  /** AWS X-Ray active tracing, and Powertools Tracer on the SDK clients. @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -68,6 +75,35 @@ export interface ProcessingProps {
  * others (names and ARNs of the stack's resources) stay well inside the rest.
  */
 export const ROUTES_ENV_LIMIT_BYTES = 3_072;
+
+export interface DeepDiagnosisSettings {
+  /** Whole seconds (above 0) an alert may wait for it. */
+  readonly timeoutSeconds: number;
+  /** The role in the organization's management account to read SCPs and RCPs through. @default - they are not read */
+  readonly organizationReaderRoleArn?: string;
+}
+
+/**
+ * The reads of deep diagnosis (lambdas/adapters/policy-sources, authorization-details.ts), by the resources they read;
+ * test/lib/lambda-permissions.test.ts derives them from the Lambda's code and fails when they differ.
+ */
+const DEEP_DIAGNOSIS_READS = {
+  roles: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags'],
+  users: [
+    'iam:GetUser',
+    'iam:ListUserPolicies',
+    'iam:GetUserPolicy',
+    'iam:ListAttachedUserPolicies',
+    'iam:ListUserTags',
+    'iam:ListGroupsForUser',
+  ],
+  groups: ['iam:ListGroupPolicies', 'iam:GetGroupPolicy', 'iam:ListAttachedGroupPolicies'],
+  managedPolicies: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+  tables: ['dynamodb:GetResourcePolicy', 'dynamodb:ListTagsOfResource'],
+  keys: ['kms:GetKeyPolicy', 'kms:ListGrants'],
+  /** Neither names a resource AWS could scope it to: see acknowledgeDeepDiagnosis. */
+  unscoped: ['ec2:DescribeVpcEndpoints', 'iam:GetRequestAuthorizationDetails', 'iam:GetRequestAuthorizationPolicy'],
+} as const;
 
 /** The alert Lambda (lambdas/alert-handler.ts), its encrypted log group, its least-privilege role and its SQS event source. */
 export class Processing extends Construct {
@@ -116,7 +152,7 @@ export class Processing extends Construct {
       timeout: FUNCTION_TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
+      ...(props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
       // Caps parallel writes to the table and parallel posts to the Slack webhook (about 1 message per second).
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
@@ -125,6 +161,11 @@ export class Processing extends Construct {
         [HANDLER_ENV.slackWebhookSecretArn]: props.slackWebhookSecret.secretArn,
         [HANDLER_ENV.dedupWindowMinutes]: String(props.dedupWindowMinutes),
         [HANDLER_ENV.retentionDays]: String(props.retentionDays),
+        [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: String(props.deepDiagnosis?.timeoutSeconds ?? 0),
+        ...(props.deepDiagnosis?.organizationReaderRoleArn
+          ? { [HANDLER_ENV.organizationReaderRoleArn]: props.deepDiagnosis.organizationReaderRoleArn }
+          : {}),
+        [HANDLER_ENV.tracing]: String(props.tracing ?? false),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -153,6 +194,110 @@ export class Processing extends Construct {
       maxConcurrency: props.reservedConcurrency,
     });
     this.writePolicy(props);
+    if (props.deepDiagnosis) this.allowDeepDiagnosis(props, props.deepDiagnosis);
+  }
+
+  /**
+   * Read-only, written out: the principals, groups and customer managed policies of this account and AWS managed
+   * policies (IAM); the denied tables' resource policies and tags, as far as enrichment may describe them; the keys'
+   * policies and grants; and, in a policy of their own, the reads AWS cannot scope. The Lambda's own denials stay out
+   * of the rules (Ingestion leaves its role out), so a denied read cannot raise an alert that reads again.
+   */
+  private allowDeepDiagnosis(props: ProcessingProps, settings: DeepDiagnosisSettings): void {
+    const stack = Stack.of(this);
+    const iamArn = (resource: string, account: string = Aws.ACCOUNT_ID) =>
+      Arn.format({ service: 'iam', region: '', account, resource, resourceName: '*' }, stack);
+    const tables = props.dataEventTables === '*' ? ['*'] : props.dataEventTables;
+    const scoped = new iam.Policy(this, 'DeepDiagnosisPolicy', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'ReadRoles', actions: [...DEEP_DIAGNOSIS_READS.roles], resources: [iamArn('role')] }),
+        new iam.PolicyStatement({ sid: 'ReadUsers', actions: [...DEEP_DIAGNOSIS_READS.users], resources: [iamArn('user')] }),
+        new iam.PolicyStatement({ sid: 'ReadGroups', actions: [...DEEP_DIAGNOSIS_READS.groups], resources: [iamArn('group')] }),
+        new iam.PolicyStatement({
+          sid: 'ReadManagedPolicies',
+          actions: [...DEEP_DIAGNOSIS_READS.managedPolicies],
+          resources: [iamArn('policy'), iamArn('policy', 'aws')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadTablePolicies',
+          actions: [...DEEP_DIAGNOSIS_READS.tables],
+          resources: tables.flatMap((table) => [tableArn(stack, table), tableArn(stack, `${table}/stream/*`)]),
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadKeyPolicies',
+          actions: [...DEEP_DIAGNOSIS_READS.keys],
+          resources: [Arn.format({ service: 'kms', resource: 'key', resourceName: '*' }, stack)],
+        }),
+        ...(settings.organizationReaderRoleArn
+          ? [
+              new iam.PolicyStatement({
+                sid: 'AssumeOrganizationReader',
+                actions: ['sts:AssumeRole'],
+                resources: [settings.organizationReaderRoleArn],
+              }),
+            ]
+          : []),
+      ],
+    });
+    const unscoped = new iam.Policy(this, 'DeepDiagnosisUnscopedPolicy', {
+      statements: [new iam.PolicyStatement({ sid: 'ReadUnscoped', actions: [...DEEP_DIAGNOSIS_READS.unscoped], resources: ['*'] })],
+    });
+    for (const policy of [scoped, unscoped]) this.role.attachInlinePolicy(policy);
+    this.acknowledgeDeepDiagnosis(props, scoped.node.defaultChild as iam.CfnPolicy, unscoped.node.defaultChild as iam.CfnPolicy);
+  }
+
+  private acknowledgeDeepDiagnosis(props: ProcessingProps, scoped: iam.CfnPolicy, unscoped: iam.CfnPolicy): void {
+    const acknowledge = (policy: iam.CfnPolicy, finding: string, reason: string) =>
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    const principals = 'whichever principal a denial names: they are not known at deploy time. Read-only, this account only.';
+    acknowledge(
+      scoped,
+      'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*',
+      `Deep diagnosis reads the policies of ${principals}`,
+    );
+    acknowledge(
+      scoped,
+      'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*',
+      `Deep diagnosis reads the policies of ${principals}`,
+    );
+    acknowledge(
+      scoped,
+      'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:group/*',
+      `Deep diagnosis reads the group policies of ${principals}`,
+    );
+    acknowledge(
+      scoped,
+      'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/*',
+      'Deep diagnosis reads the managed policies attached to a denied principal (default version): not known at deploy time. Read-only.',
+    );
+    acknowledge(
+      scoped,
+      'Resource::arn:<AWS::Partition>:iam::aws:policy/*',
+      'Deep diagnosis reads the AWS managed policies attached to a denied principal (default version). Read-only.',
+    );
+    acknowledge(
+      scoped,
+      'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
+      'Deep diagnosis reads the key policy and grants of whichever table key a denial involves: not known at deploy time. Read-only.',
+    );
+    for (const table of props.dataEventTables === '*' ? ['*'] : props.dataEventTables) {
+      if (table === '*')
+        acknowledge(
+          scoped,
+          'Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/*',
+          'Deep diagnosis reads the resource policy and tags of whichever table was denied; dataEventTables="*" watches every table.',
+        );
+      acknowledge(
+        scoped,
+        `Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${table}/stream/*`,
+        "Deep diagnosis reads the resource policy of a denied table's stream, whose ARN ends with its creation time.",
+      );
+    }
+    Validations.of(unscoped).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeVpcEndpoints supports no resource-level permissions (Service Authorization Reference); IAM Access Troubleshooter (preview) names no resource type for GetRequestAuthorizationDetails/Policy. Read-only.',
+    });
   }
 
   private writePolicy(props: ProcessingProps): void {
@@ -266,12 +411,14 @@ export class Processing extends Construct {
         'dynamodb:DescribeTable (read-only) on whichever table was denied; dataEventTables="*" watches every table. Give table names to narrow it.',
       );
     }
-    // Lambda adds xray:PutTraceSegments / PutTelemetryRecords for active tracing; X-Ray has no resource-level permissions.
-    const tracingPolicy = this.role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
-    Validations.of(tracingPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (added by Lambda active tracing).',
-    });
+    if (props.tracing) {
+      // Lambda adds xray:PutTraceSegments / PutTelemetryRecords for active tracing; X-Ray has no resource-level permissions.
+      const tracingPolicy = this.role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+      Validations.of(tracingPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (added by Lambda active tracing).',
+      });
+    }
     Validations.of(this.function.node.defaultChild as lambda.CfnFunction).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

@@ -387,6 +387,13 @@ describe('readHandlerConfig', () => {
       slackBot: null,
       pagerDutyRoutingKeySecretArn: null,
       chatNotificationsTopicArn: null,
+      deepDiagnosisTimeoutSeconds: 4,
+      organizationReaderRoleArn: null,
+      tracing: false,
+    });
+    const reader = 'arn:aws:iam::999988887777:role/denyscope-organization-reader';
+    expect(readHandlerConfig({ ...env, [HANDLER_ENV.organizationReaderRoleArn]: reader })).toMatchObject({
+      organizationReaderRoleArn: reader,
     });
   });
 
@@ -412,6 +419,9 @@ describe('readHandlerConfig', () => {
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.alertTopicArn]: '' })).toThrow('Environment variable ALERT_TOPIC_ARN is not set');
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.dedupWindowMinutes]: 'soon' })).toThrow(
       'Environment variable DEDUP_WINDOW_MINUTES must be a positive number, got "soon"',
+    );
+    expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '-1' })).toThrow(
+      'Environment variable DEEP_DIAGNOSIS_TIMEOUT_SECONDS must be a number of 0 or more, got "-1"',
     );
   });
 });
@@ -461,6 +471,8 @@ describe('lambdas/alert-handler module', () => {
     Object.assign(process.env, {
       [HANDLER_ENV.dedupWindowMinutes]: STACK_HANDLER_ENV[HANDLER_ENV.dedupWindowMinutes],
       [HANDLER_ENV.retentionDays]: STACK_HANDLER_ENV[HANDLER_ENV.retentionDays],
+      // Deep diagnosis has its own module-scope test (test/lambdas/deep-diagnosis.test.ts).
+      [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '0',
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',

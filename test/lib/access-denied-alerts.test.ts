@@ -458,13 +458,13 @@ describe('notifications', () => {
 });
 
 describe('processing', () => {
-  it('runs the handler on Node.js 22, arm64, with tracing, reserved concurrency and the contract environment', () => {
+  it('runs the handler on Node.js 22, arm64, without tracing by default, reserved concurrency and the contract environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 60,
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       ReservedConcurrentExecutions: 5,
       LoggingConfig: { LogGroup: Match.anyValue() },
       Environment: {
@@ -474,6 +474,9 @@ describe('processing', () => {
           [HANDLER_ENV.slackWebhookSecretArn]: { Ref: Match.stringLikeRegexp('NotificationsSlackWebhook') },
           [HANDLER_ENV.dedupWindowMinutes]: '60',
           [HANDLER_ENV.retentionDays]: '90',
+          [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '4',
+          [HANDLER_ENV.organizationReaderRoleArn]: Match.absent(),
+          [HANDLER_ENV.tracing]: 'false',
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -482,6 +485,26 @@ describe('processing', () => {
       },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  });
+
+  it('traces with X-Ray, and hands the deep diagnosis settings to the handler, as configured', () => {
+    const readerRole = 'arn:aws:iam::999988887777:role/denyscope-organization-reader';
+    synthStack({ tracing: true, deepDiagnosisTimeoutSeconds: 9, organizationReaderRoleArn: readerRole }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: Match.objectLike({
+            [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '9',
+            [HANDLER_ENV.organizationReaderRoleArn]: readerRole,
+            [HANDLER_ENV.tracing]: 'true',
+          }),
+        },
+      },
+    );
+    synthStack({ deepDiagnosis: false }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '0' }) },
+    });
   });
 
   it('encrypts its log group with a key CloudWatch Logs may use for that log group only', () => {

@@ -74,6 +74,27 @@ describe('bin/app.ts', () => {
     }
   });
 
+  it('adds the OrganizationReader stack on request, cdk-nag clean, and the alerting stack may assume its role', () => {
+    const readerRole = 'arn:aws:iam::999988887777:role/denyscope-organization-reader';
+    const app = synthApp({ organizationReader: 'true', alertingAccountId: '123456789012', organizationReaderRoleArn: readerRole });
+    try {
+      expect(app.result.stderr).not.toMatch(/Error|ValidationFailed/);
+      expect(app.result.status).toBe(0);
+      expect(app.stacks()).toEqual(['Denyscope', 'DenyscopeOrganizationReader']);
+      const reader = app.read('DenyscopeOrganizationReader.template.json');
+      expect(
+        Object.values(reader.Resources as Record<string, { Type: string }>)
+          .map((resource) => resource.Type)
+          .sort(),
+      ).toEqual(['AWS::IAM::Policy', 'AWS::IAM::Role']);
+      expect(JSON.stringify(app.read('Denyscope.template.json'))).toContain(readerRole);
+      const report = app.read('validation-report.json');
+      expect((report.pluginReports as Array<{ violations?: unknown[] }>).flatMap((plugin) => plugin.violations ?? [])).toEqual([]);
+    } finally {
+      app.cleanUp();
+    }
+  });
+
   it('stops with the key named when mode=organization lacks a setting', () => {
     const app = synthApp({ mode: 'organization', memberRegions: 'eu-west-1', memberOrganizationalUnits: 'ou-ab12-abcdefgh' });
     try {

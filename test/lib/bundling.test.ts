@@ -21,7 +21,12 @@ describe('alert Lambda asset', () => {
     expect(assetHash).toBeDefined();
     const staged = path.join(assembly.directory, `asset.${assetHash}`);
 
-    expect(fs.readdirSync(staged).sort()).toEqual(['index.js', 'index.js.map']);
+    expect(fs.readdirSync(staged).sort()).toEqual([
+      'deep-diagnosis-evidence.js',
+      'deep-diagnosis-evidence.js.map',
+      'index.js',
+      'index.js.map',
+    ]);
     expect(fs.readFileSync(path.join(staged, 'index.js'), 'utf8')).toBe(code);
   });
 
@@ -31,12 +36,31 @@ describe('alert Lambda asset', () => {
     expect(code).toMatch(/module\.exports\s*=/);
   });
 
-  it('requires nothing but Node.js built-ins and the AWS SDK v3 the Node.js 22 runtime provides', () => {
-    const required = new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]));
+  const deepDiagnosis = fs.readFileSync(path.join(ALERT_HANDLER_ASSET, 'deep-diagnosis-evidence.js'), 'utf8');
+  const requiredBy = (bundle: string) => new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]));
+
+  it.each([
+    ['the handler', code],
+    ['deep diagnosis', deepDiagnosis],
+  ])('requires nothing but Node.js built-ins and the AWS SDK v3 the Node.js 22 runtime provides (%s)', (_name, bundle) => {
+    const required = requiredBy(bundle);
     expect(required.size).toBeGreaterThan(0);
     const builtins = new Set(builtinModules);
     const outside = [...required].filter((name) => !builtins.has(name.replace(/^node:/, '')) && !name.startsWith('@aws-sdk/'));
     expect(outside).toEqual([]);
+  });
+
+  it('keeps deep diagnosis and its clients out of the handler file: it is imported on the first alert that needs it', () => {
+    expect(code).toContain('import("./deep-diagnosis-evidence.js")');
+    for (const client of ['@aws-sdk/client-iam', '@aws-sdk/client-ec2', '@aws-sdk/client-organizations', '@aws-sdk/credential-providers']) {
+      expect(requiredBy(code)).not.toContain(client);
+      expect(requiredBy(deepDiagnosis)).toContain(client);
+    }
+    expect(deepDiagnosis).toMatch(/createEvidenceDeepener/);
+  });
+
+  it('bundles Powertools and leaves the SDK to the runtime', () => {
+    const required = requiredBy(code);
     // Powertools is bundled; the SDK is not.
     expect(required).toContain('@aws-sdk/client-dynamodb');
     expect([...required].some((name) => name.startsWith('@aws-lambda-powertools/'))).toBe(false);

@@ -28,6 +28,9 @@ describe('configuration', () => {
       logLevel: 'INFO',
       reservedConcurrency: 5,
       chatNotificationsTopic: false,
+      deepDiagnosis: true,
+      deepDiagnosisTimeoutSeconds: 4,
+      tracing: false,
       mode: 'account',
     });
     expect(organizationSettings(resolveConfig({}))).toBeUndefined();
@@ -98,8 +101,16 @@ describe('configuration', () => {
         logLevel: 'debug',
         reservedConcurrency: '10',
         slackSecretReaderArns: 'arn:aws:iam::123456789012:role/oncall, arn:aws-us-gov:iam::123456789012:user/ops/alice',
+        deepDiagnosis: 'TRUE',
+        deepDiagnosisTimeoutSeconds: '10',
+        organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader',
+        tracing: 'true',
       }),
     ).toMatchObject({
+      deepDiagnosis: true,
+      deepDiagnosisTimeoutSeconds: 10,
+      organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader',
+      tracing: true,
       slackSecretReaderArns: ['arn:aws:iam::123456789012:role/oncall', 'arn:aws-us-gov:iam::123456789012:user/ops/alice'],
       alertEmails: ['a@example.com', 'b@example.org'],
       createTrail: false,
@@ -158,6 +169,19 @@ describe('configuration', () => {
       },
       '"slackSecretReaderArns": applies only to the secret the stack creates',
     ],
+    [{ deepDiagnosis: 'yes' }, '"deepDiagnosis": expected true or false (got "yes")'],
+    [{ deepDiagnosisTimeoutSeconds: '21' }, '"deepDiagnosisTimeoutSeconds": must be 0 (off) to 20 seconds (got "21")'],
+    [{ deepDiagnosisTimeoutSeconds: '1.5' }, '"deepDiagnosisTimeoutSeconds": expected a whole number of seconds (got "1.5")'],
+    [{ organizationReaderRoleArn: 'arn:aws:iam::999988887777:user/reader' }, '"organizationReaderRoleArn": not the ARN of an IAM role'],
+    [
+      { organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader', deepDiagnosis: 'false' },
+      '"organizationReaderRoleArn": deep diagnosis reads through it: it needs deepDiagnosis=true and deepDiagnosisTimeoutSeconds above 0',
+    ],
+    [
+      { organizationReaderRoleArn: 'arn:aws:iam::999988887777:role/denyscope-organization-reader', deepDiagnosisTimeoutSeconds: '0' },
+      '"organizationReaderRoleArn": deep diagnosis reads through it',
+    ],
+    [{ tracing: 'on' }, '"tracing": expected true or false (got "on")'],
     [{ mode: 'org' }, '"mode": expected one of account, organization (got "org")'],
     [
       { mode: 'organization' },
@@ -234,12 +258,17 @@ describe('configuration', () => {
 
   it("reads the app's own keys, and refuses a management-account stack outside mode=organization", () => {
     const appContext = (values: Record<string, unknown>) => (key: string) => values[key];
-    expect(appSettingsFromContext(appContext({}), resolveConfig({}))).toEqual({ stackName: 'Denyscope', watchManagementAccount: false });
+    expect(appSettingsFromContext(appContext({}), resolveConfig({}))).toEqual({
+      stackName: 'Denyscope',
+      watchManagementAccount: false,
+      organizationReader: false,
+    });
     expect(
       appSettingsFromContext(appContext({ stackName: 'Security-Denials', watchManagementAccount: 'true' }), fromContext(organization)),
     ).toEqual({
       stackName: 'Security-Denials',
       watchManagementAccount: true,
+      organizationReader: false,
     });
     expect(errorOf(() => appSettingsFromContext(appContext({ watchManagementAccount: 'true' }), resolveConfig({})))).toContain(
       '"watchManagementAccount": applies only to mode=organization (got "true")',
@@ -249,6 +278,26 @@ describe('configuration', () => {
     );
     expect(errorOf(() => appSettingsFromContext(appContext({ stackName: 'my_stack' }), resolveConfig({})))).toContain(
       '"stackName": a stack name is a letter then',
+    );
+  });
+
+  it('reads the OrganizationReader keys, which go together', () => {
+    const appContext = (values: Record<string, unknown>) => (key: string) => values[key];
+    const lambdaRole = 'arn:aws:iam::123456789012:role/Denyscope-ProcessingRole1234-ABCDEF';
+    expect(
+      appSettingsFromContext(
+        appContext({ organizationReader: 'true', alertingAccountId: '123456789012', alertingRoleArn: lambdaRole }),
+        resolveConfig({}),
+      ),
+    ).toMatchObject({ organizationReader: true, alertingAccountId: '123456789012', alertingRoleArn: lambdaRole });
+    const problemOf = (values: Record<string, unknown>) => errorOf(() => appSettingsFromContext(appContext(values), resolveConfig({})));
+    expect(problemOf({ organizationReader: 'true' })).toContain('"alertingAccountId": required with organizationReader=true');
+    expect(problemOf({ alertingAccountId: '123456789012' })).toContain('"alertingAccountId": applies only to organizationReader=true');
+    expect(problemOf({ organizationReader: 'true', alertingAccountId: '1234' })).toContain(
+      '"alertingAccountId": not a 12-digit AWS account id',
+    );
+    expect(problemOf({ organizationReader: 'true', alertingAccountId: '999988887777', alertingRoleArn: lambdaRole })).toContain(
+      '"alertingRoleArn": must be a role of alertingAccountId',
     );
   });
 

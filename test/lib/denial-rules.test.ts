@@ -183,6 +183,10 @@ describe.each([SINGLE_ACCOUNT, FORWARDED])('denial rules against built events ($
     expect(delivered(deliveriesDefault, { ...dynamoDbDenial, eventName: 'DescribeTable', userIdentity: ownSession })).toBe(0);
     expect(delivered(deliveriesDefault, kmsDenial({ userIdentity: { ...ownSession, invokedBy: 'dynamodb.amazonaws.com' } }))).toBe(0);
     expect(delivered(deliveriesEveryService, { ...dynamoDbDenial, userIdentity: ownSession })).toBe(0);
+    // Deep diagnosis reads with the same role: a denied read raises no alert that would read again.
+    const deniedRead = { ...dynamoDbDenial, eventSource: 'iam.amazonaws.com', eventName: 'GetRolePolicy', eventCategory: 'Management' };
+    expect(delivered(deliveriesEveryService, { ...deniedRead, userIdentity: ownSession })).toBe(0);
+    expect(delivered(deliveriesEveryService, deniedRead)).toBe(1);
     // Callers without a role session (IAM users, root) are still delivered.
     const iamUser = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', userName: 'alice' };
     expect(delivered(deliveriesDefault, { ...dynamoDbDenial, userIdentity: iamUser })).toBe(1);

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { iamActionOf, sdkCommandsSentFrom } from './sdk-commands';
+import type { AccessDeniedAlertsProps } from '../../lib/access-denied-alerts';
 import { synthStack } from './stack-fixture';
 
 /**
@@ -14,10 +16,6 @@ const USED_BY_AWS_FOR_THE_FUNCTION: ReadonlyArray<{ readonly why: string; readon
   {
     why: 'Lambda writes the function logs to its existing log group (Lambda Developer Guide, "Sending Lambda function logs to CloudWatch Logs")',
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-  },
-  {
-    why: 'active tracing sends trace segments (Lambda Developer Guide, "Visualize Lambda function invocations using AWS X-Ray")',
-    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
   },
   {
     why: 'DynamoDB uses the table key for the caller (DynamoDB Developer Guide, "How Amazon DynamoDB uses AWS KMS", authorizing use of your customer managed key)',
@@ -37,9 +35,21 @@ const USED_BY_AWS_FOR_THE_FUNCTION: ReadonlyArray<{ readonly why: string; readon
   },
 ];
 
+/** With tracing=true: active tracing sends trace segments (Lambda Developer Guide, "Visualize Lambda function invocations using AWS X-Ray"). */
+const ACTIVE_TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
+/**
+ * What deep diagnosis sends without an SDK command: IAM Access Troubleshooter has no JavaScript client, so
+ * lambdas/adapters/authorization-details.ts signs its REST calls itself (permissions as its API reference names them).
+ */
+const SIGNED_BY_HAND = ['iam:GetRequestAuthorizationDetails', 'iam:GetRequestAuthorizationPolicy'];
+
+/** Organizations answers the management account only: deep diagnosis sends these with the organization reader role. */
+const isOrganizationsAction = (action: string) => action.startsWith('organizations:');
+
 /** Every action allowed to the alert Lambda's role, by any policy attached to it. */
-function lambdaRoleActions(): string[] {
-  const { template } = synthStack();
+function lambdaRoleActions(alerts: AccessDeniedAlertsProps = {}): string[] {
+  const { template } = synthStack(alerts);
   const [lambdaFunction] = Object.values(template.findResources('AWS::Lambda::Function'));
   const roleId = lambdaFunction.Properties.Role['Fn::GetAtt'][0] as string;
   const role = template.findResources('AWS::IAM::Role')[roleId];
@@ -57,14 +67,48 @@ function lambdaRoleActions(): string[] {
 
 /** The entry scripts/build-lambda.mjs bundles into the asset the stack deploys. */
 const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'alert-handler.ts');
+/** The module deep diagnosis loads on first use: its reads are counted apart. */
+const DEEP_DIAGNOSIS_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'deep-diagnosis-evidence.ts');
+const READER_ROLE_ARN = 'arn:aws:iam::999988887777:role/denyscope-organization-reader';
 
 const distinctSorted = (actions: Iterable<string>): string[] => [...new Set(actions)].sort();
 
 describe('alert Lambda role', () => {
-  it('allows exactly the actions of the SDK commands the handler can send, plus what AWS documents for the function', async () => {
-    const sent = (await sdkCommandsSentFrom(HANDLER_ENTRY)).map(iamActionOf);
+  const aws = USED_BY_AWS_FOR_THE_FUNCTION.flatMap((use) => use.actions);
+  const withoutDeepDiagnosis = async () => (await sdkCommandsSentFrom(HANDLER_ENTRY, { leaveOut: DEEP_DIAGNOSIS_ENTRY })).map(iamActionOf);
+  const withDeepDiagnosis = async () =>
+    (await sdkCommandsSentFrom(HANDLER_ENTRY)).map(iamActionOf).filter((action) => !isOrganizationsAction(action));
+
+  it('allows exactly the actions of the SDK commands the handler can send, plus what AWS documents for the function (the defaults: deep diagnosis on)', async () => {
+    const sent = await withDeepDiagnosis();
+    expect(sent).toEqual(expect.arrayContaining(['iam:GetRolePolicy', 'ec2:DescribeVpcEndpoints', 'kms:GetKeyPolicy']));
+    expect(distinctSorted(lambdaRoleActions())).toEqual(distinctSorted([...sent, ...SIGNED_BY_HAND, ...aws]));
+  });
+
+  it('grants none of the reads of deep diagnosis when it is off', async () => {
+    const sent = await withoutDeepDiagnosis();
     expect(sent.length).toBeGreaterThan(0);
-    const expected = distinctSorted([...sent, ...USED_BY_AWS_FOR_THE_FUNCTION.flatMap((use) => use.actions)]);
-    expect(distinctSorted(lambdaRoleActions())).toEqual(expected);
+    expect(sent).not.toContain('iam:GetRolePolicy');
+    const expected = distinctSorted([...sent, ...aws]);
+    expect(distinctSorted(lambdaRoleActions({ deepDiagnosis: false }))).toEqual(expected);
+    expect(distinctSorted(lambdaRoleActions({ deepDiagnosisTimeoutSeconds: 0 }))).toEqual(expected);
+  });
+
+  it('may assume the organization reader role only when one is configured, and only that role', async () => {
+    const sent = await withDeepDiagnosis();
+    expect(distinctSorted(lambdaRoleActions({ organizationReaderRoleArn: READER_ROLE_ARN }))).toEqual(
+      distinctSorted([...sent, ...SIGNED_BY_HAND, ...aws, 'sts:AssumeRole']),
+    );
+    const { template } = synthStack({ organizationReaderRoleArn: READER_ROLE_ARN });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sts:AssumeRole', Resource: READER_ROLE_ARN })]) },
+    });
+  });
+
+  it('adds the X-Ray actions of active tracing with tracing=true', async () => {
+    const sent = await withDeepDiagnosis();
+    expect(distinctSorted(lambdaRoleActions({ tracing: true }))).toEqual(
+      distinctSorted([...sent, ...SIGNED_BY_HAND, ...aws, ...ACTIVE_TRACING]),
+    );
   });
 });

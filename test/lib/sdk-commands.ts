@@ -38,9 +38,9 @@ function standIns(module: string): string {
  * The AWS SDK commands that code reachable from `entry` can send, found by bundling `entry` as the stack bundles the
  * Lambda (esbuild, tree shaking, `@aws-sdk/*` outside the bundle) with each SDK package replaced by
  * {@link standIns}. A paginator, waiter or aggregated client (`new DynamoDB().getItem()`) sends commands the
- * bundle cannot show: using one is an error.
+ * bundle cannot show: using one is an error. `leaveOut` (a file) is bundled as an empty module.
  */
-export async function sdkCommandsSentFrom(entry: string): Promise<SdkCommand[]> {
+export async function sdkCommandsSentFrom(entry: string, options: { readonly leaveOut?: string } = {}): Promise<SdkCommand[]> {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -57,6 +57,21 @@ export async function sdkCommandsSentFrom(entry: string): Promise<SdkCommand[]> 
         setup(build) {
           build.onResolve({ filter: SDK_PACKAGE }, (args) => ({ path: args.path, namespace: 'sdk-stand-ins' }));
           build.onLoad({ filter: /.*/, namespace: 'sdk-stand-ins' }, (args) => ({ contents: standIns(args.path), loader: 'js' }));
+        },
+      },
+      {
+        // A module whose commands are counted apart (deep diagnosis): an empty one in its place.
+        name: 'left-out',
+        setup(build) {
+          const { leaveOut } = options;
+          if (leaveOut === undefined) return;
+          build.onResolve({ filter: /.*/ }, (args) =>
+            path.resolve(args.resolveDir, args.path) === leaveOut.replace(/\.ts$/, '') ||
+            path.resolve(args.resolveDir, args.path) === leaveOut
+              ? { path: leaveOut, namespace: 'left-out' }
+              : undefined,
+          );
+          build.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({ contents: 'export {}', loader: 'js' }));
         },
       },
     ],

@@ -7,7 +7,7 @@ import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import { createAlertHandler, type AlertHandler } from '../../lambdas/alert-batch';
 import type { Incident } from '../../core/incidents/model';
-import type { Clock, IncidentStore } from '../../core/incidents/ports';
+import type { Clock, DiagnosisDeepener, IncidentStore } from '../../core/incidents/ports';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAlertPipeline } from '../../lambdas/wiring';
 import type { LocalDynamo } from './dynalite';
@@ -19,6 +19,8 @@ export const STACK_HANDLER_ENV = {
   [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
   [HANDLER_ENV.dedupWindowMinutes]: '60',
   [HANDLER_ENV.retentionDays]: '90',
+  [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '4',
+  [HANDLER_ENV.tracing]: 'false',
 };
 
 /** A clock the test moves by hand. */
@@ -96,6 +98,7 @@ export interface HarnessOptions {
   /** The store's client, when not dynalite's (a mock). */
   readonly documents?: DynamoDBDocumentClient;
   readonly concurrency?: number;
+  readonly deepener?: DiagnosisDeepener;
 }
 
 export interface Harness {
@@ -127,6 +130,7 @@ export function createHarness(options: HarnessOptions): Harness {
     documents: options.documents ?? options.dynamo.documents,
     notifiers,
     clock,
+    deepener: options.deepener,
   });
   const handler = createAlertHandler({
     logger: new Logger({ serviceName: SERVICE_NAME }),

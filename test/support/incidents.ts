@@ -1,6 +1,7 @@
 import { diagnose, readRecords, type Diagnosis } from '../../core/diagnosis';
 import { incidentDescription, incidentIdFor } from '../../core/incidents/identity';
 import type { AlertState, Incident } from '../../core/incidents/model';
+import type { Evaluation } from '../../core/policy/types';
 import { denialEvent, type DenialEventOptions } from './denial-events';
 
 /** The diagnosis core's verdict on a test event. */
@@ -62,4 +63,43 @@ export function poisonedIncident(): Incident {
       channels: {},
     },
   });
+}
+
+/**
+ * An incident whose alert carries a deep-diagnosis evaluation: an explicit deny by a statement whose Sid and condition
+ * value carry what Slack and a terminal must not act on (a mention, a backtick, a code fence, a bidi override).
+ */
+export const HOSTILE_SID = 'Deny`<!channel>```\u202E';
+export function evaluatedIncident(): Incident {
+  const diagnosis = diagnosisOf({
+    reason: 'with an explicit deny in an identity-based policy: arn:aws:iam::111122223333:policy/deny-puts',
+  });
+  const statement = {
+    Sid: HOSTILE_SID,
+    Effect: 'Deny',
+    Action: 'dynamodb:PutItem',
+    Resource: '*',
+    Condition: { StringEquals: { 'aws:SourceVpc': 'vpc-0abc' } },
+  };
+  const evaluation: Evaluation & { readonly source: string } = {
+    decision: 'explicit-deny',
+    deniedBy: [
+      {
+        policyType: 'identity-policy',
+        policyArn: 'arn:aws:iam::111122223333:policy/deny-puts',
+        policyName: 'deny-puts',
+        target: null,
+        sid: HOSTILE_SID,
+        statementIndex: 0,
+        statement,
+        conditions: [{ operator: 'StringEquals', key: 'aws:SourceVpc', values: ['vpc-0abc'], actual: ['vpc-0abc'], result: true }],
+      },
+    ],
+    missingAllow: [],
+    unresolvedKeys: [],
+    missingPolicies: ['principal boundary of arn:aws:iam::111122223333:role/orders-api: timed out'],
+    agreesWithMessage: true,
+    source: 'fetched',
+  };
+  return incidentOf({ ...diagnosis, evaluation });
 }

@@ -3,7 +3,7 @@ import type { Diagnosis } from '../../../core/diagnosis';
 import { incidentIdFor } from '../../../core/incidents/identity';
 import type { Incident } from '../../../core/incidents/model';
 import { createIncidentPipeline, type IncidentPipelineDeps } from '../../../core/incidents/pipeline';
-import type { DeliveryResult, Enricher, IncidentStore, Notifier, PipelineLog } from '../../../core/incidents/ports';
+import type { DeliveryResult, DiagnosisDeepener, Enricher, IncidentStore, Notifier, PipelineLog } from '../../../core/incidents/ports';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { ManualClock } from '../../support/handler-harness';
 import { diagnosisOf } from '../../support/incidents';
@@ -122,6 +122,45 @@ describe('incident pipeline on dynalite', () => {
     await run.process(event('b'), { budget, log });
     expect(enricher.calls).toBe(1);
     expect(slack.sent[0].enrichment).toEqual({ eventId: 'a', key: { state: 'Disabled' } });
+  });
+
+  it('deepens the diagnosis of an alert once, beside the enrichment, and not again when a retry resumes it or a repeat is counted', async () => {
+    const enricher = new CountingEnricher();
+    const deepened: string[] = [];
+    const evaluation = {
+      decision: 'explicit-deny' as const,
+      deniedBy: [],
+      missingAllow: [],
+      unresolvedKeys: [],
+      missingPolicies: ['principal: timed out'],
+      agreesWithMessage: null,
+      source: 'fetched' as const,
+    };
+    const deepener: DiagnosisDeepener = {
+      deepen: async (diagnosis, record) => {
+        deepened.push(`${diagnosis.eventId}:${String(record.eventID)}`);
+        return { evaluation, confidence: 'certain', remediation: { ...diagnosis.remediation, summary: 'deep fix' } };
+      },
+    };
+    const slack = new ScriptedNotifier('slack', [{ status: 'failed', detail: 'HTTP 500' }]);
+    const run = pipeline({ notifiers: [new ScriptedNotifier('sns'), slack], enricher, deepener });
+    const log = recordingLog();
+    const record = { eventID: 'a' };
+    expect(await run.process(event('a'), { budget, log, record })).toMatchObject({ kind: 'alerted', complete: false });
+    expect(await run.process(event('a'), { budget, log, record })).toMatchObject({ kind: 'alerted', complete: true, counted: false });
+    await run.process(event('b'), { budget, log, record: { eventID: 'b' } });
+    expect(deepened).toEqual(['a:a']);
+    expect(enricher.calls).toBe(1);
+    expect(slack.sent[0].diagnosis).toMatchObject({ evaluation, confidence: 'certain', remediation: { summary: 'deep fix' } });
+    expect((await store.getIncident(incidentIdFor(event('b'))))?.diagnosis).toMatchObject({ eventId: 'b', evaluation });
+  });
+
+  it('does not deepen an event processed without its record (denyscope local)', async () => {
+    const deepen = jest.fn();
+    const sns = new ScriptedNotifier('sns');
+    await pipeline({ notifiers: [sns], deepener: { deepen } }).process(event('a'), { budget, log: recordingLog() });
+    expect(deepen).not.toHaveBeenCalled();
+    expect(sns.sent[0].diagnosis.evaluation).toBeNull();
   });
 
   it('counts as suppressed when another event claimed the alert first, and finishes its occurrence', async () => {

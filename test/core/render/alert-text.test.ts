@@ -1,5 +1,5 @@
 import { COPYABLE_MAX_LENGTH, renderAlertText, SUBJECT_MAX_LENGTH } from '../../../core/render/alert-text';
-import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
+import { diagnosisOf, evaluatedIncident, incidentOf, poisonedIncident } from '../../support/incidents';
 import { pasteIntoBash } from '../../support/paste-shell';
 
 /** The lines under "Commands", as a person copies them from the e-mail or the terminal. */
@@ -117,5 +117,33 @@ describe('renderAlertText (email and terminal)', () => {
     expect(body.replace(/\n/g, '')).not.toMatch(INVISIBLE);
     expect(subject).toBe('[denyscope] dynamodb:PutItem denied on Orders\\u202Eevil\\u2066\\u2069\\u200E\\u061C: service control ...');
     expect(body).toContain('Who:      arn:aws:iam::111122223333:role/app\\u202Eevil\\u2028\\u2029\\u0085 (as ');
+  });
+
+  it('leads with the statement that denied the call, escaped, with the deciding condition and what could not be read', () => {
+    const { body } = renderAlertText(evaluatedIncident());
+    const lines = body.split('\n');
+    const deniedBy = lines.indexOf('Denied by');
+    expect(deniedBy).toBe(2);
+    expect(lines.findIndex((line) => line.startsWith('Who:'))).toBeGreaterThan(deniedBy);
+    expect(lines[deniedBy + 1]).toBe('  evaluated: explicit deny (agrees with the message)');
+    expect(body).toContain('"Sid": "Deny`<!channel>```\\u202E"');
+    expect(body).not.toContain('\u202E');
+    expect(body).toMatch(/"aws:SourceVpc": "vpc-0abc" {3}◀ .*→ true/);
+    expect(body).toContain('could not be read from AWS: principal boundary of arn:aws:iam::111122223333:role/orders-api: timed out');
+  });
+
+  it('says why nothing was evaluated when deep diagnosis read nothing', () => {
+    const incident = evaluatedIncident();
+    const evaluation = {
+      ...incident.diagnosis.evaluation!,
+      deniedBy: [],
+      missingPolicies: ['evidence from AWS: not read within the 4000 ms deep diagnosis budget'],
+      source: 'message' as const,
+    };
+    const { body } = renderAlertText({ ...incident, diagnosis: { ...incident.diagnosis, evaluation } });
+    expect(body).toContain(
+      'Denied by\n  not evaluated against policies: evidence from AWS: not read within the 4000 ms deep diagnosis budget\n',
+    );
+    expect(body).not.toContain('evaluated: ');
   });
 });

@@ -1,6 +1,6 @@
 import { renderAlertText } from '../../../core/render/alert-text';
 import { renderSlackMessage } from '../../../core/render/slack-message';
-import { diagnosisOf, incidentOf, poisonedIncident } from '../../support/incidents';
+import { diagnosisOf, evaluatedIncident, HOSTILE_SID, incidentOf, poisonedIncident } from '../../support/incidents';
 import { pasteIntoBash } from '../../support/paste-shell';
 import { slackTexts as texts } from '../../support/slack-texts';
 
@@ -137,5 +137,29 @@ describe('renderSlackMessage', () => {
         `^# \\(${12 - shown.length} more commands not shown: no room in one Slack message; see them with the e-mail alert or denyscope incidents show inc-[0-9a-f]{16}\\)$`,
       ),
     );
+  });
+
+  it('leads with the statement in a code block that no value can close, mention from or push past the section limit', () => {
+    const message = renderSlackMessage(evaluatedIncident());
+    const section = (message.blocks[2] as { text: { text: string } }).text.text;
+    expect(section.startsWith('*Denied by*\n```\nevaluated: explicit deny (agrees with the message)\n')).toBe(true);
+    expect(section.endsWith('\n```')).toBe(true);
+    const inside = section.slice('*Denied by*\n```\n'.length, -'\n```'.length);
+    expect(inside).not.toContain('`');
+    expect(inside).not.toContain('<!channel>');
+    expect(inside).toContain('"Sid": "Deny\\u0060&lt;!channel&gt;\\u0060\\u0060\\u0060\\u202E"');
+    expect(HOSTILE_SID).toContain('<!channel>');
+    expect(section.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.sectionText);
+
+    const long = evaluatedIncident();
+    const evaluation = long.diagnosis.evaluation!;
+    const huge = {
+      ...evaluation,
+      deniedBy: [{ ...evaluation.deniedBy[0], statement: { ...evaluation.deniedBy[0].statement, Resource: 'x'.repeat(10_000) } }],
+    };
+    const cut = renderSlackMessage({ ...long, diagnosis: { ...long.diagnosis, evaluation: huge } });
+    const cutSection = (cut.blocks[2] as { text: { text: string } }).text.text;
+    expect(cutSection.length).toBeLessThanOrEqual(SLACK_DOCUMENTED_LIMITS.sectionText);
+    expect(cutSection.endsWith('…\n```')).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '../../../lambdas/adapters/dynamodb-incident-store';
 import { incidentIdFor } from '../../../core/incidents/identity';
 import type { Incident } from '../../../core/incidents/model';
-import { incidentPk, occurrenceSk } from '../../../core/incidents/schema';
+import { INCIDENT_SORT_KEY, incidentPk, occurrenceSk } from '../../../core/incidents/schema';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { diagnosisOf } from '../../support/incidents';
 
@@ -242,8 +242,39 @@ describe('DynamoDbIncidentStore on dynalite', () => {
 
   it('stores enrichment and reads a missing incident as null', async () => {
     await store.recordOccurrence(id, diagnosis);
-    await store.setEnrichment(id, { eventId: 'evt-1', key: { state: 'Disabled' } });
+    await store.setEnrichment(id, { eventId: 'evt-1', key: { state: 'Disabled' } }, null);
     expect((await store.getIncident(id))?.enrichment).toEqual({ eventId: 'evt-1', key: { state: 'Disabled' } });
     expect(await store.getIncident('inc-0000000000000000')).toBeNull();
+  });
+
+  it("keeps the deep diagnosis of an alert across repeats, laid over the repeat's diagnosis", async () => {
+    const evaluation = {
+      decision: 'explicit-deny' as const,
+      deniedBy: [],
+      missingAllow: [],
+      unresolvedKeys: [],
+      missingPolicies: ['principal arn:aws:iam::111122223333:role/orders-api: timed out'],
+      agreesWithMessage: true,
+      source: 'fetched' as const,
+    };
+    const remediation = { ...diagnosis.remediation, summary: 'Remove the statement NoPuts' };
+    await store.recordOccurrence(id, diagnosis);
+    await store.setEnrichment(
+      id,
+      { eventId: diagnosis.eventId },
+      { eventId: diagnosis.eventId, evaluation, confidence: 'certain', remediation },
+    );
+    const repeat = diagnosisOf({ eventId: 'repeat-1', eventTime: '2026-11-20T09:20:00Z' });
+    await store.recordOccurrence(id, repeat);
+
+    const incident = await store.getIncident(id);
+    expect(incident?.lastEventId).toBe('repeat-1');
+    expect(incident?.diagnosis).toMatchObject({ eventId: 'repeat-1', evaluation, confidence: 'certain', remediation });
+    // A diagnosis evaluated on its own (a store given to `denyscope local`) keeps its evaluation.
+    const own = { ...evaluation, missingPolicies: [] };
+    const { Item } = await dynamo.documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk: incidentPk(id), sk: INCIDENT_SORT_KEY } }),
+    );
+    expect(incidentFromItem({ ...Item, diagnosis: { ...Item?.diagnosis, evaluation: own } }).diagnosis.evaluation).toEqual(own);
   });
 });
