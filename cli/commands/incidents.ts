@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { escapeJson, escapeSingleLine } from '../../core/render/escape';
 import type { IncidentFilters } from '../../core/incidents/ports';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
-import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';
+import { checkPeriod, parseAccount, parseCause, parseName, parseState, parseTimeBound } from '../incidents/filters';
 import { OptionError, parseLimit } from '../scan/filters';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
@@ -27,6 +27,7 @@ export interface ListFlags {
   readonly principal?: string;
   readonly table?: string;
   readonly account?: string;
+  readonly state?: string;
   readonly limit?: string;
   readonly json?: boolean;
 }
@@ -190,6 +191,7 @@ function listFilters(flags: ListFlags, now: Date): IncidentFilters {
     principal: flags.principal === undefined ? null : parseName('--principal', flags.principal),
     tableName: flags.table === undefined ? null : parseName('--table', flags.table),
     accountId: flags.account === undefined ? null : parseAccount(flags.account),
+    state: flags.state === undefined ? null : parseState(flags.state),
   };
   checkPeriod(filters.since, filters.until);
   return filters;

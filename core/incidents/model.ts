@@ -43,8 +43,17 @@ export interface AlertState {
   readonly claimedAt: string;
   /** Occurrences folded into this incident since the previous alert (1 for the first alert). */
   readonly occurrencesSincePreviousAlert: number;
+  /** For an alert that reopened a resolved incident: when it had been resolved; else null. */
+  readonly reopenedFrom: string | null;
   readonly channels: Partial<Record<AlertChannel, ChannelDelivery>>;
 }
+
+/**
+ * Where people stand on an incident: `open` until someone acknowledges it (repeats then stay quiet for a while) or
+ * resolves it (the next unmuted occurrence reopens it and alerts at once).
+ */
+export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 /** The fields an incident takes from its latest diagnosis, with the diagnosis's meaning. */
 export type IncidentDescription = Pick<
@@ -65,6 +74,22 @@ export interface Incident extends IncidentDescription {
   readonly alert: AlertState | null;
   /** Notes from best-effort enrichment (table SSE description, key state) or why it was not possible. */
   readonly enrichment: Record<string, unknown> | null;
+  readonly state: IncidentState;
+  /** Who acknowledged it (caller ARN, or the OS user locally) and when; null unless acknowledged. */
+  readonly acknowledgedBy: string | null;
+  readonly acknowledgedAt: string | null;
+  /** When and by whom it was resolved (by hand, or by denyscope after autoResolveDays without occurrence); null unless resolved. */
+  readonly resolvedAt: string | null;
+  readonly resolvedBy: string | null;
+  /** The note given with the last state change (`--note`), else null. */
+  readonly stateNote: string | null;
+  /** The id of the mute that matched the latest occurrence, else null. */
+  readonly mutedBy: string | null;
+  /**
+   * Processing time of the latest occurrence settled into the incident (alerted or not); autoResolveDays runs from
+   * here. Null for incidents written before it was kept.
+   */
+  readonly lastProcessedAt: string | null;
 }
 
 /** One CloudTrail event folded into an incident. Its key is the idempotency key for that eventID. */

@@ -40,6 +40,8 @@ const DIAGNOSIS_FIELDS = [
   'mfaAuthenticated',
   'viaVpcEndpoint',
   'crossAccount',
+  'readOnly',
+  'consoleSession',
   'confidence',
   'hypotheses',
   'errorCode',

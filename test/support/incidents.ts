@@ -1,5 +1,6 @@
 import { diagnose, readRecords, type Diagnosis } from '../../core/diagnosis';
 import { incidentDescription, incidentIdFor } from '../../core/incidents/identity';
+import { OPEN_FIELDS } from '../../core/incidents/lifecycle';
 import type { AlertState, Incident } from '../../core/incidents/model';
 import { denialEvent, type DenialEventOptions } from './denial-events';
 
@@ -17,6 +18,7 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
     sequence: 1,
     claimedAt: '2026-11-20T10:00:00.000Z',
     occurrencesSincePreviousAlert: 1,
+    reopenedFrom: null,
     channels: {},
   };
   return {
@@ -30,6 +32,9 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
     diagnosis,
     alert,
     enrichment: null,
+    ...OPEN_FIELDS,
+    mutedBy: null,
+    lastProcessedAt: null,
     ...overrides,
   };
 }
@@ -58,6 +63,7 @@ export function poisonedIncident(): Incident {
       sequence: 2,
       claimedAt: '2026-11-20T10:00:00.000Z',
       occurrencesSincePreviousAlert: 1000,
+      reopenedFrom: null,
       channels: {},
     },
   });
