@@ -9,6 +9,11 @@ export const HANDLER_ENV = {
   slackWebhookSecretArn: 'SLACK_WEBHOOK_SECRET_ARN',
   dedupWindowMinutes: 'DEDUP_WINDOW_MINUTES',
   retentionDays: 'RETENTION_DAYS',
+  acknowledgeHours: 'ACKNOWLEDGE_HOURS',
+  autoResolveDays: 'AUTO_RESOLVE_DAYS',
+  alertOnConsoleReads: 'ALERT_ON_CONSOLE_READS',
+  /** The standing mutes of the stack configuration, as JSON: [{principal?, action?, resource?, cause?, account?, until, reason}]. */
+  mutes: 'MUTES',
 } as const;
 
 export const METRICS_NAMESPACE = 'Denyscope';

@@ -110,3 +110,47 @@ export function standingMute(criteria: MuteCriteria, until: string | null, reaso
     createdAt: '',
   };
 }
+
+/** A standing mute as the stack configuration gives it (cdk.json `mutes`); `until` is an ISO time or "never". */
+export interface StandingMuteInput extends Partial<Record<(typeof MUTE_CRITERIA)[number], string>> {
+  readonly until: string;
+  readonly reason: string;
+}
+
+/**
+ * The standing mutes, checked: a list of {principal?, action?, resource?, cause?, account?, until, reason}. Throws
+ * an Error naming the first bad entry and what is wrong with it.
+ */
+export function parseStandingMutes(value: unknown): Mute[] {
+  if (!Array.isArray(value)) throw new Error('mutes must be a list of {principal?, action?, resource?, cause?, account?, until, reason}');
+  return value.map((entry: unknown, index) => {
+    const where = `mutes[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${where} must be an object`);
+    const fields = entry as Record<string, unknown>;
+    const known = new Set<string>([...MUTE_CRITERIA, 'until', 'reason']);
+    const unknown = Object.keys(fields).filter((key) => !known.has(key));
+    if (unknown.length > 0) throw new Error(`${where}: unknown key(s) ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+    const text = (key: string): string | null => {
+      const field = fields[key];
+      if (field === undefined || field === null) return null;
+      if (typeof field !== 'string') throw new Error(`${where}.${key} must be a string`);
+      return field;
+    };
+    const criteria = Object.fromEntries(MUTE_CRITERIA.map((key) => [key, text(key)])) as unknown as MuteCriteria;
+    const reason = text('reason') ?? '';
+    const problem = muteProblem(criteria, reason);
+    if (problem !== null) throw new Error(`${where}: ${problem}`);
+    const until = text('until');
+    if (until === null) throw new Error(`${where}: a mute needs an end: until (an ISO 8601 time, or "never")`);
+    return standingMute(criteria, parseUntil(until, where), reason);
+  });
+}
+
+/** `until`: "never" (null) or an ISO 8601 time with a zone, as ISO 8601 UTC. */
+export function parseUntil(value: string, where: string): string | null {
+  if (value.trim() === 'never') return null;
+  const trimmed = value.trim();
+  const parsed = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  if (Number.isNaN(parsed)) throw new Error(`${where}: until must be an ISO 8601 time (2026-12-31, 2026-12-31T18:00:00Z) or "never", got "${value}"`);
+  return new Date(parsed).toISOString();
+}

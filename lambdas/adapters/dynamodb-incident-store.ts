@@ -96,11 +96,11 @@ export function incidentToItem(incident: Incident, retentionDays: number): Recor
 /** Written by state changes, mutes and the alert path; absent on incidents no one touched since they were recorded. */
 const LIFECYCLE_FIELDS = ['acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'resolvedBy', 'stateNote', 'mutedBy', 'lastProcessedAt'] as const;
 
-function withoutLifecycleFields<T extends Partial<Incident>>(fields: T): T {
-  const copy: Partial<Incident> = { ...fields };
+function withoutLifecycleFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...fields };
   delete copy.state;
   for (const field of LIFECYCLE_FIELDS) delete copy[field];
-  return copy as T;
+  return copy;
 }
 
 /** An item read from the table does not have the shape this code writes (edited by hand, or another writer). */

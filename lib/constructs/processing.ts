@@ -9,6 +9,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
+import type { StandingMuteInput } from '@denyscope/core/incidents/mutes';
+import { MUTE_PK } from '@denyscope/core/incidents/schema';
 import { EncryptionKey, ServiceKey } from './encryption-key';
 
 /**
@@ -49,6 +51,11 @@ export interface ProcessingProps {
   readonly dataEventTables: '*' | readonly string[];
   readonly dedupWindowMinutes: number;
   readonly retentionDays: number;
+  readonly acknowledgeHours: number;
+  readonly autoResolveDays: number;
+  readonly alertOnConsoleReads: boolean;
+  /** Standing mutes (cdk.json `mutes`), validated by the configuration. */
+  readonly mutes: readonly StandingMuteInput[];
   readonly logLevel: string;
   readonly reservedConcurrency: number;
   readonly removalPolicy: RemovalPolicy;
@@ -110,6 +117,10 @@ export class Processing extends Construct {
         [HANDLER_ENV.slackWebhookSecretArn]: props.slackWebhookSecret.secretArn,
         [HANDLER_ENV.dedupWindowMinutes]: String(props.dedupWindowMinutes),
         [HANDLER_ENV.retentionDays]: String(props.retentionDays),
+        [HANDLER_ENV.acknowledgeHours]: String(props.acknowledgeHours),
+        [HANDLER_ENV.autoResolveDays]: String(props.autoResolveDays),
+        [HANDLER_ENV.alertOnConsoleReads]: String(props.alertOnConsoleReads),
+        [HANDLER_ENV.mutes]: JSON.stringify(props.mutes),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -132,8 +143,15 @@ export class Processing extends Construct {
   private writePolicy(props: ProcessingProps): void {
     const stack = Stack.of(this);
     const statements = [
-      // Item calls only, never through an index (the Lambda does not query).
+      // Item calls only, never through an index.
       new iam.PolicyStatement({ sid: 'IncidentsTable', actions: INCIDENTS_TABLE_ACTIONS, resources: [props.table.tableArn] }),
+      // The one Query: the mutes, all in one partition (core/incidents/schema.ts); no other partition can be read in bulk.
+      new iam.PolicyStatement({
+        sid: 'IncidentsTableMutes',
+        actions: ['dynamodb:Query'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MUTE_PK] } },
+      }),
       keyUseVia('IncidentsTableKey', props.tableKey, [
         'kms:Encrypt',
         'kms:Decrypt',
