@@ -12,7 +12,18 @@ import { startSlackStandIn, type SlackStandIn } from '../../support/slack-server
 import type { LocalSummary } from '../../../cli/local/run';
 import { REPO_ROOT, runDenyscope, SAMPLES_DIR, temporaryDir, TEST_NOW } from './harness';
 
-const SUMMARY_KEYS = ['events', 'denials', 'duplicates', 'incidents', 'newIncidents', 'alerts', 'suppressed', 'errors'];
+const SUMMARY_KEYS = [
+  'events',
+  'denials',
+  'duplicates',
+  'incidents',
+  'newIncidents',
+  'alerts',
+  'suppressed',
+  'muted',
+  'consoleReads',
+  'errors',
+];
 
 /** What the bundled samples must produce on a first run, derived from the samples themselves. */
 function expectedFirstRun(): LocalSummary {
@@ -29,6 +40,9 @@ function expectedFirstRun(): LocalSummary {
     alerts: incidents,
     // Every sample event is processed within one dedup window: repeats of an incident are only counted.
     suppressed: diagnoses.length - incidents,
+    // No sample is a console read, and no mute is set.
+    muted: 0,
+    consoleReads: 0,
     errors: 0,
   };
 }
