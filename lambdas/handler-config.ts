@@ -36,7 +36,9 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     try {
       mutes = parseStandingMutes(JSON.parse(mutesJson));
     } catch (error) {
-      throw new Error(`Environment variable ${HANDLER_ENV.mutes}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`Environment variable ${HANDLER_ENV.mutes}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
   return {

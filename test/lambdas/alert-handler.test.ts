@@ -383,13 +383,27 @@ describe('readHandlerConfig', () => {
       slackWebhookSecretArn: env[HANDLER_ENV.slackWebhookSecretArn],
       dedupWindowMinutes: 60,
       retentionDays: 90,
+      acknowledgeHours: 24,
+      autoResolveDays: 14,
+      alertOnConsoleReads: false,
+      mutes: [
+        expect.objectContaining({ action: 'dynamodb:Scan', until: null, reason: 'nightly export', createdBy: 'stack configuration' }),
+      ],
     });
+  });
+
+  it('runs a function deployed before the lifecycle settings with their defaults', () => {
+    const { ACKNOWLEDGE_HOURS: _a, AUTO_RESOLVE_DAYS: _r, ALERT_ON_CONSOLE_READS: _c, MUTES: _m, ...older } = env;
+    expect(readHandlerConfig(older)).toMatchObject({ acknowledgeHours: 24, autoResolveDays: 14, alertOnConsoleReads: false, mutes: [] });
   });
 
   it('names a missing or malformed variable', () => {
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.alertTopicArn]: '' })).toThrow('Environment variable ALERT_TOPIC_ARN is not set');
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.dedupWindowMinutes]: 'soon' })).toThrow(
       'Environment variable DEDUP_WINDOW_MINUTES must be a positive number, got "soon"',
+    );
+    expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.mutes]: '[{"until":"never","reason":"r"}]' })).toThrow(
+      'Environment variable MUTES: mutes[0]: a mute needs at least one criterion',
     );
   });
 });

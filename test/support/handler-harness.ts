@@ -19,6 +19,10 @@ export const STACK_HANDLER_ENV = {
   [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
   [HANDLER_ENV.dedupWindowMinutes]: '60',
   [HANDLER_ENV.retentionDays]: '90',
+  [HANDLER_ENV.acknowledgeHours]: '24',
+  [HANDLER_ENV.autoResolveDays]: '14',
+  [HANDLER_ENV.alertOnConsoleReads]: 'false',
+  [HANDLER_ENV.mutes]: '[{"action":"dynamodb:Scan","until":"never","reason":"nightly export"}]',
 };
 
 /** A clock the test moves by hand. */
