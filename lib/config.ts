@@ -168,7 +168,9 @@ const schema = z
           .max(3_650, 'must be 1 to 3650 days'),
       )
       .default(DEFAULT_ALERT_SETTINGS.autoResolveDays),
-    alertOnConsoleReads: z.preprocess(booleanString, z.boolean('expected true or false')).default(DEFAULT_ALERT_SETTINGS.alertOnConsoleReads),
+    alertOnConsoleReads: z
+      .preprocess(booleanString, z.boolean('expected true or false'))
+      .default(DEFAULT_ALERT_SETTINGS.alertOnConsoleReads),
     mutes: z
       .preprocess(jsonString, z.array(z.record(z.string(), z.unknown()), 'expected a list of mutes (JSON)'))
       .superRefine((mutes, context) => {

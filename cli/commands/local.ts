@@ -182,6 +182,7 @@ function renderSummary(summary: LocalSummary, dataDir: string, dedupWindowMinute
 function wholeNumber(option: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   const trimmed = value.trim();
-  if (!/^\d{1,7}$/.test(trimmed) || Number(trimmed) < min) throw new OptionError(`${option} must be a whole number of at least ${min}, got "${value}"`);
+  if (!/^\d{1,7}$/.test(trimmed) || Number(trimmed) < min)
+    throw new OptionError(`${option} must be a whole number of at least ${min}, got "${value}"`);
   return Number(trimmed);
 }

@@ -156,7 +156,11 @@ export async function runMutesList(flags: { json?: boolean }, where: ConnectionO
       mute.createdBy,
     ]);
     const width = io.stdout.isTTY === true ? io.stdout.columns : undefined;
-    io.stdout.write(renderTable(MUTE_COLUMNS, rows, styleFor(io.stdout, io.env), width).map((line) => `${line}\n`).join(''));
+    io.stdout.write(
+      renderTable(MUTE_COLUMNS, rows, styleFor(io.stdout, io.env), width)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     return EXIT.ok;
   });
 }

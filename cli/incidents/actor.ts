@@ -7,7 +7,10 @@ import { ConnectionError } from './connection';
  * The caller's ARN as STS sees it (an assumed-role session ARN for SSO and role users). The client takes its
  * endpoint from the standard settings, AWS_ENDPOINT_URL_STS included.
  */
-export async function callerArn(region: string, credentials: { accessKeyId: string; secretAccessKey: string } | undefined): Promise<string> {
+export async function callerArn(
+  region: string,
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined,
+): Promise<string> {
   const sts = new STSClient({ region, maxAttempts: 2, ...(credentials === undefined ? {} : { credentials }) });
   try {
     const { Arn } = await sts.send(new GetCallerIdentityCommand({}));

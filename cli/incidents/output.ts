@@ -201,6 +201,7 @@ function describeState(incident: Incident): string {
   if (incident.state === 'acknowledged') {
     return `acknowledged by ${incident.acknowledgedBy ?? 'unknown'} at ${shortTime(incident.acknowledgedAt ?? '')}${note}`;
   }
-  if (incident.state === 'resolved') return `resolved by ${incident.resolvedBy ?? 'unknown'} at ${shortTime(incident.resolvedAt ?? '')}${note}`;
+  if (incident.state === 'resolved')
+    return `resolved by ${incident.resolvedBy ?? 'unknown'} at ${shortTime(incident.resolvedAt ?? '')}${note}`;
   return `open${note}`;
 }

@@ -91,7 +91,11 @@ export function effectiveResolvedAt(
 }
 
 /** For an unresolved incident with no occurrence for autoResolveDays: when it became resolved; else null. */
-export function idleSince(incident: Pick<Incident, 'state' | 'lastProcessedAt' | 'lastSeen'>, now: Date, autoResolveDays: number): string | null {
+export function idleSince(
+  incident: Pick<Incident, 'state' | 'lastProcessedAt' | 'lastSeen'>,
+  now: Date,
+  autoResolveDays: number,
+): string | null {
   if (incident.state === 'resolved') return null;
   // Incidents written before processing time was kept fall back to their latest event time.
   const lastActivity = Date.parse(incident.lastProcessedAt ?? incident.lastSeen);

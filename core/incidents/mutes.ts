@@ -151,6 +151,7 @@ export function parseUntil(value: string, where: string): string | null {
   if (value.trim() === 'never') return null;
   const trimmed = value.trim();
   const parsed = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  if (Number.isNaN(parsed)) throw new Error(`${where}: until must be an ISO 8601 time (2026-12-31, 2026-12-31T18:00:00Z) or "never", got "${value}"`);
+  if (Number.isNaN(parsed))
+    throw new Error(`${where}: until must be an ISO 8601 time (2026-12-31, 2026-12-31T18:00:00Z) or "never", got "${value}"`);
   return new Date(parsed).toISOString();
 }

@@ -94,7 +94,15 @@ export function incidentToItem(incident: Incident, retentionDays: number): Recor
 }
 
 /** Written by state changes, mutes and the alert path; absent on incidents no one touched since they were recorded. */
-const LIFECYCLE_FIELDS = ['acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'resolvedBy', 'stateNote', 'mutedBy', 'lastProcessedAt'] as const;
+const LIFECYCLE_FIELDS = [
+  'acknowledgedBy',
+  'acknowledgedAt',
+  'resolvedAt',
+  'resolvedBy',
+  'stateNote',
+  'mutedBy',
+  'lastProcessedAt',
+] as const;
 
 function withoutLifecycleFields(fields: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...fields };
@@ -501,10 +509,9 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentStateStore 
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.incidentKey(incident.id),
-          UpdateExpression: [
-            'SET alert = :alert, countAtLastAlert = :count, lastProcessedAt = :at, mutedBy = :null',
-            ...reopening.assignments,
-          ].join(', ') + ' DELETE #counting :eventIds',
+          UpdateExpression:
+            ['SET alert = :alert, countAtLastAlert = :count, lastProcessedAt = :at, mutedBy = :null', ...reopening.assignments].join(', ') +
+            ' DELETE #counting :eventIds',
           // Compare-and-set on the alert and the state the caller saw: no other event claimed one, no one changed the state.
           ConditionExpression: `${
             previous === null
@@ -615,7 +622,9 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentStateStore 
       `${stateIs(incident.state)} AND ${stillIdle}`,
       {
         ':readState': incident.state,
-        ...(incident.lastProcessedAt === null ? { ':readLastSeen': incident.lastSeen } : { ':readLastProcessedAt': incident.lastProcessedAt }),
+        ...(incident.lastProcessedAt === null
+          ? { ':readLastSeen': incident.lastSeen }
+          : { ':readLastProcessedAt': incident.lastProcessedAt }),
       },
     );
   }
