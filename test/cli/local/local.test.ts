@@ -92,6 +92,8 @@ describe('denyscope local on the bundled samples', () => {
       newIncidents: 0,
       alerts: 0,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
     });
     const human = await runDenyscope(['local', '--data-dir', data.dir]);
     expect(human.stdout).not.toContain('[denyscope]');
@@ -149,6 +151,8 @@ describe('denyscope local inputs', () => {
       newIncidents: 4,
       alerts: 4,
       suppressed: 1, // log-2: a repeat of log-1's incident inside the window
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
     });
   });
@@ -186,6 +190,8 @@ describe('denyscope local inputs', () => {
       newIncidents: 2,
       alerts: 2,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
     });
     const second = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: input });
@@ -197,6 +203,8 @@ describe('denyscope local inputs', () => {
       newIncidents: 0,
       alerts: 0,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
     });
   });
