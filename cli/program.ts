@@ -4,6 +4,7 @@ import { registerEvaluate } from './commands/evaluate';
 import { registerExplain } from './commands/explain';
 import { registerIncidents } from './commands/incidents';
 import { registerLocal } from './commands/local';
+import { registerMutes } from './commands/mutes';
 import { registerPolicies } from './commands/policies';
 import { registerScan } from './commands/scan';
 import { processIo, type CliIo } from './io';
@@ -19,6 +20,7 @@ export function createProgram(io: CliIo = processIo()): Command {
   registerLocal(program, io);
   registerIncidents(program, io);
   registerDigest(program, io);
+  registerMutes(program, io);
   registerEvaluate(program, io);
   registerPolicies(program, io);
   return program;

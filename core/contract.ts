@@ -22,6 +22,11 @@ export const HANDLER_ENV = {
   organizationReaderRoleArn: 'ORGANIZATION_READER_ROLE_ARN',
   /** "true": Powertools Tracer on the SDK clients (Powertools' own setting, which the handler also reads to load it at all). */
   tracing: 'POWERTOOLS_TRACE_ENABLED',
+  acknowledgeHours: 'ACKNOWLEDGE_HOURS',
+  autoResolveDays: 'AUTO_RESOLVE_DAYS',
+  alertOnConsoleReads: 'ALERT_ON_CONSOLE_READS',
+  /** The standing mutes of the stack configuration, as JSON: [{principal?, action?, resource?, cause?, account?, until, reason}]. */
+  mutes: 'MUTES',
 } as const;
 
 export const METRICS_NAMESPACE = 'Denyscope';

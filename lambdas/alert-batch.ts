@@ -131,7 +131,11 @@ function logOutcome(log: PipelineLog, outcome: PipelineOutcome): void {
       log.info('Another delivery of this event is being processed; SQS will retry this one');
       return;
     case 'suppressed':
-      log.info('Occurrence recorded; alert suppressed inside the dedup window', { count: outcome.incident.count });
+      log.info('Occurrence recorded; alert suppressed', {
+        count: outcome.incident.count,
+        reason: outcome.reason,
+        ...(outcome.incident.mutedBy === null ? {} : { mutedBy: outcome.incident.mutedBy }),
+      });
       return;
     case 'alerted':
       log.info(outcome.complete ? 'Alert delivered' : 'Alert partly delivered; retrying the message', {

@@ -1,5 +1,7 @@
 import { HANDLER_ENV } from '../core/contract';
 import type { DeployedRouting } from '../core/incidents/routes';
+import { DEFAULT_ALERT_SETTINGS } from '../core/incidents/alert-policy';
+import { parseStandingMutes, type Mute } from '../core/incidents/mutes';
 
 export interface HandlerConfig {
   readonly incidentsTableName: string;
@@ -18,6 +20,11 @@ export interface HandlerConfig {
   readonly organizationReaderRoleArn: string | null;
   /** Powertools Tracer (X-Ray) on the SDK clients. */
   readonly tracing: boolean;
+  readonly acknowledgeHours: number;
+  readonly autoResolveDays: number;
+  readonly alertOnConsoleReads: boolean;
+  /** Standing mutes from the stack configuration. */
+  readonly mutes: readonly Mute[];
 }
 
 /** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
@@ -47,7 +54,24 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
       throw new Error(`Environment variable ${name} must be a number of 0 or more, got ${JSON.stringify(env[name])}`);
     return value;
   };
+  // Set by stacks since lifecycle settings exist; an older stack's function runs with the defaults.
+  const optionalNumber = (name: string, fallback: number): number => (env[name]?.trim() ? positiveNumber(name) : fallback);
+  const mutesJson = env[HANDLER_ENV.mutes]?.trim();
+  let mutes: readonly Mute[] = [];
+  if (mutesJson) {
+    try {
+      mutes = parseStandingMutes(JSON.parse(mutesJson));
+    } catch (error) {
+      throw new Error(`Environment variable ${HANDLER_ENV.mutes}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
   return {
+    acknowledgeHours: optionalNumber(HANDLER_ENV.acknowledgeHours, DEFAULT_ALERT_SETTINGS.acknowledgeHours),
+    autoResolveDays: optionalNumber(HANDLER_ENV.autoResolveDays, DEFAULT_ALERT_SETTINGS.autoResolveDays),
+    alertOnConsoleReads: env[HANDLER_ENV.alertOnConsoleReads]?.trim() === 'true',
+    mutes,
     incidentsTableName: required(HANDLER_ENV.incidentsTableName),
     alertTopicArn: required(HANDLER_ENV.alertTopicArn),
     slackWebhookSecretArn: required(HANDLER_ENV.slackWebhookSecretArn),

@@ -1,12 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
+import { CachedMuteSource, DynamoDbMuteReader } from './adapters/dynamodb-mute-store';
 import type { HandlerConfig } from './handler-config';
 import { createIncidentPipeline, type ChannelSelector, type IncidentPipeline } from '../core/incidents/pipeline';
 import { systemClock, type Clock, type DiagnosisDeepener, type Enricher, type IncidentStore, type Notifier } from '../core/incidents/ports';
 
 /** What the alert pipeline needs: the store's settings, its client, and the channels, which differ per place it runs. */
 export interface AlertPipelineParts {
-  readonly config: Pick<HandlerConfig, 'incidentsTableName' | 'retentionDays' | 'dedupWindowMinutes'>;
+  readonly config: Pick<HandlerConfig, 'incidentsTableName' | 'retentionDays' | 'dedupWindowMinutes'> &
+    Partial<Pick<HandlerConfig, 'acknowledgeHours' | 'autoResolveDays' | 'alertOnConsoleReads' | 'mutes'>>;
   /** The incidents table's client (items as plain objects). */
   readonly documents: DynamoDBDocumentClient;
   /** In delivery order. */
@@ -21,6 +23,9 @@ export interface AlertPipelineParts {
   readonly soleWriter?: boolean;
 }
 
+/** A warm Lambda reads the table's mutes at most this often: a new or removed mute applies within it. */
+export const MUTE_CACHE_MS = 60_000;
+
 export interface AlertPipeline {
   readonly pipeline: IncidentPipeline;
   readonly store: IncidentStore;
@@ -32,15 +37,26 @@ export interface AlertPipeline {
  */
 export function createAlertPipeline(parts: AlertPipelineParts): AlertPipeline {
   const { config } = parts;
+  const clock = parts.clock ?? systemClock;
   const store = new DynamoDbIncidentStore(parts.documents, { tableName: config.incidentsTableName, retentionDays: config.retentionDays });
+  const mutes = new CachedMuteSource(
+    config.mutes ?? [],
+    new DynamoDbMuteReader(parts.documents, config.incidentsTableName),
+    clock,
+    MUTE_CACHE_MS,
+  );
   const pipeline = createIncidentPipeline({
     store,
     notifiers: parts.notifiers,
     channelsFor: parts.channelsFor,
     enricher: parts.enricher,
     deepener: parts.deepener,
-    clock: parts.clock ?? systemClock,
+    clock,
     dedupWindowMinutes: config.dedupWindowMinutes,
+    acknowledgeHours: config.acknowledgeHours,
+    autoResolveDays: config.autoResolveDays,
+    alertOnConsoleReads: config.alertOnConsoleReads,
+    mutes,
     soleWriter: parts.soleWriter,
   });
   return { pipeline, store };

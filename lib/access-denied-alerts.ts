@@ -87,6 +87,10 @@ export class AccessDeniedAlerts extends Construct {
       dataEventTables: config.dataEventTables,
       dedupWindowMinutes: config.dedupWindowMinutes,
       retentionDays: config.retentionDays,
+      acknowledgeHours: config.acknowledgeHours,
+      autoResolveDays: config.autoResolveDays,
+      alertOnConsoleReads: config.alertOnConsoleReads,
+      mutes: config.mutes,
       logLevel: config.logLevel,
       reservedConcurrency: config.reservedConcurrency,
       ...(deepDiagnosisOn(config)

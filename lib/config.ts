@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_ALERT_SETTINGS } from '@denyscope/core/incidents/alert-policy';
 import { checkRoutes, formatRoutesProblem, type RoutesConfig, type RoutesInput } from '@denyscope/core/incidents/routes-schema';
+import { parseStandingMutes, type StandingMuteInput } from '@denyscope/core/incidents/mutes';
 
 /**
  * Configuration of the access-denied alerting stack: one schema for both entry points, the typed
@@ -29,6 +30,10 @@ export const CONFIG_KEYS = [
   'dataEventTables',
   'dedupWindowMinutes',
   'retentionDays',
+  'acknowledgeHours',
+  'autoResolveDays',
+  'alertOnConsoleReads',
+  'mutes',
   'services',
   'removalPolicy',
   'logLevel',
@@ -69,6 +74,15 @@ const booleanString = (value: unknown): unknown => {
   return normalized === 'true' ? true : normalized === 'false' ? false : value;
 };
 const integerString = (value: unknown): unknown => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value);
+// `-c mutes='[...]'` delivers the list as JSON text.
+const jsonString = (value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+};
 const lowerCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const upperCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -168,6 +182,41 @@ const schema = z
           .max(3_650, 'must be 1 to 3650 days'),
       )
       .default(DEFAULT_ALERT_SETTINGS.retentionDays),
+    acknowledgeHours: z
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number of hours')
+          .int('expected a whole number of hours')
+          .min(1, 'must be 1 to 8760 hours (a year)')
+          .max(8_760, 'must be 1 to 8760 hours (a year)'),
+      )
+      .default(DEFAULT_ALERT_SETTINGS.acknowledgeHours),
+    autoResolveDays: z
+      .preprocess(
+        integerString,
+        z
+          .number('expected a whole number of days')
+          .int('expected a whole number of days')
+          .min(1, 'must be 1 to 3650 days')
+          .max(3_650, 'must be 1 to 3650 days'),
+      )
+      .default(DEFAULT_ALERT_SETTINGS.autoResolveDays),
+    alertOnConsoleReads: z
+      .preprocess(booleanString, z.boolean('expected true or false'))
+      .default(DEFAULT_ALERT_SETTINGS.alertOnConsoleReads),
+    mutes: z
+      .preprocess(jsonString, z.array(z.record(z.string(), z.unknown()), 'expected a list of mutes (JSON)'))
+      .superRefine((mutes, context) => {
+        try {
+          parseStandingMutes(mutes);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        }
+      })
+      // Checked above by the rules the Lambda applies to them.
+      .transform((mutes) => mutes as unknown as StandingMuteInput[])
+      .default([]),
     services: z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(serviceName).min(1, 'give "*" or at least one service')]))
       .default(['dynamodb']),
@@ -354,6 +403,18 @@ export interface AlertsConfigInput {
   readonly dedupWindowMinutes?: number;
   /** Days incidents are kept (DynamoDB TTL) and trail log files are kept in S3. @default 90 */
   readonly retentionDays?: number;
+  /** An acknowledged incident's repeats are counted, not alerted, for this many hours after it was acknowledged. @default 24 */
+  readonly acknowledgeHours?: number;
+  /** An incident with no occurrence for this many days is resolved: its next occurrence reopens it and alerts at once. @default 14 */
+  readonly autoResolveDays?: number;
+  /** Alert on read-only denials from console sessions too (by default they are recorded and reported in the digest). @default false */
+  readonly alertOnConsoleReads?: boolean;
+  /**
+   * Standing mutes, for exceptions that belong in code review: matching denials are recorded, never alerted. Each is
+   * {principal?, action?, resource?, cause?, account?, until, reason} (`*` wildcards; until an ISO time or "never").
+   * @default - none
+   */
+  readonly mutes?: readonly StandingMuteInput[];
   /** Services whose denials are watched (event-source prefixes such as 'dynamodb'), or '*' for every AWS service. @default ['dynamodb'] */
   readonly services?: '*' | readonly string[];
   /** What happens to the incidents table, keys and logs when the stack is deleted. @default 'retain' */

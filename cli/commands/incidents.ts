@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { escapeJson, escapeSingleLine } from '../../core/render/escape';
+import type { StateCommand } from '../../core/incidents/lifecycle';
 import type { IncidentFilters } from '../../core/incidents/ports';
 import type { ConnectionOptions, IncidentsConnection } from '../incidents/connection';
-import { checkPeriod, parseAccount, parseCause, parseName, parseTimeBound } from '../incidents/filters';
+import { checkPeriod, parseAccount, parseCause, parseName, parseState, parseTimeBound } from '../incidents/filters';
+import { withReflectorOptions, type ReflectorFlags } from '../incidents/state-reflectors';
 import { OptionError, parseLimit } from '../scan/filters';
 import { EXIT, processIo, reportInputError, usageErrorsExitWith2, type CliIo } from '../io';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
@@ -27,6 +29,7 @@ export interface ListFlags {
   readonly principal?: string;
   readonly table?: string;
   readonly account?: string;
+  readonly state?: string;
   readonly limit?: string;
   readonly json?: boolean;
 }
@@ -46,7 +49,7 @@ Where the incidents are:
 Give --table NAME before the subcommand: after \`list\`, --table filters by the DynamoDB table an incident names.
   denyscope incidents --table denyscope-Incidents --region eu-west-1 list --since 7d
 
-Exit status: 0 on success, 2 on a bad option value, 1 when the store cannot be queried (unreachable endpoint, missing credentials, unknown incident id).`;
+Exit status: 0 on success, 2 on a bad option value, 1 when the store cannot be queried (unreachable endpoint, missing credentials, unknown incident id) or a state change does not apply (nothing is written).`;
 
 export function registerIncidents(program: Command, io: CliIo = processIo()): void {
   // `--table` names the incidents table before the subcommand and the filter after `list`: positional
@@ -82,6 +85,7 @@ export function registerIncidents(program: Command, io: CliIo = processIo()): vo
     .option('--principal <arn>', 'only this principal (role, user or root ARN, or account id)')
     .option('--table <name>', 'only incidents naming this DynamoDB table')
     .option('--account <id>', 'only this AWS account')
+    .option('--state <state>', 'only incidents in this state: open, acknowledged or resolved')
     .option('--limit <n>', `at most n incidents (default ${DEFAULT_LIMIT})`)
     .option('--json', 'print {"incidents":[...]}')
     .action(async (flags: ListFlags, command: Command) => {
@@ -110,6 +114,16 @@ export function registerIncidents(program: Command, io: CliIo = processIo()): vo
       io.setExitCode(await runIncidentsShow(id, flags, connectionOptions(command, true), io));
     });
 
+  for (const [command, description] of STATE_COMMANDS) {
+    withReflectorOptions(withWhereOptions(incidents.command(command), true))
+      .description(description)
+      .argument('<id>', 'incident id, as `incidents list` prints it (inc-...)')
+      .option('--note <text>', 'why: stored with the incident and shown by `incidents show`')
+      .action(async (id: string, flags: StateChangeFlags, cmd: Command) => {
+        io.setExitCode(await runStateChange(command, id, flags, connectionOptions(cmd, true), io));
+      });
+  }
+
   withWhereOptions(incidents.command('stats'), true)
     .description('Incident and occurrence counts by cause, principal and table over a period')
     .option('--since <time>', 'incidents last seen at or after: ISO time or duration (default: all time)')
@@ -119,6 +133,67 @@ export function registerIncidents(program: Command, io: CliIo = processIo()): vo
     .action(async (flags: StatsFlags, command: Command) => {
       io.setExitCode(await runIncidentsStats(flags, connectionOptions(command, true), io));
     });
+}
+
+const STATE_COMMANDS: readonly [StateCommand, string][] = [
+  ['ack', 'Acknowledge an open incident: its repeats are counted, not alerted, for acknowledgeHours'],
+  ['resolve', 'Resolve an open or acknowledged incident: its next unmuted occurrence reopens it and alerts at once'],
+  ['reopen', 'Reopen a resolved or acknowledged incident'],
+];
+const NOTE_LIMIT = 1000;
+
+type StateChangeFlags = { readonly note?: string } & ReflectorFlags;
+const PAST_TENSE: Record<StateCommand, string> = { ack: 'acknowledged', resolve: 'resolved', reopen: 'reopened' };
+
+/**
+ * ack, resolve, reopen: read the incident, check the transition applies, then write it on the condition that the
+ * state is still the one read. A lost race is exit 1 with the state the incident is in now; nothing is written.
+ */
+export async function runStateChange(
+  command: StateCommand,
+  id: string,
+  flags: StateChangeFlags,
+  where: ConnectionOptions,
+  io: CliIo,
+): Promise<number> {
+  return withQuery(io, where, async () => {
+    checkIncidentId(id);
+    const note = flags.note === undefined ? null : flags.note.trim();
+    if (note !== null && (note === '' || note.length > NOTE_LIMIT)) throw new OptionError(`--note must be 1 to ${NOTE_LIMIT} characters`);
+    return async (connection) => {
+      const { stateChange } = await import('../../core/incidents/lifecycle');
+      const { reflectStateChange, stateReflectorsFor } = await import('../incidents/state-reflectors');
+      const incident = await connection.states.getIncident(id);
+      if (incident === null) throw new QueryError(`no incident ${id} in ${connection.description}`);
+      const change = stateChange(command, incident, await connection.actor(), note, io.now());
+      if (!change.ok) throw new QueryError(change.problem);
+      const changed = await connection.states.changeState(id, change.change);
+      if (changed === null) {
+        const now = await connection.states.getIncident(id);
+        throw new QueryError(
+          `incident ${id} changed while this ran: it is ${now === null ? 'gone' : `now ${now.state}`}; nothing written (run the command again if it still applies)`,
+        );
+      }
+      io.stdout.write(`${escapeSingleLine(`incident ${id} ${PAST_TENSE[command]}: now ${changed.state}`)}
+`);
+      const deadline = Date.now() + REFLECT_BUDGET_MS;
+      const budget = { remainingMs: () => deadline - Date.now() };
+      for (const { channel, result } of await reflectStateChange(changed, await stateReflectorsFor(flags, where.region), budget)) {
+        if (result.status === 'failed') {
+          io.stderr.write(`denyscope: warning: ${escapeSingleLine(`the ${channel} message was not updated: ${result.detail}`)}
+`);
+        }
+      }
+      return EXIT.ok;
+    };
+  });
+}
+
+/** How long the channels that show a state change get, together. */
+const REFLECT_BUDGET_MS = 30_000;
+
+function checkIncidentId(id: string): void {
+  if (!/^[\w.:-]{1,200}$/.test(id)) throw new OptionError(`"${id}" is not an incident id (incidents list prints them: inc-...)`);
 }
 
 export function withWhereOptions(command: Command, withTable = false): Command {
@@ -150,7 +225,7 @@ export async function runIncidentsList(flags: ListFlags, where: ConnectionOption
 
 export async function runIncidentsShow(id: string, flags: { json?: boolean }, where: ConnectionOptions, io: CliIo): Promise<number> {
   return withQuery(io, where, async () => {
-    if (!/^[\w.:-]{1,200}$/.test(id)) throw new OptionError(`"${id}" is not an incident id (incidents list prints them: inc-...)`);
+    checkIncidentId(id);
     return async (connection) => {
       const { detailJson, renderIncident } = await import('../incidents/output');
       const detail = await connection.incidents.showIncident(id, RECENT_OCCURRENCES);
@@ -190,12 +265,14 @@ function listFilters(flags: ListFlags, now: Date): IncidentFilters {
     principal: flags.principal === undefined ? null : parseName('--principal', flags.principal),
     tableName: flags.table === undefined ? null : parseName('--table', flags.table),
     accountId: flags.account === undefined ? null : parseAccount(flags.account),
+    state: flags.state === undefined ? null : parseState(flags.state),
   };
   checkPeriod(filters.since, filters.until);
   return filters;
 }
 
-class QueryError extends Error {}
+/** A query's answer that is a failure for the user (unknown id, a transition that does not apply): exit 1, one line. */
+export class QueryError extends Error {}
 
 /**
  * Validates the options first (a bad value exits 2 before anything starts), then opens the store,

@@ -7,7 +7,7 @@ import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import type { LocalSummary } from '../local/run';
 import type { PolicyStore } from '../../core/policy/store';
 import { OptionError } from '../scan/filters';
-import { DEFAULT_ALERT_SETTINGS } from '../../core/incidents/alert-policy';
+import { DEFAULT_ALERT_SETTINGS, type AlertPolicy } from '../../core/incidents/alert-policy';
 import { Router } from '../../core/incidents/routes';
 import type { RoutesConfig } from '../../core/incidents/routes-schema';
 
@@ -19,6 +19,10 @@ export interface LocalOptions {
   readonly json?: boolean;
   readonly policies?: string;
   readonly routes?: string;
+  readonly dedupWindowMinutes?: string;
+  readonly acknowledgeHours?: string;
+  readonly autoResolveDays?: string;
+  readonly alertOnConsoleReads?: boolean;
 }
 
 export function registerLocal(program: Command, io: CliIo = processIo()): void {
@@ -38,8 +42,21 @@ export function registerLocal(program: Command, io: CliIo = processIo()): void {
     .option('--sns-topic-arn <arn>', `topic to publish to on --sns-endpoint (default: create or reuse topic "denyscope-alerts")`)
     .option(
       '--json',
-      'print one JSON document at the end: {"events","denials","duplicates","incidents","newIncidents","alerts","suppressed","errors"}',
+      'print one JSON document at the end: {"events","denials","duplicates","incidents","newIncidents","alerts","suppressed","muted","consoleReads","errors"}',
     )
+    .option(
+      '--dedup-window-minutes <n>',
+      `repeats within n minutes of an incident's last alert are counted, not alerted; 0: every new occurrence alerts (default ${DEFAULT_ALERT_SETTINGS.dedupWindowMinutes})`,
+    )
+    .option(
+      '--acknowledge-hours <n>',
+      `an acknowledged incident's repeats are not alerted for n hours after it was acknowledged (default ${DEFAULT_ALERT_SETTINGS.acknowledgeHours})`,
+    )
+    .option(
+      '--auto-resolve-days <n>',
+      `an incident with no occurrence for n days is resolved; its next occurrence reopens it (default ${DEFAULT_ALERT_SETTINGS.autoResolveDays})`,
+    )
+    .option('--alert-on-console-reads', 'alert on read-only denials from console sessions too (by default they are recorded, not alerted)')
     .option(
       '--policies <store>',
       'evaluate each denial against this policy store (denyscope-policies/1); alerts then name the denying statement',
@@ -74,6 +91,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   let collected;
   let store: PolicyStore | null = null;
   let routes: RoutesConfig | undefined;
+  let policy: AlertPolicy;
   try {
     if (options.policies !== undefined) store = (await import('../policies')).loadPolicyStore(options.policies).store;
     if (options.routes !== undefined) routes = await loadRoutes(options.routes);
@@ -87,6 +105,12 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     }
     if (options.snsTopicArn !== undefined && options.snsEndpoint === undefined)
       throw new OptionError('--sns-topic-arn needs --sns-endpoint');
+    policy = {
+      dedupWindowMinutes: wholeNumber('--dedup-window-minutes', options.dedupWindowMinutes, DEFAULT_ALERT_SETTINGS.dedupWindowMinutes, 0),
+      acknowledgeHours: wholeNumber('--acknowledge-hours', options.acknowledgeHours, DEFAULT_ALERT_SETTINGS.acknowledgeHours, 0),
+      autoResolveDays: wholeNumber('--auto-resolve-days', options.autoResolveDays, DEFAULT_ALERT_SETTINGS.autoResolveDays, 1),
+      alertOnConsoleReads: options.alertOnConsoleReads === true,
+    };
     collected = collectInputs(usesSamples ? [bundledSamplesDir()] : paths);
   } catch (error) {
     if (!(error instanceof OptionError || error instanceof InputError)) throw error;
@@ -94,7 +118,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
     return EXIT.inputError;
   }
 
-  const { dedupWindowMinutes, retentionDays } = DEFAULT_ALERT_SETTINGS;
+  const { retentionDays } = DEFAULT_ALERT_SETTINGS;
   const { LocalSetupError, openLocalPipeline } = await import('../local/pipeline');
   const { emptySummary, processInputs, reportError, withProgressCleared } = await import('../local/run');
   const { createProgress } = await import('../scan/progress');
@@ -112,7 +136,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
       snsTopicArn: options.snsTopicArn,
       terminal: options.json === true ? null : withProgressCleared(io.stdout, progress),
       io,
-      dedupWindowMinutes,
+      policy,
       retentionDays,
       routes,
     });
@@ -147,7 +171,7 @@ export async function runLocal(paths: readonly string[], options: LocalOptions, 
   if (options.json === true) {
     io.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
-    io.stdout.write(renderSummary(summary, dataDir, dedupWindowMinutes));
+    io.stdout.write(renderSummary(summary, dataDir, policy.dedupWindowMinutes));
   }
   if (undelivered.length > 0) {
     io.stderr.write(`denyscope: ${undelivered.length} alert(s) not delivered on every channel; run the same input again to retry them\n`);
@@ -178,7 +202,7 @@ function renderSummary(summary: LocalSummary, dataDir: string, dedupWindowMinute
   const dir = escapeSingleLine(dataDir);
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const lines = [
-    `${plural(summary.events, 'event')} read, ${plural(summary.denials, 'denial')}: ${plural(summary.newIncidents, 'new incident')}, ${plural(summary.alerts, 'alert')}, ${summary.suppressed} suppressed (repeats inside the ${dedupWindowMinutes}-minute window), ${plural(summary.duplicates, 'duplicate')}${summary.duplicates > 0 ? ` (already recorded in ${dir}; delete it to start over)` : ''}${summary.errors > 0 ? `, ${plural(summary.errors, 'error')} (see above)` : ''}.`,
+    `${plural(summary.events, 'event')} read, ${plural(summary.denials, 'denial')}: ${plural(summary.newIncidents, 'new incident')}, ${plural(summary.alerts, 'alert')}, ${summary.suppressed} suppressed (repeats inside the ${dedupWindowMinutes}-minute window or of acknowledged incidents), ${summary.muted} muted, ${plural(summary.consoleReads, 'console read')} not alerted, ${plural(summary.duplicates, 'duplicate')}${summary.duplicates > 0 ? ` (already recorded in ${dir}; delete it to start over)` : ''}${summary.errors > 0 ? `, ${plural(summary.errors, 'error')} (see above)` : ''}.`,
     ...(summary.alertsByChannel === undefined
       ? []
       : [
@@ -189,4 +213,13 @@ function renderSummary(summary: LocalSummary, dataDir: string, dedupWindowMinute
     `${dir} holds ${plural(summary.incidents, 'incident')}: see them with \`denyscope incidents${dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${dir}`} list\`.`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A whole number option of at least `min` (the default when absent). */
+function wholeNumber(option: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const trimmed = value.trim();
+  if (!/^\d{1,7}$/.test(trimmed) || Number(trimmed) < min)
+    throw new OptionError(`${option} must be a whole number of at least ${min}, got "${value}"`);
+  return Number(trimmed);
 }

@@ -4,8 +4,12 @@ import * as fs from 'node:fs';
 import { config as configureZod } from 'zod/mini';
 import { en as english } from 'zod/v4/locales';
 import { DynamoDbIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
+import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
+import { DynamoDbMuteStore } from '../../lambdas/adapters/dynamodb-mute-store';
 import { isHttpUrl } from '../../lambdas/adapters/secrets-webhook-url';
-import type { IncidentReader } from '../../core/incidents/ports';
+import { DEFAULT_ALERT_SETTINGS } from '../../core/incidents/alert-policy';
+import type { IncidentReader, IncidentStateStore, MuteStore } from '../../core/incidents/ports';
+import { callerArn, osUser } from './actor';
 import { OptionError } from '../scan/filters';
 import { LOCAL_TABLE_NAME, startEmbeddedDynamo } from '../local/embeddedDynamo';
 import { credentialsForEndpoint, LOCAL_CREDENTIALS, LOCAL_REGION, regionOr, silenceSdkNodeVersionNotice } from '../local/endpoints';
@@ -25,6 +29,11 @@ export interface ConnectionOptions {
 
 export interface IncidentsConnection {
   readonly incidents: IncidentReader;
+  /** State changes by people (ack, resolve, reopen). */
+  readonly states: IncidentStateStore;
+  readonly mutes: MuteStore;
+  /** Who is acting: the caller's ARN (sts get-caller-identity) for a table, the OS user for the local store. */
+  actor(): Promise<string>;
   /** Names the store in messages: "local store ./.denyscope", "table X in eu-west-1". */
   readonly description: string;
   /** What to say when the table is not there (a local store `local` never wrote to is not a typo). */
@@ -37,6 +46,17 @@ export class ConnectionError extends Error {}
 /** The store's read adapter on a client (items as plain objects, the form the adapter's item mapping reads). */
 export function readerOf(client: DynamoDBClient, tableName: string): IncidentReader {
   return new DynamoDbIncidentReader(DynamoDBDocumentClient.from(client), tableName);
+}
+
+/** The reader, the state and mute writers, on one client. */
+function adaptersOf(client: DynamoDBClient, tableName: string): Pick<IncidentsConnection, 'incidents' | 'states' | 'mutes'> {
+  const documents = DynamoDBDocumentClient.from(client);
+  return {
+    incidents: readerOf(client, tableName),
+    // State changes write no TTL: the retention setting is not used by them.
+    states: new DynamoDbIncidentStore(documents, { tableName, retentionDays: DEFAULT_ALERT_SETTINGS.retentionDays }),
+    mutes: new DynamoDbMuteStore(documents, tableName),
+  };
 }
 
 export async function openIncidentsConnection(options: ConnectionOptions): Promise<IncidentsConnection> {
@@ -54,8 +74,14 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     });
     const tableName = options.table ?? LOCAL_TABLE_NAME;
     const description = `table ${tableName} at ${options.endpoint}`;
+    const credentials = credentialsForEndpoint(options.endpoint);
     return {
-      incidents: readerOf(client, tableName),
+      ...adaptersOf(client, tableName),
+      // An emulator has no STS: ask STS only when an endpoint for it is configured.
+      actor: () =>
+        process.env.AWS_ENDPOINT_URL_STS || process.env.AWS_ENDPOINT_URL
+          ? callerArn(regionOr(options.region), credentials)
+          : Promise.resolve(osUser()),
       description,
       missingTable: `${description} does not exist (check --table)`,
       close: async () => client.destroy(),
@@ -70,7 +96,8 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     const client = new DynamoDBClient({ region, maxAttempts });
     const description = `table ${options.table} in ${region}`;
     return {
-      incidents: readerOf(client, options.table),
+      ...adaptersOf(client, options.table),
+      actor: () => callerArn(region, undefined),
       description,
       missingTable: `${description} does not exist (check the table name and region; the stack outputs the name)`,
       close: async () => client.destroy(),
@@ -85,7 +112,8 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
   const store = await startEmbeddedDynamo(options.dataDir);
   const client = new DynamoDBClient({ endpoint: store.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts });
   return {
-    incidents: readerOf(client, LOCAL_TABLE_NAME),
+    ...adaptersOf(client, LOCAL_TABLE_NAME),
+    actor: () => Promise.resolve(osUser()),
     description: `local store ${options.dataDir}`,
     missingTable: `no incidents recorded in ${options.dataDir} yet: run \`denyscope local\` first`,
     close: async () => {

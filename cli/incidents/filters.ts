@@ -1,4 +1,5 @@
 import { CAUSES, type Cause } from '../../core/diagnosis/types';
+import { INCIDENT_STATES, type IncidentState } from '../../core/incidents/model';
 import { OptionError, parseTime } from '../scan/filters';
 
 /** `--since` / `--until`, in the forms `scan` accepts (ISO 8601 or 30m/24h/7d/2w before now), as ISO 8601 UTC. */
@@ -26,4 +27,10 @@ export function parseName(option: string, value: string): string {
 
 export function checkPeriod(since: string | null, until: string | null): void {
   if (since !== null && until !== null && since > until) throw new OptionError(`--since (${since}) is later than --until (${until})`);
+}
+
+export function parseState(value: string): IncidentState {
+  const state = INCIDENT_STATES.find((candidate) => candidate === value.trim());
+  if (state === undefined) throw new OptionError(`--state "${value}" is not a state; valid states: ${INCIDENT_STATES.join(', ')}`);
+  return state;
 }

@@ -20,6 +20,12 @@ export interface IncidentSummary {
   readonly lastSeen: string;
   /** True once an alert about this incident was delivered on at least one channel. */
   readonly alerted: boolean;
+  readonly state: Incident['state'];
+  readonly acknowledgedBy: string | null;
+  readonly acknowledgedAt: string | null;
+  readonly resolvedAt: string | null;
+  /** The mute that matched the latest occurrence, else null. */
+  readonly mutedBy: string | null;
 }
 
 export function summarize(incident: Incident): IncidentSummary {
@@ -37,6 +43,11 @@ export function summarize(incident: Incident): IncidentSummary {
     firstSeen: incident.firstSeen,
     lastSeen: incident.lastSeen,
     alerted: isAlerted(incident),
+    state: incident.state,
+    acknowledgedBy: incident.acknowledgedBy,
+    acknowledgedAt: incident.acknowledgedAt,
+    resolvedAt: incident.resolvedAt,
+    mutedBy: incident.mutedBy,
   };
 }
 
@@ -48,6 +59,7 @@ export function isAlerted(incident: Incident): boolean {
 const LIST_COLUMNS: readonly Column[] = [
   { header: 'LAST SEEN' },
   { header: 'ID' },
+  { header: 'STATE' },
   { header: 'CAUSE' },
   { header: 'COUNT', align: 'right' },
   { header: 'ACTION' },
@@ -60,6 +72,7 @@ export function renderList(incidents: readonly Incident[], width: number | undef
   const rows = incidents.map((incident) => [
     shortTime(incident.lastSeen),
     incident.id,
+    incident.mutedBy === null ? incident.state : `${incident.state} (muted)`,
     incident.cause,
     String(incident.count),
     incident.action,
@@ -76,6 +89,8 @@ export function detailJson(incident: Incident, occurrences: readonly Occurrence[
       ...summarize(incident),
       policyType: incident.policyType,
       policyArn: incident.policyArn,
+      resolvedBy: incident.resolvedBy,
+      stateNote: incident.stateNote,
       countAtLastAlert: incident.countAtLastAlert,
       lastEventId: incident.lastEventId,
       alert: incident.alert,
@@ -173,7 +188,20 @@ export function renderIncident(incident: Incident, occurrences: readonly Occurre
   const lines = [
     `${style.bold(`Incident ${escapeSingleLine(incident.id)}`)}: ${incident.count} occurrence${incident.count === 1 ? '' : 's'}, first seen ${shortTime(incident.firstSeen)}, last seen ${shortTime(incident.lastSeen)}`,
     `Account ${escapeSingleLine(incident.accountId)}, region ${escapeSingleLine(incident.region)}`,
-    `Last alert: ${escapeSingleLine(alert)}`,
+    `Last alert: ${escapeSingleLine(alert)}${incident.alert?.reopenedFrom ? ` (reopened: it had been resolved at ${shortTime(incident.alert.reopenedFrom)})` : ''}`,
+    `State: ${escapeSingleLine(describeState(incident))}`,
+    ...(incident.mutedBy === null ? [] : [`Muted: the latest occurrence matched mute ${escapeSingleLine(incident.mutedBy)}`]),
   ].map((line) => `${line}\n`);
   return `${lines.join('')}\n${renderDiagnosisText(incident.diagnosis, style)}\n${style.bold('Recent occurrences')}\n${renderOccurrences(occurrences, width, style)}`;
+}
+
+/** "acknowledged by ARN at TIME: note", "resolved by ... at ...", "open". */
+function describeState(incident: Incident): string {
+  const note = incident.stateNote === null ? '' : `: ${incident.stateNote}`;
+  if (incident.state === 'acknowledged') {
+    return `acknowledged by ${incident.acknowledgedBy ?? 'unknown'} at ${shortTime(incident.acknowledgedAt ?? '')}${note}`;
+  }
+  if (incident.state === 'resolved')
+    return `resolved by ${incident.resolvedBy ?? 'unknown'} at ${shortTime(incident.resolvedAt ?? '')}${note}`;
+  return `open${note}`;
 }

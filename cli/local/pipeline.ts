@@ -6,6 +6,7 @@ import { createIncidentsTable } from '../../lambdas/adapters/dynamodb-incidents-
 import { StaticWebhookUrlProvider } from '../../lambdas/adapters/secrets-webhook-url';
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
+import type { AlertPolicy } from '../../core/incidents/alert-policy';
 import type { IncidentPipeline } from '../../core/incidents/pipeline';
 import { createAlertPipeline } from '../../lambdas/wiring';
 import type { Notifier } from '../../core/incidents/ports';
@@ -29,7 +30,7 @@ export interface LocalPipelineOptions {
   /** Where alerts print, or null (--json, whose stdout is one document). */
   readonly terminal: OutputStream | null;
   readonly io: CliIo;
-  readonly dedupWindowMinutes: number;
+  readonly policy: AlertPolicy;
   readonly retentionDays: number;
   /** `--routes`: each alert goes to its routes' channels (the terminal still prints every alert). */
   readonly routes?: RoutesConfig;
@@ -112,7 +113,7 @@ export async function openLocalPipeline(options: LocalPipelineOptions): Promise<
       config: {
         incidentsTableName: LOCAL_TABLE_NAME,
         retentionDays: options.retentionDays,
-        dedupWindowMinutes: options.dedupWindowMinutes,
+        ...options.policy,
       },
       documents,
       notifiers,

@@ -3,6 +3,7 @@ import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
 import type { PolicyStore } from '../../core/policy/store';
 import { withStableEventId } from '../../core/incidents/identity';
 import { describeError } from '../../core/incidents/errors';
+import type { QuietReason } from '../../core/incidents/alert-policy';
 import type { IncidentPipeline, PipelineOutcome } from '../../core/incidents/pipeline';
 import type { PipelineLog } from '../../core/incidents/ports';
 import { escapeSingleLine } from '../../core/render/escape';
@@ -25,8 +26,12 @@ export interface LocalSummary {
   newIncidents: number;
   /** Alerts raised by this run. */
   alerts: number;
-  /** Repeats counted into an incident without an alert (inside the dedup window). */
+  /** Repeats counted into an incident without an alert: inside the dedup window, or of an acknowledged incident. */
   suppressed: number;
+  /** Denials counted without an alert because a mute matched them. */
+  muted: number;
+  /** Read-only denials from console sessions, counted without an alert (unless --alert-on-console-reads). */
+  consoleReads: number;
   /** Inputs that could not be processed, each named on stderr. */
   errors: number;
   /** With `--routes` only: per channel the routes name, the alerts this run sent to it. */
@@ -34,7 +39,18 @@ export interface LocalSummary {
 }
 
 export function emptySummary(): LocalSummary {
-  return { events: 0, denials: 0, duplicates: 0, incidents: 0, newIncidents: 0, alerts: 0, suppressed: 0, errors: 0 };
+  return {
+    events: 0,
+    denials: 0,
+    duplicates: 0,
+    incidents: 0,
+    newIncidents: 0,
+    alerts: 0,
+    suppressed: 0,
+    muted: 0,
+    consoleReads: 0,
+    errors: 0,
+  };
 }
 
 export interface ProcessResult {
@@ -102,6 +118,13 @@ export async function processInputs(
   return { undeliveredIncidents: [...undelivered] };
 }
 
+const QUIET_COUNTER: Readonly<Record<QuietReason, 'suppressed' | 'muted' | 'consoleReads'>> = {
+  window: 'suppressed',
+  acknowledged: 'suppressed',
+  muted: 'muted',
+  'console-read': 'consoleReads',
+};
+
 function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set<string>): void {
   // The sole writer finds no attempt in progress; were one found, its alert is not known to be delivered.
   if (outcome.kind === 'busy') {
@@ -112,7 +135,7 @@ function tally(outcome: PipelineOutcome, summary: LocalSummary, undelivered: Set
   if (outcome.kind === 'duplicate') return;
   if (outcome.newIncident) summary.newIncidents += 1;
   if (outcome.kind === 'suppressed') {
-    if (outcome.counted) summary.suppressed += 1;
+    if (outcome.counted) summary[QUIET_COUNTER[outcome.reason]] += 1;
     return;
   }
   summary.alerts += 1;

@@ -90,6 +90,8 @@ export function diagnoseWith(record: CloudTrailRecord, evaluator: DiagnosisEvalu
     mfaAuthenticated: facts.mfaAuthenticated,
     viaVpcEndpoint: facts.viaVpcEndpoint,
     crossAccount: facts.crossAccount,
+    readOnly: facts.readOnly,
+    consoleSession: facts.consoleSession,
     confidence: facts.confidence,
     hypotheses: facts.hypotheses,
     errorCode: facts.errorCode,
@@ -147,6 +149,8 @@ function diagnosisFacts(record: CloudTrailRecord, evaluator: DiagnosisEvaluator 
     mfaAuthenticated,
     viaVpcEndpoint,
     crossAccount,
+    readOnly: typeof record.readOnly === 'boolean' ? record.readOnly : null,
+    consoleSession: isConsoleSession(record),
     confidence: verdict.confidence,
     hypotheses: [] as Cause[],
     errorCode,
@@ -162,6 +166,17 @@ function diagnosisFacts(record: CloudTrailRecord, evaluator: DiagnosisEvaluator 
     if (facts.evaluation.agreesWithMessage === true) facts.confidence = 'certain';
   }
   return facts;
+}
+
+/** The user agents CloudTrail records for calls made by the AWS Management Console itself. */
+const CONSOLE_USER_AGENTS = new Set(['console.amazonaws.com', 'signin.amazonaws.com']);
+
+/** CloudTrail writes sessionCredentialFromConsole as the string "true" (and omits it otherwise). */
+function isConsoleSession(record: CloudTrailRecord): boolean {
+  const fromConsole = record.sessionCredentialFromConsole;
+  if (fromConsole === true || fromConsole === 'true') return true;
+  const userAgent = text(record.userAgent);
+  return userAgent !== undefined && CONSOLE_USER_AGENTS.has(userAgent);
 }
 
 interface Verdict {

@@ -97,6 +97,13 @@ export interface Diagnosis {
   readonly mfaAuthenticated: boolean | null;
   readonly viaVpcEndpoint: string | null;
   readonly crossAccount: boolean;
+  /** The record's `readOnly` (true for reads such as GetItem, DescribeTable); null when the record does not say. */
+  readonly readOnly: boolean | null;
+  /**
+   * True when the call came from an AWS Management Console session: `sessionCredentialFromConsole` is "true", or the
+   * user agent is one the console sends (console.amazonaws.com, signin.amazonaws.com).
+   */
+  readonly consoleSession: boolean;
   readonly confidence: Confidence;
   /** For cause "unknown": likely causes ranked from context, most likely first. Empty otherwise. */
   readonly hypotheses: readonly Cause[];

@@ -48,8 +48,17 @@ export interface AlertState {
   readonly claimedAt: string;
   /** Occurrences folded into this incident since the previous alert (1 for the first alert). */
   readonly occurrencesSincePreviousAlert: number;
+  /** For an alert that reopened a resolved incident: when it had been resolved; else null. */
+  readonly reopenedFrom: string | null;
   readonly channels: Partial<Record<AlertChannel, ChannelDelivery>>;
 }
+
+/**
+ * Where people stand on an incident: `open` until someone acknowledges it (repeats then stay quiet for a while) or
+ * resolves it (the next unmuted occurrence reopens it and alerts at once).
+ */
+export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 /** The fields an incident takes from its latest diagnosis, with the diagnosis's meaning. */
 export type IncidentDescription = Pick<
@@ -75,6 +84,22 @@ export interface Incident extends IncidentDescription {
    * key), so that later alerts thread under it; empty for incidents stored before threads.
    */
   readonly threads: Readonly<Record<AlertChannel, string>>;
+  readonly state: IncidentState;
+  /** Who acknowledged it (caller ARN, or the OS user locally) and when; null unless acknowledged. */
+  readonly acknowledgedBy: string | null;
+  readonly acknowledgedAt: string | null;
+  /** When and by whom it was resolved (by hand, or by denyscope after autoResolveDays without occurrence); null unless resolved. */
+  readonly resolvedAt: string | null;
+  readonly resolvedBy: string | null;
+  /** The note given with the last state change (`--note`), else null. */
+  readonly stateNote: string | null;
+  /** The id of the mute that matched the latest occurrence, else null. */
+  readonly mutedBy: string | null;
+  /**
+   * Processing time of the latest occurrence settled into the incident (alerted or not); autoResolveDays runs from
+   * here. Null for incidents written before it was kept.
+   */
+  readonly lastProcessedAt: string | null;
 }
 
 /**

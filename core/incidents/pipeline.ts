@@ -1,11 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudTrailRecord } from '../diagnosis/record';
 import type { Diagnosis } from '../diagnosis/types';
-import { isAlertDue } from './alert-policy';
+import { DEFAULT_ALERT_SETTINGS, decideAlert, type AlertDecision, type AlertPolicy, type QuietReason } from './alert-policy';
 import { describeError } from './errors';
 import { alertKey, incidentIdFor } from './identity';
 import type { AlertChannel, ChannelDelivery, Incident, Lease } from './model';
-import type { Clock, DeliveryBudget, DeliveryResult, DiagnosisDeepener, Enricher, IncidentStore, Notifier, PipelineLog } from './ports';
+import { matchingMute } from './mutes';
+import type {
+  Clock,
+  DeliveryBudget,
+  DeliveryResult,
+  DiagnosisDeepener,
+  Enricher,
+  IncidentStore,
+  MuteSource,
+  Notifier,
+  PipelineLog,
+  SettledOccurrence,
+} from './ports';
 
 /** The channel ids an alert of this denial goes to (its routes); the pipeline keeps those that have a notifier. */
 export type ChannelSelector = (diagnosis: Diagnosis, log: PipelineLog) => readonly AlertChannel[];
@@ -21,6 +33,12 @@ export interface IncidentPipelineDeps {
   readonly deepener?: DiagnosisDeepener;
   readonly clock: Clock;
   readonly dedupWindowMinutes: number;
+  /** See AlertPolicy; each defaults to DEFAULT_ALERT_SETTINGS. */
+  readonly acknowledgeHours?: number;
+  readonly autoResolveDays?: number;
+  readonly alertOnConsoleReads?: boolean;
+  /** The mutes in force (none when absent). */
+  readonly mutes?: MuteSource;
   /**
    * True when this pipeline is the store's only writer and processes one event at a time (`denyscope local`, under
    * its data-dir lock): every lease found in the store then belongs to an attempt that is over (a killed run), so a
@@ -33,14 +51,21 @@ export interface IncidentPipelineDeps {
  * What one diagnosed denial did.
  * - duplicate: its eventID was already recorded; nothing else happened.
  * - busy: another attempt at the same event holds it (a concurrent redelivery); nothing was done: retry later.
- * - suppressed: counted into its incident without an alert (inside the window, or another event holds the alert).
+ * - suppressed: counted into its incident without an alert, for `reason` (QuietReason; `window` also when another
+ *   event holds the alert).
  * - alerted: this event owns the incident's alert; `complete` is false while a channel still has to be retried.
  * `counted` is false when an earlier attempt at the event finished counting it (this one resumed its alert).
  */
 export type PipelineOutcome =
   | { readonly kind: 'duplicate'; readonly incidentId: string }
   | { readonly kind: 'busy'; readonly incidentId: string }
-  | { readonly kind: 'suppressed'; readonly incident: Incident; readonly newIncident: boolean; readonly counted: boolean }
+  | {
+      readonly kind: 'suppressed';
+      readonly incident: Incident;
+      readonly newIncident: boolean;
+      readonly counted: boolean;
+      readonly reason: QuietReason;
+    }
   | {
       readonly kind: 'alerted';
       readonly incident: Incident;
@@ -88,8 +113,14 @@ const FINAL_WRITE_ATTEMPTS = 3;
  * least once, and a channel is sent at most once unless the attempt sending it died before recording the outcome.
  */
 export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipeline {
-  const { store, notifiers, enricher, deepener, clock, dedupWindowMinutes } = deps;
+  const { store, notifiers, enricher, deepener, clock } = deps;
   const channels = notifiers.map((notifier) => notifier.channel);
+  const policy: AlertPolicy = {
+    dedupWindowMinutes: deps.dedupWindowMinutes,
+    acknowledgeHours: deps.acknowledgeHours ?? DEFAULT_ALERT_SETTINGS.acknowledgeHours,
+    autoResolveDays: deps.autoResolveDays ?? DEFAULT_ALERT_SETTINGS.autoResolveDays,
+    alertOnConsoleReads: deps.alertOnConsoleReads ?? DEFAULT_ALERT_SETTINGS.alertOnConsoleReads,
+  };
 
   /** The alert's channels, in delivery order: chosen when the alert is claimed and kept with it, so a resumed delivery sends the same ones. */
   function channelsOf(attempt: Attempt): readonly AlertChannel[] {
@@ -111,10 +142,17 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
 
     const incident = await store.recordOccurrence(incidentId, seenAt(diagnosis, now));
     const counting = { newIncident: incident.count === 1, counted: true };
-    if (!isAlertDue(incident.alert, now, dedupWindowMinutes)) return suppress(attempt, incident, counting);
+    const decision = await decide(attempt, incident);
+    if (decision.kind === 'quiet') return suppress(attempt, incident, counting, decision);
     // Counted: from here a retry resumes the alert, and the incident may forget that the event is being counted.
     if (!(await store.markAlerting(incidentId, diagnosis, attempt.lease.owner))) return busy(attempt);
-    return claimAndDeliver(attempt, incident, counting);
+    return claimAndDeliver(attempt, incident, counting, decision.reopenedFrom);
+  }
+
+  /** The alert policy on the incident as counted, with the mutes in force now. */
+  async function decide(attempt: Attempt, incident: Incident): Promise<AlertDecision> {
+    const mutes = (await deps.mutes?.activeMutes(attempt.now)) ?? [];
+    return decideAlert(incident, attempt.diagnosis, matchingMute(mutes, attempt.diagnosis, attempt.now), attempt.now, policy);
   }
 
   /** True once this attempt holds the occurrence's lease: it took it, or the previous holder's lease ended. */
@@ -134,10 +172,11 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
    * Counted, no alert from this event: the occurrence is done, then the incident forgets it was being counted. Once
    * the occurrence is done a retry is a duplicate, so only this attempt can clean up: both writes are retried here.
    */
-  async function suppress(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
+  async function suppress(attempt: Attempt, incident: Incident, counting: Counting, quiet: Quiet): Promise<PipelineOutcome> {
     await finish(attempt);
-    await withRetries(attempt, 'clean up the count', () => store.forgetCounting(attempt.incidentId, attempt.diagnosis.eventId));
-    return { kind: 'suppressed', incident, ...counting };
+    const settled = { processedAt: attempt.now.toISOString(), mutedBy: quiet.mutedBy };
+    await withRetries(attempt, 'clean up the count', () => store.forgetCounting(attempt.incidentId, attempt.diagnosis.eventId, settled));
+    return { kind: 'suppressed', incident: { ...incident, ...settledFields(settled) }, ...counting, reason: quiet.reason };
   }
 
   function finish(attempt: Attempt): Promise<void> {
@@ -157,13 +196,27 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
       return { kind: 'duplicate', incidentId: attempt.incidentId };
     }
     if (incident.alert?.eventId === attempt.diagnosis.eventId) return deliver(attempt, incident, counting);
-    if (isAlertDue(incident.alert, attempt.now, dedupWindowMinutes)) return claimAndDeliver(attempt, incident, counting);
-    return suppress(attempt, incident, counting);
+    const decision = await decide(attempt, incident);
+    if (decision.kind === 'quiet') return suppress(attempt, incident, counting, decision);
+    return claimAndDeliver(attempt, incident, counting, decision.reopenedFrom);
   }
 
-  async function claimAndDeliver(attempt: Attempt, incident: Incident, counting: Counting): Promise<PipelineOutcome> {
-    const claimed = await store.claimAlert(incident, attempt.diagnosis.eventId, channelsOf(attempt), attempt.now, attempt.lease);
-    if (claimed === null) return suppress(attempt, incident, counting);
+  async function claimAndDeliver(
+    attempt: Attempt,
+    incident: Incident,
+    counting: Counting,
+    reopenedFrom: string | null,
+  ): Promise<PipelineOutcome> {
+    const claimed = await store.claimAlert(
+      incident,
+      attempt.diagnosis.eventId,
+      channelsOf(attempt),
+      attempt.now,
+      attempt.lease,
+      reopenedFrom,
+    );
+    // Another event claimed the alert, or someone changed the incident's state since it was read: a repeat.
+    if (claimed === null) return suppress(attempt, incident, counting, HELD_ELSEWHERE);
     return deliver(attempt, claimed, counting);
   }
 
@@ -224,7 +277,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
     if (current?.alert?.eventId === attempt.diagnosis.eventId) return stopBusy(attempt);
     attempt.options.log.warn('Alert superseded by a newer alert during delivery');
     await finish(attempt);
-    return { kind: 'suppressed', incident: current ?? incident, ...counting };
+    return { kind: 'suppressed', incident: current ?? incident, ...counting, reason: HELD_ELSEWHERE.reason };
   }
 
   /** A write whose repetition is harmless (conditional on this attempt's lease, or idempotent), retried in-process. */
@@ -295,6 +348,15 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
   }
 
   return { process };
+}
+
+type Quiet = Extract<AlertDecision, { kind: 'quiet' }>;
+
+/** No alert because another event holds the incident's alert: counted like a repeat inside the window. */
+const HELD_ELSEWHERE: Quiet = { kind: 'quiet', reason: 'window', mutedBy: null };
+
+function settledFields(settled: SettledOccurrence): Pick<Incident, 'lastProcessedAt' | 'mutedBy'> {
+  return { lastProcessedAt: settled.processedAt, mutedBy: settled.mutedBy };
 }
 
 /** An attempt's lease lasts its delivery budget (the Lambda's remaining time) plus a margin. */

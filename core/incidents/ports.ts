@@ -1,6 +1,8 @@
 import type { CloudTrailRecord } from '../diagnosis/record';
 import type { Cause, Diagnosis } from '../diagnosis/types';
-import type { AlertChannel, ChannelDelivery, DeepDiagnosis, Incident, Lease, Occurrence } from './model';
+import type { StateChange } from './lifecycle';
+import type { AlertChannel, ChannelDelivery, DeepDiagnosis, Incident, IncidentState, Lease, Occurrence } from './model';
+import type { Mute } from './mutes';
 
 /** Processing time. Injected so tests can move through the dedup window. */
 export interface Clock {
@@ -55,15 +57,26 @@ export interface IncidentStore {
   finishOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void>;
   /** Release the occurrence's lease, keeping its state, so a retry need not wait for the lease to end. */
   releaseOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void>;
-  /** Forget that the event is being counted: only once its occurrence is past `counting`. */
-  forgetCounting(incidentId: string, eventId: string): Promise<void>;
   /**
-   * Claim a new alert for this event if the incident's alert is still the one `incident` shows (the caller decided it
-   * was due), leasing the first channel to `lease`, and forget that the event is being counted. Returns the incident
-   * with the alert this event owns (claimed now or by an earlier attempt, never rewritten), or null when another
-   * event claimed it. A lost claim costs a consistent read.
+   * Forget that the event is being counted (only once its occurrence is past `counting`), and settle it on the
+   * incident: its processing time and the mute that matched it. Idempotent.
    */
-  claimAlert(incident: Incident, eventId: string, channels: readonly AlertChannel[], now: Date, lease: Lease): Promise<Incident | null>;
+  forgetCounting(incidentId: string, eventId: string, settled: SettledOccurrence): Promise<void>;
+  /**
+   * Claim a new alert for this event if the incident's alert and state are still what `incident` shows (the caller
+   * decided it was due), leasing the first channel to `lease`, and forget that the event is being counted; the event
+   * is settled unmuted at `now`. With `reopenedFrom` (the time a resolved incident was resolved) the incident opens
+   * again. Returns the incident with the alert this event owns (claimed now or by an earlier attempt, never
+   * rewritten), or null when another event claimed it or the state changed. A lost claim costs a consistent read.
+   */
+  claimAlert(
+    incident: Incident,
+    eventId: string,
+    channels: readonly AlertChannel[],
+    now: Date,
+    lease: Lease,
+    reopenedFrom: string | null,
+  ): Promise<Incident | null>;
   /**
    * Lease one channel of the alert owned by `eventId` for sending: only if it is not sent or skipped, and not leased to
    * another attempt (unless to `expiredOwner`, whose lease ended). False otherwise.
@@ -91,6 +104,42 @@ export interface IncidentStore {
   getIncident(incidentId: string): Promise<Incident | null>;
 }
 
+/** An occurrence settled without an alert: when it was processed, and the id of the mute that matched it (else null). */
+export interface SettledOccurrence {
+  readonly processedAt: string;
+  readonly mutedBy: string | null;
+}
+
+/**
+ * State changes outside the alert path: people (`incidents ack|resolve|reopen`) and the digest run (auto-resolve).
+ * Each is one conditional write on the state read, so two writers acting at once cannot lose an update.
+ */
+export interface IncidentStateStore {
+  /** Writes the change if the incident is still in `change.from`; null when it is not (or no longer exists). */
+  changeState(incidentId: string, change: StateChange): Promise<Incident | null>;
+  /**
+   * Resolves an incident with no occurrence for autoResolveDays (see idleSince), if it is still as read: null when it
+   * is not idle, or changed since it was read.
+   */
+  resolveIdle(incident: Incident, now: Date, autoResolveDays: number): Promise<Incident | null>;
+  /** Consistent read. */
+  getIncident(incidentId: string): Promise<Incident | null>;
+}
+
+/** The mutes in force, as the pipeline reads them. */
+export interface MuteSource {
+  /** Every mute not expired at `now`, oldest first. */
+  activeMutes(now: Date): Promise<readonly Mute[]>;
+}
+
+/** Mutes as people manage them (`denyscope mute`, `mutes list|remove`). */
+export interface MuteStore extends MuteSource {
+  /** Stores a new mute (its id is new). */
+  addMute(mute: Mute): Promise<void>;
+  /** False when no active mute has this id. */
+  removeMute(id: string, now: Date): Promise<boolean>;
+}
+
 /** What `incidents list` and `stats` select: ISO 8601 UTC bounds on lastSeen (null: unbounded) and exact matches. */
 export interface IncidentFilters {
   readonly since: string | null;
@@ -99,9 +148,18 @@ export interface IncidentFilters {
   readonly principal: string | null;
   readonly tableName: string | null;
   readonly accountId: string | null;
+  readonly state: IncidentState | null;
 }
 
-export const NO_FILTERS: IncidentFilters = { since: null, until: null, cause: null, principal: null, tableName: null, accountId: null };
+export const NO_FILTERS: IncidentFilters = {
+  since: null,
+  until: null,
+  cause: null,
+  principal: null,
+  tableName: null,
+  accountId: null,
+  state: null,
+};
 
 export interface IncidentDetail {
   readonly incident: Incident;
@@ -140,7 +198,10 @@ export interface Notifier {
   notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult>;
 }
 
-/** Shows an incident's new state (ack, resolve, reopen) in a channel that already has its alert. */
+/**
+ * Shows a person's state change (ack, resolve, reopen) where the incident was alerted: the Slack root message, the
+ * PagerDuty incident. Called by the CLI after the change is written.
+ */
 export interface StateReflector {
   readonly channel: string;
   reflect(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult>;

@@ -5,6 +5,7 @@
  * Items (single table):
  * - incident:   pk = INCIDENT#<incidentId>, sk = META
  * - occurrence: pk = INCIDENT#<incidentId>, sk = OCC#<eventTime ISO>#<occurrenceKeyFor: sharedEventID, else eventID>
+ * - mute:       pk = MUTE, sk = MUTE#<muteId>   (one partition: a handful of rules, read in one Query; TTL at its end)
  * Only incident items carry the GSI key attributes, so every index is sparse and holds incidents only.
  * All indexes sort by `lastSeen` (ISO 8601 UTC string), newest first with ScanIndexForward=false.
  */
@@ -16,6 +17,8 @@ export const INCIDENT_SORT_KEY = 'META';
 export const incidentPk = (incidentId: string): string => `INCIDENT#${incidentId}`;
 export const occurrenceSk = (eventTime: string, eventId: string): string => `OCC#${eventTime}#${eventId}`;
 export const OCCURRENCE_SK_PREFIX = 'OCC#';
+export const MUTE_PK = 'MUTE';
+export const muteSk = (muteId: string): string => `MUTE#${muteId}`;
 
 /**
  * Recent incidents in a time range: partitioned by the month of lastSeen (YYYY-MM) so that one busy

@@ -182,6 +182,12 @@ function queryInput(tableName: string, key: IndexKey, filters: IncidentFilters):
   addFilter('principal', filters.principal);
   addFilter('tableName', filters.tableName);
   addFilter('accountId', filters.accountId);
+  if (filters.state !== null) {
+    names['#state'] = 'state';
+    values[':state'] = filters.state;
+    // Incidents written before states have none: they are open.
+    conditions.push(filters.state === 'open' ? '(attribute_not_exists(#state) OR #state = :state)' : '#state = :state');
+  }
 
   return {
     TableName: tableName,

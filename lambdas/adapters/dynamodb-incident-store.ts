@@ -4,18 +4,22 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import * as z from 'zod/mini';
 import { CAUSES } from '../../core/diagnosis/types';
 import type { Diagnosis } from '../../core/diagnosis/types';
-import type {
-  AlertChannel,
-  AlertState,
-  ChannelDelivery,
-  DeepDiagnosis,
-  ChannelStatus,
-  Incident,
-  Lease,
-  Occurrence,
+import { idleSince } from '../../core/incidents/alert-policy';
+import { AUTO_RESOLVER, OPEN_FIELDS, type StateChange, type StateFields } from '../../core/incidents/lifecycle';
+import {
+  INCIDENT_STATES,
+  type AlertChannel,
+  type AlertState,
+  type ChannelDelivery,
+  type ChannelStatus,
+  type DeepDiagnosis,
+  type Incident,
+  type IncidentState,
+  type Lease,
+  type Occurrence,
 } from '../../core/incidents/model';
 import { incidentDescription, occurrenceKeyFor } from '../../core/incidents/identity';
-import type { IncidentStore, OccurrenceClaim, OccurrenceState } from '../../core/incidents/ports';
+import type { IncidentStateStore, IncidentStore, OccurrenceClaim, OccurrenceState, SettledOccurrence } from '../../core/incidents/ports';
 import {
   GSI_BY_CAUSE,
   GSI_BY_PRINCIPAL,
@@ -33,7 +37,7 @@ export interface DynamoDbIncidentStoreOptions {
   readonly retentionDays: number;
 }
 
-/** The occurrence's OccurrenceState, and the lease of the attempt working on it. */
+/** The occurrence's OccurrenceState (on an incident item: its IncidentState), and the lease of the attempt working on it. */
 const STATE_ATTRIBUTE = 'state';
 const LEASE_ATTRIBUTE = 'lease';
 /** On the incident: ids of events counted into it whose occurrence is still `counting` (a string set). */
@@ -72,11 +76,15 @@ export function incidentIndexAttributes(
   };
 }
 
-/** The stored item of an incident: its fields + keys + GSI attributes + TTL. `alert`/`enrichment`/`threads` are absent until set. */
+/**
+ * The stored item of an incident: its fields + keys + GSI attributes + TTL. `alert`/`enrichment`/`threads` are absent
+ * until set, and so are the lifecycle fields of an incident no one changed (an open incident with no state written).
+ */
 export function incidentToItem(incident: Incident, retentionDays: number): Record<string, unknown> {
   const { alert, enrichment, threads, ...fields } = incident;
+  const untouched = incident.state === 'open' && LIFECYCLE_FIELDS.every((field) => incident[field] === null);
   return {
-    ...fields,
+    ...(untouched ? withoutLifecycleFields(fields) : fields),
     ...(alert === null ? {} : { alert }),
     ...(enrichment === null ? {} : { enrichment }),
     ...(Object.keys(threads).length === 0 ? {} : { threads }),
@@ -85,6 +93,24 @@ export function incidentToItem(incident: Incident, retentionDays: number): Recor
     ...incidentIndexAttributes(incident),
     [TTL_ATTRIBUTE]: expiresAt(incident.lastSeen, retentionDays),
   };
+}
+
+/** Written by state changes, mutes and the alert path; absent on incidents no one touched since they were recorded. */
+const LIFECYCLE_FIELDS = [
+  'acknowledgedBy',
+  'acknowledgedAt',
+  'resolvedAt',
+  'resolvedBy',
+  'stateNote',
+  'mutedBy',
+  'lastProcessedAt',
+] as const;
+
+function withoutLifecycleFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...fields };
+  delete copy.state;
+  for (const field of LIFECYCLE_FIELDS) delete copy[field];
+  return copy;
 }
 
 /** An item read from the table does not have the shape this code writes (edited by hand, or another writer). */
@@ -128,6 +154,14 @@ const incidentItem = z.looseObject({
   deepDiagnosis: z.optional(
     z.looseObject({ eventId: text, evaluation: z.nullable(z.looseObject({})), remediation: z.looseObject({}), confidence: text }),
   ),
+  state: z.optional(z.enum(INCIDENT_STATES)),
+  acknowledgedBy: optionalText,
+  acknowledgedAt: optionalText,
+  resolvedAt: optionalText,
+  resolvedBy: optionalText,
+  stateNote: optionalText,
+  mutedBy: optionalText,
+  lastProcessedAt: optionalText,
 });
 
 const occurrenceItem = z.looseObject({
@@ -147,8 +181,10 @@ function parseItem<T>(schema: z.ZodMiniType<T>, item: Record<string, unknown>): 
   throw new MalformedItemError(`incidents table item pk=${String(item.pk)} sk=${String(item.sk)}: field ${field}: ${issue.message}`);
 }
 
+/** Items written before incidents had states read as open, with no state change, mute or processing time. */
 export function incidentFromItem(item: Record<string, unknown>): Incident {
-  const { deepDiagnosis, ...fields } = withoutStorageAttributes(parseItem(incidentItem, item));
+  const parsed = parseItem(incidentItem, item);
+  const { deepDiagnosis, ...fields } = withoutStorageAttributes(parsed);
   const incident = fields as unknown as Incident;
   return {
     ...incident,
@@ -157,6 +193,15 @@ export function incidentFromItem(item: Record<string, unknown>): Incident {
     alert: alertFromItem(fields.alert as AlertState | undefined),
     enrichment: fields.enrichment ?? null,
     threads: fields.threads ?? {},
+    // The incident's state shares its attribute name with the occurrence's bookkeeping state.
+    state: parsed.state ?? 'open',
+    acknowledgedBy: fields.acknowledgedBy ?? null,
+    acknowledgedAt: fields.acknowledgedAt ?? null,
+    resolvedAt: fields.resolvedAt ?? null,
+    resolvedBy: fields.resolvedBy ?? null,
+    stateNote: fields.stateNote ?? null,
+    mutedBy: fields.mutedBy ?? null,
+    lastProcessedAt: fields.lastProcessedAt ?? null,
   };
 }
 
@@ -183,7 +228,7 @@ function alertFromItem(alert: AlertState | undefined): AlertState | null {
       return [channel, recorded];
     }),
   );
-  return { ...alert, sequence: Number(alert.sequence ?? 0), channels };
+  return { ...alert, sequence: Number(alert.sequence ?? 0), reopenedFrom: alert.reopenedFrom ?? null, channels };
 }
 
 export function occurrenceFromItem(item: Record<string, unknown>): Occurrence {
@@ -195,6 +240,24 @@ function withoutStorageAttributes<T extends Record<string, unknown>>(item: T): T
   const fields: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete fields[attribute];
   return fields as T;
+}
+
+/** The condition that the incident is in `state` as read (`:readState`); items from before states are open. */
+function stateIs(state: IncidentState): string {
+  return state === 'open' ? '(attribute_not_exists(#state) OR #state = :readState)' : '#state = :readState';
+}
+
+/** SET assignments of the lifecycle fields (the state under #state), with their names and values. */
+function stateAssignments(fields: StateFields): { names: Record<string, string>; values: Record<string, unknown>; assignments: string[] } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const assignments = Object.entries(fields).map(([field, value]) => {
+    const name = field === 'state' ? '#state' : `#${field}`;
+    if (field !== 'state') names[name] = field;
+    values[`:${field}`] = value;
+    return `${name} = :${field}`;
+  });
+  return { names, values, assignments };
 }
 
 /** ConditionalCheckFailed as a value: the answer of a conditional write whose condition did not hold. */
@@ -211,7 +274,7 @@ async function unlessConditionFails<T>(write: Promise<T>): Promise<T | 'conditio
  * The incident store on DynamoDB (and dynalite): no transactions (dynalite has none), every write conditional or
  * idempotent. See IncidentStore for the protocol and what each step costs.
  */
-export class DynamoDbIncidentStore implements IncidentStore {
+export class DynamoDbIncidentStore implements IncidentStore, IncidentStateStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly options: DynamoDbIncidentStoreOptions,
@@ -421,17 +484,17 @@ export class DynamoDbIncidentStore implements IncidentStore {
     );
   }
 
-  async forgetCounting(incidentId: string, eventId: string): Promise<void> {
+  async forgetCounting(incidentId: string, eventId: string, settled: SettledOccurrence): Promise<void> {
     await unlessConditionFails(
       this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.incidentKey(incidentId),
-          UpdateExpression: 'DELETE #counting :eventIds',
+          UpdateExpression: 'SET lastProcessedAt = :processedAt, mutedBy = :mutedBy DELETE #counting :eventIds',
           // An update creates a missing item: never resurrect an incident deleted by hand as a bare key.
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE },
-          ExpressionAttributeValues: { ':eventIds': new Set([eventId]) },
+          ExpressionAttributeValues: { ':eventIds': new Set([eventId]), ':processedAt': settled.processedAt, ':mutedBy': settled.mutedBy },
         }),
       ),
     );
@@ -443,6 +506,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     channels: readonly AlertChannel[],
     now: Date,
     lease: Lease,
+    reopenedFrom: string | null,
   ): Promise<Incident | null> {
     const at = now.toISOString();
     const alert: AlertState = {
@@ -450,6 +514,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
       sequence: (incident.alert?.sequence ?? 0) + 1,
       claimedAt: at,
       occurrencesSincePreviousAlert: incident.count - incident.countAtLastAlert,
+      reopenedFrom,
       channels: Object.fromEntries(
         channels.map((channel, index): [AlertChannel, ChannelDelivery] => [
           channel,
@@ -458,22 +523,31 @@ export class DynamoDbIncidentStore implements IncidentStore {
       ),
     };
     const previous = incident.alert;
+    // A reopening alert opens the incident again, in the same write.
+    const reopening = reopenedFrom === null ? { names: {}, values: {}, assignments: [] } : stateAssignments(OPEN_FIELDS);
     const claimed = await unlessConditionFails(
       this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.incidentKey(incident.id),
-          UpdateExpression: 'SET alert = :alert, countAtLastAlert = :count DELETE #counting :eventIds',
-          // Compare-and-set on the alert the caller saw: no other event claimed one since.
-          ConditionExpression:
+          UpdateExpression:
+            ['SET alert = :alert, countAtLastAlert = :count, lastProcessedAt = :at, mutedBy = :null', ...reopening.assignments].join(', ') +
+            ' DELETE #counting :eventIds',
+          // Compare-and-set on the alert and the state the caller saw: no other event claimed one, no one changed the state.
+          ConditionExpression: `${
             previous === null
               ? 'attribute_exists(pk) AND attribute_not_exists(alert)'
-              : 'alert.claimedAt = :previousClaimedAt AND alert.eventId = :previousEventId',
-          ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE },
+              : 'alert.claimedAt = :previousClaimedAt AND alert.eventId = :previousEventId'
+          } AND ${stateIs(incident.state)}`,
+          ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE, '#state': STATE_ATTRIBUTE, ...reopening.names },
           ExpressionAttributeValues: {
             ':alert': alert,
             ':count': incident.count,
             ':eventIds': new Set([eventId]),
+            ':at': at,
+            ':null': null,
+            ':readState': incident.state,
+            ...reopening.values,
             ...(previous === null ? {} : { ':previousClaimedAt': previous.claimedAt, ':previousEventId': previous.eventId }),
           },
           ReturnValues: 'ALL_NEW',
@@ -578,6 +652,55 @@ export class DynamoDbIncidentStore implements IncidentStore {
       ),
     );
     return added !== 'condition-failed';
+  }
+
+  async changeState(incidentId: string, change: StateChange): Promise<Incident | null> {
+    return this.writeState(incidentId, change.to, stateIs(change.from), { ':readState': change.from });
+  }
+
+  async resolveIdle(incident: Incident, now: Date, autoResolveDays: number): Promise<Incident | null> {
+    const resolvedAt = idleSince(incident, now, autoResolveDays);
+    if (resolvedAt === null) return null;
+    // Still idle as read: no occurrence settled and no state change since.
+    const stillIdle =
+      incident.lastProcessedAt === null
+        ? 'attribute_not_exists(lastProcessedAt) AND lastSeen = :readLastSeen'
+        : 'lastProcessedAt = :readLastProcessedAt';
+    return this.writeState(
+      incident.id,
+      { ...OPEN_FIELDS, state: 'resolved', resolvedAt, resolvedBy: AUTO_RESOLVER },
+      `${stateIs(incident.state)} AND ${stillIdle}`,
+      {
+        ':readState': incident.state,
+        ...(incident.lastProcessedAt === null
+          ? { ':readLastSeen': incident.lastSeen }
+          : { ':readLastProcessedAt': incident.lastProcessedAt }),
+      },
+    );
+  }
+
+  /** One conditional write of the lifecycle fields; null when the condition does not hold. */
+  private async writeState(
+    incidentId: string,
+    fields: StateFields,
+    condition: string,
+    conditionValues: Record<string, unknown>,
+  ): Promise<Incident | null> {
+    const { names, values, assignments } = stateAssignments(fields);
+    const written = await unlessConditionFails(
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.incidentKey(incidentId),
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ExpressionAttributeNames: { '#state': STATE_ATTRIBUTE, ...names },
+          ExpressionAttributeValues: { ...values, ...conditionValues },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return written === 'condition-failed' ? null : incidentFromItem(written.Attributes ?? {});
   }
 
   async getIncident(incidentId: string): Promise<Incident | null> {

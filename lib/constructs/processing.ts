@@ -10,6 +10,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
 import { ConfigurationError } from '../config';
+import type { StandingMuteInput } from '@denyscope/core/incidents/mutes';
+import { MUTE_PK } from '@denyscope/core/incidents/schema';
 import { EncryptionKey, ServiceKey } from './encryption-key';
 import type { OwnSecret, RouteChannels } from './notifications';
 
@@ -51,6 +53,11 @@ export interface ProcessingProps {
   readonly dataEventTables: '*' | readonly string[];
   readonly dedupWindowMinutes: number;
   readonly retentionDays: number;
+  readonly acknowledgeHours: number;
+  readonly autoResolveDays: number;
+  readonly alertOnConsoleReads: boolean;
+  /** Standing mutes (cdk.json `mutes`), validated by the configuration. */
+  readonly mutes: readonly StandingMuteInput[];
   readonly logLevel: string;
   readonly reservedConcurrency: number;
   readonly removalPolicy: RemovalPolicy;
@@ -166,6 +173,10 @@ export class Processing extends Construct {
           ? { [HANDLER_ENV.organizationReaderRoleArn]: props.deepDiagnosis.organizationReaderRoleArn }
           : {}),
         [HANDLER_ENV.tracing]: String(props.tracing ?? false),
+        [HANDLER_ENV.acknowledgeHours]: String(props.acknowledgeHours),
+        [HANDLER_ENV.autoResolveDays]: String(props.autoResolveDays),
+        [HANDLER_ENV.alertOnConsoleReads]: String(props.alertOnConsoleReads),
+        [HANDLER_ENV.mutes]: JSON.stringify(props.mutes),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -303,8 +314,15 @@ export class Processing extends Construct {
   private writePolicy(props: ProcessingProps): void {
     const stack = Stack.of(this);
     const statements = [
-      // Item calls only, never through an index (the Lambda does not query).
+      // Item calls only, never through an index.
       new iam.PolicyStatement({ sid: 'IncidentsTable', actions: INCIDENTS_TABLE_ACTIONS, resources: [props.table.tableArn] }),
+      // The one Query: the mutes, all in one partition (core/incidents/schema.ts); no other partition can be read in bulk.
+      new iam.PolicyStatement({
+        sid: 'IncidentsTableMutes',
+        actions: ['dynamodb:Query'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MUTE_PK] } },
+      }),
       keyUseVia('IncidentsTableKey', props.tableKey, [
         'kms:Encrypt',
         'kms:Decrypt',

@@ -41,6 +41,8 @@ const DIAGNOSIS_FIELDS = [
   'mfaAuthenticated',
   'viaVpcEndpoint',
   'crossAccount',
+  'readOnly',
+  'consoleSession',
   'confidence',
   'hypotheses',
   'errorCode',

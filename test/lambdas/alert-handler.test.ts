@@ -390,6 +390,12 @@ describe('readHandlerConfig', () => {
       deepDiagnosisTimeoutSeconds: 4,
       organizationReaderRoleArn: null,
       tracing: false,
+      acknowledgeHours: 24,
+      autoResolveDays: 14,
+      alertOnConsoleReads: false,
+      mutes: [
+        expect.objectContaining({ action: 'dynamodb:Scan', until: null, reason: 'nightly export', createdBy: 'stack configuration' }),
+      ],
     });
     const reader = 'arn:aws:iam::999988887777:role/denyscope-organization-reader';
     expect(readHandlerConfig({ ...env, [HANDLER_ENV.organizationReaderRoleArn]: reader })).toMatchObject({
@@ -415,6 +421,11 @@ describe('readHandlerConfig', () => {
     );
   });
 
+  it('runs a function deployed before the lifecycle settings with their defaults', () => {
+    const { ACKNOWLEDGE_HOURS: _a, AUTO_RESOLVE_DAYS: _r, ALERT_ON_CONSOLE_READS: _c, MUTES: _m, ...older } = env;
+    expect(readHandlerConfig(older)).toMatchObject({ acknowledgeHours: 24, autoResolveDays: 14, alertOnConsoleReads: false, mutes: [] });
+  });
+
   it('names a missing or malformed variable', () => {
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.alertTopicArn]: '' })).toThrow('Environment variable ALERT_TOPIC_ARN is not set');
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.dedupWindowMinutes]: 'soon' })).toThrow(
@@ -422,6 +433,9 @@ describe('readHandlerConfig', () => {
     );
     expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '-1' })).toThrow(
       'Environment variable DEEP_DIAGNOSIS_TIMEOUT_SECONDS must be a number of 0 or more, got "-1"',
+    );
+    expect(() => readHandlerConfig({ ...env, [HANDLER_ENV.mutes]: '[{"until":"never","reason":"r"}]' })).toThrow(
+      'Environment variable MUTES: mutes[0]: a mute needs at least one criterion',
     );
   });
 });

@@ -32,8 +32,29 @@ describe('configuration', () => {
       deepDiagnosisTimeoutSeconds: 4,
       tracing: false,
       mode: 'account',
+      acknowledgeHours: 24,
+      autoResolveDays: 14,
+      alertOnConsoleReads: false,
+      mutes: [],
     });
     expect(organizationSettings(resolveConfig({}))).toBeUndefined();
+  });
+
+  it('reads the lifecycle settings and standing mutes from -c strings and cdk.json values, naming what is wrong', () => {
+    const mutes = [{ principal: 'arn:aws:iam::111122223333:role/scanner', until: 'never', reason: 'security scanner' }];
+    expect(
+      resolveConfig(
+        { acknowledgeHours: '48', autoResolveDays: '7', alertOnConsoleReads: 'true', mutes: JSON.stringify(mutes) },
+        'CDK context',
+      ),
+    ).toMatchObject({ acknowledgeHours: 48, autoResolveDays: 7, alertOnConsoleReads: true, mutes });
+    expect(resolveConfig({ mutes })).toMatchObject({ mutes });
+    expect(() => resolveConfig({ mutes: [{ action: 'dynamodb:Scan', until: 'never' }] })).toThrow(
+      '"mutes": mutes[0]: a mute needs a reason',
+    );
+    expect(() => resolveConfig({ mutes: 'not json' })).toThrow('"mutes": expected a list of mutes (JSON)');
+    expect(() => resolveConfig({ acknowledgeHours: 0 })).toThrow('"acknowledgeHours": must be 1 to 8760 hours');
+    expect(() => resolveConfig({ autoResolveDays: 'two' })).toThrow('"autoResolveDays": expected a whole number of days');
   });
 
   const organization = {

@@ -78,6 +78,8 @@ export interface StandInWorld {
   readonly vpcEndpoints?: Record<string, { policy?: Document }>;
   readonly organization?: StandInOrganization;
   readonly authorizationDetails?: Record<string, StandInAuthorizationRecord>;
+  /** The ARN GetCallerIdentity answers (the caller's credentials are not checked). */
+  readonly callerArn?: string;
 }
 
 export type Service = 'iam' | 'ec2' | 'sts' | 'organizations' | 'kms' | 'dynamodb' | 'iam-toolbox';
@@ -291,7 +293,7 @@ function replyTo(route: Route, world: StandInWorld, faults: { rule: FaultRule; l
       case 'iam':
         return xml(route, iamResult(route, world));
       case 'sts':
-        return xml(route, stsResult(route));
+        return xml(route, stsResult(route, world));
       case 'ec2':
         return ec2Reply(route, world);
       case 'organizations':
@@ -524,7 +526,11 @@ function iamResult(route: Route, world: StandInWorld): string {
   }
 }
 
-function stsResult(route: Route): string {
+function stsResult(route: Route, world: StandInWorld): string {
+  if (route.operation === 'GetCallerIdentity') {
+    const arn = world.callerArn ?? `arn:aws:iam::${world.accountId}:user/stand-in`;
+    return `${tag('Arn', arn)}${tag('UserId', 'AIDASTANDIN')}${tag('Account', arn.split(':')[4])}`;
+  }
   if (route.operation !== 'AssumeRole') throw new AwsFault(400, 'InvalidAction', `${route.operation} is not answered by the stand-in`);
   const roleArn = route.query.get('RoleArn') ?? '';
   const session = route.query.get('RoleSessionName') ?? '';

@@ -21,6 +21,10 @@ export const STACK_HANDLER_ENV = {
   [HANDLER_ENV.retentionDays]: '90',
   [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: '4',
   [HANDLER_ENV.tracing]: 'false',
+  [HANDLER_ENV.acknowledgeHours]: '24',
+  [HANDLER_ENV.autoResolveDays]: '14',
+  [HANDLER_ENV.alertOnConsoleReads]: 'false',
+  [HANDLER_ENV.mutes]: '[{"action":"dynamodb:Scan","until":"never","reason":"nightly export"}]',
 };
 
 /** A clock the test moves by hand. */

@@ -1,5 +1,6 @@
 import { diagnose, readRecords, type Diagnosis } from '../../core/diagnosis';
 import { incidentDescription, incidentIdFor } from '../../core/incidents/identity';
+import { OPEN_FIELDS } from '../../core/incidents/lifecycle';
 import type { AlertState, Incident } from '../../core/incidents/model';
 import type { Evaluation } from '../../core/policy/types';
 import { denialEvent, type DenialEventOptions } from './denial-events';
@@ -18,6 +19,7 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
     sequence: 1,
     claimedAt: '2026-11-20T10:00:00.000Z',
     occurrencesSincePreviousAlert: 1,
+    reopenedFrom: null,
     channels: {},
   };
   return {
@@ -32,6 +34,9 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
     alert,
     enrichment: null,
     threads: {},
+    ...OPEN_FIELDS,
+    mutedBy: null,
+    lastProcessedAt: null,
     ...overrides,
   };
 }
@@ -60,6 +65,7 @@ export function poisonedIncident(): Incident {
       sequence: 2,
       claimedAt: '2026-11-20T10:00:00.000Z',
       occurrencesSincePreviousAlert: 1000,
+      reopenedFrom: null,
       channels: {},
     },
   });

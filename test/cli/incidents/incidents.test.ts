@@ -104,6 +104,11 @@ describe('denyscope incidents', () => {
         firstSeen: '2026-11-18T08:00:00.000Z',
         lastSeen: '2026-11-20T09:15:00.000Z',
         alerted: true,
+        state: 'open',
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        resolvedAt: null,
+        mutedBy: null,
       });
     });
 
@@ -141,7 +146,7 @@ describe('denyscope incidents', () => {
       const wide = await runDenyscope([...where(), 'list'], { columns: 200 });
       const lines = wide.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(6);
-      expect(lines[0]).toMatch(/LAST SEEN\s+ID\s+CAUSE\s+COUNT\s+ACTION\s+RESOURCE\s+PRINCIPAL/);
+      expect(lines[0]).toMatch(/LAST SEEN\s+ID\s+STATE\s+CAUSE\s+COUNT\s+ACTION\s+RESOURCE\s+PRINCIPAL/);
       expect(lines[1]).toContain(ids.resourcePolicyCarts);
       expect(lines[1]).toContain('2026-11-24 10:00:00Z');
       const narrow = await runDenyscope([...where(), 'list'], { columns: 80 });
@@ -189,8 +194,15 @@ describe('denyscope incidents', () => {
         'firstSeen',
         'lastSeen',
         'alerted',
+        'state',
+        'acknowledgedBy',
+        'acknowledgedAt',
+        'resolvedAt',
+        'mutedBy',
         'policyType',
         'policyArn',
+        'resolvedBy',
+        'stateNote',
         'countAtLastAlert',
         'lastEventId',
         'alert',
@@ -202,6 +214,7 @@ describe('denyscope incidents', () => {
         sequence: 1,
         claimedAt: TEST_NOW.toISOString(),
         occurrencesSincePreviousAlert: 1,
+        reopenedFrom: null,
         channels: { sns: { status: 'sent', at: TEST_NOW.toISOString() } },
       });
       expect(detail.incident).toMatchObject({

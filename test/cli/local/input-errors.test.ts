@@ -54,6 +54,8 @@ describe('denyscope local: a bad input is named in one line, skipped, and the ru
       newIncidents: 2,
       alerts: 2,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
       errors: 4,
     });
   });

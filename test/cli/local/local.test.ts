@@ -12,7 +12,18 @@ import { startSlackStandIn, type SlackStandIn } from '../../support/slack-server
 import type { LocalSummary } from '../../../cli/local/run';
 import { REPO_ROOT, runDenyscope, SAMPLES_DIR, temporaryDir, TEST_NOW } from './harness';
 
-const SUMMARY_KEYS = ['events', 'denials', 'duplicates', 'incidents', 'newIncidents', 'alerts', 'suppressed', 'errors'];
+const SUMMARY_KEYS = [
+  'events',
+  'denials',
+  'duplicates',
+  'incidents',
+  'newIncidents',
+  'alerts',
+  'suppressed',
+  'muted',
+  'consoleReads',
+  'errors',
+];
 
 /** What the bundled samples must produce on a first run, derived from the samples themselves. */
 function expectedFirstRun(): LocalSummary {
@@ -29,6 +40,9 @@ function expectedFirstRun(): LocalSummary {
     alerts: incidents,
     // Every sample event is processed within one dedup window: repeats of an incident are only counted.
     suppressed: diagnoses.length - incidents,
+    // No sample is a console read, and no mute is set.
+    muted: 0,
+    consoleReads: 0,
     errors: 0,
   };
 }
@@ -78,6 +92,8 @@ describe('denyscope local on the bundled samples', () => {
       newIncidents: 0,
       alerts: 0,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
     });
     const human = await runDenyscope(['local', '--data-dir', data.dir]);
     expect(human.stdout).not.toContain('[denyscope]');
@@ -135,6 +151,8 @@ describe('denyscope local inputs', () => {
       newIncidents: 4,
       alerts: 4,
       suppressed: 1, // log-2: a repeat of log-1's incident inside the window
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
     });
   });
@@ -172,6 +190,8 @@ describe('denyscope local inputs', () => {
       newIncidents: 2,
       alerts: 2,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
     });
     const second = await runDenyscope(['local', '-', '--data-dir', data.dir, '--json'], { stdin: input });
@@ -183,6 +203,8 @@ describe('denyscope local inputs', () => {
       newIncidents: 0,
       alerts: 0,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
     });
   });

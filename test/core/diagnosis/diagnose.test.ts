@@ -109,6 +109,9 @@ describe('the JSON contract, field by field', () => {
       mfaAuthenticated: false,
       viaVpcEndpoint: null,
       crossAccount: false,
+      // The sample records readOnly false (PutItem) and an SDK user agent.
+      readOnly: false,
+      consoleSession: false,
       confidence: 'certain',
       hypotheses: [],
       errorCode: 'AccessDenied',

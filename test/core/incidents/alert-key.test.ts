@@ -13,6 +13,7 @@ describe('the alert idempotency key', () => {
       sequence: 3,
       claimedAt: '2026-11-20T12:00:00.000Z',
       occurrencesSincePreviousAlert: 4,
+      reopenedFrom: null,
       channels: {},
     },
   });

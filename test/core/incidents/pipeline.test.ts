@@ -171,7 +171,7 @@ describe('incident pipeline on dynalite', () => {
     const racing: IncidentStore = Object.create(store) as IncidentStore;
     racing.recordOccurrence = async (incidentId, d) => {
       const incident = await store.recordOccurrence(incidentId, d);
-      await store.claimAlert(incident, 'other-event', ['sns'], clock.now(), otherLease);
+      await store.claimAlert(incident, 'other-event', ['sns'], clock.now(), otherLease, null);
       return incident;
     };
     const sns = new ScriptedNotifier('sns');
@@ -188,7 +188,7 @@ describe('incident pipeline on dynalite', () => {
     const takeover = async () => {
       clock.advanceMinutes(120);
       const incident = await store.getIncident(id);
-      if (incident) await store.claimAlert(incident, 'newer', ['sns', 'slack'], clock.now(), otherLease);
+      if (incident) await store.claimAlert(incident, 'newer', ['sns', 'slack'], clock.now(), otherLease, null);
     };
     const log = recordingLog();
     const outcome = await pipeline({
@@ -255,7 +255,7 @@ describe('incident pipeline on dynalite', () => {
     await store.claimOccurrence(id, diagnosis, clock.now(), otherLease);
     const incident = await store.recordOccurrence(id, diagnosis);
     await store.markAlerting(id, diagnosis, otherLease.owner);
-    await store.claimAlert(incident, 'a', ['sns'], clock.now(), otherLease);
+    await store.claimAlert(incident, 'a', ['sns'], clock.now(), otherLease, null);
     await store.releaseOccurrence(id, diagnosis, otherLease.owner);
 
     const sns = new ScriptedNotifier('sns');

@@ -39,7 +39,14 @@ describe('incidentIdFor', () => {
 
 describe('alert policy', () => {
   const now = new Date('2026-11-20T12:00:00.000Z');
-  const alertAt = (claimedAt: string) => ({ eventId: 'e', sequence: 1, claimedAt, occurrencesSincePreviousAlert: 1, channels: {} });
+  const alertAt = (claimedAt: string) => ({
+    eventId: 'e',
+    sequence: 1,
+    claimedAt,
+    occurrencesSincePreviousAlert: 1,
+    reopenedFrom: null,
+    channels: {},
+  });
 
   it('alerts on the first occurrence', () => {
     expect(isAlertDue(null, now, 60)).toBe(true);

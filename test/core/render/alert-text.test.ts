@@ -56,6 +56,7 @@ describe('renderAlertText (email and terminal)', () => {
         sequence: 2,
         claimedAt: '2026-11-20T11:00:00.000Z',
         occurrencesSincePreviousAlert: 41,
+        reopenedFrom: null,
         channels: {},
       },
     });

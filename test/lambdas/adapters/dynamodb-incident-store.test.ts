@@ -152,10 +152,11 @@ describe('DynamoDbIncidentStore on dynalite', () => {
       firstSeen: earlier.eventTime,
       lastSeen: diagnosis.eventTime,
     });
-    await store.forgetCounting(id, 'evt-0');
-    await store.forgetCounting(id, 'evt-1');
+    const settled = { processedAt: now.toISOString(), mutedBy: null };
+    await store.forgetCounting(id, 'evt-0', settled);
+    await store.forgetCounting(id, 'evt-1', settled);
     expect(await item(incidentPk(id), 'META')).not.toHaveProperty('countingEventIds'); // DynamoDB drops an emptied set
-    await store.forgetCounting('inc-0000000000000000', 'evt-1');
+    await store.forgetCounting('inc-0000000000000000', 'evt-1', settled);
     expect(await item(incidentPk('inc-0000000000000000'), 'META')).toBeUndefined();
   });
 
@@ -185,30 +186,31 @@ describe('DynamoDbIncidentStore on dynalite', () => {
 
   it('claims an alert only over the alert the caller saw, numbers it, leases the first channel and forgets the event was being counted', async () => {
     const incident = await store.recordOccurrence(id, diagnosis);
-    const claimed = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, lease);
+    const claimed = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, lease, null);
     expect(claimed?.alert).toEqual({
       eventId: 'evt-1',
       sequence: 1,
       claimedAt: now.toISOString(),
       occurrencesSincePreviousAlert: 1,
+      reopenedFrom: null,
       channels: { sns: { status: 'sending', at: now.toISOString(), lease }, slack: { status: 'pending', at: now.toISOString() } },
     });
     expect(claimed?.countAtLastAlert).toBe(1);
     expect(await item(incidentPk(id), 'META')).not.toHaveProperty('countingEventIds');
     // Another event that saw no alert loses; the owner gets its alert back as it is, statuses untouched.
-    expect(await store.claimAlert(incident, 'evt-2', ['sns'], now, other)).toBeNull();
+    expect(await store.claimAlert(incident, 'evt-2', ['sns'], now, other, null)).toBeNull();
     await store.setChannelDelivery(id, 'evt-1', 'sns', { status: 'sent', at: now.toISOString(), lease });
-    const again = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], new Date('2026-11-20T10:05:00.000Z'), other);
+    const again = await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], new Date('2026-11-20T10:05:00.000Z'), other, null);
     expect(again?.alert?.channels.sns).toEqual({ status: 'sent', at: now.toISOString() }); // the lease is not shown once sent
     expect(again?.alert?.claimedAt).toBe(now.toISOString());
     // An event that saw this alert (and judged it old enough) claims the next one.
-    const next = await store.claimAlert(again as Incident, 'evt-3', ['sns'], new Date('2026-11-20T11:30:00.000Z'), other);
+    const next = await store.claimAlert(again as Incident, 'evt-3', ['sns'], new Date('2026-11-20T11:30:00.000Z'), other, null);
     expect(next?.alert).toMatchObject({ eventId: 'evt-3', sequence: 2 });
   });
 
   it('leases a channel of the alert its event owns unless it is sent or leased to another; only the holder records its status', async () => {
     const incident = await store.recordOccurrence(id, diagnosis);
-    await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, lease);
+    await store.claimAlert(incident, 'evt-1', ['sns', 'slack'], now, lease, null);
     const sending = (holder: typeof lease) => ({ status: 'sending' as const, at: now.toISOString(), lease: holder });
     expect(await store.leaseChannel(id, 'evt-1', 'sns', sending(other), null)).toBe(false); // leased to attempt-1
     expect(await store.leaseChannel(id, 'evt-1', 'sns', sending(other), lease.owner)).toBe(true); // attempt-1's lease ended
