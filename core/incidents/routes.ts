@@ -3,6 +3,7 @@ import { ANY_RUN, WildcardPattern, type PatternPiece } from '../policy/wildcard'
 import type { AlertChannel } from './model';
 import type { ChannelSelector } from './pipeline';
 import { severityOf, type Severity } from './severity';
+import { incidentAccountOf } from './identity';
 
 /**
  * Alert routes: which channels get the alert of an incident, by account, OU, table, cause and severity. This module
@@ -68,7 +69,10 @@ export interface RouteDecision {
   readonly unknownOrganizationalUnitsOf?: string;
 }
 
-/** The subject of the decision: the diagnosis's own fields, so the rule reads exactly what the alert shows. */
+/**
+ * The subject of the decision: the fields the alert shows, so the rule reads exactly what people see. Its account is
+ * the incident's (the denied resource's owner, see incidentAccountOf): both copies of a cross-account call route alike.
+ */
 export type RouteSubject = Pick<Diagnosis, 'accountId' | 'tableName' | 'cause' | 'denial'>;
 
 /** The routes compiled once (table patterns), deciding each alert's channels. */
@@ -124,7 +128,7 @@ export class Router {
  */
 export function routedChannels(router: Router, always: readonly AlertChannel[] = []): ChannelSelector {
   return (diagnosis, log) => {
-    const decision = router.decide(diagnosis);
+    const decision = router.decide({ ...diagnosis, accountId: incidentAccountOf(diagnosis) });
     if (decision.unknownOrganizationalUnitsOf !== undefined) {
       log.warn('Account not in accountOrganizationalUnits: routes on OUs cannot match it, so the default route gets the alert too', {
         accountId: decision.unknownOrganizationalUnitsOf,

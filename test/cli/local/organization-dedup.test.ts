@@ -17,9 +17,27 @@ function denyscope(args: readonly string[]): { code: number | null; stdout: stri
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** The JSON summary of a run of the built `denyscope local` on the input, into the data dir. */
-function runLocal(input: string, dataDir: string): unknown {
-  const run = denyscope(['local', '--data-dir', dataDir, '--json', input]);
+/**
+ * The teams' routes: each account's team gets the alerts of its tables (the incident's account: the denied table's
+ * owner, also for a cross-account caller), security gets every SCP denial, the default route the rest.
+ */
+const ROUTES = {
+  channels: {
+    'orders-team': { type: 'slack', secretName: 'denyscope/slack-orders' },
+    'ledger-team': { type: 'sns' },
+    security: { type: 'sns' },
+  },
+  routes: [
+    { name: 'orders', match: { accounts: [ORDERS_ACCOUNT] }, channels: ['orders-team'] },
+    { name: 'ledger', match: { accounts: [LEDGER_ACCOUNT] }, channels: ['ledger-team'] },
+    { name: 'security', match: { causes: ['service-control-policy'] }, channels: ['security'] },
+    { name: 'everything-else', default: true, channels: ['sns'] },
+  ],
+};
+
+/** The JSON summary of a run of the built `denyscope local` on the input, into the data dir, with the routes. */
+function runLocal(input: string, dataDir: string, routesFile: string): unknown {
+  const run = denyscope(['local', '--data-dir', dataDir, '--routes', routesFile, '--json', input]);
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   return JSON.parse(run.stdout);
 }
@@ -99,17 +117,19 @@ function writeOrganizationEvents(dir: string): void {
   }
 }
 
-describe('denyscope local (built) on an organization: 3 accounts, 2 Regions, one cross-account call recorded twice', () => {
+describe('denyscope local (built) on an organization with routes: 3 accounts, 2 Regions, one cross-account call recorded twice', () => {
   const work = temporaryDir('org-dedup');
   const input = path.join(work.dir, 'events');
   const dataDir = path.join(work.dir, 'data');
+  const routesFile = path.join(work.dir, 'routes.json');
   afterAll(() => work.remove());
 
   let incidents: ListedIncident[] = [];
 
   it('opens one incident per denied call pattern, and counts the second copy as a duplicate', () => {
     writeOrganizationEvents(input);
-    expect(runLocal(input, dataDir)).toEqual({
+    writeFileSync(routesFile, JSON.stringify(ROUTES));
+    expect(runLocal(input, dataDir, routesFile)).toEqual({
       events: 7,
       denials: 7,
       duplicates: 1,
@@ -118,7 +138,12 @@ describe('denyscope local (built) on an organization: 3 accounts, 2 Regions, one
       alerts: 5,
       // The second Orders denial in eu-west-1, inside the dedup window of the first.
       suppressed: 1,
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
+      // Worked out by hand: Orders' two incidents (SCP denials: their team and security), the Reports incident of the
+      // analytics account (no team route: the default), and Ledger's two, the cross-account one included.
+      alertsByChannel: { 'orders-team': 2, 'ledger-team': 2, security: 2, sns: 1 },
     });
   });
 
@@ -165,7 +190,7 @@ describe('denyscope local (built) on an organization: 3 accounts, 2 Regions, one
   });
 
   it('the same input again: every record a duplicate, no incident opened, no alert', async () => {
-    expect(runLocal(input, dataDir)).toEqual({
+    expect(runLocal(input, dataDir, routesFile)).toEqual({
       events: 7,
       denials: 7,
       duplicates: 7,
@@ -173,7 +198,10 @@ describe('denyscope local (built) on an organization: 3 accounts, 2 Regions, one
       newIncidents: 0,
       alerts: 0,
       suppressed: 0,
+      muted: 0,
+      consoleReads: 0,
       errors: 0,
+      alertsByChannel: { 'orders-team': 0, 'ledger-team': 0, security: 0, sns: 0 },
     });
     const again = await listed(dataDir);
     expect(again.map(({ id, count }) => `${id} x${count}`).sort()).toEqual(incidents.map(({ id, count }) => `${id} x${count}`).sort());
