@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { computeDigest, DIGEST_DEFAULTS, type DigestMute } from '../../core/incidents/digest';
+import { computeDigest, DIGEST_DEFAULTS } from '../../core/incidents/digest';
 import { NO_FILTERS } from '../../core/incidents/ports';
 import { escapeJson } from '../../core/render/escape';
 import type { ConnectionOptions } from '../incidents/connection';
@@ -37,14 +37,6 @@ export function registerDigest(program: Command, io: CliIo = processIo()): void 
     });
 }
 
-/**
- * Mutes are read from the store by the lifecycle's mute model; until it is wired here the digest lists none.
- * The mute parts of the digest are computed and tested in core (computeDigest).
- */
-async function storedMutes(): Promise<DigestMute[]> {
-  return [];
-}
-
 export async function runDigest(flags: DigestFlags, where: ConnectionOptions, io: CliIo): Promise<number> {
   return withQuery(io, where, async () => {
     const now = io.now();
@@ -52,7 +44,7 @@ export async function runDigest(flags: DigestFlags, where: ConnectionOptions, io
     if (since > now) throw new OptionError(`--since (${since.toISOString()}) is in the future`);
     return async (connection) => {
       const incidents = await connection.incidents.allIncidents(NO_FILTERS, now);
-      const digest = computeDigest(incidents, await storedMutes(), { now, since });
+      const digest = computeDigest(incidents, await connection.mutes.activeMutes(now), { now, since });
       if (flags.json === true) {
         io.stdout.write(`${escapeJson(digest, 2)}\n`);
       } else {

@@ -2,23 +2,10 @@ import type { Cause } from '../diagnosis/types';
 import type { Incident } from './model';
 import { incidentStateView, type IncidentStateView } from './state-view';
 import { incidentTarget } from './target';
+import type { Mute } from './mutes';
 
 /** The digest's period by default, and how far ahead it warns of expiring mutes. */
 export const DIGEST_DEFAULTS = { periodHours: 24, mutesExpiringWithinHours: 48, noisiest: 5 } as const;
-
-/** A mute rule as the digest reads it (`denyscope mutes list --json`): null criteria are absent, `until` null never expires. */
-export interface DigestMute {
-  readonly id: string;
-  readonly principal: string | null;
-  readonly action: string | null;
-  readonly resource: string | null;
-  readonly cause: string | null;
-  readonly account: string | null;
-  readonly until: string | null;
-  readonly reason: string;
-  readonly createdBy: string;
-  readonly createdAt: string;
-}
 
 export interface DigestIncident {
   readonly id: string;
@@ -43,9 +30,9 @@ export interface Digest {
   readonly open: number;
   readonly acknowledged: number;
   /** Active mutes ending within the warning horizon, soonest first. */
-  readonly mutesExpiringSoon: readonly DigestMute[];
+  readonly mutesExpiringSoon: readonly Mute[];
   /** Mutes that never expire: listed in every digest so they are not forgotten. */
-  readonly mutesWithoutExpiry: readonly DigestMute[];
+  readonly mutesWithoutExpiry: readonly Mute[];
 }
 
 export interface DigestOptions {
@@ -56,7 +43,7 @@ export interface DigestOptions {
 }
 
 /** The daily digest from every stored incident and mute: pure, so the CLI and the scheduled Lambda say the same. */
-export function computeDigest(incidents: readonly Incident[], mutes: readonly DigestMute[], options: DigestOptions): Digest {
+export function computeDigest(incidents: readonly Incident[], mutes: readonly Mute[], options: DigestOptions): Digest {
   const since = options.since.toISOString();
   const until = options.now.toISOString();
   const inPeriod = (time: string) => time >= since && time <= until;

@@ -1,4 +1,5 @@
-import type { Digest, DigestMute } from '../incidents/digest';
+import type { Digest } from '../incidents/digest';
+import type { Mute } from '../incidents/mutes';
 import { CAUSE_LABELS } from './alert-facts';
 import { cutWithEllipsis, escapeSingleLine, escapeSlack } from './escape';
 import { SLACK_LIMITS } from './slack-message';
@@ -12,7 +13,7 @@ function digestLines(
   escape: (value: string) => string,
 ): { title: string; sections: { heading: string; lines: string[] }[] } {
   const value = (text: string) => cutWithEllipsis(escape(text), VALUE_MAX_LENGTH);
-  const mute = (rule: DigestMute) => {
+  const mute = (rule: Mute) => {
     const criteria = (['principal', 'action', 'resource', 'cause', 'account'] as const)
       .filter((key) => rule[key] !== null)
       .map((key) => `${key}=${value(rule[key] ?? '')}`)

@@ -70,6 +70,18 @@ describe('denyscope digest', () => {
     expect(run.stdout).toContain('New incidents: 3\n  service control policy: 2\n  identity-based policy: 1');
   });
 
+  it('lists the table’s mutes that end within 48 hours and those without an end', async () => {
+    const mute = (...args: string[]) => runDenyscope(['mute', '--endpoint', dynamo.endpoint, '--table', tableName, ...args]);
+    expect((await mute('--cause', 'kms-key-unusable', '--until', 'never', '--reason', 'retired key')).code).toBe(0);
+    expect((await mute('--action', 'dynamodb:Scan', '--for', '1d', '--reason', 'nightly export')).code).toBe(0);
+    expect((await mute('--action', 'dynamodb:Query', '--for', '7d', '--reason', 'load test')).code).toBe(0);
+    const run = await digest('--json');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { mutesExpiringSoon: { reason: string }[]; mutesWithoutExpiry: { reason: string }[] };
+    expect(result.mutesExpiringSoon.map(({ reason }) => reason)).toEqual(['nightly export']);
+    expect(result.mutesWithoutExpiry.map(({ reason }) => reason)).toEqual(['retired key']);
+  });
+
   it('rejects an unreadable --since with exit 2 and one line', async () => {
     const run = await digest('--since', 'yesterday-ish');
     expect(run.code).toBe(2);

@@ -1,4 +1,5 @@
-import { computeDigest, type DigestMute } from '../../../core/incidents/digest';
+import { computeDigest } from '../../../core/incidents/digest';
+import type { Mute } from '../../../core/incidents/mutes';
 import type { Incident } from '../../../core/incidents/model';
 import { renderDigestSlack, renderDigestText } from '../../../core/render/digest-text';
 import { diagnosisOf, incidentOf, INJECTION } from '../../support/incidents';
@@ -11,7 +12,7 @@ function incident(name: string, fields: Partial<Incident> & { state?: string }, 
   return incidentOf(diagnosisOf({ roleName: name, ...(reason ? { reason } : {}) }), fields as Partial<Incident>);
 }
 
-const mute = (id: string, until: string | null, createdAt = '2026-11-01T00:00:00.000Z'): DigestMute => ({
+const mute = (id: string, until: string | null, createdAt = '2026-11-01T00:00:00.000Z'): Mute => ({
   id,
   principal: 'arn:aws:iam::111122223333:role/scanner',
   action: null,
