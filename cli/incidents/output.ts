@@ -192,7 +192,7 @@ export function renderIncident(incident: Incident, occurrences: readonly Occurre
     `State: ${escapeSingleLine(describeState(incident))}`,
     ...(incident.mutedBy === null ? [] : [`Muted: the latest occurrence matched mute ${escapeSingleLine(incident.mutedBy)}`]),
   ].map((line) => `${line}\n`);
-  return `${lines.join('')}\n${renderDiagnosisText(incident.diagnosis, style)}\n${style.bold('Recent occurrences')}\n${renderOccurrences(occurrences, width, style)}`;
+  return `${lines.join('')}\n${renderDiagnosisText(incident.diagnosis, style, { evaluationFirst: true })}\n${style.bold('Recent occurrences')}\n${renderOccurrences(occurrences, width, style)}`;
 }
 
 /** "acknowledged by ARN at TIME: note", "resolved by ... at ...", "open". */

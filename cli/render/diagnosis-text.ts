@@ -8,14 +8,39 @@ import type { Style } from './style';
 // Event values are attacker-influenced: every one goes through this before reaching the terminal.
 const inline = (value: string): string => escapeSingleLine(value);
 
+export interface DiagnosisTextOptions {
+  /**
+   * The evaluation as a "Denied by" block right under the headline, as alerts show it (`incidents show`), rather than
+   * under "why" (`explain`, where the message's own words come first). @default false
+   */
+  readonly evaluationFirst?: boolean;
+}
+
 /**
  * One denial as a block a person reads at a glance: what was denied, to whom, why, what to do.
  * Ends with a newline; blocks are separated by a blank line by the caller.
  */
-export function renderDiagnosisText(diagnosis: Diagnosis, style: Style): string {
-  return [...renderHeadline(diagnosis, style), ...renderFacts(diagnosis, style), '', ...renderRemediation(diagnosis.remediation, style)]
+export function renderDiagnosisText(diagnosis: Diagnosis, style: Style, options: DiagnosisTextOptions = {}): string {
+  const first = options.evaluationFirst === true;
+  const deniedBy = first ? evaluationLines(diagnosis) : [];
+  return [
+    ...renderHeadline(diagnosis, style),
+    ...(deniedBy.length > 0 ? [`  ${style.bold('Denied by')}`, ...deniedBy.map((line) => `    ${line}`)] : []),
+    ...renderFacts(diagnosis, style, !first),
+    '',
+    ...renderRemediation(diagnosis.remediation, style),
+  ]
     .map((line) => `${line}\n`)
     .join('');
+}
+
+/** The evaluation's lines (escaped where they are made) and the evidence it came from; none without an evaluation. */
+function evaluationLines(d: Diagnosis): string[] {
+  // A diagnosis stored before evaluations existed has no such field.
+  if (!d.evaluation) return [];
+  // Evaluations stored before evidence sources existed have no source.
+  const evidence = (EVIDENCE as Partial<Record<string, string>>)[d.evaluation.source];
+  return [...renderEvaluationLines(d.evaluation, d.resource, 'denied'), ...(evidence ? [`evidence: ${evidence}`] : [])];
 }
 
 function renderHeadline(d: Diagnosis, style: Style): string[] {
@@ -25,7 +50,7 @@ function renderHeadline(d: Diagnosis, style: Style): string[] {
   ];
 }
 
-function renderFacts(d: Diagnosis, style: Style): string[] {
+function renderFacts(d: Diagnosis, style: Style, evaluationUnderWhy: boolean): string[] {
   const facts: Array<[string, string]> = [];
   const caller =
     d.principalArn !== null && d.principalArn !== d.principal
@@ -61,14 +86,9 @@ function renderFacts(d: Diagnosis, style: Style): string[] {
   }
   const width = Math.max(...facts.map(([label]) => label.length));
   const lines = facts.map(([label, value]) => `  ${style.dim(label.padEnd(width))}  ${value}`);
-  // Under "why": the evaluation against a policy store (--policies), escaped where its lines are made. A diagnosis
-  // stored before evaluations existed has no such field.
-  if (d.evaluation) {
+  if (evaluationUnderWhy) {
     const why = facts.findIndex(([label]) => label === 'why');
-    // Evaluations stored before evidence sources existed have no source.
-    const evidence = (EVIDENCE as Partial<Record<string, string>>)[d.evaluation.source];
-    const evaluationLines = [...renderEvaluationLines(d.evaluation, d.resource, 'denied'), ...(evidence ? [`evidence: ${evidence}`] : [])];
-    lines.splice(why + 1, 0, ...evaluationLines.map((line) => `${' '.repeat(width + 4)}${line}`));
+    lines.splice(why + 1, 0, ...evaluationLines(d).map((line) => `${' '.repeat(width + 4)}${line}`));
   }
   return lines;
 }

@@ -47,3 +47,51 @@ describe('renderDiagnosisText (explain, incidents show)', () => {
     expect(JSON.parse(json)).toEqual(hostile.remediation.policySnippet?.document);
   });
 });
+
+describe('renderDiagnosisText with an evaluation', () => {
+  const base = diagnosisOf({ reason: 'with an explicit deny in an identity-based policy' });
+  const statement = { Sid: 'NoWrites', Effect: 'Deny', Action: 'dynamodb:PutItem', Resource: '*' };
+  const diagnosis = {
+    ...base,
+    evaluation: {
+      decision: 'explicit-deny' as const,
+      deniedBy: [
+        {
+          policyType: 'identity-policy' as const,
+          policyArn: 'arn:aws:iam::111122223333:policy/guardrails',
+          policyName: 'guardrails',
+          target: null,
+          sid: 'NoWrites',
+          statementIndex: 0,
+          statement,
+          conditions: [],
+        },
+      ],
+      missingAllow: [],
+      unresolvedKeys: [],
+      missingPolicies: [],
+      agreesWithMessage: true,
+      source: 'fetched' as const,
+    },
+  };
+  const lines = (text: string) => text.split('\n');
+
+  it('explain: the evaluation sits under "why", after the message’s own words', () => {
+    const text = lines(renderDiagnosisText(diagnosis, plain));
+    const why = text.findIndex((line) => /^ {2}why /.test(line));
+    const sid = text.findIndex((line) => line.includes('NoWrites'));
+    expect(why).toBeGreaterThan(0);
+    expect(sid).toBeGreaterThan(why);
+    expect(text).not.toContain('  Denied by');
+  });
+
+  it('incidents show: a "Denied by" block leads, right under the headline, and the statement is not repeated under "why"', () => {
+    const text = lines(renderDiagnosisText(diagnosis, plain, { evaluationFirst: true }));
+    expect(text[1]).toBe('  Denied by');
+    const sids = text.flatMap((line, index) => (line.includes('NoWrites') ? [index] : []));
+    const who = text.findIndex((line) => /^ {2}who /.test(line));
+    expect(sids.length).toBeGreaterThan(0);
+    expect(Math.max(...sids)).toBeLessThan(who);
+    expect(text.some((line) => line.includes('evidence: the policies read from AWS now (--deep)'))).toBe(true);
+  });
+});
