@@ -6,5 +6,5 @@ export declare const ALERT_HANDLER_BUILD_OPTIONS: BuildOptions;
 export declare function buildAlertHandler(): Promise<void>;
 export declare const DEEP_DIAGNOSIS_ENTRY: string;
 export declare const DEEP_DIAGNOSIS_FILE: string;
-export declare const SEPARATE_DEEP_DIAGNOSIS: import('esbuild').Plugin;
+export declare const SEPARATE_FILES: import('esbuild').Plugin;
 export declare function alertHandlerBuilds(directory: string, options?: BuildOptions): BuildOptions[];

@@ -12,18 +12,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ALERT_HANDLER_ENTRY = path.join(root, 'lambdas', 'alert-handler.ts');
 export const ALERT_HANDLER_ASSET_DIR = path.join(root, 'lib', 'assets', 'alert-handler');
 export const DEEP_DIAGNOSIS_ENTRY = path.join(root, 'lambdas', 'deep-diagnosis-evidence.ts');
+const TRACING_ENTRY = path.join(root, 'lambdas', 'tracing.ts');
 /** Deep diagnosis's own file in the asset, next to index.js. */
 export const DEEP_DIAGNOSIS_FILE = 'deep-diagnosis-evidence.js';
+/** Tracing's own file (Powertools Tracer and the X-Ray SDK), next to index.js. */
+const TRACING_FILE = 'tracing.js';
 
 /**
- * Deep diagnosis (its SDK clients, the policy evaluator and the store parser, most of the code) is a file of its own
- * that the handler requires on the first alert that needs it: one bundle holding it would cost every cold start the
- * parsing of it (README, Benchmarks). The handler's import of it becomes a require of that file.
+ * The modules the handler loads only when it needs them, each a file of its own beside index.js: deep diagnosis (its
+ * SDK clients, the policy evaluator and the store parser, on the first alert that needs it) and tracing (with
+ * tracing=true). One bundle holding them would cost every cold start the parsing of them (README, Benchmarks). The
+ * handler's import of each becomes a require of its file.
  */
-export const SEPARATE_DEEP_DIAGNOSIS = {
-  name: 'separate-deep-diagnosis',
+export const SEPARATE_FILES = {
+  name: 'separate-files',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /(^|\/)deep-diagnosis-evidence$/ }, () => ({ path: `./${DEEP_DIAGNOSIS_FILE}`, external: true }));
+    pluginBuild.onResolve({ filter: /^\.\/tracing$/ }, () => ({ path: `./${TRACING_FILE}`, external: true }));
   },
 };
 
@@ -43,11 +48,12 @@ export const ALERT_HANDLER_BUILD_OPTIONS = {
   logLevel: 'warning',
 };
 
-/** The two builds of the asset into `directory`: the handler (index.js) and deep diagnosis beside it. */
+/** The builds of the asset into `directory`: the handler (index.js), and deep diagnosis and tracing beside it. */
 export function alertHandlerBuilds(directory, options = ALERT_HANDLER_BUILD_OPTIONS) {
   return [
-    { ...options, entryPoints: [ALERT_HANDLER_ENTRY], outfile: path.join(directory, 'index.js'), plugins: [SEPARATE_DEEP_DIAGNOSIS] },
+    { ...options, entryPoints: [ALERT_HANDLER_ENTRY], outfile: path.join(directory, 'index.js'), plugins: [SEPARATE_FILES] },
     { ...options, entryPoints: [DEEP_DIAGNOSIS_ENTRY], outfile: path.join(directory, DEEP_DIAGNOSIS_FILE) },
+    { ...options, entryPoints: [TRACING_ENTRY], outfile: path.join(directory, TRACING_FILE) },
   ];
 }
 

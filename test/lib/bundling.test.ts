@@ -26,6 +26,8 @@ describe('alert Lambda asset', () => {
       'deep-diagnosis-evidence.js.map',
       'index.js',
       'index.js.map',
+      'tracing.js',
+      'tracing.js.map',
     ]);
     expect(fs.readFileSync(path.join(staged, 'index.js'), 'utf8')).toBe(code);
   });
@@ -37,17 +39,29 @@ describe('alert Lambda asset', () => {
   });
 
   const deepDiagnosis = fs.readFileSync(path.join(ALERT_HANDLER_ASSET, 'deep-diagnosis-evidence.js'), 'utf8');
+  const tracing = fs.readFileSync(path.join(ALERT_HANDLER_ASSET, 'tracing.js'), 'utf8');
+  /** The files of the asset the handler loads when it needs them. */
+  const SIBLINGS = new Set(['./tracing.js']);
   const requiredBy = (bundle: string) => new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]));
 
   it.each([
     ['the handler', code],
     ['deep diagnosis', deepDiagnosis],
+    ['tracing', tracing],
   ])('requires nothing but Node.js built-ins and the AWS SDK v3 the Node.js 22 runtime provides (%s)', (_name, bundle) => {
     const required = requiredBy(bundle);
     expect(required.size).toBeGreaterThan(0);
     const builtins = new Set(builtinModules);
-    const outside = [...required].filter((name) => !builtins.has(name.replace(/^node:/, '')) && !name.startsWith('@aws-sdk/'));
+    const outside = [...required].filter(
+      (name) => !builtins.has(name.replace(/^node:/, '')) && !name.startsWith('@aws-sdk/') && !SIBLINGS.has(name),
+    );
     expect(outside).toEqual([]);
+  });
+
+  it('keeps the X-Ray SDK out of the handler file: tracing.js is required only with tracing=true', () => {
+    expect(requiredBy(code)).toContain('./tracing.js');
+    expect(code).not.toMatch(/aws-xray-sdk|AWSXRay/);
+    expect(tracing).toMatch(/AWSXRay|aws-xray-sdk/);
   });
 
   it('keeps deep diagnosis and its clients out of the handler file: it is imported on the first alert that needs it', () => {
