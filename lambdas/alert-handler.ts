@@ -9,7 +9,7 @@ import { KmsTableEnricher } from './adapters/kms-table-enricher';
 import { SecretsManagerWebhookUrlProvider } from './adapters/secrets-webhook-url';
 import { ChatNotificationNotifier } from './adapters/chat-notification-notifier';
 import { PagerDutyEvents, PagerDutyNotifier } from './adapters/pagerduty-notifier';
-import { isPagerDutyRoutingKey, isSlackBotToken, SecretsManagerSecret } from './adapters/secret-value';
+import { pagerDutyRoutingKeySecret, slackBotTokenSecret } from './adapters/secret-value';
 import { SlackBotNotifier, SlackWebApi } from './adapters/slack-bot-notifier';
 import { SlackNotifier } from './adapters/slack-notifier';
 import { SnsNotifier } from './adapters/sns-notifier';
@@ -48,12 +48,7 @@ function slackNotifier(): Notifier {
       warn,
     });
   }
-  const token = new SecretsManagerSecret(secrets, {
-    secretId: config.slackBot.tokenSecretArn,
-    expected: 'a Slack bot token (xoxb-...)',
-    accepts: isSlackBotToken,
-    warn,
-  });
+  const token = slackBotTokenSecret(secrets, config.slackBot.tokenSecretArn, warn);
   return new SlackBotNotifier({ api: new SlackWebApi({ token }), channelId: config.slackBot.channel, warn });
 }
 
@@ -62,12 +57,7 @@ function notifiers(): Notifier[] {
   const channels: Notifier[] = [new SnsNotifier(sns, config.alertTopicArn), slackNotifier()];
   if (config.chatNotificationsTopicArn !== null) channels.push(new ChatNotificationNotifier(sns, config.chatNotificationsTopicArn));
   if (config.pagerDutyRoutingKeySecretArn !== null) {
-    const routingKey = new SecretsManagerSecret(secrets, {
-      secretId: config.pagerDutyRoutingKeySecretArn,
-      expected: 'a PagerDuty routing key (32 characters)',
-      accepts: isPagerDutyRoutingKey,
-      warn,
-    });
+    const routingKey = pagerDutyRoutingKeySecret(secrets, config.pagerDutyRoutingKeySecretArn, warn);
     channels.push(new PagerDutyNotifier(new PagerDutyEvents({ routingKey })));
   }
   return channels;

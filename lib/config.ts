@@ -86,6 +86,11 @@ const jsonString = (value: unknown): unknown => {
 const lowerCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const upperCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
+/** A whole number from `min` to `max`, as JSON or context text; `expected` and `range` are the error messages. */
+function wholeNumber(min: number, max: number, expected: string, range: string) {
+  return z.preprocess(integerString, z.number(expected).int(expected).min(min, range).max(max, range));
+}
+
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name is 3-255 characters of A-Z a-z 0-9 _ . -');
 // The service prefix of an event source: `dynamodb` for dynamodb.amazonaws.com (EventBridge source aws.dynamodb).
@@ -162,46 +167,18 @@ const schema = z
     dataEventTables: z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(tableName).min(1, 'give "*" or at least one table name')]))
       .default('*'),
-    dedupWindowMinutes: z
-      .preprocess(
-        integerString,
-        z
-          .number('expected a whole number of minutes')
-          .int('expected a whole number of minutes')
-          .min(1, 'must be 1 to 10080 minutes (a week)')
-          .max(10_080, 'must be 1 to 10080 minutes (a week)'),
-      )
-      .default(DEFAULT_ALERT_SETTINGS.dedupWindowMinutes),
-    retentionDays: z
-      .preprocess(
-        integerString,
-        z
-          .number('expected a whole number of days')
-          .int('expected a whole number of days')
-          .min(1, 'must be 1 to 3650 days')
-          .max(3_650, 'must be 1 to 3650 days'),
-      )
-      .default(DEFAULT_ALERT_SETTINGS.retentionDays),
-    acknowledgeHours: z
-      .preprocess(
-        integerString,
-        z
-          .number('expected a whole number of hours')
-          .int('expected a whole number of hours')
-          .min(1, 'must be 1 to 8760 hours (a year)')
-          .max(8_760, 'must be 1 to 8760 hours (a year)'),
-      )
-      .default(DEFAULT_ALERT_SETTINGS.acknowledgeHours),
-    autoResolveDays: z
-      .preprocess(
-        integerString,
-        z
-          .number('expected a whole number of days')
-          .int('expected a whole number of days')
-          .min(1, 'must be 1 to 3650 days')
-          .max(3_650, 'must be 1 to 3650 days'),
-      )
-      .default(DEFAULT_ALERT_SETTINGS.autoResolveDays),
+    dedupWindowMinutes: wholeNumber(1, 10_080, 'expected a whole number of minutes', 'must be 1 to 10080 minutes (a week)').default(
+      DEFAULT_ALERT_SETTINGS.dedupWindowMinutes,
+    ),
+    retentionDays: wholeNumber(1, 3_650, 'expected a whole number of days', 'must be 1 to 3650 days').default(
+      DEFAULT_ALERT_SETTINGS.retentionDays,
+    ),
+    acknowledgeHours: wholeNumber(1, 8_760, 'expected a whole number of hours', 'must be 1 to 8760 hours (a year)').default(
+      DEFAULT_ALERT_SETTINGS.acknowledgeHours,
+    ),
+    autoResolveDays: wholeNumber(1, 3_650, 'expected a whole number of days', 'must be 1 to 3650 days').default(
+      DEFAULT_ALERT_SETTINGS.autoResolveDays,
+    ),
     alertOnConsoleReads: z
       .preprocess(booleanString, z.boolean('expected true or false'))
       .default(DEFAULT_ALERT_SETTINGS.alertOnConsoleReads),
@@ -222,16 +199,12 @@ const schema = z
       .default(['dynamodb']),
     removalPolicy: z.preprocess(lowerCaseString, z.enum(['retain', 'destroy'], 'expected retain or destroy')).default('retain'),
     logLevel: z.preprocess(upperCaseString, z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`)).default('INFO'),
-    reservedConcurrency: z
-      .preprocess(
-        integerString,
-        z
-          .number('expected a whole number')
-          .int('expected a whole number')
-          .min(2, 'must be 2 to 1000 (the SQS event source needs at least 2)')
-          .max(1000, 'must be 2 to 1000 (the SQS event source needs at least 2)'),
-      )
-      .default(5),
+    reservedConcurrency: wholeNumber(
+      2,
+      1000,
+      'expected a whole number',
+      'must be 2 to 1000 (the SQS event source needs at least 2)',
+    ).default(5),
     existingIncidentsTableArn: z
       .string()
       .regex(
@@ -251,16 +224,12 @@ const schema = z
     pagerDutyRoutingKeySecretName: secretName.optional(),
     chatNotificationsTopic: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
     deepDiagnosis: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
-    deepDiagnosisTimeoutSeconds: z
-      .preprocess(
-        integerString,
-        z
-          .number('expected a whole number of seconds')
-          .int('expected a whole number of seconds')
-          .min(0, `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`)
-          .max(MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS, `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`),
-      )
-      .default(4),
+    deepDiagnosisTimeoutSeconds: wholeNumber(
+      0,
+      MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS,
+      'expected a whole number of seconds',
+      `must be 0 (off) to ${MAX_DEEP_DIAGNOSIS_TIMEOUT_SECONDS} seconds`,
+    ).default(4),
     organizationReaderRoleArn: roleArn.optional(),
     tracing: z.preprocess(booleanString, z.boolean('expected true or false')).default(false),
     mode: z.preprocess(lowerCaseString, z.enum(MODES, `expected one of ${MODES.join(', ')}`)).default('account'),

@@ -28,28 +28,18 @@ export function withReflectorOptions(command: Command): Command {
 export async function stateReflectorsFor(flags: ReflectorFlags, region: string | undefined): Promise<StateReflector[]> {
   if (flags.slackTokenSecret === undefined && flags.pagerdutyKeySecret === undefined) return [];
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const { SecretsManagerSecret, isPagerDutyRoutingKey, isSlackBotToken } = await import('../../lambdas/adapters/secret-value');
+  const { pagerDutyRoutingKeySecret, slackBotTokenSecret } = await import('../../lambdas/adapters/secret-value');
   const secrets = new SecretsManagerClient(region === undefined ? {} : { region });
   const warn = (message: string) => process.stderr.write(`denyscope: ${message}\n`);
   const reflectors: StateReflector[] = [];
   if (flags.slackTokenSecret !== undefined) {
     const { SlackStateReflector, SlackWebApi } = await import('../../lambdas/adapters/slack-bot-notifier');
-    const token = new SecretsManagerSecret(secrets, {
-      secretId: flags.slackTokenSecret,
-      expected: 'a Slack bot token (xoxb-...)',
-      accepts: isSlackBotToken,
-      warn,
-    });
+    const token = slackBotTokenSecret(secrets, flags.slackTokenSecret, warn);
     reflectors.push(new SlackStateReflector(new SlackWebApi({ token })));
   }
   if (flags.pagerdutyKeySecret !== undefined) {
     const { PagerDutyEvents, PagerDutyStateReflector } = await import('../../lambdas/adapters/pagerduty-notifier');
-    const routingKey = new SecretsManagerSecret(secrets, {
-      secretId: flags.pagerdutyKeySecret,
-      expected: 'a PagerDuty routing key (32 characters)',
-      accepts: isPagerDutyRoutingKey,
-      warn,
-    });
+    const routingKey = pagerDutyRoutingKeySecret(secrets, flags.pagerdutyKeySecret, warn);
     reflectors.push(new PagerDutyStateReflector(new PagerDutyEvents({ routingKey })));
   }
   return reflectors;

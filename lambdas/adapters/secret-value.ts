@@ -80,3 +80,26 @@ export function isSlackBotToken(value: string): boolean {
 export function isPagerDutyRoutingKey(value: string): boolean {
   return /^[A-Za-z0-9]{32}$/.test(value);
 }
+
+/** The Slack app's bot token secret, as the Lambda and the CLI read it. */
+export function slackBotTokenSecret(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  warn: (message: string) => void,
+): SecretsManagerSecret {
+  return new SecretsManagerSecret(secrets, { secretId, expected: 'a Slack bot token (xoxb-...)', accepts: isSlackBotToken, warn });
+}
+
+/** The PagerDuty routing key secret, as the Lambda and the CLI read it. */
+export function pagerDutyRoutingKeySecret(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  warn: (message: string) => void,
+): SecretsManagerSecret {
+  return new SecretsManagerSecret(secrets, {
+    secretId,
+    expected: 'a PagerDuty routing key (32 characters)',
+    accepts: isPagerDutyRoutingKey,
+    warn,
+  });
+}
