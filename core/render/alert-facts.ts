@@ -37,6 +37,11 @@ export interface AlertFacts {
   readonly cloudTrailUrl: string | null;
   /** The CLI command that shows the incident in full, as a person pastes it. */
   readonly showCommand: string;
+  /**
+   * What sets this alert apart, one sentence each, not yet escaped: a reopened incident (with when it had been
+   * resolved), a read from a console session (alerted only because alertOnConsoleReads is on).
+   */
+  readonly circumstances: readonly string[];
 }
 
 export function alertFacts(incident: Incident): AlertFacts {
@@ -52,6 +57,13 @@ export function alertFacts(incident: Incident): AlertFacts {
     cloudTrailUrl: cloudTrailEventUrl(diagnosis.region, eventId),
     // Stored items are data: even our own id is quoted like any value a person may paste.
     showCommand: shellCommand('denyscope incidents show', [incident.id, 'INCIDENT_ID']),
+    circumstances: [
+      ...(incident.alert?.reopenedFrom ? [`Reopened: this incident had been resolved at ${incident.alert.reopenedFrom}.`] : []),
+      // Stored before these fields existed: not a console read.
+      ...(diagnosis.consoleSession === true && diagnosis.readOnly === true
+        ? ['A read from a console session: alerted because alertOnConsoleReads is on.']
+        : []),
+    ],
   };
 }
 

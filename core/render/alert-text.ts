@@ -38,6 +38,7 @@ export function renderAlertText(incident: Incident): AlertText {
 
   const lines: string[] = [
     `${value(incident.action)} was denied: ${facts.causeLabel} (${value(incident.denial)} deny, severity ${facts.severity}).`,
+    ...facts.circumstances.map(value),
     '',
   ];
   // The statement that denied the call (or the layer without an allow) leads; incidents stored before evaluations

@@ -43,9 +43,11 @@ export function renderSlackMessage(incident: Incident): SlackMessage {
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: cutWithEllipsis(escapeSlack(headline), SLACK_LIMITS.headerText), emoji: false } },
     section(
-      [escapeSlack(remediation.summary), facts.repeatCount === null ? '' : `\n${facts.repeatCount} occurrences since the last alert.`].join(
-        '',
-      ),
+      [
+        escapeSlack(remediation.summary),
+        facts.repeatCount === null ? '' : `\n${facts.repeatCount} occurrences since the last alert.`,
+        ...facts.circumstances.map((sentence) => `\n${escapeSlack(sentence)}`),
+      ].join(''),
     ),
     // The statement that denied the call (or the layer without an allow) leads, cut to one section.
     ...(incident.diagnosis.evaluation ? [evaluationSection(incident)] : []),

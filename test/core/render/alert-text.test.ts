@@ -148,3 +148,32 @@ describe('renderAlertText (email and terminal)', () => {
     expect(body).not.toContain('evaluated: ');
   });
 });
+
+describe('renderAlertText: what sets an alert apart', () => {
+  const diagnosis = diagnosisOf();
+  const reopened = incidentOf(diagnosis, {
+    alert: {
+      eventId: diagnosis.eventId,
+      sequence: 3,
+      claimedAt: '2026-11-21T10:00:00.000Z',
+      occurrencesSincePreviousAlert: 1,
+      reopenedFrom: '2026-11-20T18:30:00.000Z',
+      channels: {},
+    },
+  });
+  const consoleRead = incidentOf({ ...diagnosisOf({ eventName: 'GetItem' }), consoleSession: true, readOnly: true });
+
+  it('says a reopened incident was reopened, and when it had been resolved', () => {
+    expect(renderAlertText(reopened).body).toContain('Reopened: this incident had been resolved at 2026-11-20T18:30:00.000Z.\n');
+  });
+
+  it('says a console read is one (alerted only with alertOnConsoleReads)', () => {
+    expect(renderAlertText(consoleRead).body).toContain('A read from a console session: alerted because alertOnConsoleReads is on.\n');
+  });
+
+  it('says neither for a first alert of an ordinary denial', () => {
+    const { body } = renderAlertText(incidentOf(diagnosis));
+    expect(body).not.toContain('Reopened');
+    expect(body).not.toContain('console session');
+  });
+});

@@ -163,3 +163,26 @@ describe('renderSlackMessage', () => {
     expect(cutSection.endsWith('…\n```')).toBe(true);
   });
 });
+
+describe('renderSlackMessage: what sets an alert apart', () => {
+  it('says a reopened incident was reopened, and a console read is one, in the summary section', () => {
+    const base = diagnosisOf({ eventName: 'GetItem' });
+    const incident = incidentOf(
+      { ...base, consoleSession: true, readOnly: true },
+      {
+        alert: {
+          eventId: base.eventId,
+          sequence: 2,
+          claimedAt: '2026-11-21T10:00:00.000Z',
+          occurrencesSincePreviousAlert: 1,
+          reopenedFrom: '2026-11-20T18:30:00.000Z',
+          channels: {},
+        },
+      },
+    );
+    const text = texts(renderSlackMessage(incident)).join('\n');
+    expect(text).toContain('Reopened: this incident had been resolved at 2026-11-20T18:30:00.000Z.');
+    expect(text).toContain('A read from a console session: alerted because alertOnConsoleReads is on.');
+    expect(texts(renderSlackMessage(incidentOf(diagnosisOf()))).join('\n')).not.toContain('Reopened');
+  });
+});
