@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startAwsStandIn, type AwsStandIn, type RecordedAwsRequest } from '../support/aws-standin';
-import { ACCOUNT, DENY_DELETES, DENY_DELETES_ARN, ROLE_ARN, standInEnvironment, TABLE_ARN, WORLD } from '../support/policy-world';
+import {
+  ACCOUNT,
+  DENIED_DELETE_RECORD,
+  DENY_DELETES,
+  DENY_DELETES_ARN,
+  ROLE_ARN,
+  standInEnvironment,
+  TABLE_ARN,
+  WORLD,
+} from '../support/policy-world';
 
 // `explain --deep` and `scan --deep` as a user runs them: the built CLI, pointed at the local AWS stand-in through
 // AWS_ENDPOINT_URL, which answers the real wire formats and logs every request.
@@ -18,23 +27,7 @@ beforeEach(async () => {
   standIn = await startAwsStandIn({
     ...WORLD,
     authorizationDetails: {
-      [AUTHORIZATION_ID]: {
-        pages: [
-          {
-            requestContext: {},
-            policies: [{ type: 'IDENTITY_BASED_POLICY', inline: false, uri: DENY_DELETES_ARN, attachedTo: [{ arn: ROLE_ARN }] }],
-            evaluations: [
-              {
-                action: 'dynamodb:DeleteItem',
-                resource: TABLE_ARN,
-                evaluatedEffect: 'EXPLICIT_DENY',
-                matchedPolicies: [{ uri: DENY_DELETES_ARN, matchedStatements: [{ sid: 'NoDeletes', evaluatedEffect: 'DENY' }] }],
-              },
-            ],
-          },
-        ],
-        policies: { [DENY_DELETES_ARN]: DENY_DELETES },
-      },
+      [AUTHORIZATION_ID]: DENIED_DELETE_RECORD,
     },
   });
   dir = mkdtempSync(path.join(os.tmpdir(), 'denyscope-deep-'));

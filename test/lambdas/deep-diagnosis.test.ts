@@ -10,7 +10,15 @@ import { startAwsStandIn, type AwsStandIn } from '../support/aws-standin';
 import { denialEvent, lambdaContext, sqsEvent, sqsMessage } from '../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { createHarness, ManualClock, OutputCapture, STACK_HANDLER_ENV } from '../support/handler-harness';
-import { ACCOUNT, DENY_DELETES, DENY_DELETES_ARN, ROLE_ARN, standInEnvironment, TABLE_ARN, WORLD } from '../support/policy-world';
+import {
+  ACCOUNT,
+  DENIED_DELETE_RECORD,
+  DENY_DELETES,
+  DENY_DELETES_ARN,
+  ROLE_ARN,
+  standInEnvironment,
+  WORLD,
+} from '../support/policy-world';
 import { startSlackStandIn, unusedLoopbackPort, type SlackStandIn } from '../support/slack-server';
 
 /**
@@ -148,23 +156,7 @@ describe('deep diagnosis of an alert', () => {
     standIn = await startAwsStandIn({
       ...WORLD,
       authorizationDetails: {
-        [AUTHORIZATION_ID]: {
-          pages: [
-            {
-              requestContext: {},
-              policies: [{ type: 'IDENTITY_BASED_POLICY', inline: false, uri: DENY_DELETES_ARN, attachedTo: [{ arn: ROLE_ARN }] }],
-              evaluations: [
-                {
-                  action: 'dynamodb:DeleteItem',
-                  resource: TABLE_ARN,
-                  evaluatedEffect: 'EXPLICIT_DENY',
-                  matchedPolicies: [{ uri: DENY_DELETES_ARN, matchedStatements: [{ sid: 'NoDeletes', evaluatedEffect: 'DENY' }] }],
-                },
-              ],
-            },
-          ],
-          policies: { [DENY_DELETES_ARN]: DENY_DELETES },
-        },
+        [AUTHORIZATION_ID]: DENIED_DELETE_RECORD,
       },
     });
     Object.assign(process.env, standInEnvironment(standIn.endpoint));

@@ -1,4 +1,4 @@
-import type { StandInWorld } from './aws-standin';
+import type { StandInAuthorizationRecord, StandInWorld } from './aws-standin';
 
 /** One account's policies as the AWS stand-in serves them, shared by the policy-source and `policies capture` tests. */
 export const ACCOUNT = '111122223333';
@@ -38,6 +38,28 @@ export const ORDERS_RW_V2 = allow('OrdersV2', ['dynamodb:GetItem', 'dynamodb:Put
 export const DENY_DELETES = {
   Version: '2012-10-17',
   Statement: [{ Sid: 'NoDeletes', Effect: 'Deny', Action: 'dynamodb:DeleteItem', Resource: '*' }],
+};
+
+/**
+ * AWS's authorization record of the role's denied DeleteItem (GetRequestAuthorizationDetails, one page): the explicit
+ * deny of DENY_DELETES's statement NoDeletes, with that policy captured.
+ */
+export const DENIED_DELETE_RECORD: StandInAuthorizationRecord = {
+  pages: [
+    {
+      requestContext: {},
+      policies: [{ type: 'IDENTITY_BASED_POLICY', inline: false, uri: DENY_DELETES_ARN, attachedTo: [{ arn: ROLE_ARN }] }],
+      evaluations: [
+        {
+          action: 'dynamodb:DeleteItem',
+          resource: TABLE_ARN,
+          evaluatedEffect: 'EXPLICIT_DENY',
+          matchedPolicies: [{ uri: DENY_DELETES_ARN, matchedStatements: [{ sid: 'NoDeletes', evaluatedEffect: 'DENY' }] }],
+        },
+      ],
+    },
+  ],
+  policies: { [DENY_DELETES_ARN]: DENY_DELETES },
 };
 export const BOUNDARY = allow('Boundary', 'dynamodb:*');
 export const AWS_MANAGED = allow('ReadOnly', ['dynamodb:GetItem', 'dynamodb:Query']);

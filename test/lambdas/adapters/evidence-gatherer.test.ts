@@ -6,7 +6,7 @@ import type { PolicyEvaluation } from '../../../core/policy/types';
 import { startAwsStandIn, type AwsStandIn } from '../../support/aws-standin';
 import {
   ACCOUNT,
-  DENY_DELETES,
+  DENIED_DELETE_RECORD,
   DENY_DELETES_ARN,
   EXPECTED,
   ROLE_ARN,
@@ -50,23 +50,7 @@ beforeEach(async () => {
   standIn = await startAwsStandIn({
     ...WORLD,
     authorizationDetails: {
-      [ID]: {
-        pages: [
-          {
-            requestContext: {},
-            policies: [{ type: 'IDENTITY_BASED_POLICY', inline: false, uri: DENY_DELETES_ARN, attachedTo: [{ arn: ROLE_ARN }] }],
-            evaluations: [
-              {
-                action: 'dynamodb:DeleteItem',
-                resource: TABLE_ARN,
-                evaluatedEffect: 'EXPLICIT_DENY',
-                matchedPolicies: [{ uri: DENY_DELETES_ARN, matchedStatements: [{ sid: 'NoDeletes', evaluatedEffect: 'DENY' }] }],
-              },
-            ],
-          },
-        ],
-        policies: { [DENY_DELETES_ARN]: DENY_DELETES },
-      },
+      [ID]: DENIED_DELETE_RECORD,
     },
   });
   Object.assign(process.env, standInEnvironment(standIn.endpoint));
