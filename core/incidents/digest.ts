@@ -1,6 +1,5 @@
 import type { Cause } from '../diagnosis/types';
-import type { Incident } from './model';
-import { incidentStateView, type IncidentStateView } from './state-view';
+import type { Incident, IncidentState } from './model';
 import { incidentTarget } from './target';
 import type { Mute } from './mutes';
 
@@ -16,7 +15,7 @@ export interface DigestIncident {
   readonly count: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
-  readonly state: IncidentStateView['state'];
+  readonly state: IncidentState;
 }
 
 export interface Digest {
@@ -52,7 +51,7 @@ export function computeDigest(incidents: readonly Incident[], mutes: readonly Mu
   for (const incident of incidents) {
     if (inPeriod(incident.firstSeen)) byCause.set(incident.cause, (byCause.get(incident.cause) ?? 0) + 1);
   }
-  const states = incidents.map((incident) => incidentStateView(incident).state);
+  const states = incidents.map((incident) => incident.state);
   const horizon = new Date(
     options.now.getTime() + (options.mutesExpiringWithinHours ?? DIGEST_DEFAULTS.mutesExpiringWithinHours) * 3_600_000,
   );
@@ -92,6 +91,6 @@ function digestIncident(incident: Incident): DigestIncident {
     count: incident.count,
     firstSeen: incident.firstSeen,
     lastSeen: incident.lastSeen,
-    state: incidentStateView(incident).state,
+    state: incident.state,
   };
 }

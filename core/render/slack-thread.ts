@@ -1,5 +1,4 @@
 import type { Incident } from '../incidents/model';
-import { incidentStateView } from '../incidents/state-view';
 import { cutWithEllipsis, escapeSlack } from './escape';
 import { renderSlackMessage, SLACK_LIMITS, type SlackMessage } from './slack-message';
 
@@ -28,12 +27,11 @@ export function renderSlackRootUpdate(incident: Incident): SlackRootUpdate {
 
 /** One line: state (who acknowledged, when resolved), occurrences, first and last seen, alerts so far. */
 export function slackStatusSection(incident: Incident): Record<string, unknown> {
-  const view = incidentStateView(incident);
   const state =
-    view.state === 'acknowledged'
-      ? `acknowledged${view.acknowledgedBy ? ` by ${view.acknowledgedBy}` : ''}${view.acknowledgedAt ? ` at ${view.acknowledgedAt}` : ''}`
-      : view.state === 'resolved'
-        ? `resolved${view.resolvedAt ? ` at ${view.resolvedAt}` : ''}`
+    incident.state === 'acknowledged'
+      ? `acknowledged${incident.acknowledgedBy ? ` by ${incident.acknowledgedBy}` : ''}${incident.acknowledgedAt ? ` at ${incident.acknowledgedAt}` : ''}`
+      : incident.state === 'resolved'
+        ? `resolved${incident.resolvedAt ? ` at ${incident.resolvedAt}` : ''}`
         : 'open';
   const alerts = incident.alert?.sequence ?? 0;
   const parts = [

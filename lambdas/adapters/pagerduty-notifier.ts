@@ -1,7 +1,6 @@
 import type { Incident } from '../../core/incidents/model';
 import type { DeliveryBudget, DeliveryResult, Notifier, StateReflector } from '../../core/incidents/ports';
 import { severityOf } from '../../core/incidents/severity';
-import { incidentStateView } from '../../core/incidents/state-view';
 import { renderPagerDutyEvent, type PagerDutyAction } from '../../core/render/pagerduty-event';
 import { networkErrorCode, requestTimeoutMs, withHttpRetries, type HttpAttempt, type RetryOptions } from './http-delivery';
 import type { SecretValueProvider } from './secret-value';
@@ -90,7 +89,7 @@ export class PagerDutyStateReflector implements StateReflector {
     if (incident.threads[this.channel] === undefined) {
       return Promise.resolve({ status: 'skipped', detail: 'the incident did not page PagerDuty' });
     }
-    const { state } = incidentStateView(incident);
+    const { state } = incident;
     const action: PagerDutyAction = state === 'resolved' ? 'resolve' : state === 'acknowledged' ? 'acknowledge' : 'trigger';
     return this.events.send(incident, action, budget);
   }
