@@ -22,10 +22,13 @@ export function registerDigest(program: Command, io: CliIo = processIo()): void 
   withWhereOptions(program.command('digest'), true)
     .exitOverride(usageErrorsExitWith2(io))
     .description(
-      'What the daily digest says: new incidents by cause, the noisiest incidents, open and acknowledged counts, mutes expiring soon or never',
+      'What the daily digest says: new incidents by cause, the noisiest incidents, console reads recorded and not alerted, open and acknowledged counts, mutes expiring soon or never',
     )
     .option('--since <time>', `the period's start: ISO time or a duration back from now (default ${DIGEST_DEFAULTS.periodHours}h)`)
-    .option('--json', 'print {"since","until","newIncidents","noisiest","open","acknowledged","mutesExpiringSoon","mutesWithoutExpiry"}')
+    .option(
+      '--json',
+      'print {"since","until","newIncidents","noisiest","consoleReads","consoleReadsTotal","open","acknowledged","mutesExpiringSoon","mutesWithoutExpiry"}',
+    )
     .action(async (flags: DigestFlags) => {
       const where: ConnectionOptions = {
         table: flags.table,

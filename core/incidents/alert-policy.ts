@@ -41,7 +41,8 @@ export function isRepeatAlert(incident: Pick<Incident, 'countAtLastAlert' | 'ale
 }
 
 /** Why a counted occurrence did not alert. */
-export type QuietReason = 'window' | 'acknowledged' | 'muted' | 'console-read';
+export const QUIET_REASONS = ['window', 'acknowledged', 'muted', 'console-read'] as const;
+export type QuietReason = (typeof QUIET_REASONS)[number];
 
 /**
  * What one counted occurrence does: alert (`reopenedFrom`: the resolved incident it reopens, with the time it was

@@ -4,7 +4,7 @@ import { incidentTarget } from './target';
 import type { Mute } from './mutes';
 
 /** The digest's period by default, and how far ahead it warns of expiring mutes. */
-export const DIGEST_DEFAULTS = { periodHours: 24, mutesExpiringWithinHours: 48, noisiest: 5 } as const;
+export const DIGEST_DEFAULTS = { periodHours: 24, mutesExpiringWithinHours: 48, noisiest: 5, consoleReads: 5 } as const;
 
 export interface DigestIncident {
   readonly id: string;
@@ -25,6 +25,12 @@ export interface Digest {
   readonly newIncidents: { readonly total: number; readonly byCause: readonly { readonly cause: Cause; readonly incidents: number }[] };
   /** Incidents seen in the period with the most occurrences. */
   readonly noisiest: readonly DigestIncident[];
+  /**
+   * Incidents seen in the period whose latest occurrence was a console read that did not alert (recorded, reported
+   * here instead): most occurrences first, capped; `consoleReadsTotal` counts them all.
+   */
+  readonly consoleReads: readonly DigestIncident[];
+  readonly consoleReadsTotal: number;
   /** Over every stored incident, whenever it was seen. */
   readonly open: number;
   readonly acknowledged: number;
@@ -39,6 +45,7 @@ export interface DigestOptions {
   readonly since: Date;
   readonly mutesExpiringWithinHours?: number;
   readonly noisiest?: number;
+  readonly consoleReads?: number;
 }
 
 /** The daily digest from every stored incident and mute: pure, so the CLI and the scheduled Lambda say the same. */
@@ -51,6 +58,8 @@ export function computeDigest(incidents: readonly Incident[], mutes: readonly Mu
   for (const incident of incidents) {
     if (inPeriod(incident.firstSeen)) byCause.set(incident.cause, (byCause.get(incident.cause) ?? 0) + 1);
   }
+  const seen = incidents.filter((incident) => inPeriod(incident.lastSeen));
+  const consoleReads = seen.filter((incident) => incident.lastQuietReason === 'console-read');
   const states = incidents.map((incident) => incident.state);
   const horizon = new Date(
     options.now.getTime() + (options.mutesExpiringWithinHours ?? DIGEST_DEFAULTS.mutesExpiringWithinHours) * 3_600_000,
@@ -65,11 +74,9 @@ export function computeDigest(incidents: readonly Incident[], mutes: readonly Mu
         .map(([cause, count]) => ({ cause, incidents: count }))
         .sort((a, b) => b.incidents - a.incidents || a.cause.localeCompare(b.cause)),
     },
-    noisiest: incidents
-      .filter((incident) => inPeriod(incident.lastSeen))
-      .sort((a, b) => b.count - a.count || b.lastSeen.localeCompare(a.lastSeen) || a.id.localeCompare(b.id))
-      .slice(0, options.noisiest ?? DIGEST_DEFAULTS.noisiest)
-      .map(digestIncident),
+    noisiest: mostOccurrences(seen, options.noisiest ?? DIGEST_DEFAULTS.noisiest),
+    consoleReads: mostOccurrences(consoleReads, options.consoleReads ?? DIGEST_DEFAULTS.consoleReads),
+    consoleReadsTotal: consoleReads.length,
     open: states.filter((state) => state === 'open').length,
     acknowledged: states.filter((state) => state === 'acknowledged').length,
     mutesExpiringSoon: mutes
@@ -79,6 +86,14 @@ export function computeDigest(incidents: readonly Incident[], mutes: readonly Mu
       .filter((mute) => mute.until === null)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)),
   };
+}
+
+/** The `limit` incidents with the most occurrences, the latest seen first among equals. */
+function mostOccurrences(incidents: readonly Incident[], limit: number): DigestIncident[] {
+  return [...incidents]
+    .sort((a, b) => b.count - a.count || b.lastSeen.localeCompare(a.lastSeen) || a.id.localeCompare(b.id))
+    .slice(0, limit)
+    .map(digestIncident);
 }
 
 function digestIncident(incident: Incident): DigestIncident {

@@ -1,4 +1,5 @@
 import type { Diagnosis } from '../diagnosis/types';
+import type { QuietReason } from './alert-policy';
 
 /**
  * An incident is one (account, principal, action, resource, cause): every repeat of the same denial
@@ -95,6 +96,11 @@ export interface Incident extends IncidentDescription {
   readonly stateNote: string | null;
   /** The id of the mute that matched the latest occurrence, else null. */
   readonly mutedBy: string | null;
+  /**
+   * Why the latest occurrence settled into the incident did not alert ('console-read': a console read the digest
+   * reports), or null when it alerted. Null too for incidents written before it was kept.
+   */
+  readonly lastQuietReason: QuietReason | null;
   /**
    * Processing time of the latest occurrence settled into the incident (alerted or not); autoResolveDays runs from
    * here. Null for incidents written before it was kept.

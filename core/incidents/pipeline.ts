@@ -174,7 +174,7 @@ export function createIncidentPipeline(deps: IncidentPipelineDeps): IncidentPipe
    */
   async function suppress(attempt: Attempt, incident: Incident, counting: Counting, quiet: Quiet): Promise<PipelineOutcome> {
     await finish(attempt);
-    const settled = { processedAt: attempt.now.toISOString(), mutedBy: quiet.mutedBy };
+    const settled = { processedAt: attempt.now.toISOString(), mutedBy: quiet.mutedBy, quietReason: quiet.reason };
     await withRetries(attempt, 'clean up the count', () => store.forgetCounting(attempt.incidentId, attempt.diagnosis.eventId, settled));
     return { kind: 'suppressed', incident: { ...incident, ...settledFields(settled) }, ...counting, reason: quiet.reason };
   }
@@ -355,8 +355,8 @@ type Quiet = Extract<AlertDecision, { kind: 'quiet' }>;
 /** No alert because another event holds the incident's alert: counted like a repeat inside the window. */
 const HELD_ELSEWHERE: Quiet = { kind: 'quiet', reason: 'window', mutedBy: null };
 
-function settledFields(settled: SettledOccurrence): Pick<Incident, 'lastProcessedAt' | 'mutedBy'> {
-  return { lastProcessedAt: settled.processedAt, mutedBy: settled.mutedBy };
+function settledFields(settled: SettledOccurrence): Pick<Incident, 'lastProcessedAt' | 'mutedBy' | 'lastQuietReason'> {
+  return { lastProcessedAt: settled.processedAt, mutedBy: settled.mutedBy, lastQuietReason: settled.quietReason };
 }
 
 /** An attempt's lease lasts its delivery budget (the Lambda's remaining time) plus a margin. */

@@ -1,5 +1,6 @@
 import type { CloudTrailRecord } from '../diagnosis/record';
 import type { Cause, Diagnosis } from '../diagnosis/types';
+import type { QuietReason } from './alert-policy';
 import type { StateChange } from './lifecycle';
 import type { AlertChannel, ChannelDelivery, DeepDiagnosis, Incident, IncidentState, Lease, Occurrence } from './model';
 import type { Mute } from './mutes';
@@ -59,13 +60,13 @@ export interface IncidentStore {
   releaseOccurrence(incidentId: string, diagnosis: Diagnosis, owner: string): Promise<void>;
   /**
    * Forget that the event is being counted (only once its occurrence is past `counting`), and settle it on the
-   * incident: its processing time and the mute that matched it. Idempotent.
+   * incident: its processing time, the mute that matched it and why it did not alert. Idempotent.
    */
   forgetCounting(incidentId: string, eventId: string, settled: SettledOccurrence): Promise<void>;
   /**
    * Claim a new alert for this event if the incident's alert and state are still what `incident` shows (the caller
    * decided it was due), leasing the first channel to `lease`, and forget that the event is being counted; the event
-   * is settled unmuted at `now`. With `reopenedFrom` (the time a resolved incident was resolved) the incident opens
+   * is settled unmuted and alerted at `now`. With `reopenedFrom` (the time a resolved incident was resolved) the incident opens
    * again. Returns the incident with the alert this event owns (claimed now or by an earlier attempt, never
    * rewritten), or null when another event claimed it or the state changed. A lost claim costs a consistent read.
    */
@@ -104,10 +105,14 @@ export interface IncidentStore {
   getIncident(incidentId: string): Promise<Incident | null>;
 }
 
-/** An occurrence settled without an alert: when it was processed, and the id of the mute that matched it (else null). */
+/**
+ * An occurrence settled without an alert: when it was processed, the id of the mute that matched it (else null), and
+ * why it did not alert.
+ */
 export interface SettledOccurrence {
   readonly processedAt: string;
   readonly mutedBy: string | null;
+  readonly quietReason: QuietReason;
 }
 
 /**

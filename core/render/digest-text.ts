@@ -1,4 +1,4 @@
-import type { Digest } from '../incidents/digest';
+import type { Digest, DigestIncident } from '../incidents/digest';
 import type { Mute } from '../incidents/mutes';
 import { CAUSE_LABELS } from './alert-facts';
 import { cutWithEllipsis, escapeSingleLine, escapeSlack } from './escape';
@@ -20,7 +20,10 @@ function digestLines(
       .join(' ');
     return `${value(rule.id)} ${criteria}${rule.until === null ? '' : ` until ${value(rule.until)}`} (${value(rule.reason)}; by ${value(rule.createdBy)})`;
   };
+  const incidentLine = (incident: DigestIncident) =>
+    `${incident.count} × ${value(incident.action)} on ${value(incident.target)} by ${value(incident.principal)} (${incident.state}, ${value(incident.id)})`;
   const none = (lines: string[]) => (lines.length === 0 ? ['none'] : lines);
+  const unlisted = digest.consoleReadsTotal - digest.consoleReads.length;
   return {
     title: `denyscope digest ${digest.since} to ${digest.until}`,
     sections: [
@@ -30,12 +33,11 @@ function digestLines(
       },
       {
         heading: 'Noisiest incidents',
-        lines: none(
-          digest.noisiest.map(
-            (incident) =>
-              `${incident.count} × ${value(incident.action)} on ${value(incident.target)} by ${value(incident.principal)} (${incident.state}, ${value(incident.id)})`,
-          ),
-        ),
+        lines: none(digest.noisiest.map(incidentLine)),
+      },
+      {
+        heading: `Console reads, recorded and not alerted: ${digest.consoleReadsTotal}`,
+        lines: [...digest.consoleReads.map(incidentLine), ...(unlisted > 0 ? [`and ${unlisted} more`] : [])],
       },
       { heading: 'Incidents', lines: [`open: ${digest.open}`, `acknowledged: ${digest.acknowledged}`] },
       { heading: 'Mutes expiring within 48 h', lines: none(digest.mutesExpiringSoon.map(mute)) },

@@ -4,7 +4,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import * as z from 'zod/mini';
 import { CAUSES } from '../../core/diagnosis/types';
 import type { Diagnosis } from '../../core/diagnosis/types';
-import { idleSince } from '../../core/incidents/alert-policy';
+import { idleSince, QUIET_REASONS } from '../../core/incidents/alert-policy';
 import { AUTO_RESOLVER, OPEN_FIELDS, type StateChange, type StateFields } from '../../core/incidents/lifecycle';
 import {
   INCIDENT_STATES,
@@ -103,6 +103,7 @@ const LIFECYCLE_FIELDS = [
   'resolvedBy',
   'stateNote',
   'mutedBy',
+  'lastQuietReason',
   'lastProcessedAt',
 ] as const;
 
@@ -161,6 +162,7 @@ const incidentItem = z.looseObject({
   resolvedBy: optionalText,
   stateNote: optionalText,
   mutedBy: optionalText,
+  lastQuietReason: z.optional(z.nullable(z.enum(QUIET_REASONS))),
   lastProcessedAt: optionalText,
 });
 
@@ -201,6 +203,7 @@ export function incidentFromItem(item: Record<string, unknown>): Incident {
     resolvedBy: fields.resolvedBy ?? null,
     stateNote: fields.stateNote ?? null,
     mutedBy: fields.mutedBy ?? null,
+    lastQuietReason: fields.lastQuietReason ?? null,
     lastProcessedAt: fields.lastProcessedAt ?? null,
   };
 }
@@ -490,11 +493,17 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentStateStore 
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.incidentKey(incidentId),
-          UpdateExpression: 'SET lastProcessedAt = :processedAt, mutedBy = :mutedBy DELETE #counting :eventIds',
+          UpdateExpression:
+            'SET lastProcessedAt = :processedAt, mutedBy = :mutedBy, lastQuietReason = :quietReason DELETE #counting :eventIds',
           // An update creates a missing item: never resurrect an incident deleted by hand as a bare key.
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#counting': COUNTING_ATTRIBUTE },
-          ExpressionAttributeValues: { ':eventIds': new Set([eventId]), ':processedAt': settled.processedAt, ':mutedBy': settled.mutedBy },
+          ExpressionAttributeValues: {
+            ':eventIds': new Set([eventId]),
+            ':processedAt': settled.processedAt,
+            ':mutedBy': settled.mutedBy,
+            ':quietReason': settled.quietReason,
+          },
         }),
       ),
     );
@@ -531,8 +540,10 @@ export class DynamoDbIncidentStore implements IncidentStore, IncidentStateStore 
           TableName: this.options.tableName,
           Key: this.incidentKey(incident.id),
           UpdateExpression:
-            ['SET alert = :alert, countAtLastAlert = :count, lastProcessedAt = :at, mutedBy = :null', ...reopening.assignments].join(', ') +
-            ' DELETE #counting :eventIds',
+            [
+              'SET alert = :alert, countAtLastAlert = :count, lastProcessedAt = :at, mutedBy = :null, lastQuietReason = :null',
+              ...reopening.assignments,
+            ].join(', ') + ' DELETE #counting :eventIds',
           // Compare-and-set on the alert and the state the caller saw: no other event claimed one, no one changed the state.
           ConditionExpression: `${
             previous === null

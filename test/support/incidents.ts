@@ -36,6 +36,7 @@ export function incidentOf(diagnosis: Diagnosis, overrides: Partial<Incident> = 
     threads: {},
     ...OPEN_FIELDS,
     mutedBy: null,
+    lastQuietReason: null,
     lastProcessedAt: null,
     ...overrides,
   };

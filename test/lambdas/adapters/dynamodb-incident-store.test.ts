@@ -5,6 +5,7 @@ import {
   DynamoDbIncidentStore,
   incidentFromItem,
   incidentToItem,
+  MalformedItemError,
   occurrenceFromItem,
 } from '../../../lambdas/adapters/dynamodb-incident-store';
 import { incidentIdFor } from '../../../core/incidents/identity';
@@ -152,7 +153,7 @@ describe('DynamoDbIncidentStore on dynalite', () => {
       firstSeen: earlier.eventTime,
       lastSeen: diagnosis.eventTime,
     });
-    const settled = { processedAt: now.toISOString(), mutedBy: null };
+    const settled = { processedAt: now.toISOString(), mutedBy: null, quietReason: 'window' as const };
     await store.forgetCounting(id, 'evt-0', settled);
     await store.forgetCounting(id, 'evt-1', settled);
     expect(await item(incidentPk(id), 'META')).not.toHaveProperty('countingEventIds'); // DynamoDB drops an emptied set
@@ -240,6 +241,25 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     });
     expect(legacy.alert?.sequence).toBe(0);
     expect(legacy).not.toHaveProperty('countingEventIds');
+  });
+
+  it('settles why the latest occurrence did not alert, clears it when one alerts, and reads items without it as null', async () => {
+    const recorded = await store.recordOccurrence(id, diagnosis);
+    expect(recorded.lastQuietReason).toBeNull();
+    expect(await item(incidentPk(id), 'META')).not.toHaveProperty('lastQuietReason'); // as items written before it was kept
+    await store.forgetCounting(id, 'evt-1', { processedAt: now.toISOString(), mutedBy: null, quietReason: 'console-read' });
+    expect(await item(incidentPk(id), 'META')).toMatchObject({ lastQuietReason: 'console-read', lastProcessedAt: now.toISOString() });
+    expect(await store.getIncident(id)).toMatchObject({ lastQuietReason: 'console-read', mutedBy: null });
+
+    const repeat = await store.recordOccurrence(id, diagnosisOf({ eventId: 'evt-2', eventTime: '2026-11-20T09:30:00Z' }));
+    const claimed = await store.claimAlert(repeat, 'evt-2', ['sns'], now, lease, null);
+    expect(claimed?.lastQuietReason).toBeNull();
+    expect((await item(incidentPk(id), 'META'))?.lastQuietReason).toBeNull();
+
+    const stored = (await item(incidentPk(id), 'META')) ?? {};
+    const malformed = () => incidentFromItem({ ...stored, lastQuietReason: 'bored' });
+    expect(malformed).toThrow(MalformedItemError);
+    expect(malformed).toThrow(`incidents table item pk=${incidentPk(id)} sk=META: field lastQuietReason: `);
   });
 
   it('stores enrichment and reads a missing incident as null', async () => {
