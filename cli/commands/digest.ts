@@ -5,6 +5,7 @@ import { escapeJson } from '../../core/render/escape';
 import type { ConnectionOptions } from '../incidents/connection';
 import { parseTimeBound } from '../incidents/filters';
 import { EXIT, processIo, usageErrorsExitWith2, type CliIo } from '../io';
+import { readStandingMutes, withCdkJson } from '../incidents/standing-mutes';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import { OptionError } from '../scan/filters';
 import { withQuery, withWhereOptions } from './incidents';
@@ -16,10 +17,11 @@ export interface DigestFlags {
   readonly region?: string;
   readonly endpoint?: string;
   readonly dataDir?: string;
+  readonly cdkJson?: string;
 }
 
 export function registerDigest(program: Command, io: CliIo = processIo()): void {
-  withWhereOptions(program.command('digest'), true)
+  withCdkJson(withWhereOptions(program.command('digest'), true))
     .exitOverride(usageErrorsExitWith2(io))
     .description(
       'What the daily digest says: new incidents by cause, the noisiest incidents, console reads recorded and not alerted, open and acknowledged counts, mutes expiring soon or never',
@@ -45,9 +47,10 @@ export async function runDigest(flags: DigestFlags, where: ConnectionOptions, io
     const now = io.now();
     const since = new Date(parseTimeBound('--since', flags.since ?? `${DIGEST_DEFAULTS.periodHours}h`, now));
     if (since > now) throw new OptionError(`--since (${since.toISOString()}) is in the future`);
+    const standing = readStandingMutes(flags.cdkJson, process.cwd());
     return async (connection) => {
       const incidents = await connection.incidents.allIncidents(NO_FILTERS, now);
-      const digest = computeDigest(incidents, await connection.mutes.activeMutes(now), { now, since });
+      const digest = computeDigest(incidents, [...standing, ...(await connection.mutes.activeMutes(now))], { now, since });
       if (flags.json === true) {
         io.stdout.write(`${escapeJson(digest, 2)}\n`);
       } else {

@@ -11,7 +11,7 @@ import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import { styleFor } from '../render/style';
 
 /** The store could not be queried (unreachable, no credentials, unknown incident): one line, this status. */
-const EXIT_QUERY_FAILED = 1;
+export const EXIT_QUERY_FAILED = 1;
 const DEFAULT_LIMIT = 50;
 const RECENT_OCCURRENCES = 10;
 

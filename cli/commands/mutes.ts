@@ -1,14 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { MUTE_CRITERIA, muteProblem, parseUntil, type Mute, type MuteCriteria } from '../../core/incidents/mutes';
+import {
+  byAge,
+  isActive,
+  MUTE_CRITERIA,
+  muteProblem,
+  parseUntil,
+  STANDING_MUTE_ID_PREFIX,
+  type Mute,
+  type MuteCriteria,
+} from '../../core/incidents/mutes';
 import { escapeJson, escapeSingleLine } from '../../core/render/escape';
 import type { ConnectionOptions } from '../incidents/connection';
 import { EXIT, processIo, usageErrorsExitWith2, type CliIo } from '../io';
+import { CDK_JSON, readStandingMutes, withCdkJson } from '../incidents/standing-mutes';
 import { DEFAULT_DATA_DIR } from '../local/embeddedDynamo';
 import { renderTable, type Column } from '../render/table';
 import { styleFor } from '../render/style';
 import { OptionError } from '../scan/filters';
-import { QueryError, withQuery } from './incidents';
+import { EXIT_QUERY_FAILED, QueryError, withQuery } from './incidents';
 
 /** A mute needs an end: without --for or --until it lasts this long. */
 const DEFAULT_MUTE_FOR = '7d';
@@ -30,6 +40,8 @@ Every criterion given must match (any subset, at least one); \`*\` in a value ma
 whole value must match (case-sensitive). --principal matches the role or user ARN policies attach to, or the caller ARN.
 A muted denial is recorded and counted (incidents show it muted), never alerted, and never reopens a resolved incident.
 When several mutes match, the oldest is named.
+Standing mutes (context.mutes of the CDK app's cdk.json: ./${CDK_JSON}, or --cdk-json FILE) are listed with source cdk.json;
+they are changed in that file and deployed, not with \`mutes remove\`.
 Where: the local store (--data-dir, default ${DEFAULT_DATA_DIR}), or the deployed table (--table NAME --region R), or --endpoint URL.
 Exit status: 0 on success, 2 on a bad option (no criterion, no reason, a bad period), 1 when the store cannot be reached or the mute id is unknown.`;
 
@@ -56,10 +68,13 @@ export function registerMutes(program: Command, io: CliIo = processIo()): void {
     .exitOverride(usageErrorsExitWith2(io))
     .description('List or remove mutes')
     .addHelpText('after', HELP);
-  withWhere(mutes.command('list'))
-    .description('Mutes in force, oldest first (ended ones are not listed)')
-    .option('--json', 'print {"mutes":[{"id","principal","action","resource","cause","account","until","reason","createdBy","createdAt"}]}')
-    .action(async (flags: MuteFlags & { json?: boolean }) => {
+  withCdkJson(withWhere(mutes.command('list')))
+    .description(`Mutes in force, oldest first (ended ones are not listed): the store's, and the standing mutes of ${CDK_JSON}`)
+    .option(
+      '--json',
+      'print {"mutes":[{"id","principal","action","resource","cause","account","until","reason","createdBy","createdAt","source"}]}',
+    )
+    .action(async (flags: MuteFlags & { json?: boolean; cdkJson?: string }) => {
       io.setExitCode(await runMutesList(flags, whereOf(flags), io));
     });
   withWhere(mutes.command('remove'))
@@ -129,44 +144,58 @@ function muteEnd(flags: MuteFlags, now: Date): string | null {
 
 const MUTE_COLUMNS: readonly Column[] = [
   { header: 'ID' },
+  { header: 'SOURCE' },
   { header: 'UNTIL' },
   { header: 'CRITERIA' },
   { header: 'REASON' },
   { header: 'BY' },
 ];
 
-export async function runMutesList(flags: { json?: boolean }, where: ConnectionOptions, io: CliIo): Promise<number> {
-  return withQuery(io, where, async () => async (connection) => {
-    const mutes = await connection.mutes.activeMutes(io.now());
-    if (flags.json === true) {
-      io.stdout.write(`${escapeJson({ mutes: mutes.map(muteJson) }, 2)}\n`);
+/** Where a mute is kept: the deployed table (or one at an endpoint), the local store, or the CDK app's cdk.json. */
+type MuteSource = 'table' | 'local' | typeof CDK_JSON;
+type SourcedMute = Mute & { readonly source: MuteSource };
+const sourced =
+  (source: MuteSource) =>
+  (mute: Mute): SourcedMute => ({ ...mute, source });
+
+export async function runMutesList(flags: { json?: boolean; cdkJson?: string }, where: ConnectionOptions, io: CliIo): Promise<number> {
+  return withQuery(io, where, async () => {
+    const now = io.now();
+    const standing = readStandingMutes(flags.cdkJson, process.cwd()).filter((mute) => isActive(mute, now));
+    return async (connection) => {
+      const stored = await connection.mutes.activeMutes(now);
+      const mutes = [...standing.map(sourced(CDK_JSON)), ...stored.map(sourced(connection.kind))].sort(byAge);
+      if (flags.json === true) {
+        io.stdout.write(`${escapeJson({ mutes: mutes.map(muteJson) }, 2)}\n`);
+        return EXIT.ok;
+      }
+      if (mutes.length === 0) {
+        io.stdout.write(`no mutes in force in ${escapeSingleLine(connection.description)} or ${CDK_JSON}\n`);
+        return EXIT.ok;
+      }
+      const rows = mutes.map((mute) => [
+        mute.id,
+        mute.source,
+        mute.until ?? 'never',
+        MUTE_CRITERIA.filter((key) => mute[key] !== null)
+          .map((key) => `${key}=${mute[key]}`)
+          .join(' '),
+        mute.reason,
+        mute.createdBy,
+      ]);
+      const width = io.stdout.isTTY === true ? io.stdout.columns : undefined;
+      io.stdout.write(
+        renderTable(MUTE_COLUMNS, rows, styleFor(io.stdout, io.env), width)
+          .map((line) => `${line}\n`)
+          .join(''),
+      );
       return EXIT.ok;
-    }
-    if (mutes.length === 0) {
-      io.stdout.write(`no mutes in force in ${escapeSingleLine(connection.description)}\n`);
-      return EXIT.ok;
-    }
-    const rows = mutes.map((mute) => [
-      mute.id,
-      mute.until ?? 'never',
-      MUTE_CRITERIA.filter((key) => mute[key] !== null)
-        .map((key) => `${key}=${mute[key]}`)
-        .join(' '),
-      mute.reason,
-      mute.createdBy,
-    ]);
-    const width = io.stdout.isTTY === true ? io.stdout.columns : undefined;
-    io.stdout.write(
-      renderTable(MUTE_COLUMNS, rows, styleFor(io.stdout, io.env), width)
-        .map((line) => `${line}\n`)
-        .join(''),
-    );
-    return EXIT.ok;
+    };
   });
 }
 
 /** `mutes list --json`: exactly these fields, absent criteria as null. */
-function muteJson(mute: Mute): Record<string, string | null> {
+function muteJson(mute: SourcedMute): Record<string, string | null> {
   return {
     id: mute.id,
     principal: mute.principal,
@@ -178,10 +207,17 @@ function muteJson(mute: Mute): Record<string, string | null> {
     reason: mute.reason,
     createdBy: mute.createdBy,
     createdAt: mute.createdAt,
+    source: mute.source,
   };
 }
 
 export async function runMuteRemove(id: string, where: ConnectionOptions, io: CliIo): Promise<number> {
+  if (id.startsWith(STANDING_MUTE_ID_PREFIX)) {
+    io.stderr.write(
+      `denyscope: ${escapeSingleLine(`${id} is a standing mute: remove it from context.mutes in ${CDK_JSON} (or -c mutes=...) and deploy`)}\n`,
+    );
+    return EXIT_QUERY_FAILED;
+  }
   return withQuery(io, where, async () => {
     if (!/^[\w.:-]{1,200}$/.test(id)) throw new OptionError(`"${id}" is not a mute id (mutes list prints them: mute-...)`);
     return async (connection) => {

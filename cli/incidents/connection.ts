@@ -34,6 +34,8 @@ export interface IncidentsConnection {
   readonly mutes: MuteStore;
   /** Who is acting: the caller's ARN (sts get-caller-identity) for a table, the OS user for the local store. */
   actor(): Promise<string>;
+  /** A DynamoDB table (deployed, or at an endpoint) or the local store (a data dir). */
+  readonly kind: 'table' | 'local';
   /** Names the store in messages: "local store ./.denyscope", "table X in eu-west-1". */
   readonly description: string;
   /** What to say when the table is not there (a local store `local` never wrote to is not a typo). */
@@ -82,6 +84,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
         process.env.AWS_ENDPOINT_URL_STS || process.env.AWS_ENDPOINT_URL
           ? callerArn(regionOr(options.region), credentials)
           : Promise.resolve(osUser()),
+      kind: 'table',
       description,
       missingTable: `${description} does not exist (check --table)`,
       close: async () => client.destroy(),
@@ -98,6 +101,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
     return {
       ...adaptersOf(client, options.table),
       actor: () => callerArn(region, undefined),
+      kind: 'table',
       description,
       missingTable: `${description} does not exist (check the table name and region; the stack outputs the name)`,
       close: async () => client.destroy(),
@@ -114,6 +118,7 @@ export async function openIncidentsConnection(options: ConnectionOptions): Promi
   return {
     ...adaptersOf(client, LOCAL_TABLE_NAME),
     actor: () => Promise.resolve(osUser()),
+    kind: 'local',
     description: `local store ${options.dataDir}`,
     missingTable: `no incidents recorded in ${options.dataDir} yet: run \`denyscope local\` first`,
     close: async () => {

@@ -98,12 +98,15 @@ function starPieces(pattern: string): PatternPiece[] {
   return pattern.split('*').flatMap((text, index): PatternPiece[] => [...(index === 0 ? [] : [ANY_RUN]), ...(text === '' ? [] : [text])]);
 }
 
+/** The id prefix of standing mutes: they live in the stack configuration, not in the table. */
+export const STANDING_MUTE_ID_PREFIX = 'config-';
+
 /** Standing mutes from the stack configuration: ids from their content, so a mute keeps its id while it is unchanged. */
 export function standingMute(criteria: MuteCriteria, until: string | null, reason: string): Mute {
   const content = JSON.stringify([...MUTE_CRITERIA.map((key) => criteria[key]), until, reason]);
   return {
     ...criteria,
-    id: `config-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`,
+    id: `${STANDING_MUTE_ID_PREFIX}${createHash('sha256').update(content).digest('hex').slice(0, 12)}`,
     until,
     reason,
     createdBy: 'stack configuration',
@@ -118,12 +121,14 @@ export interface StandingMuteInput extends Partial<Record<(typeof MUTE_CRITERIA)
 }
 
 /**
- * The standing mutes, checked: a list of {principal?, action?, resource?, cause?, account?, until, reason}. Throws
- * an Error naming the first bad entry and what is wrong with it.
+ * The standing mutes, checked: a list of {principal?, action?, resource?, cause?, account?, until, reason}, or that list
+ * as JSON text (CDK context given as `-c mutes='[...]'`, which cdk.json may hold too). Throws an Error naming the
+ * first bad entry and what is wrong with it.
  */
 export function parseStandingMutes(value: unknown): Mute[] {
-  if (!Array.isArray(value)) throw new Error('mutes must be a list of {principal?, action?, resource?, cause?, account?, until, reason}');
-  return value.map((entry: unknown, index) => {
+  const list = typeof value === 'string' ? jsonList(value) : value;
+  if (!Array.isArray(list)) throw new Error('mutes must be a list of {principal?, action?, resource?, cause?, account?, until, reason}');
+  return list.map((entry: unknown, index) => {
     const where = `mutes[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${where} must be an object`);
     const fields = entry as Record<string, unknown>;
@@ -144,6 +149,16 @@ export function parseStandingMutes(value: unknown): Mute[] {
     if (until === null) throw new Error(`${where}: a mute needs an end: until (an ISO 8601 time, or "never")`);
     return standingMute(criteria, parseUntil(until, where), reason);
   });
+}
+
+function jsonList(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`mutes is text that is not JSON (${error instanceof Error ? error.message : String(error)}): give a list of mutes`, {
+      cause: error,
+    });
+  }
 }
 
 /** `until`: "never" (null) or an ISO 8601 time with a zone, as ISO 8601 UTC. */

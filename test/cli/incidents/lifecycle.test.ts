@@ -179,7 +179,7 @@ describe('denyscope mute | mutes (built binary)', () => {
     const mutes = (JSON.parse(list.stdout) as { mutes: Record<string, unknown>[] }).mutes;
     expect(mutes).toHaveLength(2);
     expect(Object.keys(mutes[0]).sort()).toEqual(
-      ['id', 'principal', 'action', 'resource', 'cause', 'account', 'until', 'reason', 'createdBy', 'createdAt'].sort(),
+      ['id', 'principal', 'action', 'resource', 'cause', 'account', 'until', 'reason', 'createdBy', 'createdAt', 'source'].sort(),
     );
     expect(mutes[0]).toMatchObject({
       id: id?.[1],
@@ -188,6 +188,7 @@ describe('denyscope mute | mutes (built binary)', () => {
       cause: null,
       reason: 'load test',
       createdBy: CALLER,
+      source: 'table',
     });
     // The default period is 7 days from when it was created.
     expect(Date.parse(mutes[0].until as string) - Date.parse(mutes[0].createdAt as string)).toBe(7 * 86_400_000);

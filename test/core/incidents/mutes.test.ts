@@ -99,4 +99,14 @@ describe('mute rules', () => {
     expect(() => parseStandingMutes([{ action: 'x', until: 'never', reason: 'r', role: 'y' }])).toThrow('mutes[0]: unknown key(s) role');
     expect(() => parseStandingMutes({})).toThrow('mutes must be a list');
   });
+
+  it('reads the list given as JSON text (`-c mutes=...`) as the list itself, and says when the text is not JSON', () => {
+    const list = [{ action: 'dynamodb:Scan', until: 'never', reason: 'nightly export' }];
+    expect(parseStandingMutes(JSON.stringify(list))).toEqual(parseStandingMutes(list));
+    expect(() => parseStandingMutes('[{"action": "dynamodb:Scan",')).toThrow(
+      /^mutes is text that is not JSON \(.+\): give a list of mutes$/,
+    );
+    expect(() => parseStandingMutes('{"action": "dynamodb:Scan"}')).toThrow('mutes must be a list');
+    expect(() => parseStandingMutes('[{"action": "x", "until": "never"}]')).toThrow('mutes[0]: a mute needs a reason');
+  });
 });
