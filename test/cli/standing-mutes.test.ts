@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HANDLER_ENV } from '../../core/contract';
 import { readHandlerConfig } from '../../lambdas/handler-config';
@@ -117,8 +117,18 @@ describe('standing mutes (cdk.json) in `mutes list` and `digest`', () => {
     expect((JSON.parse(run.stdout) as { mutes: ListedMute[] }).mutes.filter(({ source }) => source === 'cdk.json')).toHaveLength(2);
   });
 
+  it('lists the store’s mutes alone for an app whose cdk.json has no mutes', async () => {
+    const noMutes = path.join(files.dir, 'no-mutes.json');
+    writeFileSync(noMutes, JSON.stringify({ app: 'npx tsx bin/app.ts', context: { '@aws-cdk/core:checkSecretUsage': true } }));
+    const run = await runDenyscope([...where('mutes', 'list'), '--cdk-json', noMutes, '--json']);
+    expect((JSON.parse(run.stdout) as { mutes: ListedMute[] }).mutes.map(({ id, source }) => [id, source])).toEqual([
+      [tableMuteId, 'table'],
+    ]);
+  });
+
   it.each([
     ['a missing file', null, 'missing.json', '--cdk-json {file}: no such file'],
+    ['a directory', null, 'cdk.json.d', '--cdk-json {file}: cannot be read (EISDIR)'],
     ['a file that is not JSON', '{"context": {"mutes": [', 'broken.json', '{file}: not valid JSON ('],
     [
       'a mute without a reason',
@@ -141,6 +151,7 @@ describe('standing mutes (cdk.json) in `mutes list` and `digest`', () => {
   ])('exits 2 with one line naming the file for %s', async (_case, content, name, message) => {
     const file = path.join(files.dir, name);
     if (content !== null) writeFileSync(file, content);
+    if (name.endsWith('.d')) mkdirSync(file, { recursive: true });
     for (const command of [where('mutes', 'list'), where('digest')]) {
       const run = await runDenyscope([...command, '--cdk-json', file]);
       expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
