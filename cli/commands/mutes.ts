@@ -43,7 +43,8 @@ When several mutes match, the oldest is named.
 Standing mutes (context.mutes of the CDK app's cdk.json: ./${CDK_JSON}, or --cdk-json FILE) are listed with source cdk.json;
 they are changed in that file and deployed, not with \`mutes remove\`.
 Where: the local store (--data-dir, default ${DEFAULT_DATA_DIR}), or the deployed table (--table NAME --region R), or --endpoint URL.
-Exit status: 0 on success, 2 on a bad option (no criterion, no reason, a bad period), 1 when the store cannot be reached or the mute id is unknown.`;
+Exit status: 0 on success, 2 on a bad option (no criterion, no reason, a bad period) or a bad --cdk-json file or standing mute,
+1 when the store cannot be reached, or the mute id is unknown or a standing mute's.`;
 
 export function registerMutes(program: Command, io: CliIo = processIo()): void {
   const mute = program
