@@ -106,6 +106,7 @@ describe.each([
         count: incident?.count,
         state: incident?.state,
         mutedBy: incident?.mutedBy,
+        lastQuietReason: incident?.lastQuietReason,
         reopenedFrom: incident?.alert?.reopenedFrom,
         alertSequence: incident?.alert?.sequence,
       };
@@ -117,6 +118,7 @@ describe.each([
         count: 2,
         state: muted ? 'resolved' : 'open',
         mutedBy: muted && !unsettled ? 'mute-repeat' : null,
+        lastQuietReason: muted && !unsettled ? 'muted' : null,
         reopenedFrom: muted ? null : seeded.resolvedAt,
         alertSequence: muted ? 1 : 2,
       });
