@@ -1,7 +1,8 @@
 import { computeDigest } from '../../../core/incidents/digest';
 import type { Mute } from '../../../core/incidents/mutes';
 import type { Incident } from '../../../core/incidents/model';
-import { renderDigestSlack, renderDigestText } from '../../../core/render/digest-text';
+import { renderDigestSlackMessage } from '../../../core/render/digest-messages';
+import { renderDigestText } from '../../../core/render/digest-text';
 import { diagnosisOf, incidentOf, INJECTION } from '../../support/incidents';
 
 const NOW = new Date('2026-11-25T09:00:00.000Z');
@@ -93,7 +94,7 @@ describe('digest renderings', () => {
     const { body } = renderDigestText(digest);
     expect(body).not.toContain('\nforged line');
     expect(body).not.toContain('\u001b');
-    const slack = JSON.stringify(renderDigestSlack(digest));
+    const slack = JSON.stringify(renderDigestSlackMessage(digest, null));
     expect(slack).not.toContain('<!channel>');
     expect(slack).toContain('&lt;!channel&gt;');
   });
