@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SERVICE_NAME } from '../core/contract';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../core/contract';
 import { routeChannels, stackChannels } from './channels';
 import { createDigestHandler } from './digest-invocation';
 import { readDigestConfig } from './handler-config';
@@ -17,6 +18,7 @@ const clients = { sns: new SNSClient({}), secrets: new SecretsManagerClient({}),
 
 export const handler = createDigestHandler({
   logger,
+  metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
   run: createDigestRunDeps({
     config,
     documents,

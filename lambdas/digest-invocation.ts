@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { METRIC } from '../core/contract';
 import { DigestDeliveryError, runDigest, type DigestRunDeps, type DigestRunResult } from '../core/incidents/digest-run';
 
 /**
@@ -18,6 +20,8 @@ export type DigestHandler = (
 export interface DigestHandlerDeps {
   readonly run: Omit<DigestRunDeps, 'log'>;
   readonly logger: Logger;
+  /** DigestDeliveryFailures: the channels that did not take their digest, which the stack alarms on. */
+  readonly metrics: Metrics;
 }
 
 /**
@@ -32,6 +36,10 @@ export function createDigestHandler(deps: DigestHandlerDeps): DigestHandler {
     warn: (message: string, attributes?: Record<string, unknown>) => logger.warn(message, { ...attributes }),
     error: (message: string, attributes?: Record<string, unknown>) => logger.error(message, { ...attributes }),
   };
+  const countFailures = (failures: number) => {
+    deps.metrics.addMetric(METRIC.digestDeliveryFailures, MetricUnit.Count, failures);
+    deps.metrics.publishStoredMetrics();
+  };
   return async (event, context) => {
     if (context.awsRequestId !== undefined) logger.addContext(context as Context);
     const periodEnd = scheduledTimeOf(event);
@@ -40,9 +48,11 @@ export function createDigestHandler(deps: DigestHandlerDeps): DigestHandler {
         { ...deps.run, log },
         { ...(periodEnd ? { periodEnd } : {}), budget: { remainingMs: () => context.getRemainingTimeInMillis() } },
       );
+      countFailures(result.sent.filter((sent) => sent.result.status === 'failed').length);
       logger.info('Digest run done', { since: result.since, until: result.until, resolved: result.resolved, digests: result.sent.length });
       return result;
     } catch (error) {
+      if (error instanceof DigestDeliveryError) countFailures(error.sent.filter((sent) => sent.result.status === 'failed').length);
       logger.error(error instanceof DigestDeliveryError ? 'Digest run failed: no channel took it' : 'Digest run failed', {
         error,
         ...(event?.scheduledTime ? { scheduledTime: event.scheduledTime } : {}),

@@ -11,7 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HANDLER_ENV, SERVICE_NAME } from '@denyscope/core/contract';
+import { HANDLER_ENV, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
 import type { StandingMuteInput } from '@denyscope/core/incidents/mutes';
 import { GSI_BY_CAUSE, MUTE_PK } from '@denyscope/core/incidents/schema';
 import { EncryptionKey, ServiceKey } from './encryption-key';
@@ -86,7 +86,8 @@ export class DigestSchedule extends Construct {
   readonly schedulerRole: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
   readonly logGroup: logs.LogGroup;
-  readonly alarm: cloudwatch.Alarm;
+  /** A run kept in the dead-letter queue; a channel that did not take its digest. */
+  readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: DigestScheduleProps) {
     super(scope, id);
@@ -144,6 +145,7 @@ export class DigestSchedule extends Construct {
         [HANDLER_ENV.autoResolveDays]: String(props.autoResolveDays),
         [HANDLER_ENV.mutes]: JSON.stringify(props.mutes),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         ...(props.slackBot
@@ -171,16 +173,36 @@ export class DigestSchedule extends Construct {
     // The role may invoke the function before the schedule first runs.
     this.schedule.node.addDependency(schedulerPolicy);
 
-    this.alarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
-      alarmDescription:
+    const atLeastOne = (alarmId: string, description: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const period = Duration.minutes(5);
+    this.alarms = [
+      atLeastOne(
+        'DeadLetterQueueNotEmpty',
         'A daily digest run failed after its retries and waits in the digest dead-letter queue (see the digest Lambda log group); invoke the digest Lambda again once fixed.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ),
+      atLeastOne(
+        'DeliveryFailures',
+        'A channel did not take its daily digest while others did (the digest Lambda log group says which and why: "Digest not delivered").',
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC.digestDeliveryFailures,
+          dimensionsMap: { service: SERVICE_NAME },
+          statistic: 'Sum',
+          period,
+        }),
+      ),
+    ];
+    const notify = new actions.SnsAction(props.alarmTopic);
+    for (const alarm of this.alarms) alarm.addAlarmAction(notify);
   }
 
   /** Exactly what the digest run sends, and what Lambda sends with the role (logs, the failed run to the dead-letter queue). */

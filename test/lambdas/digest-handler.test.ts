@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChatNotificationNotifier } from '../../lambdas/adapters/chat-notification-notifier';
 import { DynamoDbMuteStore } from '../../lambdas/adapters/dynamodb-mute-store';
 import { StaticSecret } from '../../lambdas/adapters/secret-value';
@@ -9,7 +10,7 @@ import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { createDigestHandler } from '../../lambdas/digest-invocation';
 import type { DigestConfig } from '../../lambdas/handler-config';
 import { createAlertPipeline, createDigestRunDeps } from '../../lambdas/wiring';
-import { SERVICE_NAME } from '../../core/contract';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import type { Digest } from '../../core/incidents/digest';
 import { DigestDeliveryError } from '../../core/incidents/digest-run';
 import { AUTO_RESOLVER } from '../../core/incidents/lifecycle';
@@ -130,6 +131,7 @@ async function publishedDigests(queueUrl: string, expected: number) {
 function handlerFor(parts: Parameters<typeof createDigestRunDeps>[0]) {
   return createDigestHandler({
     logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     run: createDigestRunDeps({ clock: new ManualClock(NOW), ...parts }),
   });
 }
@@ -278,6 +280,7 @@ describe('digest Lambda end to end (dynalite, fauxqs SNS, Slack stand-in)', () =
     const failure = output.json().find((line) => line.message === 'Digest not delivered');
     expect(failure).toMatchObject({ level: 'ERROR', channel: 'slack', detail: expect.stringContaining('HTTP 500') });
     expect(output.text).not.toContain('xoxSecretWebhookToken');
+    expect(output.metric(METRIC.digestDeliveryFailures)).toBe(1);
   });
 
   it('fails the run (so Lambda retries it and keeps it) when no channel took the digest', async () => {
@@ -298,6 +301,7 @@ describe('digest Lambda end to end (dynalite, fauxqs SNS, Slack stand-in)', () =
     await expect(run).rejects.toBeInstanceOf(DigestDeliveryError);
     await expect(run).rejects.toThrow(/^No digest was delivered: sns: .*NotFound.*; slack: HTTP 500/);
     expect(output.json().find((line) => line.message === 'Digest run failed: no channel took it')).toMatchObject({ level: 'ERROR' });
+    expect(output.metric(METRIC.digestDeliveryFailures)).toBe(2);
   });
 
   it('fails the run, sending nothing, when the table cannot be read', async () => {

@@ -644,8 +644,8 @@ describe('processing', () => {
 
 describe('monitoring and outputs', () => {
   it('alarms on the dead-letter queues, errors, throttles, notify failures and message age, notifying the topic', () => {
-    // Monitoring's six, and the digest's dead-letter queue (test/lib/digest.test.ts).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    // Monitoring's six, and the digest's two (test/lib/digest.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     const alarmsOn = (metricName: string) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metricName,

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { HANDLER_ENV } from '../../core/contract';
+import { HANDLER_ENV, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import { synthStack } from './stack-fixture';
 
 const digestFunction = { 'Fn::GetAtt': [Match.stringLikeRegexp('DigestFunction'), 'Arn'] };
@@ -79,6 +79,22 @@ describe('the daily digest', () => {
       RetentionInDays: 90,
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingLogKey'), 'Arn'] },
       LogGroupName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('-digest-')])] },
+    });
+  });
+
+  it('alarms when a channel did not take its digest (the metric the digest Lambda emits)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.digestDeliveryFailures,
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('NotificationsTopic') }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('DigestRole'), 'Arn'] },
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME: SERVICE_NAME }),
+      },
     });
   });
 
