@@ -8,9 +8,9 @@ import { SlackBotNotifier, SlackWebApi } from '../../lambdas/adapters/slack-bot-
 import { SlackNotifier } from '../../lambdas/adapters/slack-notifier';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { createDigestHandler } from '../../lambdas/digest-invocation';
-import type { DigestConfig } from '../../lambdas/handler-config';
+import { readDigestConfig, type DigestConfig } from '../../lambdas/handler-config';
 import { createAlertPipeline, createDigestRunDeps } from '../../lambdas/wiring';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
+import { HANDLER_ENV, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../core/contract';
 import type { Digest } from '../../core/incidents/digest';
 import { DigestDeliveryError } from '../../core/incidents/digest-run';
 import { AUTO_RESOLVER } from '../../core/incidents/lifecycle';
@@ -336,5 +336,52 @@ describe('digest Lambda end to end (dynalite, fauxqs SNS, Slack stand-in)', () =
     await expect(handler({ scheduledTime: 'yesterday' }, context)).rejects.toThrow(
       'Digest event: scheduledTime must be an ISO 8601 time such as 2026-11-25T09:00:00Z, got "yesterday"',
     );
+  });
+});
+
+describe('digest Lambda configuration', () => {
+  /** What the stack gives the digest Lambda (lib/constructs/digest-schedule.ts): the alert Lambda's store and channel variables only. */
+  const DIGEST_ENV = {
+    [HANDLER_ENV.incidentsTableName]: 'incidents',
+    [HANDLER_ENV.alertTopicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+    [HANDLER_ENV.slackWebhookSecretArn]: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+    [HANDLER_ENV.retentionDays]: '90',
+    [HANDLER_ENV.autoResolveDays]: '7',
+    [HANDLER_ENV.mutes]: JSON.stringify([CONFIG_MUTE]),
+  };
+
+  it("reads the digest's settings with the alert Lambda's rules, without the alert-only variables", () => {
+    expect(readDigestConfig(DIGEST_ENV)).toEqual({
+      incidentsTableName: 'incidents',
+      alertTopicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+      slackWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+      retentionDays: 90,
+      autoResolveDays: 7,
+      mutes: parseStandingMutes([CONFIG_MUTE]),
+      routing: null,
+      slackBot: null,
+      chatNotificationsTopicArn: null,
+    });
+    expect(() => readDigestConfig({ ...DIGEST_ENV, [HANDLER_ENV.slackChannel]: 'C0ALERTS01' })).toThrow(
+      'Environment variables SLACK_BOT_TOKEN_SECRET_ARN and SLACK_CHANNEL are set together or not at all',
+    );
+  });
+
+  it('builds the handler module from that environment, and fails at init naming a missing variable', () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, DIGEST_ENV, { AWS_REGION: 'eu-west-1' });
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        expect(typeof (require('../../lambdas/digest-handler') as { handler: unknown }).handler).toBe('function');
+      });
+      delete process.env[HANDLER_ENV.incidentsTableName];
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        expect(() => require('../../lambdas/digest-handler')).toThrow('Environment variable INCIDENTS_TABLE_NAME is not set');
+      });
+    } finally {
+      process.env = saved;
+    }
   });
 });
