@@ -42,8 +42,8 @@ export function createDigestHandler(deps: DigestHandlerDeps): DigestHandler {
   };
   return async (event, context) => {
     if (context.awsRequestId !== undefined) logger.addContext(context as Context);
-    const periodEnd = scheduledTimeOf(event);
     try {
+      const periodEnd = scheduledTimeOf(event);
       const result = await runDigest(
         { ...deps.run, log },
         { ...(periodEnd ? { periodEnd } : {}), budget: { remainingMs: () => context.getRemainingTimeInMillis() } },
