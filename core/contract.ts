@@ -41,5 +41,7 @@ export const METRIC = {
   duplicates: 'DuplicateEvents',
   notifyFailures: 'NotifyFailures',
   unprocessableMessages: 'UnprocessableMessages',
+  /** Digests a channel did not take (the digest Lambda); the run itself fails only when no channel took one. */
+  digestDeliveryFailures: 'DigestDeliveryFailures',
 } as const;
 export const CAUSE_DIMENSION = 'cause';

@@ -27,35 +27,45 @@ export interface HandlerConfig {
   readonly mutes: readonly Mute[];
 }
 
+/** What the digest Lambda reads of the same environment (lambdas/digest-handler.ts): the store, the stack's channels, the routes. */
+export type DigestConfig = Pick<
+  HandlerConfig,
+  | 'incidentsTableName'
+  | 'retentionDays'
+  | 'alertTopicArn'
+  | 'slackWebhookSecretArn'
+  | 'slackBot'
+  | 'chatNotificationsTopicArn'
+  | 'routing'
+  | 'autoResolveDays'
+  | 'mutes'
+>;
+
 /** The configuration the stack sets (core/contract.ts); a missing or malformed value names the variable. */
 export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (!value) throw new Error(`Environment variable ${name} is not set`);
-    return value;
+  const read = envReader(env);
+  return {
+    ...readDigestConfig(env),
+    acknowledgeHours: read.optionalNumber(HANDLER_ENV.acknowledgeHours, DEFAULT_ALERT_SETTINGS.acknowledgeHours),
+    alertOnConsoleReads: env[HANDLER_ENV.alertOnConsoleReads]?.trim() === 'true',
+    dedupWindowMinutes: read.positiveNumber(HANDLER_ENV.dedupWindowMinutes),
+    pagerDutyRoutingKeySecretArn: read.optional(HANDLER_ENV.pagerDutyRoutingKeySecretArn),
+    deepDiagnosisTimeoutSeconds: read.nonNegativeNumber(HANDLER_ENV.deepDiagnosisTimeoutSeconds),
+    organizationReaderRoleArn: read.optional(HANDLER_ENV.organizationReaderRoleArn),
+    tracing: env[HANDLER_ENV.tracing]?.trim().toLowerCase() === 'true',
   };
-  const positiveNumber = (name: string): number => {
-    const value = Number(required(name));
-    if (!Number.isFinite(value) || value <= 0)
-      throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
-    return value;
-  };
-  const optional = (name: string): string | null => env[name]?.trim() || null;
-  const slackTokenSecretArn = optional(HANDLER_ENV.slackBotTokenSecretArn);
-  const slackChannel = optional(HANDLER_ENV.slackChannel);
+}
+
+/** The digest Lambda's configuration: the variables it shares with the alert Lambda, read by the same rules. */
+export function readDigestConfig(env: NodeJS.ProcessEnv): DigestConfig {
+  const read = envReader(env);
+  const slackTokenSecretArn = read.optional(HANDLER_ENV.slackBotTokenSecretArn);
+  const slackChannel = read.optional(HANDLER_ENV.slackChannel);
   if ((slackTokenSecretArn === null) !== (slackChannel === null)) {
     throw new Error(
       `Environment variables ${HANDLER_ENV.slackBotTokenSecretArn} and ${HANDLER_ENV.slackChannel} are set together or not at all`,
     );
   }
-  const nonNegativeNumber = (name: string): number => {
-    const value = Number(required(name));
-    if (!Number.isFinite(value) || value < 0)
-      throw new Error(`Environment variable ${name} must be a number of 0 or more, got ${JSON.stringify(env[name])}`);
-    return value;
-  };
-  // Set by stacks since lifecycle settings exist; an older stack's function runs with the defaults.
-  const optionalNumber = (name: string, fallback: number): number => (env[name]?.trim() ? positiveNumber(name) : fallback);
   const mutesJson = env[HANDLER_ENV.mutes]?.trim();
   let mutes: readonly Mute[] = [];
   if (mutesJson) {
@@ -68,22 +78,44 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     }
   }
   return {
-    acknowledgeHours: optionalNumber(HANDLER_ENV.acknowledgeHours, DEFAULT_ALERT_SETTINGS.acknowledgeHours),
-    autoResolveDays: optionalNumber(HANDLER_ENV.autoResolveDays, DEFAULT_ALERT_SETTINGS.autoResolveDays),
-    alertOnConsoleReads: env[HANDLER_ENV.alertOnConsoleReads]?.trim() === 'true',
+    autoResolveDays: read.optionalNumber(HANDLER_ENV.autoResolveDays, DEFAULT_ALERT_SETTINGS.autoResolveDays),
     mutes,
-    incidentsTableName: required(HANDLER_ENV.incidentsTableName),
-    alertTopicArn: required(HANDLER_ENV.alertTopicArn),
-    slackWebhookSecretArn: required(HANDLER_ENV.slackWebhookSecretArn),
-    dedupWindowMinutes: positiveNumber(HANDLER_ENV.dedupWindowMinutes),
-    retentionDays: positiveNumber(HANDLER_ENV.retentionDays),
+    incidentsTableName: read.required(HANDLER_ENV.incidentsTableName),
+    alertTopicArn: read.required(HANDLER_ENV.alertTopicArn),
+    slackWebhookSecretArn: read.required(HANDLER_ENV.slackWebhookSecretArn),
+    retentionDays: read.positiveNumber(HANDLER_ENV.retentionDays),
     routing: routingOf(env[HANDLER_ENV.alertRoutes]),
     slackBot: slackTokenSecretArn === null || slackChannel === null ? null : { tokenSecretArn: slackTokenSecretArn, channel: slackChannel },
-    pagerDutyRoutingKeySecretArn: optional(HANDLER_ENV.pagerDutyRoutingKeySecretArn),
-    chatNotificationsTopicArn: optional(HANDLER_ENV.chatNotificationsTopicArn),
-    deepDiagnosisTimeoutSeconds: nonNegativeNumber(HANDLER_ENV.deepDiagnosisTimeoutSeconds),
-    organizationReaderRoleArn: optional(HANDLER_ENV.organizationReaderRoleArn),
-    tracing: env[HANDLER_ENV.tracing]?.trim().toLowerCase() === 'true',
+    chatNotificationsTopicArn: read.optional(HANDLER_ENV.chatNotificationsTopicArn),
+  };
+}
+
+/** Readers of single variables, each naming the variable when its value is missing or malformed. */
+function envReader(env: NodeJS.ProcessEnv) {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) throw new Error(`Environment variable ${name} is not set`);
+    return value;
+  };
+  const positiveNumber = (name: string): number => {
+    const value = Number(required(name));
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`Environment variable ${name} must be a positive number, got ${JSON.stringify(env[name])}`);
+    return value;
+  };
+  const nonNegativeNumber = (name: string): number => {
+    const value = Number(required(name));
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`Environment variable ${name} must be a number of 0 or more, got ${JSON.stringify(env[name])}`);
+    return value;
+  };
+  return {
+    required,
+    positiveNumber,
+    nonNegativeNumber,
+    optional: (name: string): string | null => env[name]?.trim() || null,
+    // Set by stacks since lifecycle settings exist; an older stack's function runs with the defaults.
+    optionalNumber: (name: string, fallback: number): number => (env[name]?.trim() ? positiveNumber(name) : fallback),
   };
 }
 

@@ -1,9 +1,20 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIncidentReader } from './adapters/dynamodb-incident-reader';
 import { DynamoDbIncidentStore } from './adapters/dynamodb-incident-store';
 import { CachedMuteSource, DynamoDbMuteReader } from './adapters/dynamodb-mute-store';
-import type { HandlerConfig } from './handler-config';
+import type { DigestConfig, HandlerConfig } from './handler-config';
+import type { DigestRunDeps } from '../core/incidents/digest-run';
 import { createIncidentPipeline, type ChannelSelector, type IncidentPipeline } from '../core/incidents/pipeline';
-import { systemClock, type Clock, type DiagnosisDeepener, type Enricher, type IncidentStore, type Notifier } from '../core/incidents/ports';
+import {
+  systemClock,
+  type Clock,
+  type DiagnosisDeepener,
+  type DigestSender,
+  type Enricher,
+  type IncidentStore,
+  type Notifier,
+} from '../core/incidents/ports';
+import { Router } from '../core/incidents/routes';
 
 /** What the alert pipeline needs: the store's settings, its client, and the channels, which differ per place it runs. */
 export interface AlertPipelineParts {
@@ -60,4 +71,34 @@ export function createAlertPipeline(parts: AlertPipelineParts): AlertPipeline {
     soleWriter: parts.soleWriter,
   });
   return { pipeline, store };
+}
+
+/** What the digest run needs: the store's settings, its client, and the channels (the stack's own, then the routes'). */
+export interface DigestRunParts {
+  readonly config: Pick<DigestConfig, 'incidentsTableName' | 'retentionDays' | 'autoResolveDays' | 'mutes' | 'routing'>;
+  readonly documents: DynamoDBDocumentClient;
+  /** The stack's own channels (stackChannels in lambdas/channels.ts): their ids decide which digests go to them. */
+  readonly stackChannels: readonly DigestSender[];
+  readonly routeChannels: readonly DigestSender[];
+  readonly clock?: Clock;
+}
+
+/**
+ * The one wiring of the digest run on the DynamoDB store, the alert pipeline's adapters: the reader (Query on the byCause
+ * index), the store's conditional resolveIdle, and the mutes as the alert Lambda applies them (standing and table), read
+ * afresh for each run.
+ */
+export function createDigestRunDeps(parts: DigestRunParts): Omit<DigestRunDeps, 'log'> {
+  const { config } = parts;
+  const clock = parts.clock ?? systemClock;
+  return {
+    incidents: new DynamoDbIncidentReader(parts.documents, config.incidentsTableName),
+    states: new DynamoDbIncidentStore(parts.documents, { tableName: config.incidentsTableName, retentionDays: config.retentionDays }),
+    mutes: new CachedMuteSource(config.mutes, new DynamoDbMuteReader(parts.documents, config.incidentsTableName), clock, 0),
+    senders: [...parts.stackChannels, ...parts.routeChannels],
+    routing: config.routing === null ? null : { router: new Router(config.routing), routes: config.routing.routes },
+    stackChannels: parts.stackChannels.map((channel) => channel.channel),
+    autoResolveDays: config.autoResolveDays,
+    clock,
+  };
 }

@@ -2,6 +2,7 @@ import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AlertsConfig, AlertsConfigInput, deepDiagnosisOn, OrganizationSettings, organizationSettings, resolveConfig } from './config';
 import { IncidentStore } from './constructs/incident-store';
+import { DigestSchedule } from './constructs/digest-schedule';
 import { Ingestion, OrganizationTrail } from './constructs/ingestion';
 import { MemberStackSet } from './constructs/member-stack-set';
 import { Monitoring } from './constructs/monitoring';
@@ -20,7 +21,7 @@ export interface OrganizationIntake {
 
 /**
  * CloudTrail → EventBridge → SQS → Lambda → DynamoDB incidents, SNS e-mail and Slack: alerts on
- * access-denied errors (DynamoDB by default) with the diagnosed cause. With mode=organization it also receives,
+ * access-denied errors (DynamoDB by default) with the diagnosed cause, and a daily digest per route. With mode=organization it also receives,
  * on a central event bus, the denials that every account of the organization forwards (a StackSet deploys the
  * forwarding rule to the member accounts).
  *
@@ -33,6 +34,8 @@ export class AccessDeniedAlerts extends Construct {
   readonly notifications: Notifications;
   readonly processing: Processing;
   readonly monitoring: Monitoring;
+  /** The daily digest (schedule and Lambda); absent with digest=false. */
+  readonly digest?: DigestSchedule;
   /** Present with mode=organization. */
   readonly organization?: OrganizationIntake;
 
@@ -122,7 +125,36 @@ export class AccessDeniedAlerts extends Construct {
       });
       this.organization = { eventBus, memberStackSet };
     }
-    this.notifications.restrictSlackSecretReaders(this.processing.role, config.slackSecretReaderArns);
+    if (config.digest) {
+      this.digest = new DigestSchedule(this, 'Digest', {
+        digestTime: config.digestTime,
+        table: this.incidentStore.table,
+        tableKey: this.incidentStore.tableKey,
+        topic: this.notifications.topic,
+        topicKey: this.notifications.topicKey,
+        slackWebhookSecret: this.notifications.slackWebhookSecret,
+        slackWebhookSecretKey: config.existingSlackWebhookSecretArn ? undefined : this.notifications.slackWebhookSecretKey,
+        slackBot:
+          this.notifications.slackBotTokenSecret && config.slackChannel
+            ? { tokenSecret: this.notifications.slackBotTokenSecret, channel: config.slackChannel }
+            : undefined,
+        chatNotificationsTopic: this.notifications.chatNotificationsTopic,
+        routeChannels: this.notifications.routeChannels,
+        retentionDays: config.retentionDays,
+        autoResolveDays: config.autoResolveDays,
+        mutes: config.mutes,
+        logLevel: config.logLevel,
+        queueKey: this.ingestion.queueKey,
+        logKey: this.processing.logKey,
+        alarmTopic: this.notifications.topic,
+        removalPolicy,
+      });
+    }
+    // The digest Lambda reads the Slack secrets too.
+    this.notifications.restrictSlackSecretReaders(this.processing.role, [
+      ...(this.digest ? [this.digest.role.roleArn] : []),
+      ...config.slackSecretReaderArns,
+    ]);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.processing.function,
       queue: this.ingestion.queue,

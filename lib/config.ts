@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_ALERT_SETTINGS } from '@denyscope/core/incidents/alert-policy';
 import { checkRoutes, formatRoutesProblem, type RoutesConfig, type RoutesInput } from '@denyscope/core/incidents/routes-schema';
-import { parseStandingMutes, type StandingMuteInput } from '@denyscope/core/incidents/mutes';
+import { parseStandingMutes, standingMuteList, type StandingMuteInput } from '@denyscope/core/incidents/mutes';
 
 /**
  * Configuration of the access-denied alerting stack: one schema for both entry points, the typed
@@ -34,6 +34,8 @@ export const CONFIG_KEYS = [
   'autoResolveDays',
   'alertOnConsoleReads',
   'mutes',
+  'digest',
+  'digestTime',
   'services',
   'removalPolicy',
   'logLevel',
@@ -55,6 +57,7 @@ export const CONFIG_KEYS = [
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const DEFAULT_SLACK_WEBHOOK_SECRET_NAME = 'denyscope/slack-webhook';
+export const DEFAULT_DIGEST_TIME = '09:00';
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export const MODES = ['account', 'organization'] as const;
 export const STACK_SET_CALL_AS = ['SELF', 'DELEGATED_ADMIN'] as const;
@@ -74,15 +77,8 @@ const booleanString = (value: unknown): unknown => {
   return normalized === 'true' ? true : normalized === 'false' ? false : value;
 };
 const integerString = (value: unknown): unknown => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value);
-// `-c mutes='[...]'` delivers the list as JSON text.
-const jsonString = (value: unknown): unknown => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-};
+/** HH:MM, 24-hour clock (the digest's time of day, UTC). */
+const DIGEST_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const lowerCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const upperCaseString = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -182,18 +178,25 @@ const schema = z
     alertOnConsoleReads: z
       .preprocess(booleanString, z.boolean('expected true or false'))
       .default(DEFAULT_ALERT_SETTINGS.alertOnConsoleReads),
+    // A list, or its JSON text (`-c mutes='[...]'`), checked by the rules the Lambda applies to them.
     mutes: z
-      .preprocess(jsonString, z.array(z.record(z.string(), z.unknown()), 'expected a list of mutes (JSON)'))
-      .superRefine((mutes, context) => {
+      .unknown()
+      .transform((mutes, context) => {
         try {
           parseStandingMutes(mutes);
+          return standingMuteList(mutes) as StandingMuteInput[];
         } catch (error) {
           context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+          return z.NEVER;
         }
       })
-      // Checked above by the rules the Lambda applies to them.
-      .transform((mutes) => mutes as unknown as StandingMuteInput[])
       .default([]),
+    digest: z.preprocess(booleanString, z.boolean('expected true or false')).default(true),
+    digestTime: z
+      .string('expected a time of day, HH:MM (UTC)')
+      .trim()
+      .regex(DIGEST_TIME, 'expected a time of day HH:MM in UTC, 00:00 to 23:59, such as 09:00')
+      .default(DEFAULT_DIGEST_TIME),
     services: z
       .preprocess(starOrList, z.union([z.literal('*'), z.array(serviceName).min(1, 'give "*" or at least one service')]))
       .default(['dynamodb']),
@@ -384,6 +387,14 @@ export interface AlertsConfigInput {
    * @default - none
    */
   readonly mutes?: readonly StandingMuteInput[];
+  /**
+   * The daily digest (README "The digest"): EventBridge Scheduler runs the digest Lambda every day at `digestTime`, which
+   * resolves idle incidents and sends each route's digest to its channels. false: no schedule and no digest Lambda.
+   * @default true
+   */
+  readonly digest?: boolean;
+  /** When the daily digest is sent: HH:MM, 24-hour clock, always UTC (no time zone setting; UTC has no daylight saving). @default '09:00' */
+  readonly digestTime?: string;
   /** Services whose denials are watched (event-source prefixes such as 'dynamodb'), or '*' for every AWS service. @default ['dynamodb'] */
   readonly services?: '*' | readonly string[];
   /** What happens to the incidents table, keys and logs when the stack is deleted. @default 'retain' */

@@ -39,6 +39,12 @@ export class DenyscopeStack extends Stack {
         notifications.chatNotificationsTopic.topicArn,
         'Map this topic to a channel in Amazon Q Developer in chat applications',
       );
+    if (this.alerts.digest)
+      output(
+        'DigestDeadLetterQueueUrl',
+        this.alerts.digest.deadLetterQueue.queueUrl,
+        'Daily digest runs that failed after their retries (invoke the digest Lambda again once fixed)',
+      );
     output('DashboardUrl', monitoring.dashboardUrl, 'CloudWatch dashboard');
     if (this.alerts.organization) {
       const { eventBus, memberStackSet } = this.alerts.organization;

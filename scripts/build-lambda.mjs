@@ -1,5 +1,5 @@
-// Bundles the alert Lambda (lambdas/alert-handler.ts) into lib/assets/alert-handler/, the asset that the construct
-// deploys with lambda.Code.fromAsset: a CDK app that uses @denyscope/cdk synthesizes with no esbuild, Docker or tsx.
+// Bundles the alert Lambda (lambdas/alert-handler.ts) into lib/assets/alert-handler/ and the digest Lambda
+// (lambdas/digest-handler.ts) into lib/assets/digest-handler/, the assets the constructs deploy with lambda.Code.fromAsset: a CDK app that uses @denyscope/cdk synthesizes with no esbuild, Docker or tsx.
 // Runs when @denyscope/cdk is packed, before every `cdk synth|deploy` of this repository (cdk.json), and from the jest
 // global setup, so neither a deployment nor a test can pick up a bundle older than the sources.
 import { build } from 'esbuild';
@@ -13,6 +13,8 @@ export const ALERT_HANDLER_ENTRY = path.join(root, 'lambdas', 'alert-handler.ts'
 export const ALERT_HANDLER_ASSET_DIR = path.join(root, 'lib', 'assets', 'alert-handler');
 export const DEEP_DIAGNOSIS_ENTRY = path.join(root, 'lambdas', 'deep-diagnosis-evidence.ts');
 const TRACING_ENTRY = path.join(root, 'lambdas', 'tracing.ts');
+export const DIGEST_HANDLER_ENTRY = path.join(root, 'lambdas', 'digest-handler.ts');
+export const DIGEST_HANDLER_ASSET_DIR = path.join(root, 'lib', 'assets', 'digest-handler');
 /** Deep diagnosis's own file in the asset, next to index.js. */
 export const DEEP_DIAGNOSIS_FILE = 'deep-diagnosis-evidence.js';
 /** Tracing's own file (Powertools Tracer and the X-Ray SDK), next to index.js. */
@@ -57,18 +59,25 @@ export function alertHandlerBuilds(directory, options = ALERT_HANDLER_BUILD_OPTI
   ];
 }
 
-/** Builds the asset; the directory is replaced whole, so no file of an older build is left in it. */
+/** The digest Lambda's asset: one file, built like the alert Lambda's handler (it loads nothing on demand). */
+export function digestHandlerBuilds(directory, options = ALERT_HANDLER_BUILD_OPTIONS) {
+  return [{ ...options, entryPoints: [DIGEST_HANDLER_ENTRY], outfile: path.join(directory, 'index.js') }];
+}
+
+/** Builds both assets; each directory is replaced whole, so no file of an older build is left in it. */
 export async function buildAlertHandler() {
-  const results = await Promise.all(
-    alertHandlerBuilds(ALERT_HANDLER_ASSET_DIR).map((options) => build({ ...options, absWorkingDir: root, write: false })),
-  );
-  const staging = `${ALERT_HANDLER_ASSET_DIR}.${process.pid}.partial`;
+  await Promise.all([buildAsset(ALERT_HANDLER_ASSET_DIR, alertHandlerBuilds), buildAsset(DIGEST_HANDLER_ASSET_DIR, digestHandlerBuilds)]);
+}
+
+async function buildAsset(directory, builds) {
+  const results = await Promise.all(builds(directory).map((options) => build({ ...options, absWorkingDir: root, write: false })));
+  const staging = `${directory}.${process.pid}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const file of results.flatMap((result) => result.outputFiles))
     writeFileSync(path.join(staging, path.basename(file.path)), file.contents);
-  rmSync(ALERT_HANDLER_ASSET_DIR, { recursive: true, force: true });
-  renameSync(staging, ALERT_HANDLER_ASSET_DIR);
+  rmSync(directory, { recursive: true, force: true });
+  renameSync(staging, directory);
 }
 
 // Run as a script (not imported, as bench/lambda.bench.ts does for the options). No top-level await, so CommonJS
@@ -76,7 +85,7 @@ export async function buildAlertHandler() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   buildAlertHandler().catch(() => {
     // esbuild has already printed each problem; say what it means.
-    process.stderr.write('build-lambda: bundling lambdas/alert-handler.ts failed; see the errors above.\n');
+    process.stderr.write('build-lambda: bundling lambdas/alert-handler.ts or lambdas/digest-handler.ts failed; see the errors above.\n');
     process.exit(1);
   });
 }

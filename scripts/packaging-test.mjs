@@ -79,6 +79,7 @@ try {
     cdkFiles.join(' '),
   );
   check('@denyscope/cdk ships the pre-built Lambda bundle', cdkFiles.includes('assets/alert-handler/index.js'), cdkFiles.join(' '));
+  check('@denyscope/cdk ships the pre-built digest Lambda bundle', cdkFiles.includes('assets/digest-handler/index.js'), cdkFiles.join(' '));
   const coreFiles = contents('@denyscope/core');
   check(
     '@denyscope/core ships compiled JavaScript with .d.ts types and no TypeScript sources',

@@ -126,9 +126,7 @@ export interface StandingMuteInput extends Partial<Record<(typeof MUTE_CRITERIA)
  * first bad entry and what is wrong with it.
  */
 export function parseStandingMutes(value: unknown): Mute[] {
-  const list = typeof value === 'string' ? jsonList(value) : value;
-  if (!Array.isArray(list)) throw new Error('mutes must be a list of {principal?, action?, resource?, cause?, account?, until, reason}');
-  return list.map((entry: unknown, index) => {
+  return standingMuteList(value).map((entry: unknown, index) => {
     const where = `mutes[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${where} must be an object`);
     const fields = entry as Record<string, unknown>;
@@ -149,6 +147,13 @@ export function parseStandingMutes(value: unknown): Mute[] {
     if (until === null) throw new Error(`${where}: a mute needs an end: until (an ISO 8601 time, or "never")`);
     return standingMute(criteria, parseUntil(until, where), reason);
   });
+}
+
+/** The standing mutes' list as given (a list, or its JSON text), unchecked but for being a list. */
+export function standingMuteList(value: unknown): unknown[] {
+  const list = typeof value === 'string' ? jsonList(value) : value;
+  if (!Array.isArray(list)) throw new Error('mutes must be a list of {principal?, action?, resource?, cause?, account?, until, reason}');
+  return list;
 }
 
 function jsonList(text: string): unknown {

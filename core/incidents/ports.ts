@@ -1,6 +1,7 @@
 import type { CloudTrailRecord } from '../diagnosis/record';
 import type { Cause, Diagnosis } from '../diagnosis/types';
 import type { QuietReason } from './alert-policy';
+import type { Digest } from './digest';
 import type { StateChange } from './lifecycle';
 import type { AlertChannel, ChannelDelivery, DeepDiagnosis, Incident, IncidentState, Lease, Occurrence } from './model';
 import type { Mute } from './mutes';
@@ -201,6 +202,13 @@ export type DeliveryResult =
 export interface Notifier {
   readonly channel: AlertChannel;
   notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult>;
+}
+
+/** One channel of the daily digest (core/incidents/digest-run.ts): one message per route, never threaded. */
+export interface DigestSender {
+  readonly channel: AlertChannel;
+  /** `route`: the route whose digest this is; null for the stack's own channels without routes, or every incident. */
+  sendDigest(digest: Digest, route: string | null, budget: DeliveryBudget): Promise<DeliveryResult>;
 }
 
 /**

@@ -1,14 +1,16 @@
 import type { Digest, DigestIncident } from '../incidents/digest';
 import type { Mute } from '../incidents/mutes';
 import { CAUSE_LABELS } from './alert-facts';
-import { cutWithEllipsis, escapeSingleLine, escapeSlack } from './escape';
-import { SLACK_LIMITS } from './slack-message';
+import { cutWithEllipsis, escapeSingleLine } from './escape';
 
 /** Long attacker-chosen values (principals, reasons) are cut so one entry cannot flood the digest. */
 const VALUE_MAX_LENGTH = 300;
 
-/** The digest as lines of text, every stored value passed through `escape` (one rule per medium). */
-function digestLines(
+/**
+ * The digest as lines of text, every stored value passed through `escape` (one rule per medium): the one list of its
+ * parts, which the e-mail/terminal text and the Slack and chat messages (digest-messages.ts) lay out each their way.
+ */
+export function digestLines(
   digest: Digest,
   escape: (value: string) => string,
 ): { title: string; sections: { heading: string; lines: string[] }[] } {
@@ -53,20 +55,5 @@ export function renderDigestText(digest: Digest): { subject: string; body: strin
   return {
     subject: `[denyscope] digest: ${digest.newIncidents.total} new, ${digest.open} open, ${digest.acknowledged} acknowledged`,
     body,
-  };
-}
-
-/** For Slack (webhook or bot): one section per part, every value through escapeSlack. */
-export function renderDigestSlack(digest: Digest): { text: string; blocks: Record<string, unknown>[] } {
-  const { title, sections } = digestLines(digest, escapeSlack);
-  return {
-    text: escapeSlack(renderDigestText(digest).subject),
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: cutWithEllipsis(title, SLACK_LIMITS.headerText), emoji: false } },
-      ...sections.map(({ heading, lines }) => ({
-        type: 'section',
-        text: { type: 'mrkdwn', text: cutWithEllipsis(`*${heading}*\n${lines.join('\n')}`, SLACK_LIMITS.sectionText) },
-      })),
-    ],
   };
 }

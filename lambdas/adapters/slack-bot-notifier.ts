@@ -1,5 +1,7 @@
 import type { Incident } from '../../core/incidents/model';
-import type { DeliveryBudget, DeliveryResult, Notifier, StateReflector } from '../../core/incidents/ports';
+import type { Digest } from '../../core/incidents/digest';
+import type { DeliveryBudget, DeliveryResult, DigestSender, Notifier, StateReflector } from '../../core/incidents/ports';
+import { renderDigestSlackMessage } from '../../core/render/digest-messages';
 import { renderSlackMessage } from '../../core/render/slack-message';
 import { renderSlackRoot, renderSlackRootUpdate } from '../../core/render/slack-thread';
 import {
@@ -123,9 +125,10 @@ export interface SlackBotNotifierOptions {
 /**
  * Slack with a bot token, channel id 'slack' (it replaces the webhook when a token is configured): an incident's
  * first alert is posted as its root message, whose "CHANNEL/ts" the pipeline keeps (Incident.threads.slack); each
- * later alert is a reply in that thread, and the root is updated with the live count, last seen and state.
+ * later alert is a reply in that thread, and the root is updated with the live count, last seen and state. The daily
+ * digest is a message of its own in the channel, in no thread.
  */
-export class SlackBotNotifier implements Notifier {
+export class SlackBotNotifier implements Notifier, DigestSender {
   readonly channel = 'slack';
   private warnedUnconfigured = false;
 
@@ -133,14 +136,8 @@ export class SlackBotNotifier implements Notifier {
 
   async notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult> {
     const { api } = this.options;
-    const token = await api.token();
-    if (token === null) {
-      if (!this.warnedUnconfigured) {
-        this.warnedUnconfigured = true;
-        this.options.warn('No Slack bot token configured: Slack alerts are skipped');
-      }
-      return { status: 'skipped', detail: 'no Slack bot token configured' };
-    }
+    const token = await this.tokenOrWarn();
+    if (token === null) return { status: 'skipped', detail: 'no Slack bot token configured' };
     const root = parseSlackThreadReference(incident.threads[this.channel]);
     if (root === null) {
       const posted = await api.postMessage(token, { channel: this.options.channelId, ...renderSlackRoot(incident) }, budget);
@@ -155,6 +152,26 @@ export class SlackBotNotifier implements Notifier {
     // The reply is delivered: a root that cannot be updated is reported, not retried (a retry would post the reply again).
     const updated = await api.update(token, { channel: root.channel, ts: root.ts, ...renderSlackRootUpdate(incident) }, budget);
     return updated.ok ? { status: 'sent' } : { status: 'sent', detail: `thread reply sent; root message not updated (${updated.detail})` };
+  }
+
+  async sendDigest(digest: Digest, route: string | null, budget: DeliveryBudget): Promise<DeliveryResult> {
+    const token = await this.tokenOrWarn();
+    if (token === null) return { status: 'skipped', detail: 'no Slack bot token configured' };
+    const posted = await this.options.api.postMessage(
+      token,
+      { channel: this.options.channelId, ...renderDigestSlackMessage(digest, route) },
+      budget,
+    );
+    return posted.ok ? { status: 'sent' } : { status: 'failed', detail: posted.detail };
+  }
+
+  private async tokenOrWarn(): Promise<string | null> {
+    const token = await this.options.api.token();
+    if (token === null && !this.warnedUnconfigured) {
+      this.warnedUnconfigured = true;
+      this.options.warn('No Slack bot token configured: Slack alerts are skipped');
+    }
+    return token;
   }
 }
 

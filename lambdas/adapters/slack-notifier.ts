@@ -1,5 +1,7 @@
 import type { AlertChannel, Incident } from '../../core/incidents/model';
-import type { DeliveryBudget, DeliveryResult, Notifier, WebhookUrlProvider } from '../../core/incidents/ports';
+import type { Digest } from '../../core/incidents/digest';
+import type { DeliveryBudget, DeliveryResult, DigestSender, Notifier, WebhookUrlProvider } from '../../core/incidents/ports';
+import { renderDigestSlackMessage } from '../../core/render/digest-messages';
 import { renderSlackMessage } from '../../core/render/slack-message';
 import { networkErrorCode, requestTimeoutMs, retryAfterMs, withHttpRetries, type HttpAttempt, type RetryOptions } from './http-delivery';
 
@@ -14,12 +16,12 @@ export interface SlackNotifierOptions extends RetryOptions {
 }
 
 /**
- * Posts the alert to a Slack incoming webhook with Node's fetch. Not @slack/webhook: it hides response
+ * Posts the alert (or the daily digest) to a Slack incoming webhook with Node's fetch. Not @slack/webhook: it hides response
  * headers and does not retry 429, and this needs Retry-After. 429 waits Retry-After, 5xx and network
  * errors back off, both only while the Lambda's remaining time allows; any other 4xx fails at once.
  * The webhook URL is a secret: it never appears in a result, an error or a log line.
  */
-export class SlackNotifier implements Notifier {
+export class SlackNotifier implements Notifier, DigestSender {
   readonly channel: AlertChannel;
   private warnedUnconfigured = false;
   private readonly fetch: typeof fetch;
@@ -29,7 +31,15 @@ export class SlackNotifier implements Notifier {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  async notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult> {
+  notify(incident: Incident, budget: DeliveryBudget): Promise<DeliveryResult> {
+    return this.deliver(JSON.stringify(renderSlackMessage(incident)), budget);
+  }
+
+  sendDigest(digest: Digest, route: string | null, budget: DeliveryBudget): Promise<DeliveryResult> {
+    return this.deliver(JSON.stringify(renderDigestSlackMessage(digest, route)), budget);
+  }
+
+  private async deliver(body: string, budget: DeliveryBudget): Promise<DeliveryResult> {
     const url = await this.options.webhookUrls.webhookUrl();
     if (url === null) {
       if (!this.warnedUnconfigured) {
@@ -39,7 +49,6 @@ export class SlackNotifier implements Notifier {
       }
       return { status: 'skipped', detail: 'no Slack webhook URL configured' };
     }
-    const body = JSON.stringify(renderSlackMessage(incident));
     const outcome = await withHttpRetries(() => this.post(url, body, budget), budget, this.options);
     return outcome.kind === 'done' ? outcome.value : { status: 'failed', detail: outcome.detail };
   }

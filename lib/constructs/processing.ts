@@ -323,23 +323,7 @@ export class Processing extends Construct {
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MUTE_PK] } },
       }),
-      keyUseVia('IncidentsTableKey', props.tableKey, [
-        'kms:Encrypt',
-        'kms:Decrypt',
-        'kms:ReEncrypt*',
-        'kms:GenerateDataKey*',
-        'kms:DescribeKey',
-      ]),
-      // DynamoDB creates grants on the table key for the caller (AWS example key policy for DynamoDB).
-      new iam.PolicyStatement({
-        sid: 'IncidentsTableKeyGrants',
-        actions: ['kms:CreateGrant'],
-        resources: [props.tableKey.key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': props.tableKey.viaService },
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }),
+      ...incidentsTableKeyStatements(props.tableKey),
       new iam.PolicyStatement({ sid: 'AlertTopic', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
       keyUseVia('AlertTopicKey', props.topicKey, ['kms:Decrypt', 'kms:GenerateDataKey*']),
       new iam.PolicyStatement({
@@ -445,10 +429,27 @@ export class Processing extends Construct {
   }
 }
 
+/** What DynamoDB needs of a caller on the incidents table's key: its use through DynamoDB, and grants for DynamoDB. */
+export function incidentsTableKeyStatements(tableKey: ServiceKey): iam.PolicyStatement[] {
+  return [
+    keyUseVia('IncidentsTableKey', tableKey, ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']),
+    // DynamoDB creates grants on the table key for the caller (AWS example key policy for DynamoDB).
+    new iam.PolicyStatement({
+      sid: 'IncidentsTableKeyGrants',
+      actions: ['kms:CreateGrant'],
+      resources: [tableKey.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': tableKey.viaService },
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      },
+    }),
+  ];
+}
+
 // --- Alert routes (core/incidents/routes.ts): the routes in the environment, and the route channels' permissions.
 
-/** The routes as the Lambda reads them (HANDLER_ENV.alertRoutes); their size is checked here, at synth. */
-function routesEnvironment(routeChannels: RouteChannels | undefined): Record<string, string> {
+/** The routes as the Lambdas read them (HANDLER_ENV.alertRoutes); their size is checked here, at synth. */
+export function routesEnvironment(routeChannels: RouteChannels | undefined): Record<string, string> {
   if (routeChannels === undefined) return {};
   const value = JSON.stringify(routeChannels.routing);
   const bytes = Buffer.byteLength(HANDLER_ENV.alertRoutes) + Buffer.byteLength(value);
@@ -461,7 +462,7 @@ function routesEnvironment(routeChannels: RouteChannels | undefined): Record<str
 }
 
 /** Publish to the route topics (their key is the alert topic's, already usable through SNS), read the route webhook secrets. */
-function routeStatements(routeChannels: RouteChannels | undefined): iam.PolicyStatement[] {
+export function routeStatements(routeChannels: RouteChannels | undefined): iam.PolicyStatement[] {
   if (routeChannels === undefined) return [];
   const { topics, webhookSecrets } = routeChannels;
   return [
@@ -475,7 +476,7 @@ function routeStatements(routeChannels: RouteChannels | undefined): iam.PolicySt
 // --- End of alert routes.
 
 /** Reading a secret the stack created: its value, and its key only through Secrets Manager for that secret. */
-function ownSecretReads(sid: string, own: OwnSecret | undefined): iam.PolicyStatement[] {
+export function ownSecretReads(sid: string, own: OwnSecret | undefined): iam.PolicyStatement[] {
   if (own === undefined) return [];
   return [
     new iam.PolicyStatement({ sid: `${sid}Secret`, actions: ['secretsmanager:GetSecretValue'], resources: [own.secret.secretArn] }),
@@ -484,7 +485,7 @@ function ownSecretReads(sid: string, own: OwnSecret | undefined): iam.PolicyStat
 }
 
 /** The key permissions a service needs for this Lambda, only through that service (kms:ViaService) and, if given, for that encryption context. */
-function keyUseVia(
+export function keyUseVia(
   sid: string,
   key: ServiceKey,
   actions: string[],
@@ -498,14 +499,14 @@ function keyUseVia(
   });
 }
 
-function logGroupArn(stack: Stack, logGroupName: string): string {
+export function logGroupArn(stack: Stack, logGroupName: string): string {
   return Arn.format(
     { service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
     stack,
   );
 }
 
-function logStreamsArn(stack: Stack, logGroupName: string): string {
+export function logStreamsArn(stack: Stack, logGroupName: string): string {
   return `${logGroupArn(stack, logGroupName)}:log-stream:*`;
 }
 

@@ -88,7 +88,8 @@ describe('ingestion', () => {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
     });
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(3);
+    // The denial queue, its two dead-letter queues, and the digest's dead-letter queue.
+    expect(queues).toHaveLength(4);
     for (const queue of queues) expect(queue.Properties.KmsMasterKeyId).toBeDefined();
     const deadLetterQueues = queues.filter((queue) => !queue.Properties.RedrivePolicy);
     for (const queue of deadLetterQueues) expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
@@ -96,7 +97,7 @@ describe('ingestion', () => {
 
   it('requires TLS on every queue and lets only the rules send to them', () => {
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
@@ -379,6 +380,8 @@ describe('notifications', () => {
   });
 
   const lambdaRoleArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingRole'), 'Arn'] };
+  // The digest Lambda sends the daily digest to Slack too.
+  const digestRoleArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('DigestRole'), 'Arn'] };
   const reader = 'arn:aws:iam::123456789012:role/oncall';
   const withReader = synthStack({ slackSecretReaderArns: [reader] }).template;
 
@@ -399,8 +402,9 @@ describe('notifications', () => {
       },
       SecretId: { Ref: Match.stringLikeRegexp('NotificationsSlackWebhook') },
     });
-    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn]));
-    withReader.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn, reader]));
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn, digestRoleArn]));
+    withReader.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn, digestRoleArn, reader]));
+    synthStack({ digest: false }).template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', denyAllBut([lambdaRoleArn]));
   });
 
   it('lets the key decrypt the secret for those readers only, and key-access checks carry no secret', () => {
@@ -419,7 +423,13 @@ describe('notifications', () => {
       }),
       expect.objectContaining({
         Condition: expect.objectContaining({
-          ArnEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [expect.stringMatching(/ProcessingRole/), 'Arn'] }, reader] },
+          ArnEquals: {
+            'aws:PrincipalArn': [
+              { 'Fn::GetAtt': [expect.stringMatching(/ProcessingRole/), 'Arn'] },
+              { 'Fn::GetAtt': [expect.stringMatching(/DigestRole/), 'Arn'] },
+              reader,
+            ],
+          },
         }),
       }),
     ]);
@@ -633,8 +643,9 @@ describe('processing', () => {
 });
 
 describe('monitoring and outputs', () => {
-  it('alarms on both dead-letter queues, errors, throttles, notify failures and message age, notifying the topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  it('alarms on the dead-letter queues, errors, throttles, notify failures and message age, notifying the topic', () => {
+    // Monitoring's six, and the digest's two (test/lib/digest.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     const alarmsOn = (metricName: string) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metricName,
@@ -652,7 +663,7 @@ describe('monitoring and outputs', () => {
     const dlqAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
     );
-    expect(dlqAlarms).toHaveLength(2);
+    expect(dlqAlarms).toHaveLength(3);
   });
 
   it('charts denials by cause with the service dimension Powertools adds', () => {

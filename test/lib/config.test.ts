@@ -36,8 +36,21 @@ describe('configuration', () => {
       autoResolveDays: 14,
       alertOnConsoleReads: false,
       mutes: [],
+      digest: true,
+      digestTime: '09:00',
     });
     expect(organizationSettings(resolveConfig({}))).toBeUndefined();
+  });
+
+  it('reads the digest settings from -c strings and values, and names a time that is not HH:MM in UTC', () => {
+    expect(fromContext({ digest: 'false', digestTime: '23:59' })).toMatchObject({ digest: false, digestTime: '23:59' });
+    expect(resolveConfig({ digestTime: '00:00' })).toMatchObject({ digest: true, digestTime: '00:00' });
+    for (const bad of ['9:00', '24:00', '09:60', '09:00Z', '09:00+01:00', '0900']) {
+      expect(errorOf(() => resolveConfig({ digestTime: bad }))).toBe(
+        `Invalid AccessDeniedAlerts props:\n  - "digestTime": expected a time of day HH:MM in UTC, 00:00 to 23:59, such as 09:00 (got ${JSON.stringify(bad)})`,
+      );
+    }
+    expect(errorOf(() => fromContext({ digest: 'daily' }))).toContain('"digest": expected true or false (got "daily")');
   });
 
   it('reads the lifecycle settings and standing mutes from -c strings and cdk.json values, naming what is wrong', () => {
@@ -52,7 +65,7 @@ describe('configuration', () => {
     expect(() => resolveConfig({ mutes: [{ action: 'dynamodb:Scan', until: 'never' }] })).toThrow(
       '"mutes": mutes[0]: a mute needs a reason',
     );
-    expect(() => resolveConfig({ mutes: 'not json' })).toThrow('"mutes": expected a list of mutes (JSON)');
+    expect(() => resolveConfig({ mutes: 'not json' })).toThrow(/"mutes": mutes is text that is not JSON \(.+\): give a list of mutes/);
     expect(() => resolveConfig({ acknowledgeHours: 0 })).toThrow('"acknowledgeHours": must be 1 to 8760 hours');
     expect(() => resolveConfig({ autoResolveDays: 'two' })).toThrow('"autoResolveDays": expected a whole number of days');
   });

@@ -47,11 +47,14 @@ const SIGNED_BY_HAND = ['iam:GetRequestAuthorizationDetails', 'iam:GetRequestAut
 /** Organizations answers the management account only: deep diagnosis sends these with the organization reader role. */
 const isOrganizationsAction = (action: string) => action.startsWith('organizations:');
 
-/** Every action allowed to the alert Lambda's role, by any policy attached to it. */
-function lambdaRoleActions(alerts: AccessDeniedAlertsProps = {}): string[] {
+/** Every action allowed to the role of a Lambda (the alert Lambda's, ProcessingRole, by default), by any policy attached to it. */
+function lambdaRoleActions(alerts: AccessDeniedAlertsProps = {}, roleIdPrefix = 'AlertsProcessingRole'): string[] {
   const { template } = synthStack(alerts);
-  const [lambdaFunction] = Object.values(template.findResources('AWS::Lambda::Function'));
-  const roleId = lambdaFunction.Properties.Role['Fn::GetAtt'][0] as string;
+  const roleIds = Object.values(template.findResources('AWS::Lambda::Function'))
+    .map((lambdaFunction) => lambdaFunction.Properties.Role['Fn::GetAtt'][0] as string)
+    .filter((id) => id.startsWith(roleIdPrefix));
+  expect(roleIds).toHaveLength(1);
+  const [roleId] = roleIds;
   const role = template.findResources('AWS::IAM::Role')[roleId];
   expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   const inline = (role.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: unknown[] } }>;
@@ -65,8 +68,9 @@ function lambdaRoleActions(alerts: AccessDeniedAlertsProps = {}): string[] {
   return statements.flatMap((statement) => ([] as string[]).concat(statement.Action));
 }
 
-/** The entry scripts/build-lambda.mjs bundles into the asset the stack deploys. */
+/** The entries scripts/build-lambda.mjs bundles into the assets the stack deploys. */
 const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'alert-handler.ts');
+const DIGEST_HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'digest-handler.ts');
 /** The module deep diagnosis loads on first use: its reads are counted apart. */
 const DEEP_DIAGNOSIS_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'deep-diagnosis-evidence.ts');
 const READER_ROLE_ARN = 'arn:aws:iam::999988887777:role/denyscope-organization-reader';
@@ -110,5 +114,25 @@ describe('alert Lambda role', () => {
     expect(distinctSorted(lambdaRoleActions({ tracing: true }))).toEqual(
       distinctSorted([...sent, ...SIGNED_BY_HAND, ...aws, ...ACTIVE_TRACING]),
     );
+  });
+});
+
+describe('digest Lambda role', () => {
+  /** Lambda sends a run that failed its retries to the on-failure destination with the function's role (Lambda Developer Guide, "Asynchronous invocation", destinations). */
+  const ON_FAILURE_DESTINATION = ['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt'];
+  const aws = [
+    ...ON_FAILURE_DESTINATION,
+    ...USED_BY_AWS_FOR_THE_FUNCTION.filter((use) => !use.actions.some((action) => action.startsWith('sqs:'))).flatMap((use) => use.actions),
+  ];
+
+  it('allows exactly the actions of the SDK commands the digest handler can send, plus what AWS documents for the function', async () => {
+    const sent = (await sdkCommandsSentFrom(DIGEST_HANDLER_ENTRY)).map(iamActionOf);
+    expect(sent).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'sns:Publish', 'secretsmanager:GetSecretValue']));
+    expect(distinctSorted(lambdaRoleActions({}, 'AlertsDigestRole'))).toEqual(distinctSorted([...sent, ...aws]));
+    const withEverything = lambdaRoleActions(
+      { slackBotTokenSecretName: 'denyscope/slack-bot', slackChannel: 'C0ALERTS01', chatNotificationsTopic: true },
+      'AlertsDigestRole',
+    );
+    expect(distinctSorted(withEverything)).toEqual(distinctSorted([...sent, ...aws]));
   });
 });

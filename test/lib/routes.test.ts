@@ -28,6 +28,8 @@ const routeTopic = (name: string) => ({ Ref: Match.stringLikeRegexp(`Notificatio
 // Logical ids drop the hyphen of a channel name.
 const routeSecret = (name: string) => ({ Ref: Match.stringLikeRegexp(`NotificationsRouteWebhook${name.replace('-', '')}`) });
 const lambdaRoleArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('ProcessingRole'), 'Arn'] };
+/** The digest Lambda sends each route's digest to the route's channels. */
+const digestRoleArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('DigestRole'), 'Arn'] };
 
 describe('routes in the stack', () => {
   const { template } = synthStack({ routes: ROUTES });
@@ -53,7 +55,7 @@ describe('routes in the stack', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 1);
   });
 
-  it('creates an empty webhook secret per Slack channel, each with a key of its own, readable by the Lambda only', () => {
+  it('creates an empty webhook secret per Slack channel, each with a key of its own, readable by the Lambdas only', () => {
     for (const [name, secretName] of [
       ['team-a', 'denyscope/slack-team-a'],
       ['team-b', 'denyscope/slack-team-b'],
@@ -72,7 +74,7 @@ describe('routes in the stack', () => {
             Match.objectLike({
               Effect: 'Deny',
               Action: 'secretsmanager:GetSecretValue',
-              Condition: { ArnNotEquals: { 'aws:PrincipalArn': [lambdaRoleArn] } },
+              Condition: { ArnNotEquals: { 'aws:PrincipalArn': [lambdaRoleArn, digestRoleArn] } },
             }),
           ],
         },
@@ -85,7 +87,7 @@ describe('routes in the stack', () => {
             Match.objectLike({
               Sid: 'ReadTheSecret',
               Condition: Match.objectLike({
-                ArnEquals: { 'aws:PrincipalArn': [lambdaRoleArn] },
+                ArnEquals: { 'aws:PrincipalArn': [lambdaRoleArn, digestRoleArn] },
                 StringLike: {
                   'kms:EncryptionContext:SecretARN': Match.objectLike({
                     'Fn::Join': ['', Match.arrayWith([`:secret:${secretName}-??????`])],

@@ -1,7 +1,8 @@
 import { computeDigest } from '../../../core/incidents/digest';
 import type { Mute } from '../../../core/incidents/mutes';
 import type { Incident } from '../../../core/incidents/model';
-import { renderDigestSlack, renderDigestText } from '../../../core/render/digest-text';
+import { renderDigestSlackMessage } from '../../../core/render/digest-messages';
+import { renderDigestText } from '../../../core/render/digest-text';
 import { diagnosisOf, incidentOf, INJECTION, poisonedIncident } from '../../support/incidents';
 
 const NOW = new Date('2026-11-25T09:00:00.000Z');
@@ -148,7 +149,7 @@ describe('digest renderings', () => {
       expect.stringMatching(/^ {2}1001 × dynamodb:PutItem<!channel>.*\\r\\nforged line/),
     ]);
     expect(section).not.toContain('\u001b');
-    const slack = JSON.stringify(renderDigestSlack(poisonedDigest));
+    const slack = JSON.stringify(renderDigestSlackMessage(poisonedDigest, null));
     expect(slack).not.toContain('<!channel>');
     expect(slack).toContain('&lt;!channel&gt;');
   });
@@ -157,7 +158,7 @@ describe('digest renderings', () => {
     const { body } = renderDigestText(digest);
     expect(body).not.toContain('\nforged line');
     expect(body).not.toContain('\u001b');
-    const slack = JSON.stringify(renderDigestSlack(digest));
+    const slack = JSON.stringify(renderDigestSlackMessage(digest, null));
     expect(slack).not.toContain('<!channel>');
     expect(slack).toContain('&lt;!channel&gt;');
   });
