@@ -21,7 +21,10 @@ const TASKS_IN_FLIGHT = 2;
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024;
 
-/** One worker per core (as make -j or ripgrep do) for inputs big enough to pay for starting them, else 1. */
+/**
+ * One scanning thread per core (as make -j or ripgrep do) for inputs big enough to pay for starting workers, else 1.
+ * This thread is one of them: N threads are this one and N - 1 workers.
+ */
 export function defaultJobs(inputs: readonly ScanInput[], cores = os.availableParallelism()): number {
   const files = inputs.filter((input) => input.kind === 'file');
   const bytes = files.reduce((sum, input) => sum + input.size, 0);
@@ -37,9 +40,11 @@ export interface ScanSink {
 }
 
 /**
- * Scans every local input and hands the results to the sink in input order, whatever order workers finish in.
- * With jobs > 1, files go a few at a time to a pool of worker threads that read, gunzip, parse and diagnose them
- * and send back counts and only the diagnoses still wanted; stdin is always read in this thread.
+ * Scans every local input and hands the results to the sink in input order, whatever order threads finish in.
+ * With jobs > 1, this thread and jobs - 1 worker threads take files a few at a time from one queue; each reads,
+ * gunzips, parses and diagnoses its files; workers send back counts and only the diagnoses still wanted. This thread
+ * scans too, rather than wait on the workers: a worker costs a start-up of its own, and this thread has its code
+ * compiled and warm by the time a worker has loaded. Stdin is always read in this thread.
  */
 export async function scanInputs(
   inputs: readonly ScanInput[],
@@ -58,14 +63,31 @@ export async function scanInputs(
       ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
     }
   }
-  const workers = Math.min(jobs, fileTasks.length);
-  if (workers <= 1) {
-    for (const task of fileTasks) ordered.deliver(task.index, await scanLocalFile(task.path, settings, sink.wantedDiagnoses()));
+  let nextTask = 0;
+  // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
+  const takeTask = (): WorkerTask | null =>
+    nextTask < fileTasks.length ? { ...fileTasks[nextTask++], maxDiagnoses: sink.wantedDiagnoses() } : null;
+  const deliver = (index: number, result: FileScanResult): void => ordered.deliver(index, result);
+  const workers = Math.min(jobs, fileTasks.length) - 1;
+  if (workers < 1) {
+    await scanInThisThread(takeTask, settings, deliver, false);
     return;
   }
-  // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
-  const tasks = fileTasks.map((task) => () => ({ ...task, maxDiagnoses: sink.wantedDiagnoses() }));
-  await runPool(tasks, settings, workers, (index, result) => ordered.deliver(index, result));
+  await Promise.all([runPool(takeTask, settings, workers, deliver), scanInThisThread(takeTask, settings, deliver, true)]);
+}
+
+/** Scans files from the queue in this thread; with workers, it lets their messages in between two files. */
+async function scanInThisThread(
+  takeTask: () => WorkerTask | null,
+  settings: ScanSettings,
+  deliver: (index: number, result: FileScanResult) => void,
+  withWorkers: boolean,
+): Promise<void> {
+  for (let task = takeTask(); task !== null; task = takeTask()) {
+    deliver(task.index, await scanLocalFile(task.path, settings, task.maxDiagnoses));
+    // A worker's next file goes out only when this thread hears from it: a file's scan is synchronous work.
+    if (withWorkers) await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Hands results on in index order; every index gets exactly one result, so the queue always drains. */
@@ -86,11 +108,12 @@ export class InOrder<T> {
 }
 
 /**
- * Runs the tasks on `size` worker threads. A worker that dies (it should not: each file's failure is caught in it)
- * costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
+ * Runs tasks from `takeTask` (null when there are no more; other takers may share it) on `size` worker threads, and
+ * resolves once every task it took has its result. A worker that dies (it should not: each file's failure is caught
+ * in it) costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
  */
 export function runPool(
-  tasks: ReadonlyArray<() => WorkerTask>,
+  takeTask: () => WorkerTask | null,
   settings: ScanSettings,
   size: number,
   onResult: (index: number, result: FileScanResult) => void,
@@ -101,27 +124,32 @@ export function runPool(
   // ~10% in wall and CPU time. It changes how young garbage is collected, nothing else.
   setFlagsFromString('--no-parallel-scavenge');
   const live = new Set<Worker>();
-  let nextTask = 0;
-  let pending = tasks.length;
+  let exhausted = false;
+  let outstanding = 0;
 
   return new Promise<void>((resolve) => {
+    const finishWhenDone = (): void => {
+      if (!exhausted || outstanding > 0) return;
+      const workers = [...live];
+      live.clear();
+      for (const worker of workers) void worker.terminate();
+      resolve();
+    };
     const settle = (index: number, result: FileScanResult): void => {
+      outstanding -= 1;
       onResult(index, result);
-      pending -= 1;
-      if (pending === 0) {
-        const workers = [...live];
-        live.clear();
-        for (const worker of workers) void worker.terminate();
-        resolve();
-      }
     };
     const start = (): void => {
       const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
       const held = new Map<number, string>();
       live.add(worker);
       const feed = (): void => {
-        if (nextTask >= tasks.length) return;
-        const task = tasks[nextTask++]();
+        const task = exhausted ? null : takeTask();
+        if (task === null) {
+          exhausted = true;
+          return;
+        }
+        outstanding += 1;
         held.set(task.index, task.path);
         worker.postMessage(task);
       };
@@ -130,20 +158,24 @@ export function runPool(
         void worker.terminate();
         const files = [...held];
         held.clear();
-        if (nextTask < tasks.length) start();
+        if (!exhausted) start();
         for (const [index, file] of files) settle(index, failedScan(file, `${file}: the scan worker stopped (${why})`));
+        finishWhenDone();
       };
       worker.on('message', (reply: WorkerReply) => {
         if (answerEvidenceRequest(worker, reply)) return;
         held.delete(reply.index);
         settle(reply.index, reply.result);
         feed();
+        finishWhenDone();
       });
       worker.on('error', (error) => lost(error.message));
       worker.on('exit', (code) => lost(`exit code ${code}`));
       for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed();
     };
     for (let i = 0; i < size; i += 1) start();
+    // Other takers may have emptied the queue before any worker got a task.
+    finishWhenDone();
   });
 }
 

@@ -453,8 +453,9 @@ describe('the pool of scan workers', () => {
     const files = ['a', 'b', 'fatal', 'c', 'd', 'e', 'f'];
     const results = new Map<number, FileScanResult>();
     const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
+    let next = 0;
     await runPool(
-      files.map((file, index) => () => ({ index, path: file, maxDiagnoses: 0 })),
+      () => (next < files.length ? { index: next, path: files[next++], maxDiagnoses: 0 } : null),
       settings,
       2,
       (index, result) => results.set(index, result),
