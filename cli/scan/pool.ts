@@ -6,17 +6,18 @@ import { answerEvidenceRequest } from '../deep/deep-diagnosis';
 import { STDIN_SOURCE } from '../input';
 import { failedScan, scanStream, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
+import { createFileQueue, setWantedDiagnoses, takeFile, takenCount, takerOf, THIS_THREAD, type FileQueue } from './file-queue';
 import { scanLocalFile } from './local-file';
 import type { FileScanResult } from './summary';
 
-export type WorkerTask = { readonly index: number; readonly path: string; readonly maxDiagnoses: number };
-export type WorkerReply = { readonly index: number; readonly result: FileScanResult };
-
-/**
- * Files handed to a worker ahead of the one it is scanning, so it never waits on the main thread for its next file
- * (it did for ~10% of its time with one at a time). Small, so that workers still finish close together.
- */
-const TASKS_IN_FLIGHT = 2;
+/** What a scan worker starts with: the scan's settings, the shared queue of files, and its number as a taker. */
+export interface WorkerStart {
+  readonly settings: ScanSettings;
+  readonly queue: FileQueue;
+  readonly taker: number;
+}
+/** A worker's messages: each file's result, then `done` once the queue is empty. */
+export type WorkerReply = { readonly position: number; readonly result: FileScanResult } | { readonly done: true };
 
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024;
@@ -41,7 +42,7 @@ export interface ScanSink {
 
 /**
  * Scans every local input and hands the results to the sink in input order, whatever order threads finish in.
- * With jobs > 1, this thread and jobs - 1 worker threads take files a few at a time from one queue; each reads,
+ * With jobs > 1, this thread and jobs - 1 worker threads take files one at a time from one shared queue; each reads,
  * gunzips, parses and diagnoses its files; workers send back counts and only the diagnoses still wanted. This thread
  * scans too, rather than wait on the workers: a worker costs a start-up of its own, and this thread has its code
  * compiled and warm by the time a worker has loaded. Stdin is always read in this thread.
@@ -54,38 +55,41 @@ export async function scanInputs(
   sink: ScanSink,
 ): Promise<void> {
   const ordered = new InOrder<FileScanResult>((result) => sink.onResult(result));
-  const fileTasks: Array<{ index: number; path: string }> = [];
+  const files: Array<{ index: number; path: string }> = [];
   for (const [index, input] of inputs.entries()) {
     if (input.kind === 'file') {
-      fileTasks.push({ index, path: input.path });
+      files.push({ index, path: input.path });
     } else {
       // stdin is read up front so its turn in the output order never waits on a worker.
       ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
     }
   }
-  let nextTask = 0;
-  // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
-  const takeTask = (): WorkerTask | null =>
-    nextTask < fileTasks.length ? { ...fileTasks[nextTask++], maxDiagnoses: sink.wantedDiagnoses() } : null;
-  const deliver = (index: number, result: FileScanResult): void => ordered.deliver(index, result);
-  const workers = Math.min(jobs, fileTasks.length) - 1;
+  const queue = createFileQueue(
+    files.map((file) => file.path),
+    sink.wantedDiagnoses(),
+  );
+  const deliver = (position: number, result: FileScanResult): void => {
+    ordered.deliver(files[position].index, result);
+    setWantedDiagnoses(queue, sink.wantedDiagnoses());
+  };
+  const workers = Math.min(jobs, files.length) - 1;
   if (workers < 1) {
-    await scanInThisThread(takeTask, settings, deliver, false);
+    await scanInThisThread(queue, settings, deliver, false);
     return;
   }
-  await Promise.all([runPool(takeTask, settings, workers, deliver), scanInThisThread(takeTask, settings, deliver, true)]);
+  await Promise.all([runPool(queue, settings, workers, deliver), scanInThisThread(queue, settings, deliver, true)]);
 }
 
 /** Scans files from the queue in this thread; with workers, it lets their messages in between two files. */
 async function scanInThisThread(
-  takeTask: () => WorkerTask | null,
+  queue: FileQueue,
   settings: ScanSettings,
-  deliver: (index: number, result: FileScanResult) => void,
+  deliver: (position: number, result: FileScanResult) => void,
   withWorkers: boolean,
 ): Promise<void> {
-  for (let task = takeTask(); task !== null; task = takeTask()) {
-    deliver(task.index, await scanLocalFile(task.path, settings, task.maxDiagnoses));
-    // A worker's next file goes out only when this thread hears from it: a file's scan is synchronous work.
+  for (let file = takeFile(queue, THIS_THREAD); file !== null; file = takeFile(queue, THIS_THREAD)) {
+    deliver(file.position, await scanLocalFile(file.path, settings, file.maxDiagnoses));
+    // A file's scan is synchronous work: the workers' results (and, with --deep, their evidence requests) wait for it.
     if (withWorkers) await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -108,15 +112,16 @@ export class InOrder<T> {
 }
 
 /**
- * Runs tasks from `takeTask` (null when there are no more; other takers may share it) on `size` worker threads, and
- * resolves once every task it took has its result. A worker that dies (it should not: each file's failure is caught
- * in it) costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
+ * Scans files from the shared queue on `size` worker threads (other takers may share the queue), and resolves once
+ * every file a worker took has its result and the queue is empty. A worker that dies (it should not: each file's
+ * failure is caught in it) costs only the file it was scanning, reported as skipped, and is replaced while files are
+ * left, so the scan goes on.
  */
 export function runPool(
-  takeTask: () => WorkerTask | null,
+  queue: FileQueue,
   settings: ScanSettings,
   size: number,
-  onResult: (index: number, result: FileScanResult) => void,
+  onResult: (position: number, result: FileScanResult) => void,
   script = workerScript(),
 ): Promise<void> {
   // With one worker per core, V8's parallel scavenger starts helper threads that compete with the other workers for
@@ -124,58 +129,51 @@ export function runPool(
   // ~10% in wall and CPU time. It changes how young garbage is collected, nothing else.
   setFlagsFromString('--no-parallel-scavenge');
   const live = new Set<Worker>();
-  let exhausted = false;
-  let outstanding = 0;
+  const reported = new Set<number>();
+  const stopped = new Map<number, string>();
+  let nextTaker = THIS_THREAD + 1;
 
   return new Promise<void>((resolve) => {
     const finishWhenDone = (): void => {
-      if (!exhausted || outstanding > 0) return;
-      const workers = [...live];
-      live.clear();
-      for (const worker of workers) void worker.terminate();
+      if (live.size > 0) return;
+      // Every worker is done or dead: what a dead one took and did not report is named (taken by none when it died
+      // between taking a file and saying so).
+      const anyReason = stopped.values().next().value;
+      for (let position = 0; position < takenCount(queue); position += 1) {
+        const taker = takerOf(queue, position);
+        if (taker === THIS_THREAD || reported.has(position)) continue;
+        const file = queue.paths[position];
+        onResult(position, failedScan(file, `${file}: the scan worker stopped (${stopped.get(taker) ?? anyReason})`));
+      }
       resolve();
     };
-    const settle = (index: number, result: FileScanResult): void => {
-      outstanding -= 1;
-      onResult(index, result);
-    };
     const start = (): void => {
-      const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
-      const held = new Map<number, string>();
+      const taker = nextTaker++;
+      const workerStart: WorkerStart = { settings, queue, taker };
+      const worker = new Worker(script.source, { eval: script.eval, workerData: workerStart });
       live.add(worker);
-      const feed = (): void => {
-        const task = exhausted ? null : takeTask();
-        if (task === null) {
-          exhausted = true;
-          return;
-        }
-        outstanding += 1;
-        held.set(task.index, task.path);
-        worker.postMessage(task);
-      };
-      const lost = (why: string): void => {
+      const end = (why: string | null): void => {
         if (!live.delete(worker)) return;
         void worker.terminate();
-        const files = [...held];
-        held.clear();
-        if (!exhausted) start();
-        for (const [index, file] of files) settle(index, failedScan(file, `${file}: the scan worker stopped (${why})`));
+        if (why !== null) {
+          stopped.set(taker, why);
+          if (takenCount(queue) < queue.paths.length) start();
+        }
         finishWhenDone();
       };
       worker.on('message', (reply: WorkerReply) => {
         if (answerEvidenceRequest(worker, reply)) return;
-        held.delete(reply.index);
-        settle(reply.index, reply.result);
-        feed();
-        finishWhenDone();
+        if ('done' in reply) {
+          end(null);
+          return;
+        }
+        reported.add(reply.position);
+        onResult(reply.position, reply.result);
       });
-      worker.on('error', (error) => lost(error.message));
-      worker.on('exit', (code) => lost(`exit code ${code}`));
-      for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed();
+      worker.on('error', (error) => end(error.message));
+      worker.on('exit', (code) => end(`exit code ${code}`));
     };
     for (let i = 0; i < size; i += 1) start();
-    // Other takers may have emptied the queue before any worker got a task.
-    finishWhenDone();
   });
 }
 
