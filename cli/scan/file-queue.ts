@@ -1,8 +1,8 @@
 /**
  * The local files of one scan, in shared memory, so that this thread and every scan worker take their next file
  * themselves: a worker never waits on another thread for work. (Handed out by this thread, files reached a worker only
- * when this thread was between two files of its own, and a worker waited for more than half its time.) Plain data,
- * sent once to each worker: the paths, and a SharedArrayBuffer's view that all threads read and write atomically.
+ * when this thread was between two files of its own, and workers sat idle.) Plain data, sent once to each worker: the
+ * paths, and a SharedArrayBuffer's view that all threads read and write atomically.
  */
 export interface FileQueue {
   readonly paths: readonly string[];
