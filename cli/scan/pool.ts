@@ -112,10 +112,11 @@ export class InOrder<T> {
 }
 
 /**
- * Scans files from the shared queue on `size` worker threads (other takers may share the queue), and resolves once
- * every file a worker took has its result and the queue is empty. A worker that dies (it should not: each file's
- * failure is caught in it) costs only the file it was scanning, reported as skipped, and is replaced while files are
- * left, so the scan goes on.
+ * Scans files from the shared queue on `size` worker threads, and resolves once every worker is done or dead and
+ * every file a worker took has its result. A worker that dies (it should not: each file's failure is caught in it)
+ * costs only the file it was scanning, reported as skipped, and is replaced while files are left, so the scan goes
+ * on; one that dies before taking a file is not (it cannot start), so another taker of the queue (scanInputs' own
+ * thread) must scan what the workers leave.
  */
 export function runPool(
   queue: FileQueue,
@@ -147,6 +148,10 @@ export function runPool(
       }
       resolve();
     };
+    const tookAFile = (taker: number): boolean => {
+      for (let position = 0; position < takenCount(queue); position += 1) if (takerOf(queue, position) === taker) return true;
+      return false;
+    };
     const start = (): void => {
       const taker = nextTaker++;
       const workerStart: WorkerStart = { settings, queue, taker };
@@ -157,7 +162,8 @@ export function runPool(
         void worker.terminate();
         if (why !== null) {
           stopped.set(taker, why);
-          if (takenCount(queue) < queue.paths.length) start();
+          // One that stopped before taking a file would stop again (it cannot start): the other takers scan the rest.
+          if (tookAFile(taker) && takenCount(queue) < queue.paths.length) start();
         }
         finishWhenDone();
       };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { collectInputs } from '../../cli/scan/files';
 import { parseScanFilter } from '../../cli/scan/filters';
-import { createFileQueue } from '../../cli/scan/file-queue';
+import { createFileQueue, takeFile, THIS_THREAD } from '../../cli/scan/file-queue';
 import { defaultJobs, runPool, scanInputs } from '../../cli/scan/pool';
 import { createProgress, formatDuration } from '../../cli/scan/progress';
 import type { FileScanResult } from '../../cli/scan/summary';
@@ -470,23 +470,30 @@ describe('the pool of scan workers', () => {
     expect([...results.values()].map((result) => result.source).sort()).toEqual([...files].sort());
   });
 
+  it('does not restart a worker that stops before taking a file, and leaves the files to the other takers', async () => {
+    const files = ['a', 'b'];
+    const queue = createFileQueue(files, 0);
+    const results = new Map<number, FileScanResult>();
+    const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
+    await runPool(queue, settings, 2, (position, result) => results.set(position, result), { source: 'process.exit(3)', eval: true });
+    expect(results.size).toBe(0);
+    expect(takeFile(queue, THIS_THREAD)).toMatchObject({ position: 0, path: 'a' });
+  });
+
   it('names a file a worker took but died before saying it had, rather than wait for it', async () => {
     // Dies between taking the next position and writing its number beside it.
     const dying = `
       const { workerData } = require('node:worker_threads');
       Atomics.add(workerData.queue.slots, 0, 1);
       process.exit(9);`;
-    const files = ['a', 'b'];
+    const queue = createFileQueue(['a', 'b'], 0);
     const results = new Map<number, FileScanResult>();
     const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
-    await runPool(createFileQueue(files, 0), settings, 1, (position, result) => results.set(position, result), {
-      source: dying,
-      eval: true,
-    });
+    await runPool(queue, settings, 1, (position, result) => results.set(position, result), { source: dying, eval: true });
     expect([...results.entries()]).toEqual([
       [0, expect.objectContaining({ source: 'a', error: 'a: the scan worker stopped (exit code 9)' })],
-      [1, expect.objectContaining({ source: 'b', error: 'b: the scan worker stopped (exit code 9)' })],
     ]);
+    expect(takeFile(queue, THIS_THREAD)).toMatchObject({ position: 1, path: 'b' });
   });
 });
 
