@@ -489,12 +489,15 @@ async function main(): Promise<void> {
     row(`(b) Node, gunzip only, ${threads} threads, output sized from the gzip trailer (as scan does)`, gunzipFloor),
     row(`(b2) Node, gunzip only, ${threads} threads, \`gunzipSync(readFileSync(f))\``, gunzipPlain),
     row('(p) Node, gunzip + `JSON.parse` of every file, 1 thread', parseAll),
-    row(`(c) \`denyscope scan --json\` (default: ${threads} workers, one per core)`, scan),
+    row(
+      `(c) \`denyscope scan --json\` (default: ${threads} threads, one per core: the main thread and ${threads - 1} worker${threads === 2 ? '' : 's'})`,
+      scan,
+    ),
     row('(c1) `denyscope scan --json --jobs 1`', scanOneThread),
     ...(baseline === null
       ? []
       : [
-          row(`(c) baseline ${baselineDirectory}: default workers`, baseline.scan),
+          row(`(c) baseline ${baselineDirectory}: default threads`, baseline.scan),
           row(`(c1) baseline ${baselineDirectory}: --jobs 1`, baseline.scanOneThread),
         ]),
     '',

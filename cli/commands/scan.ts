@@ -59,7 +59,10 @@ export function registerScan(program: Command, io: CliIo = processIo()): void {
     .option('--table <name>', 'only denials on this DynamoDB table')
     .option('--cause <causes>', `only these causes, comma-separated: ${CAUSES.join(', ')}`)
     .option('--limit <n>', `at most this many diagnoses in --json output (counts are never capped)`, String(DEFAULT_LIMIT))
-    .option('--jobs <n>', 'worker threads for local files (default: one per CPU core for inputs over 4 MB, else 1)')
+    .option(
+      '--jobs <n>',
+      'threads that scan local files, this one and n - 1 workers (default: one per CPU core for inputs over 4 MB, else 1)',
+    )
     .option(
       '--max-file-size <size>',
       'skip an input larger than this, as read or once decompressed (e.g. 500MiB, 2GiB)',

@@ -6,22 +6,26 @@ import { answerEvidenceRequest } from '../deep/deep-diagnosis';
 import { STDIN_SOURCE } from '../input';
 import { failedScan, scanStream, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
+import { createFileQueue, setWantedDiagnoses, takeFile, takenCount, takerOf, THIS_THREAD, type FileQueue } from './file-queue';
 import { scanLocalFile } from './local-file';
 import type { FileScanResult } from './summary';
 
-export type WorkerTask = { readonly index: number; readonly path: string; readonly maxDiagnoses: number };
-export type WorkerReply = { readonly index: number; readonly result: FileScanResult };
-
-/**
- * Files handed to a worker ahead of the one it is scanning, so it never waits on the main thread for its next file
- * (it did for ~10% of its time with one at a time). Small, so that workers still finish close together.
- */
-const TASKS_IN_FLIGHT = 2;
+/** What a scan worker starts with: the scan's settings, the shared queue of files, and its number as a taker. */
+export interface WorkerStart {
+  readonly settings: ScanSettings;
+  readonly queue: FileQueue;
+  readonly taker: number;
+}
+/** A worker's messages: each file's result, then `done` once the queue is empty. */
+export type WorkerReply = { readonly position: number; readonly result: FileScanResult } | { readonly done: true };
 
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024;
 
-/** One worker per core (as make -j or ripgrep do) for inputs big enough to pay for starting them, else 1. */
+/**
+ * One scanning thread per core (as make -j or ripgrep do) for inputs big enough to pay for starting workers, else 1.
+ * This thread is one of them: N threads are this one and N - 1 workers.
+ */
 export function defaultJobs(inputs: readonly ScanInput[], cores = os.availableParallelism()): number {
   const files = inputs.filter((input) => input.kind === 'file');
   const bytes = files.reduce((sum, input) => sum + input.size, 0);
@@ -37,9 +41,11 @@ export interface ScanSink {
 }
 
 /**
- * Scans every local input and hands the results to the sink in input order, whatever order workers finish in.
- * With jobs > 1, files go a few at a time to a pool of worker threads that read, gunzip, parse and diagnose them
- * and send back counts and only the diagnoses still wanted; stdin is always read in this thread.
+ * Scans every local input and hands the results to the sink in input order, whatever order threads finish in.
+ * With jobs > 1, this thread and jobs - 1 worker threads take files one at a time from one shared queue; each reads,
+ * gunzips, parses and diagnoses its files; workers send back counts and only the diagnoses still wanted. This thread
+ * scans too, rather than wait on the workers: a worker costs a start-up of its own, and this thread has its code
+ * compiled and warm by the time a worker has loaded. Stdin is always read in this thread.
  */
 export async function scanInputs(
   inputs: readonly ScanInput[],
@@ -49,23 +55,43 @@ export async function scanInputs(
   sink: ScanSink,
 ): Promise<void> {
   const ordered = new InOrder<FileScanResult>((result) => sink.onResult(result));
-  const fileTasks: Array<{ index: number; path: string }> = [];
+  const files: Array<{ index: number; path: string }> = [];
   for (const [index, input] of inputs.entries()) {
     if (input.kind === 'file') {
-      fileTasks.push({ index, path: input.path });
+      files.push({ index, path: input.path });
     } else {
       // stdin is read up front so its turn in the output order never waits on a worker.
       ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
     }
   }
-  const workers = Math.min(jobs, fileTasks.length);
-  if (workers <= 1) {
-    for (const task of fileTasks) ordered.deliver(task.index, await scanLocalFile(task.path, settings, sink.wantedDiagnoses()));
+  const queue = createFileQueue(
+    files.map((file) => file.path),
+    sink.wantedDiagnoses(),
+  );
+  const deliver = (position: number, result: FileScanResult): void => {
+    ordered.deliver(files[position].index, result);
+    setWantedDiagnoses(queue, sink.wantedDiagnoses());
+  };
+  const workers = Math.min(jobs, files.length) - 1;
+  if (workers < 1) {
+    await scanInThisThread(queue, settings, deliver, false);
     return;
   }
-  // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
-  const tasks = fileTasks.map((task) => () => ({ ...task, maxDiagnoses: sink.wantedDiagnoses() }));
-  await runPool(tasks, settings, workers, (index, result) => ordered.deliver(index, result));
+  await Promise.all([runPool(queue, settings, workers, deliver), scanInThisThread(queue, settings, deliver, true)]);
+}
+
+/** Scans files from the queue in this thread; with workers, it lets their messages in between two files. */
+async function scanInThisThread(
+  queue: FileQueue,
+  settings: ScanSettings,
+  deliver: (position: number, result: FileScanResult) => void,
+  withWorkers: boolean,
+): Promise<void> {
+  for (let file = takeFile(queue, THIS_THREAD); file !== null; file = takeFile(queue, THIS_THREAD)) {
+    deliver(file.position, await scanLocalFile(file.path, settings, file.maxDiagnoses));
+    // A file's scan is synchronous work: the workers' results (and, with --deep, their evidence requests) wait for it.
+    if (withWorkers) await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Hands results on in index order; every index gets exactly one result, so the queue always drains. */
@@ -86,14 +112,17 @@ export class InOrder<T> {
 }
 
 /**
- * Runs the tasks on `size` worker threads. A worker that dies (it should not: each file's failure is caught in it)
- * costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
+ * Scans files from the shared queue on `size` worker threads, and resolves once every worker is done or dead and
+ * every file a worker took has its result. A worker that dies (it should not: each file's failure is caught in it)
+ * costs only the file it was scanning, reported as skipped, and is replaced while files are left, so the scan goes
+ * on; one that dies before taking a file is not (it cannot start), so another taker of the queue (scanInputs' own
+ * thread) must scan what the workers leave.
  */
 export function runPool(
-  tasks: ReadonlyArray<() => WorkerTask>,
+  queue: FileQueue,
   settings: ScanSettings,
   size: number,
-  onResult: (index: number, result: FileScanResult) => void,
+  onResult: (position: number, result: FileScanResult) => void,
   script = workerScript(),
 ): Promise<void> {
   // With one worker per core, V8's parallel scavenger starts helper threads that compete with the other workers for
@@ -101,47 +130,54 @@ export function runPool(
   // ~10% in wall and CPU time. It changes how young garbage is collected, nothing else.
   setFlagsFromString('--no-parallel-scavenge');
   const live = new Set<Worker>();
-  let nextTask = 0;
-  let pending = tasks.length;
+  const reported = new Set<number>();
+  const stopped = new Map<number, string>();
+  let nextTaker = THIS_THREAD + 1;
 
   return new Promise<void>((resolve) => {
-    const settle = (index: number, result: FileScanResult): void => {
-      onResult(index, result);
-      pending -= 1;
-      if (pending === 0) {
-        const workers = [...live];
-        live.clear();
-        for (const worker of workers) void worker.terminate();
-        resolve();
+    const finishWhenDone = (): void => {
+      if (live.size > 0) return;
+      // Every worker is done or dead: what a dead one took and did not report is named (taken by none when it died
+      // between taking a file and saying so).
+      const anyReason = stopped.values().next().value;
+      for (let position = 0; position < takenCount(queue); position += 1) {
+        const taker = takerOf(queue, position);
+        if (taker === THIS_THREAD || reported.has(position)) continue;
+        const file = queue.paths[position];
+        onResult(position, failedScan(file, `${file}: the scan worker stopped (${stopped.get(taker) ?? anyReason})`));
       }
+      resolve();
+    };
+    const tookAFile = (taker: number): boolean => {
+      for (let position = 0; position < takenCount(queue); position += 1) if (takerOf(queue, position) === taker) return true;
+      return false;
     };
     const start = (): void => {
-      const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
-      const held = new Map<number, string>();
+      const taker = nextTaker++;
+      const workerStart: WorkerStart = { settings, queue, taker };
+      const worker = new Worker(script.source, { eval: script.eval, workerData: workerStart });
       live.add(worker);
-      const feed = (): void => {
-        if (nextTask >= tasks.length) return;
-        const task = tasks[nextTask++]();
-        held.set(task.index, task.path);
-        worker.postMessage(task);
-      };
-      const lost = (why: string): void => {
+      const end = (why: string | null): void => {
         if (!live.delete(worker)) return;
         void worker.terminate();
-        const files = [...held];
-        held.clear();
-        if (nextTask < tasks.length) start();
-        for (const [index, file] of files) settle(index, failedScan(file, `${file}: the scan worker stopped (${why})`));
+        if (why !== null) {
+          stopped.set(taker, why);
+          // One that stopped before taking a file would stop again (it cannot start): the other takers scan the rest.
+          if (tookAFile(taker) && takenCount(queue) < queue.paths.length) start();
+        }
+        finishWhenDone();
       };
       worker.on('message', (reply: WorkerReply) => {
         if (answerEvidenceRequest(worker, reply)) return;
-        held.delete(reply.index);
-        settle(reply.index, reply.result);
-        feed();
+        if ('done' in reply) {
+          end(null);
+          return;
+        }
+        reported.add(reply.position);
+        onResult(reply.position, reply.result);
       });
-      worker.on('error', (error) => lost(error.message));
-      worker.on('exit', (code) => lost(`exit code ${code}`));
-      for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed();
+      worker.on('error', (error) => end(error.message));
+      worker.on('exit', (code) => end(`exit code ${code}`));
     };
     for (let i = 0; i < size; i += 1) start();
   });

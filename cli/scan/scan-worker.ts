@@ -1,19 +1,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { isEvidenceReply } from '../deep/deep-diagnosis';
-import type { ScanSettings } from './file-scan';
+import { takeFile } from './file-queue';
 import { scanLocalFile } from './local-file';
-import type { WorkerReply, WorkerTask } from './pool';
+import type { WorkerReply, WorkerStart } from './pool';
 
-/** A scan worker: scans the files the main thread sends and replies with each result (a failure is a result too). */
-const settings = workerData as ScanSettings;
+/**
+ * A scan worker: takes files from the shared queue itself, one at a time, and sends each result (a failure is a
+ * result too), then `done` once the queue is empty.
+ */
+const { settings, queue, taker } = workerData as WorkerStart;
 const port = parentPort;
 if (port === null) throw new Error('scan-worker must run as a worker thread');
 
-port.on('message', (task: WorkerTask) => {
-  // --deep: the main thread's answers to evidence requests come on the same port, for diagnoseDeep.
-  if (isEvidenceReply(task)) return;
-  void scanLocalFile(task.path, settings, task.maxDiagnoses).then((result) => {
-    const reply: WorkerReply = { index: task.index, result };
-    port.postMessage(reply);
-  });
-});
+async function scanFiles(to: NonNullable<typeof port>): Promise<void> {
+  for (let file = takeFile(queue, taker); file !== null; file = takeFile(queue, taker)) {
+    const reply: WorkerReply = { position: file.position, result: await scanLocalFile(file.path, settings, file.maxDiagnoses) };
+    to.postMessage(reply);
+  }
+  const done: WorkerReply = { done: true };
+  to.postMessage(done);
+}
+
+void scanFiles(port);

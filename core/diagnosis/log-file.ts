@@ -94,7 +94,7 @@ export class CloudTrailLogFileReader {
       return false;
     }
     // Past the depth readRecords accepts (the file's object and its Records array are two levels), readRecords names the file.
-    if (!isPlainCloudTrailRecord(element) || nestsDeeperThan(recordText, MAX_JSON_DEPTH - 2)) return false;
+    if (!isPlainCloudTrailRecord(element) || nestsTooDeep(text.subarray(start, end), recordText)) return false;
     this.onRecord(element);
     return true;
   }
@@ -156,6 +156,23 @@ const JSON_WHITESPACE: ReadonlySet<number> = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * it, so memory stays bounded while the caller measures the input.
  */
 const LARGEST_RECORD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether a record nests deeper than readRecords accepts. Each level opens with a `{` or `[`, so a record with no
+ * more of those than the levels allowed (every record CloudTrail writes) is not walked character by character.
+ */
+function nestsTooDeep(record: Buffer, recordText: string): boolean {
+  const levels = MAX_JSON_DEPTH - 2;
+  let openings = 0;
+  for (const bracket of OPENING_BRACKETS) {
+    for (let at = record.indexOf(bracket); at !== -1; at = record.indexOf(bracket, at + 1)) {
+      openings += 1;
+      if (openings > levels) return nestsDeeperThan(recordText, levels);
+    }
+  }
+  return false;
+}
+const OPENING_BRACKETS = [0x7b, 0x5b] as const;
 
 /**
  * An element readRecords takes as a CloudTrail record without looking further: it has a string eventVersion, it

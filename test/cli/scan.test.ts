@@ -6,6 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { collectInputs } from '../../cli/scan/files';
 import { parseScanFilter } from '../../cli/scan/filters';
+import { createFileQueue, takeFile, THIS_THREAD } from '../../cli/scan/file-queue';
 import { defaultJobs, runPool, scanInputs } from '../../cli/scan/pool';
 import { createProgress, formatDuration } from '../../cli/scan/progress';
 import type { FileScanResult } from '../../cli/scan/summary';
@@ -442,30 +443,57 @@ describe('the option parser', () => {
 });
 
 describe('the pool of scan workers', () => {
-  it('reports the files a dead worker held as skipped, replaces it, and scans the rest', async () => {
-    // A real worker that dies on one file and scans the others (a stand-in for an out-of-memory worker).
+  it('reports the file a dead worker was scanning as skipped, replaces it, and scans the rest', async () => {
+    // A real worker that takes files from the shared queue and dies on one (a stand-in for an out-of-memory worker).
     const crashing = `
-      const { parentPort } = require('node:worker_threads');
-      parentPort.on('message', (task) => {
-        if (task.path.includes('fatal')) process.exit(7);
-        parentPort.postMessage({ index: task.index, result: { source: task.path, bytes: 1, records: 1, denials: 0, groups: {}, diagnoses: [], error: null } });
-      });`;
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { queue, taker } = workerData;
+      for (;;) {
+        const position = Atomics.add(queue.slots, 0, 1);
+        if (position >= queue.paths.length) break;
+        Atomics.store(queue.slots, 2 + position, taker);
+        const path = queue.paths[position];
+        if (path.includes('fatal')) process.exit(7);
+        parentPort.postMessage({ position, result: { source: path, bytes: 1, records: 1, denials: 0, groups: {}, diagnoses: [], error: null } });
+      }
+      parentPort.postMessage({ done: true });`;
     const files = ['a', 'b', 'fatal', 'c', 'd', 'e', 'f'];
     const results = new Map<number, FileScanResult>();
     const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
-    await runPool(
-      files.map((file, index) => () => ({ index, path: file, maxDiagnoses: 0 })),
-      settings,
-      2,
-      (index, result) => results.set(index, result),
-      { source: crashing, eval: true },
-    );
+    await runPool(createFileQueue(files, 0), settings, 2, (position, result) => results.set(position, result), {
+      source: crashing,
+      eval: true,
+    });
     expect([...results.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const failed = [...results.values()].filter((result) => result.error !== null);
-    // The worker held the fatal file and maybe the one queued behind it: those are named, nothing else is lost.
-    expect(failed.map((result) => result.source)).toContain('fatal');
-    expect(failed.length).toBeLessThanOrEqual(2);
-    for (const result of failed) expect(result.error).toBe(`${result.source}: the scan worker stopped (exit code 7)`);
+    expect(failed).toEqual([expect.objectContaining({ source: 'fatal', error: 'fatal: the scan worker stopped (exit code 7)' })]);
+    expect([...results.values()].map((result) => result.source).sort()).toEqual([...files].sort());
+  });
+
+  it('does not restart a worker that stops before taking a file, and leaves the files to the other takers', async () => {
+    const files = ['a', 'b'];
+    const queue = createFileQueue(files, 0);
+    const results = new Map<number, FileScanResult>();
+    const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
+    await runPool(queue, settings, 2, (position, result) => results.set(position, result), { source: 'process.exit(3)', eval: true });
+    expect(results.size).toBe(0);
+    expect(takeFile(queue, THIS_THREAD)).toMatchObject({ position: 0, path: 'a' });
+  });
+
+  it('names a file a worker took but died before saying it had, rather than wait for it', async () => {
+    // Dies between taking the next position and writing its number beside it.
+    const dying = `
+      const { workerData } = require('node:worker_threads');
+      Atomics.add(workerData.queue.slots, 0, 1);
+      process.exit(9);`;
+    const queue = createFileQueue(['a', 'b'], 0);
+    const results = new Map<number, FileScanResult>();
+    const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
+    await runPool(queue, settings, 1, (position, result) => results.set(position, result), { source: dying, eval: true });
+    expect([...results.entries()]).toEqual([
+      [0, expect.objectContaining({ source: 'a', error: 'a: the scan worker stopped (exit code 9)' })],
+    ]);
+    expect(takeFile(queue, THIS_THREAD)).toMatchObject({ position: 1, path: 'b' });
   });
 });
 

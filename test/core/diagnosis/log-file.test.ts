@@ -1,4 +1,4 @@
-import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudTrailRecord } from '../../../core/diagnosis';
+import { CloudTrailLogFileReader, InputError, isDenial, MAX_JSON_DEPTH, readRecords, type CloudTrailRecord } from '../../../core/diagnosis';
 import { corpusManifest, describeWithCorpus, readCorpusFile } from '../../support/corpus';
 import { dynamodbRecord, EXPLICIT_SCP, IMPLICIT_IDENTITY } from '../../cli/fixtures';
 import { COMPACT, randomLogFile } from '../../cli/scan/log-file-generator';
@@ -157,6 +157,30 @@ describe('CloudTrailLogFileReader', () => {
     const text = `{"Records":[${[success, denial, success].map(withDeepParameters).join(',')}]}`;
     expect(fullRead(text)).toEqual({ error: expect.stringMatching(/nested deeper than 256 levels/) });
     for (const chunkSize of [undefined, 100, 4096]) expect(fastRead(text, chunkSize)).toBeNull();
+  });
+
+  it('reads a denial nested exactly as deep as readRecords accepts, and declines one level more', () => {
+    // The file's object and its Records array are two levels, the record a third: its parameters may nest to the limit.
+    // Built as text: JSON.stringify itself cannot follow the deepest of these.
+    const withParameters = (levels: number): string =>
+      logFile([success, { ...denial, requestParameters: null }]).replace(
+        '"requestParameters":null',
+        `"requestParameters":${'{"nested":'.repeat(levels)}"leaf"${'}'.repeat(levels)}`,
+      );
+    const atLimit = withParameters(MAX_JSON_DEPTH - 3);
+    expect(fullRead(atLimit)).toMatchObject({ records: [expect.anything(), expect.anything()] });
+    expect(expectAgreesWithReadRecords(atLimit)?.handedOver.filter(isDenial)).toHaveLength(1);
+    expect(fullRead(withParameters(MAX_JSON_DEPTH - 2))).toEqual({ error: expect.stringMatching(/nested deeper than 256 levels/) });
+    expect(fastRead(withParameters(MAX_JSON_DEPTH - 2))).toBeNull();
+  });
+
+  it('reads a denial with more brackets than levels allowed when they do not nest that deep', () => {
+    const wide = {
+      ...denial,
+      requestParameters: { items: Array.from({ length: MAX_JSON_DEPTH * 2 }, (_, index) => ({ index, tags: [index] })) },
+    };
+    const read = expectAgreesWithReadRecords(logFile([success, wide, success]));
+    expect(read?.handedOver.filter(isDenial)).toEqual([wide]);
   });
 
   it('declines a record longer than any CloudTrail writes, holding at most one chunk past that', () => {
