@@ -1,4 +1,5 @@
 import type { PolicyDocument, PolicyStatement } from './document';
+import { callerMatchKey, namesSession } from './principal-element';
 import { evaluateStatement, hasConstantScope, matchesActionAndResource } from './statement';
 import type { PolicyStore } from './store';
 import type { ContextValue, RequestContext, StatementVerdict, Tri } from './types';
@@ -25,6 +26,8 @@ interface ScopeEntry {
   readonly scope: Scope;
   /** Whether a statement in scope names principals other than everyone: the caller is then part of what is read. */
   readonly readsCaller: boolean;
+  /** Whether a statement in scope names a session: the session's own ARN is then part of what is read of the caller. */
+  readonly readsSession: boolean;
   /** Verdicts by the list of keys judging read, then by the values found for them. */
   readonly judged: Map<string, { readonly keys: readonly string[]; readonly verdicts: Map<string, StatementVerdict[]> }>;
   /** The verdicts, once judging has read neither a key nor the caller: then they hold for every request. */
@@ -59,7 +62,7 @@ export function judgeStatements(
 ): readonly StatementVerdict[] {
   const entry = scopeEntry(document, request, scopeKey, scopes);
   if (entry.always !== undefined) return entry.always;
-  const caller = entry.readsCaller ? callerKeyOf(request) : '';
+  const caller = entry.readsCaller ? callerMatchKey(request.principal, entry.readsSession) : '';
   for (const known of entry.judged.values()) {
     const verdicts = known.verdicts.get(caller + valuesOf(known.keys, request.keys));
     if (verdicts !== undefined) return verdicts;
@@ -86,8 +89,10 @@ function scopeEntry(document: PolicyDocument, request: RequestContext, scopeKey:
   if (entry !== undefined) return entry;
   const statements = document.statements;
   const scope = statements.map((statement) => (hasConstantScope(statement) ? matchesActionAndResource(statement, request) : null));
-  const readsCaller = statements.some((statement, index) => scope[index] !== false && namesSomeone(statement));
-  entry = { scope, readsCaller, judged: new Map(), always: undefined };
+  const inScope = statements.filter((_, index) => scope[index] !== false);
+  const readsCaller = inScope.some(namesSomeone);
+  const readsSession = inScope.some((statement) => statement.principals !== null && namesSession(statement.principals.entries));
+  entry = { scope, readsCaller, readsSession, judged: new Map(), always: undefined };
   if (byScope === undefined) scopes.set(document, (byScope = new Map()));
   if (byScope.size >= SCOPES_PER_POLICY) byScope.clear();
   byScope.set(scopeKey, entry);
@@ -110,12 +115,6 @@ function judgeInScope(statements: readonly PolicyStatement[], scope: Scope, requ
 function namesSomeone(statement: PolicyStatement): boolean {
   const principals = statement.principals;
   return principals !== null && (principals.negated || principals.entries.some((entry) => entry.kind !== 'everyone'));
-}
-
-/** Everything principal matching reads of the caller. */
-function callerKeyOf(request: RequestContext): string {
-  const { type, arn, sessionArn, accountId } = request.principal;
-  return `${type}\u0000${arn ?? '\u0001'}\u0000${sessionArn ?? '\u0001'}\u0000${accountId ?? '\u0001'}\u0002`;
 }
 
 /** The values of the keys, written so that different values never give the same text. */

@@ -142,6 +142,26 @@ function mayNameUnknown(entry: PrincipalEntry, caller: CallerIdentities, princip
   return 'unresolved';
 }
 
+/**
+ * What matching Principal/NotPrincipal entries reads of the caller, as text: two callers with the same text are matched
+ * alike. Only an entry naming a session compares the session's ARN: without one (`sessions` false), the session counts
+ * only by being a valid session ARN or not, so the sessions of one role share the text.
+ */
+export function callerMatchKey(principal: RequestPrincipal, sessions: boolean): string {
+  const { type, arn, sessionArn, accountId } = principal;
+  const session = sessions
+    ? (sessionArn ?? '\u0001')
+    : callerIdentities(principal).identities.some((identity) => identity.kind === 'session')
+      ? '\u0002'
+      : '\u0001';
+  return `${type}\u0000${arn ?? '\u0001'}\u0000${session}\u0000${accountId ?? '\u0001'}\u0003`;
+}
+
+/** Whether an entry names a session ARN: only then does matching tell one session of a role from another. */
+export function namesSession(entries: readonly PrincipalEntry[]): boolean {
+  return entries.some((entry) => entry.kind === 'session');
+}
+
 const SPECIFICITY: readonly PrincipalMatch[] = ['everyone', 'account', 'service', 'role', 'federated-user', 'user', 'session'];
 
 export interface PrincipalVerdict {

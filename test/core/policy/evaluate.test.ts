@@ -727,6 +727,32 @@ describe('one store, many requests (a scan)', () => {
     expect(layers(decisions[1])).toEqual(['resource-policy']);
   });
 
+  // IAM UG, "AWS JSON policy elements: Principal": a role session principal names that one session, not the role's others.
+  it('a resource-based policy naming one session is judged again for another session of the same role', () => {
+    const store = baseStore();
+    const otherSession = `arn:aws:sts::${ACCOUNT}:assumed-role/app/s3`;
+    store.principals[ROLE].policies = [];
+    store.sessions[otherSession] = { policies: [] };
+    store.resources[TABLE].policy = policy({ Sid: 'OneSession', ...allow('dynamodb:GetItem', TABLE, { Principal: { AWS: SESSION } }) });
+    const parsed = parsePolicyStore(store);
+    const decisions = decisionsOf(parsed, [{ principal: SESSION }, { principal: otherSession }, { principal: SESSION }]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'implicit-deny', 'allow']);
+  });
+
+  // A resource-based policy naming the role covers each of its sessions alike ("AWS JSON policy elements: Principal").
+  it('a resource-based policy naming a role decides alike for every session of it, and tells the role from another', () => {
+    const store = baseStore();
+    const sessions = ['s4', 's5', 's6'].map((name) => `arn:aws:sts::${ACCOUNT}:assumed-role/app/${name}`);
+    for (const session of sessions) store.sessions[session] = { policies: [] };
+    store.principals[ROLE].policies = [];
+    store.principals[`arn:aws:iam::${ACCOUNT}:role/other`] = { policies: [], permissionsBoundary: null, tags: {} };
+    store.resources[TABLE].policy = policy({ Sid: 'Role', ...allow('dynamodb:GetItem', TABLE, { Principal: { AWS: ROLE } }) });
+    const parsed = parsePolicyStore(store);
+    const otherRoleSession = `arn:aws:sts::${ACCOUNT}:assumed-role/other/s4`;
+    const decisions = decisionsOf(parsed, [...sessions.map((principal) => ({ principal })), { principal: otherRoleSession }]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'allow', 'allow', 'implicit-deny']);
+  });
+
   // Organizations, "SCP evaluation": a Deny attached at several levels denies at each; a scan worker's store shares
   // the compiled document between the levels, and must still name each level.
   it('the same SCP attached at two levels denies at both, also in a store re-read by a scan worker', () => {
