@@ -14,6 +14,7 @@ import { isS3Url, parseS3Url, type S3Location } from '../scan/s3-keys';
 import type { S3ScanOptions } from '../scan/s3-source';
 import { DIMENSIONS, POLICY_DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
 import { parseDeepOptions, type DeepOptions } from '../deep/deep-options';
+import type { PolicySource } from '../policies-source';
 import { withAwsEvidence } from '../deep/deep-run';
 
 export interface ScanOptions extends ScanFilterOptions {
@@ -124,7 +125,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
       summaries: options.json !== true,
       maxFileSize: parseByteSize('--max-file-size', options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE),
       // Loaded only with --policies: the store's reader brings zod.
-      policies: options.policies === undefined ? null : (await import('../policies')).loadPolicyStore(options.policies).source,
+      policies: options.policies === undefined ? null : await loadPoliciesForScan(options.policies),
       deep: deep !== null,
     };
     limit = parseLimit(options.limit);
@@ -205,6 +206,13 @@ async function scanTarget(target: ScanTarget, settings: ScanSettings, limit: num
     io.stdout.write(renderScanText(totals, styleFor(io.stdout, io.env), io.stdout.isTTY === true ? io.stdout.columns : undefined));
   }
   return totals.errors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** The --policies store, validated, with V8 tuned for evaluating every denial (before any scan worker starts). */
+async function loadPoliciesForScan(file: string): Promise<PolicySource> {
+  const policies = await import('../policies');
+  policies.tuneForEvaluation();
+  return policies.loadPolicyStore(file).source;
 }
 
 function localTarget(paths: readonly string[], options: ScanOptions, deep: boolean): ScanTarget {
