@@ -37,9 +37,18 @@ export interface ScanSink {
 }
 
 /**
+ * Whether the scan may go on, asked once before this thread scans anything, or while the workers start: the main
+ * thread checks the --policies store meanwhile (the workers read it unchecked). False stops the scan.
+ */
+export type ScanGate = () => Promise<boolean>;
+
+const OPEN: ScanGate = () => Promise.resolve(true);
+
+/**
  * Scans every local input and hands the results to the sink in input order, whatever order workers finish in.
  * With jobs > 1, files go a few at a time to a pool of worker threads that read, gunzip, parse and diagnose them
- * and send back counts and only the diagnoses still wanted; stdin is always read in this thread.
+ * and send back counts and only the diagnoses still wanted; stdin is always read in this thread. False when the
+ * gate stopped the scan.
  */
 export async function scanInputs(
   inputs: readonly ScanInput[],
@@ -47,25 +56,25 @@ export async function scanInputs(
   jobs: number,
   stdin: NodeJS.ReadableStream,
   sink: ScanSink,
-): Promise<void> {
+  gate: ScanGate = OPEN,
+): Promise<boolean> {
   const ordered = new InOrder<FileScanResult>((result) => sink.onResult(result));
   const fileTasks: Array<{ index: number; path: string }> = [];
-  for (const [index, input] of inputs.entries()) {
-    if (input.kind === 'file') {
-      fileTasks.push({ index, path: input.path });
-    } else {
-      // stdin is read up front so its turn in the output order never waits on a worker.
-      ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
-    }
-  }
+  for (const [index, input] of inputs.entries()) if (input.kind === 'file') fileTasks.push({ index, path: input.path });
   const workers = Math.min(jobs, fileTasks.length);
+  const inThreadFirst = workers <= 1 || fileTasks.length < inputs.length;
+  if (inThreadFirst && !(await gate())) return false;
+  for (const [index, input] of inputs.entries()) {
+    // stdin is read up front so its turn in the output order never waits on a worker.
+    if (input.kind !== 'file') ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
+  }
   if (workers <= 1) {
     for (const task of fileTasks) ordered.deliver(task.index, await scanLocalFile(task.path, settings, sink.wantedDiagnoses()));
-    return;
+    return true;
   }
   // Files finished out of order are not counted yet, so this asks for at least as many diagnoses as needed.
   const tasks = fileTasks.map((task) => () => ({ ...task, maxDiagnoses: sink.wantedDiagnoses() }));
-  await runPool(tasks, settings, workers, (index, result) => ordered.deliver(index, result));
+  return runPool(tasks, settings, workers, (index, result) => ordered.deliver(index, result), workerScript(), inThreadFirst ? OPEN : gate);
 }
 
 /** Hands results on in index order; every index gets exactly one result, so the queue always drains. */
@@ -87,7 +96,8 @@ export class InOrder<T> {
 
 /**
  * Runs the tasks on `size` worker threads. A worker that dies (it should not: each file's failure is caught in it)
- * costs only the files it held, each reported as skipped, and is replaced, so the scan goes on.
+ * costs only the files it held, each reported as skipped, and is replaced, so the scan goes on. The gate is asked
+ * once the workers are starting: false stops them, and the pool then resolves false.
  */
 export function runPool(
   tasks: ReadonlyArray<() => WorkerTask>,
@@ -95,7 +105,8 @@ export function runPool(
   size: number,
   onResult: (index: number, result: FileScanResult) => void,
   script = workerScript(),
-): Promise<void> {
+  gate: ScanGate = OPEN,
+): Promise<boolean> {
   // With one worker per core, V8's parallel scavenger starts helper threads that compete with the other workers for
   // the cores: turning it off (before the workers' heaps are created; it is process-wide) cut the 2-worker bench by
   // ~10% in wall and CPU time. It changes how young garbage is collected, nothing else.
@@ -104,23 +115,27 @@ export function runPool(
   let nextTask = 0;
   let pending = tasks.length;
 
-  return new Promise<void>((resolve) => {
+  return new Promise<boolean>((resolve) => {
+    let stopped = false;
+    const stop = (completed: boolean): void => {
+      stopped = true;
+      const workers = [...live];
+      live.clear();
+      for (const worker of workers) void worker.terminate();
+      resolve(completed);
+    };
     const settle = (index: number, result: FileScanResult): void => {
+      if (stopped) return;
       onResult(index, result);
       pending -= 1;
-      if (pending === 0) {
-        const workers = [...live];
-        live.clear();
-        for (const worker of workers) void worker.terminate();
-        resolve();
-      }
+      if (pending === 0) stop(true);
     };
     const start = (): void => {
       const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
       const held = new Map<number, string>();
       live.add(worker);
       const feed = (): void => {
-        if (nextTask >= tasks.length) return;
+        if (stopped || nextTask >= tasks.length) return;
         const task = tasks[nextTask++]();
         held.set(task.index, task.path);
         worker.postMessage(task);
@@ -144,6 +159,9 @@ export function runPool(
       for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed();
     };
     for (let i = 0; i < size; i += 1) start();
+    void gate().then((open) => {
+      if (!open && !stopped) stop(false);
+    });
   });
 }
 
