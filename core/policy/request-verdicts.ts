@@ -49,9 +49,9 @@ export function judgedRequest(
   // A session the store holds has its own policies and tags: its evaluations are its own.
   const held = session !== null && store.sessions.has(session);
   const sharedShape = held ? null : shapeKeyOf(request, false);
-  const ownShape = shapeKeyOf(request, true);
   const shared = sharedShape === null ? undefined : find(shapes.get(sharedShape), request);
   if (shared !== undefined) return forSession(shared, session);
+  const ownShape = shapeKeyOf(request, true);
   const own = find(shapes.get(ownShape), request);
   if (own !== undefined) return own.evaluation;
 
