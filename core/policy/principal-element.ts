@@ -91,7 +91,7 @@ function identitiesOf(principal: RequestPrincipal): CallerIdentities {
     case 'assumed-role':
       add('account', account);
       add('role', own);
-      add('session', principal.sessionArn ? arnIdentity(principal.sessionArn) : null);
+      add('session', sessionIdentityOf(principal));
       break;
     case 'iam-user':
       add('account', account);
@@ -113,6 +113,13 @@ function identitiesOf(principal: RequestPrincipal): CallerIdentities {
       return { identities, unknown: 'any' };
   }
   return { identities, unknown };
+}
+
+/** The session a role's caller acts in, as an entry would name it; null for other callers or a session ARN that names none. */
+function sessionIdentityOf(principal: RequestPrincipal): Identity | null {
+  if (principal.type !== 'assumed-role' || !principal.sessionArn) return null;
+  const identity = arnIdentity(principal.sessionArn);
+  return identity?.kind === 'session' ? identity : null;
 }
 
 function covers(entry: PrincipalEntry, identity: Identity): boolean {
@@ -149,11 +156,7 @@ function mayNameUnknown(entry: PrincipalEntry, caller: CallerIdentities, princip
  */
 export function callerMatchKey(principal: RequestPrincipal, sessions: boolean): string {
   const { type, arn, sessionArn, accountId } = principal;
-  const session = sessions
-    ? (sessionArn ?? '\u0001')
-    : callerIdentities(principal).identities.some((identity) => identity.kind === 'session')
-      ? '\u0002'
-      : '\u0001';
+  const session = sessions ? (sessionArn ?? '\u0001') : sessionIdentityOf(principal) !== null ? '\u0002' : '\u0001';
   return `${type}\u0000${arn ?? '\u0001'}\u0000${session}\u0000${accountId ?? '\u0001'}\u0003`;
 }
 
