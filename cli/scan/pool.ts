@@ -115,20 +115,22 @@ export function runPool(
   let nextTask = 0;
   let pending = tasks.length;
 
-  return new Promise<boolean>((resolve) => {
+  return new Promise<boolean>((resolve, reject) => {
     let stopped = false;
-    const stop = (completed: boolean): void => {
+    const stop = (): void => {
       stopped = true;
       const workers = [...live];
       live.clear();
       for (const worker of workers) void worker.terminate();
-      resolve(completed);
     };
     const settle = (index: number, result: FileScanResult): void => {
       if (stopped) return;
       onResult(index, result);
       pending -= 1;
-      if (pending === 0) stop(true);
+      if (pending === 0) {
+        stop();
+        resolve(true);
+      }
     };
     const start = (): void => {
       const worker = new Worker(script.source, { eval: script.eval, workerData: settings });
@@ -159,9 +161,17 @@ export function runPool(
       for (let queued = 0; queued < TASKS_IN_FLIGHT; queued += 1) feed();
     };
     for (let i = 0; i < size; i += 1) start();
-    void gate().then((open) => {
-      if (!open && !stopped) stop(false);
-    });
+    gate().then(
+      (open) => {
+        if (open || stopped) return;
+        stop();
+        resolve(false);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error);
+      },
+    );
   });
 }
 
