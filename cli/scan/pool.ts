@@ -117,6 +117,9 @@ export function runPool(
 
   return new Promise<boolean>((resolve, reject) => {
     let stopped = false;
+    // Results count only once the gate has opened, however early the last file is done.
+    let done = false;
+    let open = false;
     const stop = (): void => {
       stopped = true;
       const workers = [...live];
@@ -129,7 +132,8 @@ export function runPool(
       pending -= 1;
       if (pending === 0) {
         stop();
-        resolve(true);
+        done = true;
+        if (open) resolve(true);
       }
     };
     const start = (): void => {
@@ -162,10 +166,10 @@ export function runPool(
     };
     for (let i = 0; i < size; i += 1) start();
     gate().then(
-      (open) => {
-        if (open || stopped) return;
-        stop();
-        resolve(false);
+      (opened) => {
+        open = opened;
+        if (!opened) stop();
+        if (!opened || done) resolve(opened);
       },
       (error: unknown) => {
         stop();

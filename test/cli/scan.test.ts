@@ -469,6 +469,51 @@ describe('the pool of scan workers', () => {
   });
 });
 
+describe('the pool gate (scan --policies checks the store while the workers start)', () => {
+  const echoing = {
+    source: `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', (task) => {
+        parentPort.postMessage({ index: task.index, result: { source: task.path, bytes: 1, records: 1, denials: 0, groups: {}, diagnoses: [], error: null } });
+      });`,
+    eval: true,
+  };
+  const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 };
+  const files = ['a', 'b', 'c', 'd'];
+
+  /** Runs the pool with a gate that answers `open` only once every file's result is in. */
+  async function gateAnsweringLast(open: boolean): Promise<{ completed: boolean; answeredBeforeEnd: boolean }> {
+    let allIn!: () => void;
+    const everyResult = new Promise<void>((resolve) => (allIn = resolve));
+    let results = 0;
+    let answered = false;
+    const completed = await runPool(
+      files.map((file, index) => () => ({ index, path: file, maxDiagnoses: 0 })),
+      settings,
+      2,
+      () => {
+        results += 1;
+        if (results === files.length) allIn();
+      },
+      echoing,
+      async () => {
+        await everyResult;
+        answered = true;
+        return open;
+      },
+    );
+    return { completed, answeredBeforeEnd: answered };
+  }
+
+  it('a gate that closes after every file is done still stops the run: the pool resolves false', async () => {
+    expect(await gateAnsweringLast(false)).toEqual({ completed: false, answeredBeforeEnd: true });
+  });
+
+  it('a gate that opens after every file is done: the pool resolves true only then', async () => {
+    expect(await gateAnsweringLast(true)).toEqual({ completed: true, answeredBeforeEnd: true });
+  });
+});
+
 describe('default number of scan workers', () => {
   const files = (count: number, size: number) =>
     Array.from({ length: count }, (_, index) => ({ kind: 'file' as const, path: `f${index}`, size }));
