@@ -8,7 +8,8 @@
  * The runs are interleaved (one of each command per round), so a machine whose load changes during the benchmark
  * weighs on every command alike; each ratio is the median of the rounds' own ratios. --baseline DIR also measures the
  * CLI of another built checkout (e.g. `git archive <commit>` unpacked, with node_modules, after
- * `node scripts/build-cli.mjs`) with the store, and checks that its --json output is the same as this checkout's.
+ * `node scripts/build-cli.mjs`) with the store, and checks that its --json output is the same as this checkout's, also
+ * with every diagnosis printed (--limit above the number of denials); workers and one thread must print the same.
  *
  * Prints a Markdown table and the machine. The target (issue 10): at most 1.5x the scan without a store.
  */
@@ -330,6 +331,18 @@ function main(): void {
     throw new Error(`every denial must be evaluated once: ${report.denials} denials, ${decided} decisions`);
   }
 
+  // The report prints the first --limit diagnoses only: every denial's evaluation is compared once, each run alone.
+  const everyDiagnosis = (cliPath: string, ...options: string[]) =>
+    execFileSync(process.execPath, [cliPath, 'scan', '--json', '--limit', String(report.denials + 1), ...options, tree.root], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
+  const fullOutput = everyDiagnosis(cli, '--policies', storeFile);
+  const oneThreadSame = everyDiagnosis(cli, '--jobs', '1', '--policies', storeFile) === fullOutput;
+  const baselineSame = baselineCli === null ? null : everyDiagnosis(baselineCli, '--policies', storeFile) === fullOutput;
+  if (!oneThreadSame) throw new Error('scan --policies prints other evaluations with one thread than with workers');
+
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const row = (name: string, measured: (typeof results)[string]) =>
     `| ${name} | ${measured.seconds.toFixed(2)} | ${measured.ratio.toFixed(2)}x | ${measured.cpuSeconds.toFixed(2)} | ${measured.cpuRatio.toFixed(2)}x |`;
@@ -357,7 +370,7 @@ function main(): void {
     ...(baselineDirectory === null
       ? []
       : [
-          `Baseline --json output with the store ${results.baseline.last.output === evaluated.last.output && results.baselineOne.last.output === results.evaluatedOne.last.output ? 'identical to' : 'DIFFERS from'} this checkout's.`,
+          `Baseline --json output with the store ${results.baseline.last.output === evaluated.last.output && results.baselineOne.last.output === results.evaluatedOne.last.output ? 'identical to' : 'DIFFERS from'} this checkout's; with all ${report.denials.toLocaleString('en-US')} diagnoses (--limit): ${baselineSame ? 'identical' : 'DIFFERENT'}.`,
         ]),
     `Target (issue 10): at most 1.5x the scan without a store: ${evaluated.ratio.toFixed(2)}x (${evaluated.ratio <= 1.5 ? 'met' : 'not met'}); one thread: ${results.evaluatedOne.ratio.toFixed(2)}x.`,
     `Machine: ${cpu}, ${os.availableParallelism()} cores, Node ${process.version}; load average at the end ${os

@@ -1,13 +1,15 @@
 /**
- * The CLI's modules that bring zod (the policy store's reader), loaded only by the runs that need them: they were most
- * of the JavaScript a command or a scan worker compiled at start-up. The bundle loads each as a chunk of its own. From
+ * The CLI's modules that only some runs need, loaded only by those: the policy store's reader (zod is not in it: a
+ * scan worker reads a store the main thread has validated) and the deep diagnosis's evidence, which brings zod. zod
+ * was most of the JavaScript a command or a scan worker compiled at start-up. The bundle loads each as a chunk of its own. From
  * source, a scan worker runs under tsx's require hook, which does not cover import(): there each is required (by a name
  * the bundler leaves alone, as the bundle never takes this way).
  */
 
-export function loadPolicies(): Promise<typeof import('./policies')> {
-  if (fromSource()) return Promise.resolve(requireFromSource(POLICIES_MODULE) as typeof import('./policies'));
-  return import('./policies');
+/** The reader of a policy store already validated (a scan worker's): zod-free, so it loads only the evaluator. */
+export function loadPolicySource(): Promise<typeof import('./policies-source')> {
+  if (fromSource()) return Promise.resolve(requireFromSource(POLICY_SOURCE_MODULE) as typeof import('./policies-source'));
+  return import('./policies-source');
 }
 
 export function loadGatheredEvidence(): Promise<typeof import('../core/policy/gathered-evidence')> {
@@ -16,7 +18,7 @@ export function loadGatheredEvidence(): Promise<typeof import('../core/policy/ga
   return import('../core/policy/gathered-evidence');
 }
 
-const POLICIES_MODULE = './policies';
+const POLICY_SOURCE_MODULE = './policies-source';
 const GATHERED_EVIDENCE_MODULE = '../core/policy/gathered-evidence';
 
 function fromSource(): boolean {

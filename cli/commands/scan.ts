@@ -7,13 +7,14 @@ import { parseByteSize } from '../scan/bytes';
 import type { ScanSettings } from '../scan/file-scan';
 import { collectInputs, type CollectedInputs } from '../scan/files';
 import { DEFAULT_LIMIT, OptionError, parseLimit, parseScanFilter, type ScanFilterOptions } from '../scan/filters';
-import { defaultJobs, scanInputs } from '../scan/pool';
+import { defaultJobs, scanInputs, type ScanGate } from '../scan/pool';
 import { createProgress } from '../scan/progress';
 import { renderScanText } from '../scan/report-text';
 import { isS3Url, parseS3Url, type S3Location } from '../scan/s3-keys';
 import type { S3ScanOptions } from '../scan/s3-source';
 import { DIMENSIONS, POLICY_DIMENSIONS, rankGroups, ScanTotals, type Dimension } from '../scan/summary';
 import { parseDeepOptions, type DeepOptions } from '../deep/deep-options';
+import { readPolicySource, tuneForEvaluation, type PolicySource } from '../policies-source';
 import { withAwsEvidence } from '../deep/deep-run';
 
 export interface ScanOptions extends ScanFilterOptions {
@@ -126,8 +127,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
       filter: parseScanFilter(options, io.now()),
       summaries: options.json !== true,
       maxFileSize: parseByteSize('--max-file-size', options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE),
-      // Loaded only with --policies: the store's reader brings zod.
-      policies: options.policies === undefined ? null : (await import('../policies')).loadPolicyStore(options.policies).source,
+      // Read now; validated while the workers start (checkPolicies), as its validator (zod) takes a while to load.
+      policies: options.policies === undefined ? null : readPolicySource(options.policies),
       deep: deep !== null,
     };
     limit = parseLimit(options.limit);
@@ -137,13 +138,23 @@ export async function runScan(paths: readonly string[], options: ScanOptions, io
     reportInputError(io, error.message);
     return EXIT.inputError;
   }
-  if (deep === null) return scanTarget(target, settings, limit, options, io);
+  const gate = checkPolicies(settings.policies ?? null, io);
+  if (deep === null) return scanTarget(target, settings, limit, options, io, gate);
+  // --deep reads from AWS with the store: it is checked first.
+  if (!(await gate())) return EXIT.inputError;
   const run = await withAwsEvidence(deep, io, () => scanTarget(target, settings, limit, options, io));
   return run.incomplete && run.result !== EXIT.inputError ? EXIT.partial : run.result;
 }
 
-/** Scans the target and prints the report: returns the exit status. */
-async function scanTarget(target: ScanTarget, settings: ScanSettings, limit: number, options: ScanOptions, io: CliIo): Promise<number> {
+/** Scans the target and prints the report: returns the exit status. Nothing is printed unless the gate opens. */
+async function scanTarget(
+  target: ScanTarget,
+  settings: ScanSettings,
+  limit: number,
+  options: ScanOptions,
+  io: CliIo,
+  gate: ScanGate = () => Promise.resolve(true),
+): Promise<number> {
   const totals = new ScanTotals(limit);
   const progress = createProgress(io.stderr, 'scanning', Date.now, target.kind === 's3' ? 'objects' : 'files');
   const skip = (message: string): void => {
@@ -176,8 +187,12 @@ async function scanTarget(target: ScanTarget, settings: ScanSettings, limit: num
     const inputs = target.collected.inputs;
     listed.inputs = inputs.length;
     listed.bytes = inputs.reduce((sum, input) => sum + (input.kind === 'file' ? input.size : 0), 0);
-    await scanInputs(inputs, settings, target.jobs ?? defaultJobs(inputs), io.stdin, sink);
+    if (!(await scanInputs(inputs, settings, target.jobs ?? defaultJobs(inputs), io.stdin, sink, gate))) {
+      progress.clear();
+      return EXIT.inputError;
+    }
   } else {
+    if (!(await gate())) return EXIT.inputError;
     // The AWS SDK is loaded only now: scans of local files start without it.
     const { scanS3 } = await import('../scan/s3-source');
     const period = { sinceMs: settings.filter.sinceMs, untilMs: settings.filter.untilMs, nowMs: io.now().getTime() };
@@ -208,6 +223,26 @@ async function scanTarget(target: ScanTarget, settings: ScanSettings, limit: num
     io.stdout.write(renderScanText(totals, styleFor(io.stdout, io.env), io.stdout.isTTY === true ? io.stdout.columns : undefined));
   }
   return totals.errors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/**
+ * Whether the --policies store is valid (always, without one): a malformed store is named in one line and stops the
+ * scan before anything is printed (exit 2). V8 is tuned for evaluating every denial before any scan worker starts.
+ */
+function checkPolicies(source: PolicySource | null, io: CliIo): ScanGate {
+  if (source === null) return () => Promise.resolve(true);
+  tuneForEvaluation();
+  return async () => {
+    try {
+      // Loaded only with --policies: the store's validator brings zod.
+      (await import('../policies')).validatePolicySource(source);
+      return true;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      reportInputError(io, error.message);
+      return false;
+    }
+  };
 }
 
 function localTarget(paths: readonly string[], options: ScanOptions, deep: boolean): ScanTarget {

@@ -43,6 +43,11 @@ export function takeFile(queue: FileQueue, taker: number): TakenFile | null {
   return { position, path: queue.paths[position], maxDiagnoses: Atomics.load(queue.slots, WANTED) };
 }
 
+/** No file is taken after this: the takers finish the files they hold and stop. */
+export function closeFileQueue(queue: FileQueue): void {
+  Atomics.store(queue.slots, NEXT, queue.paths.length);
+}
+
 /** How many files have been taken so far. */
 export function takenCount(queue: FileQueue): number {
   return Math.min(Atomics.load(queue.slots, NEXT), queue.paths.length);

@@ -2,8 +2,8 @@ import { CloudTrailLogFileReader, InputError, isDenial, readRecords, type CloudT
 import type { PolicyStore } from '../../core/policy/store';
 import { diagnoseWithPolicies } from '../../core/policy/diagnosis-evaluation';
 import { diagnoseDeep } from '../deep/deep-diagnosis';
-import type { PolicySource } from '../policies';
-import { loadPolicies } from '../lazy-modules';
+import type { PolicySource } from '../policies-source';
+import { loadPolicySource } from '../lazy-modules';
 import { matchesFilter, type ScanFilter } from './filters';
 import { gunzipSmall, gunzipStream, isGzip, isZlibError, tooLarge, TooLargeError } from './gzip';
 import { countInto, emptyGroups, type FileScanResult } from './summary';
@@ -96,12 +96,12 @@ export async function scanStream(
 }
 
 /**
- * The --policies store (parsed once per thread), or null. Its reader (zod) is loaded only when there is one: it was
- * most of the JavaScript a scan worker compiled at start-up.
+ * The --policies store (parsed once per thread), or null. Its reader and the evaluator are loaded only when there is
+ * one, and without the store's validator (zod): the main thread has validated the store.
  */
 async function policyStoreFor(settings: ScanSettings): Promise<PolicyStore | null> {
   if (settings.policies === undefined || settings.policies === null) return null;
-  return (await loadPolicies()).policyStoreOf(settings.policies);
+  return (await loadPolicySource()).policyStoreOf(settings.policies);
 }
 
 /**

@@ -6,7 +6,16 @@ import { answerEvidenceRequest } from '../deep/deep-diagnosis';
 import { STDIN_SOURCE } from '../input';
 import { failedScan, scanStream, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
-import { createFileQueue, setWantedDiagnoses, takeFile, takenCount, takerOf, THIS_THREAD, type FileQueue } from './file-queue';
+import {
+  closeFileQueue,
+  createFileQueue,
+  setWantedDiagnoses,
+  takeFile,
+  takenCount,
+  takerOf,
+  THIS_THREAD,
+  type FileQueue,
+} from './file-queue';
 import { scanLocalFile } from './local-file';
 import type { FileScanResult } from './summary';
 
@@ -41,11 +50,20 @@ export interface ScanSink {
 }
 
 /**
+ * Whether the scan may go on, asked in this thread before it scans anything, while the workers start: the main thread
+ * checks the --policies store meanwhile (the workers read it unchecked). False stops the scan.
+ */
+export type ScanGate = () => Promise<boolean>;
+
+const OPEN: ScanGate = () => Promise.resolve(true);
+
+/**
  * Scans every local input and hands the results to the sink in input order, whatever order threads finish in.
  * With jobs > 1, this thread and jobs - 1 worker threads take files one at a time from one shared queue; each reads,
  * gunzips, parses and diagnoses its files; workers send back counts and only the diagnoses still wanted. This thread
  * scans too, rather than wait on the workers: a worker costs a start-up of its own, and this thread has its code
- * compiled and warm by the time a worker has loaded. Stdin is always read in this thread.
+ * compiled and warm by the time a worker has loaded. Stdin is always read in this thread. False when the gate stopped
+ * the scan: the sink then got nothing.
  */
 export async function scanInputs(
   inputs: readonly ScanInput[],
@@ -53,31 +71,52 @@ export async function scanInputs(
   jobs: number,
   stdin: NodeJS.ReadableStream,
   sink: ScanSink,
-): Promise<void> {
+  gate: ScanGate = OPEN,
+): Promise<boolean> {
   const ordered = new InOrder<FileScanResult>((result) => sink.onResult(result));
   const files: Array<{ index: number; path: string }> = [];
-  for (const [index, input] of inputs.entries()) {
-    if (input.kind === 'file') {
-      files.push({ index, path: input.path });
-    } else {
-      // stdin is read up front so its turn in the output order never waits on a worker.
-      ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
-    }
-  }
+  for (const [index, input] of inputs.entries()) if (input.kind === 'file') files.push({ index, path: input.path });
   const queue = createFileQueue(
     files.map((file) => file.path),
     sink.wantedDiagnoses(),
   );
+  // Results wait for the gate: a scan it stops reports nothing.
+  let opened = false;
+  const early: Array<{ position: number; result: FileScanResult }> = [];
   const deliver = (position: number, result: FileScanResult): void => {
+    if (!opened) {
+      early.push({ position, result });
+      return;
+    }
     ordered.deliver(files[position].index, result);
     setWantedDiagnoses(queue, sink.wantedDiagnoses());
   };
   const workers = Math.min(jobs, files.length) - 1;
-  if (workers < 1) {
-    await scanInThisThread(queue, settings, deliver, false);
-    return;
+  // The workers start now, while this thread asks the gate.
+  const pool = workers >= 1 ? runPool(queue, settings, workers, deliver) : Promise.resolve();
+  const stopWorkers = async (): Promise<void> => {
+    closeFileQueue(queue);
+    await pool;
+  };
+  let open: boolean;
+  try {
+    open = await gate();
+  } catch (error) {
+    await stopWorkers();
+    throw error;
   }
-  await Promise.all([runPool(queue, settings, workers, deliver), scanInThisThread(queue, settings, deliver, true)]);
+  if (!open) {
+    await stopWorkers();
+    return false;
+  }
+  opened = true;
+  for (const { position, result } of early.splice(0)) deliver(position, result);
+  for (const [index, input] of inputs.entries()) {
+    // stdin is read up front so its turn in the output order never waits on a worker.
+    if (input.kind !== 'file') ordered.deliver(index, await scanStream(STDIN_SOURCE, stdin, settings, sink.wantedDiagnoses()));
+  }
+  await Promise.all([pool, scanInThisThread(queue, settings, deliver, workers >= 1)]);
+  return true;
 }
 
 /** Scans files from the queue in this thread; with workers, it lets their messages in between two files. */

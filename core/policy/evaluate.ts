@@ -2,6 +2,7 @@ import { arnAccount, parseArn } from '../diagnosis/arn';
 import { allOf, anyOf, not } from './conditions';
 import { parsePolicyDocument, type PolicyDocument } from './document';
 import { judgeStatements, scopeKeyOf, scopesOf } from './judged-statements';
+import { judgedRequest, sessionLineOf, type JudgedRequest, type SessionReads } from './request-verdicts';
 import { policyLabel } from './describe';
 import type { KeyGrant, OrganizationPolicy, PolicyStore, StoredPolicy } from './store';
 import { findPrincipal, findResource } from './store-lookup';
@@ -56,6 +57,12 @@ interface Layer {
 const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager', 'cognito-identity', 'logs', 'dynamodb', 'ecr', 'aoss']);
 
 export function evaluateRequest(request: RequestContext, store: PolicyStore, message?: MessageClaim): PolicyEvaluation {
+  const judged = judgedRequest(request, store, judgeRequest);
+  return { ...judged, agreesWithMessage: agreement(judged.decision, judged.deniedBy, judged.missingAllow, message) };
+}
+
+/** The evaluation of a request, judged layer by layer; `reads.session` is set when it read the caller's session ARN. */
+function judgeRequest(request: RequestContext, store: PolicyStore, reads: SessionReads): JudgedRequest {
   const missing: string[] = [];
   const scopes = scopesOf(store);
   const scopeKey = scopeKeyOf(request);
@@ -68,7 +75,7 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     policyArn: names.arn,
     policyName: names.name,
     target: names.target,
-    verdicts: judgeStatements(document, request, scopeKey, scopes),
+    verdicts: judgeStatements(document, request, scopeKey, scopes, reads),
   });
   const judgeStored = (policy: StoredPolicy, policyType: PolicyType, target: string | null = null): JudgedPolicy =>
     judge(policy.document, policyType, { arn: policy.arn, name: policy.name, target });
@@ -137,7 +144,11 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     else if (key.policy !== null) keyPolicy = judge(key.policy, 'key-policy', { arn: null, name: null, target: null });
     resourcePolicyKnown = key?.policy !== undefined;
     if (key?.grants === undefined) missing.push(`grants of ${request.resource}`);
-    else grantAllows = anyOf(key.grants.map((grant) => grantCovers(grant, request)));
+    else {
+      // A grant's grantee may be the session itself.
+      if (key.grants.length > 0) reads.session = true;
+      grantAllows = anyOf(key.grants.map((grant) => grantCovers(grant, request)));
+    }
   } else {
     const entry = findResource(store, request.resource);
     if (entry?.entry.policy === undefined) missing.push(`resource-based policy of ${entry?.arn ?? request.resource}`);
@@ -149,7 +160,7 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
   const grants = grantsOf(ownPolicy, principal.type);
 
   // ---- the caller's side: identity policies (with groups), permissions boundary, session policies ----
-  const identity = identityLayers(request, store, missing, judgeStored);
+  const identity = identityLayers(request, store, missing, judgeStored, reads);
 
   // ---- explicit denies, in the contract's order ----
   const denyOrder = judgedOf([
@@ -258,7 +269,6 @@ export function evaluateRequest(request: RequestContext, store: PolicyStore, mes
     missingAllow,
     unresolvedKeys,
     missingPolicies: [...new Set(missing)],
-    agreesWithMessage: agreement(decision, deniedBy, missingAllow, message),
   };
 }
 
@@ -366,6 +376,7 @@ function identityLayers(
   store: PolicyStore,
   missing: string[],
   judge: (policy: StoredPolicy, type: PolicyType) => JudgedPolicy,
+  reads: SessionReads,
 ): IdentityLayers {
   const principal = request.principal;
   const none: Layer = { policyType: 'identity-policy', target: null, policies: [], labels: [] };
@@ -375,6 +386,8 @@ function identityLayers(
   if (principal.type === 'aws-service') return { policies: none, allows: false, boundary: null, session: null };
 
   const found = findPrincipal(store, principal.arn);
+  // Without the caller's ARN, the session's names the caller in what is missing.
+  if (principal.arn === null && principal.sessionArn !== null) reads.session = true;
   const who =
     principal.arn ??
     (principal.sessionArn !== null
@@ -420,8 +433,9 @@ function identityLayers(
   let session: Layer | null = null;
   if (principal.sessionArn !== null && (principal.type === 'assumed-role' || principal.type === 'federated-user')) {
     const stored = store.sessions.get(principal.sessionArn);
+    if (stored !== undefined) reads.session = true;
     if (stored?.policies === undefined) {
-      missing.push(`session policies of ${principal.sessionArn}`);
+      missing.push(sessionLineOf(principal.sessionArn));
     } else if (stored.policies.length > 0) {
       session = {
         policyType: 'session-policy',

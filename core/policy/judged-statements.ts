@@ -1,5 +1,7 @@
 import type { PolicyDocument, PolicyStatement } from './document';
-import { evaluateStatement, hasConstantScope, matchesActionAndResource } from './statement';
+import { callerMatchKey, namesSession } from './principal-element';
+import type { SessionReads } from './request-verdicts';
+import { actionAndResource, evaluateStatement, hasConstantScope, matchesAction, matchesResource } from './statement';
 import type { PolicyStore } from './store';
 import type { ContextValue, RequestContext, StatementVerdict, Tri } from './types';
 
@@ -9,8 +11,9 @@ import type { ContextValue, RequestContext, StatementVerdict, Tri } from './type
  * requests is the caller's session and some condition keys (time, source address), which most statements never read.
  *
  * - Scope: what each statement's Action and Resource say (matchesActionAndResource) depends on the action and the
- *   resource only when its Resource holds no variable; it is kept per policy and (action, resource). A statement
- *   they rule out is ruled out whatever the rest of the request, so it is not judged at all.
+ *   resource only when its Resource holds no variable; it is kept per policy and (action, resource), made from what
+ *   the Actions say of the action and the Resources of the resource, each kept per policy. A statement they rule out
+ *   is ruled out whatever the rest of the request, so it is not judged at all.
  * - Verdicts: judging the statements in scope reads the request's condition keys (and the caller, for a Principal
  *   element); the verdicts are kept under the values of exactly the keys that judging read. Judging is a function of
  *   those values: a later request with the same values for the same keys gets the same verdicts. A request that
@@ -25,13 +28,25 @@ interface ScopeEntry {
   readonly scope: Scope;
   /** Whether a statement in scope names principals other than everyone: the caller is then part of what is read. */
   readonly readsCaller: boolean;
+  /** Whether a statement in scope names a session: the session's own ARN is then part of what is read of the caller. */
+  readonly readsSession: boolean;
   /** Verdicts by the list of keys judging read, then by the values found for them. */
   readonly judged: Map<string, { readonly keys: readonly string[]; readonly verdicts: Map<string, StatementVerdict[]> }>;
   /** The verdicts, once judging has read neither a key nor the caller: then they hold for every request. */
   always: StatementVerdict[] | undefined;
 }
 
-type Scopes = Map<PolicyDocument, Map<string, ScopeEntry>>;
+/** Per statement: what its Action says of an action, or its Resource of a resource; null when its Resource has variables. */
+type ElementVerdicts = ReadonlyArray<Tri | null>;
+
+interface DocumentScopes {
+  /** By action and resource (scopeKeyOf). */
+  readonly entries: Map<string, ScopeEntry>;
+  readonly byAction: Map<string, ElementVerdicts>;
+  readonly byResource: Map<string, ElementVerdicts>;
+}
+
+type Scopes = Map<PolicyDocument, DocumentScopes>;
 
 const SCOPES = new WeakMap<PolicyStore, Scopes>();
 const SCOPES_PER_POLICY = 512;
@@ -56,10 +71,12 @@ export function judgeStatements(
   request: RequestContext,
   scopeKey: string,
   scopes: Scopes,
+  reads: SessionReads,
 ): readonly StatementVerdict[] {
   const entry = scopeEntry(document, request, scopeKey, scopes);
   if (entry.always !== undefined) return entry.always;
-  const caller = entry.readsCaller ? callerKeyOf(request) : '';
+  if (entry.readsCaller && entry.readsSession) reads.session = true;
+  const caller = entry.readsCaller ? callerMatchKey(request.principal, entry.readsSession) : '';
   for (const known of entry.judged.values()) {
     const verdicts = known.verdicts.get(caller + valuesOf(known.keys, request.keys));
     if (verdicts !== undefined) return verdicts;
@@ -81,17 +98,42 @@ export function judgeStatements(
 }
 
 function scopeEntry(document: PolicyDocument, request: RequestContext, scopeKey: string, scopes: Scopes): ScopeEntry {
-  let byScope = scopes.get(document);
-  let entry = byScope?.get(scopeKey);
+  let documentScopes = scopes.get(document);
+  let entry = documentScopes?.entries.get(scopeKey);
   if (entry !== undefined) return entry;
+  if (documentScopes === undefined)
+    scopes.set(document, (documentScopes = { entries: new Map(), byAction: new Map(), byResource: new Map() }));
   const statements = document.statements;
-  const scope = statements.map((statement) => (hasConstantScope(statement) ? matchesActionAndResource(statement, request) : null));
-  const readsCaller = statements.some((statement, index) => scope[index] !== false && namesSomeone(statement));
-  entry = { scope, readsCaller, judged: new Map(), always: undefined };
-  if (byScope === undefined) scopes.set(document, (byScope = new Map()));
-  if (byScope.size >= SCOPES_PER_POLICY) byScope.clear();
-  byScope.set(scopeKey, entry);
+  const actions = elementVerdicts(documentScopes.byAction, request.action, statements, (statement) =>
+    matchesAction(statement, request.action),
+  );
+  const resources = elementVerdicts(documentScopes.byResource, request.resource ?? '', statements, (statement) =>
+    matchesResource(statement, request),
+  );
+  const scope = actions.map((action, index) => (action === null ? null : actionAndResource(action, () => resources[index]!)));
+  const inScope = statements.filter((_, index) => scope[index] !== false);
+  const readsCaller = inScope.some(namesSomeone);
+  const readsSession = inScope.some((statement) => statement.principals !== null && namesSession(statement.principals.entries));
+  entry = { scope, readsCaller, readsSession, judged: new Map(), always: undefined };
+  if (documentScopes.entries.size >= SCOPES_PER_POLICY) documentScopes.entries.clear();
+  documentScopes.entries.set(scopeKey, entry);
   return entry;
+}
+
+/** What an element of each statement says of one action or resource, kept per policy (null: judged in full). */
+function elementVerdicts(
+  kept: Map<string, ElementVerdicts>,
+  key: string,
+  statements: readonly PolicyStatement[],
+  verdict: (statement: PolicyStatement) => Tri,
+): ElementVerdicts {
+  let verdicts = kept.get(key);
+  if (verdicts === undefined) {
+    verdicts = statements.map((statement) => (hasConstantScope(statement) ? verdict(statement) : null));
+    if (kept.size >= SCOPES_PER_POLICY) kept.clear();
+    kept.set(key, verdicts);
+  }
+  return verdicts;
 }
 
 function judgeInScope(statements: readonly PolicyStatement[], scope: Scope, request: RequestContext): StatementVerdict[] {
@@ -112,14 +154,8 @@ function namesSomeone(statement: PolicyStatement): boolean {
   return principals !== null && (principals.negated || principals.entries.some((entry) => entry.kind !== 'everyone'));
 }
 
-/** Everything principal matching reads of the caller. */
-function callerKeyOf(request: RequestContext): string {
-  const { type, arn, sessionArn, accountId } = request.principal;
-  return `${type}\u0000${arn ?? '\u0001'}\u0000${sessionArn ?? '\u0001'}\u0000${accountId ?? '\u0001'}\u0002`;
-}
-
 /** The values of the keys, written so that different values never give the same text. */
-function valuesOf(keys: readonly string[], context: ReadonlyMap<string, ContextValue>): string {
+export function valuesOf(keys: readonly string[], context: ReadonlyMap<string, ContextValue>): string {
   let text = '';
   for (const key of keys) {
     const value = context.get(key);
@@ -134,7 +170,7 @@ function valuesOf(keys: readonly string[], context: ReadonlyMap<string, ContextV
 }
 
 /** The request's keys, noting which are read; listing them all reads everything. */
-class ReadingKeys implements ReadonlyMap<string, ContextValue> {
+export class ReadingKeys implements ReadonlyMap<string, ContextValue> {
   readonly read = new Set<string>();
   readEverything = false;
 

@@ -91,7 +91,7 @@ function identitiesOf(principal: RequestPrincipal): CallerIdentities {
     case 'assumed-role':
       add('account', account);
       add('role', own);
-      add('session', principal.sessionArn ? arnIdentity(principal.sessionArn) : null);
+      add('session', sessionIdentityOf(principal));
       break;
     case 'iam-user':
       add('account', account);
@@ -113,6 +113,13 @@ function identitiesOf(principal: RequestPrincipal): CallerIdentities {
       return { identities, unknown: 'any' };
   }
   return { identities, unknown };
+}
+
+/** The session a role's caller acts in, as an entry would name it; null for other callers or a session ARN that names none. */
+function sessionIdentityOf(principal: RequestPrincipal): Identity | null {
+  if (principal.type !== 'assumed-role' || !principal.sessionArn) return null;
+  const identity = arnIdentity(principal.sessionArn);
+  return identity?.kind === 'session' ? identity : null;
 }
 
 function covers(entry: PrincipalEntry, identity: Identity): boolean {
@@ -140,6 +147,22 @@ function mayNameUnknown(entry: PrincipalEntry, caller: CallerIdentities, princip
   if (caller.unknown !== 'any' && !caller.unknown.has(entry.kind)) return false;
   if ('account' in entry && principal.accountId !== null && entry.account !== principal.accountId) return false;
   return 'unresolved';
+}
+
+/**
+ * What matching Principal/NotPrincipal entries reads of the caller, as text: two callers with the same text are matched
+ * alike. Only an entry naming a session compares the session's ARN: without one (`sessions` false), the session counts
+ * only by being a valid session ARN or not, so the sessions of one role share the text.
+ */
+export function callerMatchKey(principal: RequestPrincipal, sessions: boolean): string {
+  const { type, arn, sessionArn, accountId } = principal;
+  const session = sessions ? (sessionArn ?? '\u0001') : sessionIdentityOf(principal) !== null ? '\u0002' : '\u0001';
+  return `${type}\u0000${arn ?? '\u0001'}\u0000${session}\u0000${accountId ?? '\u0001'}\u0003`;
+}
+
+/** Whether an entry names a session ARN: only then does matching tell one session of a role from another. */
+export function namesSession(entries: readonly PrincipalEntry[]): boolean {
+  return entries.some((entry) => entry.kind === 'session');
 }
 
 const SPECIFICITY: readonly PrincipalMatch[] = ['everyone', 'account', 'service', 'role', 'federated-user', 'user', 'session'];

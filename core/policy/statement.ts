@@ -49,8 +49,12 @@ export function evaluateStatement(
 
 /** Whether the statement's Action and Resource elements name the request's action and resource. */
 export function matchesActionAndResource(statement: PolicyStatement, request: RequestContext): Tri {
-  const action = matchesAction(statement, request.action);
-  return action === false ? false : allOf([action, matchesResource(statement, request)]);
+  return actionAndResource(matchesAction(statement, request.action), () => matchesResource(statement, request));
+}
+
+/** Both elements together: an action the statement does not name rules it out, whatever its Resource says. */
+export function actionAndResource(action: Tri, resource: () => Tri): Tri {
+  return action === false ? false : allOf([action, resource()]);
 }
 
 /** Whether matchesActionAndResource depends on the request's action and resource only: its Resource has no variable. */
@@ -58,12 +62,14 @@ export function hasConstantScope(statement: PolicyStatement): boolean {
   return statement.resources === null || statement.resources.templates.every((template) => template.constant !== null);
 }
 
-function matchesAction(statement: PolicyStatement, action: string): Tri {
+/** Whether the statement's Action (or NotAction) names the action. */
+export function matchesAction(statement: PolicyStatement, action: string): Tri {
   const named = statement.actions.patterns.some((pattern) => pattern.matches(action));
   return statement.actions.negated ? !named : named;
 }
 
-function matchesResource(statement: PolicyStatement, request: RequestContext): Tri {
+/** Whether the statement's Resource (or NotResource) names the request's resource (true when it has neither). */
+export function matchesResource(statement: PolicyStatement, request: RequestContext): Tri {
   const { resources } = statement;
   if (!resources) return true;
   const named = anyOf(resources.templates.map((template) => resourceNamed(template, request)));

@@ -124,6 +124,8 @@ describe('--policies store errors: exit 2, one line naming the file and the path
   it.each([
     ['explain', (store: string) => ['explain', sample('session-policy.json'), '--policies', store]],
     ['scan', (store: string) => ['scan', SAMPLES, '--json', '--policies', store]],
+    // Worker threads start while the main thread checks the store: still nothing printed but the one line.
+    ['scan with workers', (store: string) => ['scan', SAMPLES, '--json', '--jobs', '2', '--policies', store]],
     [
       'evaluate',
       (store: string) => [

@@ -497,6 +497,53 @@ describe('the pool of scan workers', () => {
   });
 });
 
+describe('the scan gate (scan --policies checks the store while the workers start)', () => {
+  let tree: string;
+  beforeAll(() => {
+    tree = mkdtempSync(path.join(os.tmpdir(), 'denyscope-gate-'));
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f'])
+      writeFile(path.join(tree, `${name}.json`), logFile([dynamodbRecord({ eventId: name, reason: EXPLICIT_SCP })]));
+  });
+  afterAll(() => rmSync(tree, { recursive: true, force: true }));
+  const settings = { filter: parseScanFilter({}, NOW), summaries: false, maxFileSize: 1024 * 1024 };
+
+  /** Scans the tree behind a gate; `answer` is its answer. */
+  async function scanBehindGate(jobs: number, answer: () => Promise<boolean>) {
+    const results: FileScanResult[] = [];
+    let asked = 0;
+    const completed = await scanInputs(
+      collectInputs([tree]).inputs,
+      settings,
+      jobs,
+      process.stdin,
+      { onResult: (result) => results.push(result), wantedDiagnoses: () => 100 },
+      () => {
+        asked += 1;
+        return answer();
+      },
+    );
+    return { completed, asked, sources: results.map((result) => path.basename(result.source)) };
+  }
+  // Long enough for a worker to start and scan some of the files before the gate answers.
+  const afterAWhile = (open: boolean) => () => new Promise<boolean>((resolve) => setTimeout(() => resolve(open), 1500));
+
+  it.each([1, 2, 3])('a gate that closes stops the scan with --jobs %d: false, and the sink gets nothing', async (jobs) => {
+    expect(await scanBehindGate(jobs, afterAWhile(false))).toEqual({ completed: false, asked: 1, sources: [] });
+  });
+
+  it.each([1, 2, 3])('a gate that opens late loses nothing with --jobs %d: every file, in order', async (jobs) => {
+    expect(await scanBehindGate(jobs, afterAWhile(true))).toEqual({
+      completed: true,
+      asked: 1,
+      sources: ['a.json', 'b.json', 'c.json', 'd.json', 'e.json', 'f.json'],
+    });
+  });
+
+  it('a gate that fails stops the workers and passes the failure on', async () => {
+    await expect(scanBehindGate(2, () => Promise.reject(new Error('validator crashed')))).rejects.toThrow('validator crashed');
+  });
+});
+
 describe('default number of scan workers', () => {
   const files = (count: number, size: number) =>
     Array.from({ length: count }, (_, index) => ({ kind: 'file' as const, path: `f${index}`, size }));

@@ -727,6 +727,80 @@ describe('one store, many requests (a scan)', () => {
     expect(layers(decisions[1])).toEqual(['resource-policy']);
   });
 
+  // IAM UG, "AWS JSON policy elements: Principal": a role session principal names that one session, not the role's others.
+  it('a resource-based policy naming one session is judged again for another session of the same role', () => {
+    const store = baseStore();
+    const otherSession = `arn:aws:sts::${ACCOUNT}:assumed-role/app/s3`;
+    store.principals[ROLE].policies = [];
+    store.sessions[otherSession] = { policies: [] };
+    store.resources[TABLE].policy = policy({ Sid: 'OneSession', ...allow('dynamodb:GetItem', TABLE, { Principal: { AWS: SESSION } }) });
+    const parsed = parsePolicyStore(store);
+    const decisions = decisionsOf(parsed, [{ principal: SESSION }, { principal: otherSession }, { principal: SESSION }]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'implicit-deny', 'allow']);
+  });
+
+  // A resource-based policy naming the role covers each of its sessions alike ("AWS JSON policy elements: Principal").
+  it('a resource-based policy naming a role decides alike for every session of it, and tells the role from another', () => {
+    const store = baseStore();
+    const sessions = ['s4', 's5', 's6'].map((name) => `arn:aws:sts::${ACCOUNT}:assumed-role/app/${name}`);
+    for (const session of sessions) store.sessions[session] = { policies: [] };
+    store.principals[ROLE].policies = [];
+    store.principals[`arn:aws:iam::${ACCOUNT}:role/other`] = { policies: [], permissionsBoundary: null, tags: {} };
+    store.resources[TABLE].policy = policy({ Sid: 'Role', ...allow('dynamodb:GetItem', TABLE, { Principal: { AWS: ROLE } }) });
+    const parsed = parsePolicyStore(store);
+    const otherRoleSession = `arn:aws:sts::${ACCOUNT}:assumed-role/other/s4`;
+    const decisions = decisionsOf(parsed, [...sessions.map((principal) => ({ principal })), { principal: otherRoleSession }]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'allow', 'allow', 'implicit-deny']);
+  });
+
+  // IAM UG "Session policies": a session the store does not hold has unknown session policies, each named missing.
+  it('sessions of one role the store does not hold are judged alike, each named in what is missing', () => {
+    const sessions = ['s7', 's8', 's9'].map((name) => `arn:aws:sts::${ACCOUNT}:assumed-role/app/${name}`);
+    const decisions = decisionsOf(
+      parsePolicyStore(baseStore()),
+      [...sessions, sessions[0]].map((principal) => ({ principal })),
+    );
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'allow', 'allow', 'allow']);
+    expect(decisions.map((e) => e.missingPolicies)).toEqual(
+      [...sessions, sessions[0]].map((session) => [`session policies of ${session}`]),
+    );
+  });
+
+  // IAM UG "Session policies": a session policy the store holds limits that session only.
+  it('a session the store holds is judged with its own session policies, not as another session of its role', () => {
+    const store = baseStore();
+    store.sessions[SESSION] = { policies: [named('narrow', policy(allow('dynamodb:Query', TABLE)))] };
+    const unknown = `arn:aws:sts::${ACCOUNT}:assumed-role/app/s7`;
+    const decisions = decisionsOf(parsePolicyStore(store), [{ principal: unknown }, { principal: SESSION }, { principal: unknown }]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'implicit-deny', 'allow']);
+    expect(layers(decisions[1])).toEqual(['session-policy']);
+  });
+
+  it('a federated user, known by its session only, is named by its own session in what is missing', () => {
+    const federated = ['carol', 'dave'].map((name) => `arn:aws:sts::${ACCOUNT}:federated-user/${name}`);
+    const decisions = decisionsOf(
+      parsePolicyStore(baseStore()),
+      [...federated, federated[0]].map((principal) => ({ principal })),
+    );
+    expect(decisions.map((e) => e.missingPolicies.filter((line) => line.startsWith('identity policies')))).toEqual(
+      [...federated, federated[0]].map((arn) => [`identity policies of the IAM user behind ${arn}`]),
+    );
+  });
+
+  // AWS KMS "Grants in AWS KMS": a grant to a session allows that session, not the role's other sessions.
+  it('a KMS grant to one session is judged again for another session of the role', () => {
+    const store = baseStore();
+    // Sessions the store does not hold, as a scan meets them.
+    const [granted, other] = ['s7', 's8'].map((name) => `arn:aws:sts::${ACCOUNT}:assumed-role/app/${name}`);
+    store.keys[KEY] = {
+      policy: policy(allow('kms:*', '*', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/key-admin` } })),
+      grants: [{ granteePrincipal: granted, operations: ['Decrypt'], constraints: null }],
+    };
+    const call = (principal: string): Call => ({ principal, action: 'kms:Decrypt', resource: KEY });
+    const decisions = decisionsOf(parsePolicyStore(store), [call(granted), call(other), call(granted)]);
+    expect(decisions.map((e) => e.decision)).toEqual(['allow', 'implicit-deny', 'allow']);
+  });
+
   // Organizations, "SCP evaluation": a Deny attached at several levels denies at each; a scan worker's store shares
   // the compiled document between the levels, and must still name each level.
   it('the same SCP attached at two levels denies at both, also in a store re-read by a scan worker', () => {

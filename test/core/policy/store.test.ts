@@ -60,10 +60,12 @@ describe('parsePolicyStore: the denyscope-policies/1 format', () => {
     expect(statements).toEqual([allowAll.Statement[0], allowAll.Statement[0], allowAll.Statement[0]]);
   });
 
-  it('a key named "__proto__" stays out of the lookups instead of polluting them', () => {
-    const store = parsePolicyStore(JSON.parse('{"format":"denyscope-policies/1","principals":{"__proto__":{"policies":[]}}}'));
-    expect(store.principals.get('__proto__')).toBeUndefined();
-    expect(store.principals.get('constructor')).toBeUndefined();
+  it('a key named "__proto__" stays out of the lookups instead of polluting them, for the validating and the validated reader alike', () => {
+    const text = '{"format":"denyscope-policies/1","principals":{"__proto__":{"policies":[]}}}';
+    for (const store of [parsePolicyStore(JSON.parse(text)), parseValidatedPolicyStore(text)]) {
+      expect(store.principals.get('__proto__')).toBeUndefined();
+      expect(store.principals.get('constructor')).toBeUndefined();
+    }
   });
 });
 
