@@ -197,7 +197,8 @@ try {
     'the TypeScript app type-checks against the published .d.ts (skipLibCheck off) and compiles',
     existsSync(path.join(app, 'build', 'app.js')),
   );
-  const bundled = readFileSync(path.join(appModules, '@denyscope', 'cdk', 'assets', 'alert-handler', 'index.js'), 'utf8');
+  const bundledAsset = (name) => readFileSync(path.join(appModules, '@denyscope', 'cdk', 'assets', name, 'index.js'), 'utf8');
+  const bundled = { alert: bundledAsset('alert-handler'), digest: bundledAsset('digest-handler') };
   for (const [language, entry, outdir] of [
     ['TypeScript', path.join('build', 'app.js'), 'cdk.out.ts'],
     ['JavaScript', 'app.js', 'cdk.out.js'],
@@ -209,16 +210,22 @@ try {
       (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.handler',
     );
     check(
-      `${language} app: synth gives the alert Lambda (index.handler, nodejs22.x, arm64)`,
-      functions.length === 1 && functions[0].Properties.Runtime === 'nodejs22.x' && functions[0].Properties.Architectures?.[0] === 'arm64',
+      `${language} app: synth gives the alert and digest Lambdas (index.handler, nodejs22.x, arm64)`,
+      functions.length === 2 &&
+        functions.every((fn) => fn.Properties.Runtime === 'nodejs22.x' && fn.Properties.Architectures?.[0] === 'arm64'),
+      `${functions.length} functions with index.handler`,
     );
-    const assetHash = /([0-9a-f]{64})\.zip/.exec(JSON.stringify(functions[0]?.Properties.Code ?? {}))?.[1];
-    const staged = assetHash ? path.join(app, outdir, `asset.${assetHash}`, 'index.js') : '';
-    check(
-      `${language} app: the Lambda's code asset is the pre-built bundle from the package`,
-      staged !== '' && existsSync(staged) && readFileSync(staged, 'utf8') === bundled,
-      staged,
-    );
+    const stagedCode = functions.map((fn) => {
+      const assetHash = /([0-9a-f]{64})\.zip/.exec(JSON.stringify(fn.Properties.Code ?? {}))?.[1];
+      const staged = assetHash ? path.join(app, outdir, `asset.${assetHash}`, 'index.js') : '';
+      return staged !== '' && existsSync(staged) ? readFileSync(staged, 'utf8') : null;
+    });
+    for (const [name, code] of Object.entries(bundled)) {
+      check(
+        `${language} app: the ${name} Lambda's code asset is the pre-built bundle from the package`,
+        stagedCode.filter((staged) => staged === code).length === 1,
+      );
+    }
   }
 
   // ------------------------------------------------------------------------------------------------------ CLI
