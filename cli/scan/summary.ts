@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../../core/diagnosis';
+import type { CloudTrailRecord, Diagnosis } from '../../core/diagnosis';
 import { statementKey } from '../../core/policy/describe';
 
 /** One row of a by-X table: how many denials, and how often each remediation summary came up. */
@@ -39,6 +39,11 @@ export interface FileScanResult {
   readonly diagnoses: readonly Diagnosis[];
   /** Set when the file could not be read; everything else is then zero. */
   readonly error: string | null;
+  /**
+   * From a scan worker that left its denials to the main thread (ScanSettings.denialsToMainThread): their records, in
+   * record order, not yet counted in `denials`, `groups` or `diagnoses` (countDenialRecords counts them).
+   */
+  readonly denialRecords?: readonly CloudTrailRecord[];
 }
 
 // Null-prototype maps: keys come from events, and "__proto__" or "constructor" must count like any other key.
