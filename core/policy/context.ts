@@ -2,7 +2,7 @@ import { arnAccount, parseArn, serviceHostOf, tableNameOfArn } from '../diagnosi
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from '../diagnosis/record';
 import type { Diagnosis } from '../diagnosis/types';
 import { dynamodbKeys } from './dynamodb-keys';
-import { RequestKeys } from './request-keys';
+import { KeySection, RequestKeys } from './request-keys';
 import type { PolicyStore } from './store';
 import { findPrincipal, findResource } from './store-lookup';
 import type { RequestContext, RequestPrincipal } from './types';
@@ -24,30 +24,69 @@ export function requestContextFor(record: CloudTrailRecord, diagnosis: Diagnosed
   const forwardedKmsCall = diagnosis.action.toLowerCase().startsWith('kms:') && diagnosis.eventSource !== 'kms.amazonaws.com';
   const resource = resourceOf(diagnosis, forwardedKmsCall, store);
   const resourceAccountId = arnAccount(resource) ?? text(record.recipientAccountId) ?? null;
-  const keys = new RequestKeys();
-
-  addPrincipalKeys(keys, principal, text(identity?.principalId) ?? null, text(identity?.userName) ?? null, store);
-  addResourceKeys(keys, resource, resourceAccountId, store);
+  // Each group of keys is stated when one of its keys is first read (RequestKeys.lazily).
+  const keys = new RequestKeys()
+    .lazily(PRINCIPAL_KEYS, () =>
+      addPrincipalKeys(keys, principal, text(identity?.principalId) ?? null, text(identity?.userName) ?? null, store),
+    )
+    .lazily(RESOURCE_KEYS, () => addResourceKeys(keys, resource, resourceAccountId, store));
   if (diagnosis.region !== 'unknown') keys.present('aws:RequestedRegion', diagnosis.region);
   addTimeKeys(keys, () => (diagnosis.eventTime === '' ? null : new Date(diagnosis.eventTime)));
   const userAgent = text(record.userAgent);
   if (userAgent) keys.present('aws:UserAgent', userAgent);
-  addCredentialKeys(keys, identity);
+  keys.lazily(CREDENTIAL_KEYS, () => addCredentialKeys(keys, identity));
 
-  const invokedBy = text(identity?.invokedBy) ?? null;
-  if (forwardedKmsCall) {
-    addForwardedCallKeys(keys, serviceHostOf(diagnosis.eventSource), invokedBy === null, diagnosis.region);
-  } else {
-    addNetworkKeys(keys, record);
-    addViaServiceKeys(keys, principal, invokedBy, diagnosis.region);
-  }
-  if (diagnosis.action.toLowerCase().startsWith('kms:')) addKmsKeys(keys, record, principal, diagnosis, forwardedKmsCall);
+  keys.lazily(CALL_PATH_KEYS, () => {
+    const invokedBy = text(identity?.invokedBy) ?? null;
+    if (forwardedKmsCall) {
+      addForwardedCallKeys(keys, serviceHostOf(diagnosis.eventSource), invokedBy === null, diagnosis.region);
+    } else {
+      addNetworkKeys(keys, record);
+      addViaServiceKeys(keys, principal, invokedBy, diagnosis.region);
+    }
+  });
+  if (diagnosis.action.toLowerCase().startsWith('kms:'))
+    keys.lazily(KMS_KEYS, () => addKmsKeys(keys, record, principal, diagnosis, forwardedKmsCall));
   if (diagnosis.action.toLowerCase().startsWith('dynamodb:')) {
-    const schema = diagnosis.resource === null ? undefined : findResource(store, diagnosis.resource)?.entry.keySchema;
-    dynamodbKeys(keys, record, diagnosis.action, diagnosis.tableName, schema);
+    keys.lazily(DYNAMODB_KEYS, () => {
+      const schema = diagnosis.resource === null ? undefined : findResource(store, diagnosis.resource)?.entry.keySchema;
+      dynamodbKeys(keys, record, diagnosis.action, diagnosis.tableName, schema);
+    });
   }
   return { principal, action: diagnosis.action, resource, resourceAccountId, keys };
 }
+
+// The keys each group below states (RequestKeys.lazily: a group is stated when one of them is read).
+const PRINCIPAL_KEYS = new KeySection(
+  [
+    'aws:PrincipalArn',
+    'aws:PrincipalAccount',
+    'aws:PrincipalType',
+    'aws:userid',
+    'aws:username',
+    'aws:PrincipalIsAWSService',
+    'aws:PrincipalServiceName',
+    'aws:PrincipalOrgID',
+    'aws:PrincipalOrgPaths',
+  ],
+  ['aws:PrincipalTag/'],
+);
+const RESOURCE_KEYS = new KeySection(['aws:ResourceAccount', 'aws:ResourceOrgID', 'aws:ResourceOrgPaths'], ['aws:ResourceTag/']);
+const CREDENTIAL_KEYS = new KeySection(['aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:TokenIssueTime']);
+const CALL_PATH_KEYS = new KeySection([
+  'aws:SecureTransport',
+  'aws:SourceVpce',
+  'aws:SourceVpc',
+  'aws:SourceIp',
+  'aws:VpcSourceIp',
+  'aws:ViaAWSService',
+  'aws:CalledVia',
+  'aws:CalledViaFirst',
+  'aws:CalledViaLast',
+  'kms:ViaService',
+]);
+const KMS_KEYS = new KeySection(['kms:CallerAccount', 'kms:EncryptionContextKeys'], ['kms:EncryptionContext:']);
+const DYNAMODB_KEYS = new KeySection([], ['dynamodb:']);
 
 /**
  * The request for a call given by hand (`denyscope evaluate`): the principal's and the resource's keys from the store,
