@@ -111,6 +111,9 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
 
   get(key: string): ContextValue | undefined {
     const name = key.toLowerCase();
+    // A key already known is in no section still to state (sections share no key with anything else).
+    const known = this.known.get(name);
+    if (known !== undefined) return known;
     if (this.unstated > 0) this.stateSections(name);
     const value = this.known.get(name) ?? this.settle(name);
     if (value !== undefined) return value;
