@@ -26,8 +26,8 @@ export function rememberStore(source: PolicySource, store: PolicyStore): void {
 }
 
 /**
- * The store of a source already validated by loadPolicyStore. In a scan worker (a copy of the source the main thread
- * validated) the text is read again without checking it, its documents compiled as evaluations need them.
+ * The store of a source already validated by loadPolicyStore. In a --deep scan worker (a copy of the source the main
+ * thread validated) the text is read again without checking it, its documents compiled as evaluations need them.
  */
 export function policyStoreOf(source: PolicySource | null): PolicyStore | null {
   if (source === null) return null;

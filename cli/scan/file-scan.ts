@@ -22,6 +22,11 @@ export interface ScanSettings {
   readonly policies?: PolicySource | null;
   /** --deep: every denial is evaluated with evidence from AWS, gathered by the main thread (cli/deep/deep-diagnosis.ts). */
   readonly deep?: boolean;
+  /**
+   * A scan worker's, when the main thread evaluates the denials against the store (cli/scan/pool.ts): the worker
+   * diagnoses nothing and returns each denial's record in its result (`denialRecords`), for the main thread to count.
+   */
+  readonly denialsToMainThread?: boolean;
 }
 
 /**
@@ -99,7 +104,7 @@ export async function scanStream(
  * The --policies store (parsed once per thread), or null. Its reader and the evaluator are loaded only when there is
  * one, and without the store's validator (zod): the main thread has validated the store.
  */
-async function policyStoreFor(settings: ScanSettings): Promise<PolicyStore | null> {
+export async function policyStoreFor(settings: ScanSettings): Promise<PolicyStore | null> {
   if (settings.policies === undefined || settings.policies === null) return null;
   return (await loadPolicySource()).policyStoreOf(settings.policies);
 }
@@ -152,6 +157,8 @@ class InputTally {
   private readonly diagnoses: Diagnosis[] = [];
   /** --deep: the denials waiting for their evidence, in record order. */
   private readonly deepDiagnoses: Promise<Diagnosis | null>[] = [];
+  /** denialsToMainThread: every denial's record, in record order. */
+  private readonly denialRecords: CloudTrailRecord[] = [];
   private denials = 0;
 
   constructor(
@@ -164,6 +171,10 @@ class InputTally {
   add(record: CloudTrailRecord): void {
     // isDenial first: most records handed over are look-alikes or successes, and diagnose() does more work.
     if (!isDenial(record)) return;
+    if (this.settings.denialsToMainThread === true) {
+      this.denialRecords.push(record);
+      return;
+    }
     if (this.settings.deep === true) {
       // Filtered first (the filters do not depend on the evaluation), so a denial left out costs no AWS read.
       const plain = diagnoseWithPolicies(record, null);
@@ -182,8 +193,37 @@ class InputTally {
 
   async result(records: number, bytes: number): Promise<FileScanResult> {
     for (const diagnosis of await Promise.all(this.deepDiagnoses)) this.count(diagnosis);
-    return { source: this.source, bytes, records, denials: this.denials, groups: this.groups, diagnoses: this.diagnoses, error: null };
+    return this.counted(records, bytes);
   }
+
+  counted(records: number, bytes: number): FileScanResult {
+    const counted = {
+      source: this.source,
+      bytes,
+      records,
+      denials: this.denials,
+      groups: this.groups,
+      diagnoses: this.diagnoses,
+      error: null,
+    };
+    return this.denialRecords.length === 0 ? counted : { ...counted, denialRecords: this.denialRecords };
+  }
+}
+
+/**
+ * In the main thread, a scan worker's result whose denials it left to this thread (denialsToMainThread): each
+ * diagnosed, evaluated against the store and counted as the worker would have, keeping at most `maxDiagnoses`.
+ */
+export function countDenialRecords(
+  result: FileScanResult,
+  settings: ScanSettings,
+  store: PolicyStore | null,
+  maxDiagnoses: number,
+): FileScanResult {
+  if (result.denialRecords === undefined) return result;
+  const tally = new InputTally(result.source, settings, store, maxDiagnoses);
+  for (const record of result.denialRecords) tally.add(record);
+  return tally.counted(result.records, result.bytes);
 }
 
 export function failedScan(source: string, message: string, bytes = 0): FileScanResult {

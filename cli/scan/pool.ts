@@ -3,8 +3,9 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { answerEvidenceRequest } from '../deep/deep-diagnosis';
+import type { PolicyStore } from '../../core/policy/store-model';
 import { STDIN_SOURCE } from '../input';
-import { failedScan, scanStream, type ScanSettings } from './file-scan';
+import { countDenialRecords, failedScan, policyStoreFor, scanStream, type ScanSettings } from './file-scan';
 import type { ScanInput } from './files';
 import {
   closeFileQueue,
@@ -60,7 +61,8 @@ const OPEN: ScanGate = () => Promise.resolve(true);
 /**
  * Scans every local input and hands the results to the sink in input order, whatever order threads finish in.
  * With jobs > 1, this thread and jobs - 1 worker threads take files one at a time from one shared queue; each reads,
- * gunzips, parses and diagnoses its files; workers send back counts and only the diagnoses still wanted. This thread
+ * gunzips, parses and diagnoses its files; workers send back counts and only the diagnoses still wanted (with
+ * --policies, the records of their denials instead, which this thread evaluates and counts). This thread
  * scans too, rather than wait on the workers: a worker costs a start-up of its own, and this thread has its code
  * compiled and warm by the time a worker has loaded. Stdin is always read in this thread. False when the gate stopped
  * the scan: the sink then got nothing.
@@ -80,20 +82,27 @@ export async function scanInputs(
     files.map((file) => file.path),
     sink.wantedDiagnoses(),
   );
-  // Results wait for the gate: a scan it stops reports nothing.
+  const workers = Math.min(jobs, files.length) - 1;
+  // With a store, the workers leave the denials to this thread, which evaluates them all: one evaluator, warm, and one
+  // cache of evaluations for the run, instead of each thread judging the same requests afresh with code of its own
+  // that has not warmed up. Evaluating costs this thread time it does not scan, so the shared queue gives the workers
+  // more files. --deep evaluates in the workers (its evidence comes from this thread already).
+  const denialsHere = workers >= 1 && settings.policies !== undefined && settings.policies !== null && settings.deep !== true;
+  const workerSettings: ScanSettings = denialsHere ? { ...settings, policies: null, denialsToMainThread: true } : settings;
+  // Results wait for the gate: a scan it stops reports nothing (and the store is not read before it says it is valid).
   let opened = false;
+  let store: PolicyStore | null = null;
   const early: Array<{ position: number; result: FileScanResult }> = [];
   const deliver = (position: number, result: FileScanResult): void => {
     if (!opened) {
       early.push({ position, result });
       return;
     }
-    ordered.deliver(files[position].index, result);
+    ordered.deliver(files[position].index, countDenialRecords(result, settings, store, sink.wantedDiagnoses()));
     setWantedDiagnoses(queue, sink.wantedDiagnoses());
   };
-  const workers = Math.min(jobs, files.length) - 1;
   // The workers start now, while this thread asks the gate.
-  const pool = workers >= 1 ? runPool(queue, settings, workers, deliver) : Promise.resolve();
+  const pool = workers >= 1 ? runPool(queue, workerSettings, workers, deliver) : Promise.resolve();
   const stopWorkers = async (): Promise<void> => {
     closeFileQueue(queue);
     await pool;
@@ -109,6 +118,7 @@ export async function scanInputs(
     await stopWorkers();
     return false;
   }
+  if (denialsHere) store = await policyStoreFor(settings);
   opened = true;
   for (const { position, result } of early.splice(0)) deliver(position, result);
   for (const [index, input] of inputs.entries()) {

@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../../core/diagnosis';
+import type { CloudTrailRecord, Diagnosis } from '../../core/diagnosis';
 import { statementKey } from '../../core/policy/describe';
 
 /** One row of a by-X table: how many denials, and how often each remediation summary came up. */
@@ -39,6 +39,11 @@ export interface FileScanResult {
   readonly diagnoses: readonly Diagnosis[];
   /** Set when the file could not be read; everything else is then zero. */
   readonly error: string | null;
+  /**
+   * From a scan worker that left its denials to the main thread (ScanSettings.denialsToMainThread): their records, in
+   * record order, not yet counted in `denials`, `groups` or `diagnoses` (countDenialRecords counts them).
+   */
+  readonly denialRecords?: readonly CloudTrailRecord[];
 }
 
 // Null-prototype maps: keys come from events, and "__proto__" or "constructor" must count like any other key.
@@ -50,22 +55,33 @@ export function emptyGroups(): Record<Dimension, Groups> {
 
 /** Counts one diagnosis in every dimension; with `withSummary`, also tallies its remediation summary. */
 export function countInto(groups: Record<Dimension, Groups>, diagnosis: Diagnosis, withSummary: boolean): void {
-  const summaries = newMap<number>();
-  if (withSummary) summaries[diagnosis.remediation.summary] = 1;
+  const summary = withSummary ? diagnosis.remediation.summary : null;
   for (const dimension of DIMENSIONS) {
     const keys = DIMENSION_KEY[dimension](diagnosis);
-    if (typeof keys === 'string') addToGroup(groups[dimension], keys, 1, summaries);
-    else for (const key of keys ?? []) addToGroup(groups[dimension], key, 1, summaries);
+    if (typeof keys === 'string') countOne(groups[dimension], keys, summary);
+    else for (const key of keys ?? []) countOne(groups[dimension], key, summary);
   }
 }
 
+/** One denial in one group: the per-denial step, which makes no object of its own. */
+function countOne(groups: Groups, key: string, summary: string | null): void {
+  const group = groupOf(groups, key);
+  group.count += 1;
+  if (summary !== null) addSummary(group, summary, 1);
+}
+
 function addToGroup(groups: Groups, key: string, count: number, summaries: Record<string, number>): void {
-  const group = Object.prototype.hasOwnProperty.call(groups, key) ? groups[key] : (groups[key] = { count: 0, summaries: newMap() });
+  const group = groupOf(groups, key);
   group.count += count;
-  for (const summary of Object.keys(summaries)) {
-    group.summaries[summary] =
-      (Object.prototype.hasOwnProperty.call(group.summaries, summary) ? group.summaries[summary] : 0) + summaries[summary];
-  }
+  for (const summary of Object.keys(summaries)) addSummary(group, summary, summaries[summary]);
+}
+
+function groupOf(groups: Groups, key: string): GroupCount {
+  return Object.prototype.hasOwnProperty.call(groups, key) ? groups[key] : (groups[key] = { count: 0, summaries: newMap() });
+}
+
+function addSummary(group: GroupCount, summary: string, count: number): void {
+  group.summaries[summary] = (Object.prototype.hasOwnProperty.call(group.summaries, summary) ? group.summaries[summary] : 0) + count;
 }
 
 export interface ScanError {

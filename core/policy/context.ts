@@ -2,7 +2,7 @@ import { arnAccount, parseArn, serviceHostOf, tableNameOfArn } from '../diagnosi
 import { objectValue, text, type CloudTrailRecord, type CloudTrailUserIdentity } from '../diagnosis/record';
 import type { Diagnosis } from '../diagnosis/types';
 import { dynamodbKeys } from './dynamodb-keys';
-import { RequestKeys } from './request-keys';
+import { KeySection, RequestKeys } from './request-keys';
 import type { PolicyStore } from './store';
 import { findPrincipal, findResource } from './store-lookup';
 import type { RequestContext, RequestPrincipal } from './types';
@@ -24,30 +24,69 @@ export function requestContextFor(record: CloudTrailRecord, diagnosis: Diagnosed
   const forwardedKmsCall = diagnosis.action.toLowerCase().startsWith('kms:') && diagnosis.eventSource !== 'kms.amazonaws.com';
   const resource = resourceOf(diagnosis, forwardedKmsCall, store);
   const resourceAccountId = arnAccount(resource) ?? text(record.recipientAccountId) ?? null;
-  const keys = new RequestKeys();
-
-  addPrincipalKeys(keys, principal, text(identity?.principalId) ?? null, text(identity?.userName) ?? null, store);
-  addResourceKeys(keys, resource, resourceAccountId, store);
+  // Each group of keys is stated when one of its keys is first read (RequestKeys.lazily).
+  const keys = new RequestKeys()
+    .lazily(PRINCIPAL_KEYS, () => addPrincipalKeys(keys, principal, text(identity?.principalId) ?? null, text(identity?.userName) ?? null))
+    .lazily(PRINCIPAL_TAG_KEYS, () => addPrincipalTagKeys(keys, principal, store))
+    .lazily(PRINCIPAL_ORGANIZATION_KEYS, () => addOrganizationKeys(keys, 'Principal', principal.accountId, store))
+    .lazily(RESOURCE_TAG_KEYS, () => addResourceTagKeys(keys, resource, store))
+    .lazily(RESOURCE_ORGANIZATION_KEYS, () => addOrganizationKeys(keys, 'Resource', resourceAccountId, store));
+  if (resourceAccountId) keys.present('aws:ResourceAccount', resourceAccountId);
   if (diagnosis.region !== 'unknown') keys.present('aws:RequestedRegion', diagnosis.region);
   addTimeKeys(keys, () => (diagnosis.eventTime === '' ? null : new Date(diagnosis.eventTime)));
   const userAgent = text(record.userAgent);
   if (userAgent) keys.present('aws:UserAgent', userAgent);
-  addCredentialKeys(keys, identity);
+  keys.lazily(CREDENTIAL_KEYS, () => addCredentialKeys(keys, identity));
 
-  const invokedBy = text(identity?.invokedBy) ?? null;
-  if (forwardedKmsCall) {
-    addForwardedCallKeys(keys, serviceHostOf(diagnosis.eventSource), invokedBy === null, diagnosis.region);
-  } else {
-    addNetworkKeys(keys, record);
-    addViaServiceKeys(keys, principal, invokedBy, diagnosis.region);
-  }
-  if (diagnosis.action.toLowerCase().startsWith('kms:')) addKmsKeys(keys, record, principal, diagnosis, forwardedKmsCall);
+  keys.lazily(CALL_PATH_KEYS, () => {
+    const invokedBy = text(identity?.invokedBy) ?? null;
+    if (forwardedKmsCall) {
+      addForwardedCallKeys(keys, serviceHostOf(diagnosis.eventSource), invokedBy === null, diagnosis.region);
+    } else {
+      addNetworkKeys(keys, record);
+      addViaServiceKeys(keys, principal, invokedBy, diagnosis.region);
+    }
+  });
+  if (diagnosis.action.toLowerCase().startsWith('kms:'))
+    keys.lazily(KMS_KEYS, () => addKmsKeys(keys, record, principal, diagnosis, forwardedKmsCall));
   if (diagnosis.action.toLowerCase().startsWith('dynamodb:')) {
-    const schema = diagnosis.resource === null ? undefined : findResource(store, diagnosis.resource)?.entry.keySchema;
-    dynamodbKeys(keys, record, diagnosis.action, diagnosis.tableName, schema);
+    keys.lazily(DYNAMODB_KEYS, () => {
+      const schema = diagnosis.resource === null ? undefined : findResource(store, diagnosis.resource)?.entry.keySchema;
+      dynamodbKeys(keys, record, diagnosis.action, diagnosis.tableName, schema);
+    });
   }
   return { principal, action: diagnosis.action, resource, resourceAccountId, keys };
 }
+
+// The keys each group below states (RequestKeys.lazily: a group is stated when one of them is read).
+const PRINCIPAL_KEYS = new KeySection([
+  'aws:PrincipalArn',
+  'aws:PrincipalAccount',
+  'aws:PrincipalType',
+  'aws:userid',
+  'aws:username',
+  'aws:PrincipalIsAWSService',
+  'aws:PrincipalServiceName',
+]);
+const PRINCIPAL_TAG_KEYS = new KeySection([], ['aws:PrincipalTag/']);
+const PRINCIPAL_ORGANIZATION_KEYS = new KeySection(['aws:PrincipalOrgID', 'aws:PrincipalOrgPaths']);
+const RESOURCE_TAG_KEYS = new KeySection([], ['aws:ResourceTag/']);
+const RESOURCE_ORGANIZATION_KEYS = new KeySection(['aws:ResourceOrgID', 'aws:ResourceOrgPaths']);
+const CREDENTIAL_KEYS = new KeySection(['aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', 'aws:TokenIssueTime']);
+const CALL_PATH_KEYS = new KeySection([
+  'aws:SecureTransport',
+  'aws:SourceVpce',
+  'aws:SourceVpc',
+  'aws:SourceIp',
+  'aws:VpcSourceIp',
+  'aws:ViaAWSService',
+  'aws:CalledVia',
+  'aws:CalledViaFirst',
+  'aws:CalledViaLast',
+  'kms:ViaService',
+]);
+const KMS_KEYS = new KeySection(['kms:CallerAccount', 'kms:EncryptionContextKeys'], ['kms:EncryptionContext:']);
+const DYNAMODB_KEYS = new KeySection([], ['dynamodb:']);
 
 /**
  * The request for a call given by hand (`denyscope evaluate`): the principal's and the resource's keys from the store,
@@ -67,8 +106,12 @@ export function requestContextForCall(
 ): RequestContext {
   const keys = new RequestKeys();
   const resourceAccountId = arnAccount(call.resource);
-  addPrincipalKeys(keys, call.principal, null, call.principal.type === 'iam-user' ? nameOfArn(call.principal.arn) : null, store);
-  addResourceKeys(keys, call.resource, resourceAccountId, store);
+  addPrincipalKeys(keys, call.principal, null, call.principal.type === 'iam-user' ? nameOfArn(call.principal.arn) : null);
+  addPrincipalTagKeys(keys, call.principal, store);
+  addOrganizationKeys(keys, 'Principal', call.principal.accountId, store);
+  if (resourceAccountId) keys.present('aws:ResourceAccount', resourceAccountId);
+  addResourceTagKeys(keys, call.resource, store);
+  addOrganizationKeys(keys, 'Resource', resourceAccountId, store);
   const region = parseArn(call.resource)?.region;
   if (region) keys.present('aws:RequestedRegion', region);
   addTimeKeys(keys, () => call.now);
@@ -169,14 +212,8 @@ const PRINCIPAL_TYPES: Readonly<Record<RequestPrincipal['type'], string | null>>
   unknown: null,
 };
 
-/** Keys about the principal, from the request and the store (shared by recorded and hand-given calls). */
-function addPrincipalKeys(
-  keys: RequestKeys,
-  principal: RequestPrincipal,
-  userId: string | null,
-  userName: string | null,
-  store: PolicyStore | null,
-): void {
+/** Keys about the principal, from the request (shared by recorded and hand-given calls). */
+function addPrincipalKeys(keys: RequestKeys, principal: RequestPrincipal, userId: string | null, userName: string | null): void {
   const isIamPrincipal =
     principal.type === 'iam-user' || principal.type === 'assumed-role' || principal.type === 'root' || principal.type === 'federated-user';
   // A session's aws:PrincipalArn is its role's ARN; a federated user's is its federated-user ARN.
@@ -197,6 +234,10 @@ function addPrincipalKeys(
     keys.present('aws:PrincipalIsAWSService', 'true');
     keys.present('aws:PrincipalServiceName', principal.arn);
   }
+}
+
+/** aws:PrincipalTag/* when the store lists the principal's tags. */
+function addPrincipalTagKeys(keys: RequestKeys, principal: RequestPrincipal, store: PolicyStore | null): void {
   const entry = findPrincipal(store, principal.arn)?.entry;
   if (entry?.tags !== undefined) {
     const sessionTags = principal.sessionArn === null ? undefined : store?.sessions.get(principal.sessionArn)?.tags;
@@ -204,14 +245,12 @@ function addPrincipalKeys(
     const tags = sessionTags === undefined ? entry.tags : new Map([...entry.tags, ...sessionTags]);
     keys.completeFamily('aws:PrincipalTag/', tags);
   }
-  addOrganizationKeys(keys, 'Principal', principal.accountId, store);
 }
 
-function addResourceKeys(keys: RequestKeys, resource: string | null, resourceAccountId: string | null, store: PolicyStore | null): void {
-  if (resourceAccountId) keys.present('aws:ResourceAccount', resourceAccountId);
+/** aws:ResourceTag/* when the store lists the resource's tags. */
+function addResourceTagKeys(keys: RequestKeys, resource: string | null, store: PolicyStore | null): void {
   const tags = resource === null ? undefined : findResource(store, resource)?.entry.tags;
   if (tags !== undefined) keys.completeFamily('aws:ResourceTag/', tags);
-  addOrganizationKeys(keys, 'Resource', resourceAccountId, store);
 }
 
 /** aws:PrincipalOrgID / aws:PrincipalOrgPaths (or the Resource pair) when the store knows the account's organization. */

@@ -10,6 +10,32 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
   /** Keys worked out only when a condition reads them (most requests meet no condition on them); null: not held. */
   private readonly deferred = new Map<string, () => ContextValue | null>();
   private readonly completeFamilies: string[] = [];
+  /** Groups of keys stated only when one of them is first read (`lazily`); null once stated. */
+  private readonly sections: Array<{ readonly section: KeySection; readonly state: () => void } | null> = [];
+  private unstated = 0;
+
+  /**
+   * Has `state` state the keys of `section` when one of them is first read, instead of now: an evaluation kept for
+   * a request of the same shape reads only the few keys it turned on, and most of a request's keys are never read.
+   * Sections must not share a key, and no key of a section may be stated otherwise: then the order in which they
+   * are stated cannot matter.
+   */
+  lazily(section: KeySection, state: () => void): this {
+    this.sections.push({ section, state });
+    this.unstated += 1;
+    return this;
+  }
+
+  /** States the sections that may hold `name` (every section when `name` is null). */
+  private stateSections(name: string | null): void {
+    for (let index = 0; index < this.sections.length && this.unstated > 0; index += 1) {
+      const pending = this.sections[index];
+      if (pending === null || (name !== null && !pending.section.mayHold(name))) continue;
+      this.sections[index] = null;
+      this.unstated -= 1;
+      pending.state();
+    }
+  }
 
   /** A single-valued key the request carries. */
   present(key: string, value: string): this {
@@ -59,6 +85,7 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
 
   /** Every key worked out, for the callers that list them all. */
   private settleAll(): Map<string, ContextValue> {
+    if (this.unstated > 0) this.stateSections(null);
     for (const name of [...this.deferred.keys()]) this.settle(name);
     return this.known;
   }
@@ -84,6 +111,10 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
 
   get(key: string): ContextValue | undefined {
     const name = key.toLowerCase();
+    // A key already known is in no section still to state (sections share no key with anything else).
+    const known = this.known.get(name);
+    if (known !== undefined) return known;
+    if (this.unstated > 0) this.stateSections(name);
     const value = this.known.get(name) ?? this.settle(name);
     if (value !== undefined) return value;
     return this.completeFamilies.some((prefix) => name.startsWith(prefix)) ? ABSENT : undefined;
@@ -119,3 +150,19 @@ export class RequestKeys implements ReadonlyMap<string, ContextValue> {
 }
 
 const ABSENT: ContextValue = { kind: 'absent' };
+
+/** The keys a group of keys stated together may hold (RequestKeys.lazily): names, and families by their prefix. */
+export class KeySection {
+  private readonly names: ReadonlySet<string>;
+  private readonly prefixes: readonly string[];
+
+  constructor(names: readonly string[], prefixes: readonly string[] = []) {
+    this.names = new Set(names.map((name) => name.toLowerCase()));
+    this.prefixes = prefixes.map((prefix) => prefix.toLowerCase());
+  }
+
+  /** `name` in lower case. */
+  mayHold(name: string): boolean {
+    return this.names.has(name) || this.prefixes.some((prefix) => name.startsWith(prefix));
+  }
+}

@@ -9,6 +9,8 @@ import { parseScanFilter } from '../../cli/scan/filters';
 import { createFileQueue, takeFile, THIS_THREAD } from '../../cli/scan/file-queue';
 import { defaultJobs, runPool, scanInputs } from '../../cli/scan/pool';
 import { createProgress, formatDuration } from '../../cli/scan/progress';
+import { validatePolicySource } from '../../cli/policies';
+import { readPolicySource } from '../../cli/policies-source';
 import type { FileScanResult } from '../../cli/scan/summary';
 import { dynamodbRecord, EXPLICIT_SCP, EXPLICIT_VPCE, gzip, IMPLICIT_IDENTITY, logFile, roleArn, sessionArn, writeFile } from './fixtures';
 import { runCli } from './run-cli';
@@ -114,12 +116,19 @@ describe('scan --json', () => {
     }
   });
 
-  it('evaluates every denial against --policies in worker threads too (the workers load the store only then)', async () => {
+  it('evaluates every denial against --policies with worker threads too, under --limit and the filters', async () => {
     const store = path.resolve(__dirname, '..', '..', 'cli', 'samples', 'policies.json');
-    const oneThread = await scanJson('--jobs', '1', '--policies', store, root);
-    const decisions = Object.values(oneThread.byDecision as Record<string, number>);
-    expect(decisions.reduce((sum, count) => sum + count, 0)).toBe(5);
-    expect(await scanJson('--jobs', '2', '--policies', store, root)).toEqual(oneThread);
+    // The fixture's denials: five, three of them identity-policy (the comment above the tree).
+    for (const [options, denials] of [
+      [[], 5],
+      [['--limit', '2'], 5],
+      [['--cause', 'identity-policy'], 3],
+    ] as const) {
+      const oneThread = await scanJson('--jobs', '1', '--policies', store, ...options, root);
+      const decisions = Object.values(oneThread.byDecision as Record<string, number>);
+      expect(decisions.reduce((sum, count) => sum + count, 0)).toBe(denials);
+      expect(await scanJson('--jobs', '2', '--policies', store, ...options, root)).toEqual(oneThread);
+    }
   });
 
   it('reads stdin for "-"', async () => {
@@ -537,6 +546,31 @@ describe('the scan gate (scan --policies checks the store while the workers star
       asked: 1,
       sources: ['a.json', 'b.json', 'c.json', 'd.json', 'e.json', 'f.json'],
     });
+  });
+
+  it('with --policies, the workers leave their denials to this thread, which evaluates them once the gate opens', async () => {
+    const source = readPolicySource(path.resolve(__dirname, '..', '..', 'cli', 'samples', 'policies.json'));
+    const withStore = { ...settings, policies: source };
+    const scan = async (jobs: number) => {
+      const results: FileScanResult[] = [];
+      const sink = { onResult: (result: FileScanResult) => results.push(result), wantedDiagnoses: () => 4 };
+      // This thread scans nothing before the gate opens: the workers take every file meanwhile, without the store.
+      const gate = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(validatePolicySource(source) !== null), 1500));
+      expect(await scanInputs(collectInputs([tree]).inputs, withStore, jobs, process.stdin, sink, gate)).toBe(true);
+      return results.map(({ source: file, denials, groups, diagnoses, denialRecords }) => ({
+        file: path.basename(file),
+        denials,
+        decisions: Object.values(groups.byDecision).reduce((sum, group) => sum + group.count, 0),
+        evaluations: diagnoses.map((diagnosis) => diagnosis.evaluation),
+        denialRecords,
+      }));
+    };
+    const oneThread = await scan(1);
+    expect(oneThread.map(({ file, denials, decisions }) => [file, denials, decisions])).toEqual(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => [`${name}.json`, 1, 1]),
+    );
+    expect(oneThread.every(({ evaluations }) => evaluations.length === 1 && evaluations[0] !== null)).toBe(true);
+    expect(await scan(3)).toEqual(oneThread);
   });
 
   it('a gate that fails stops the workers and passes the failure on', async () => {

@@ -1,4 +1,4 @@
-import { RequestKeys } from '../../../core/policy/request-keys';
+import { KeySection, RequestKeys } from '../../../core/policy/request-keys';
 
 // Keys worked out only when read must read exactly as keys stated up front would: "a key not held is unresolved".
 describe('RequestKeys: keys worked out when first read', () => {
@@ -49,5 +49,41 @@ describe('RequestKeys: keys worked out when first read', () => {
     expect(keys.size).toBe(2);
     expect([...keys.keys()]).toEqual(['aws:requestedregion', 'dynamodb:attributes']);
     expect(keys.get('dynamodb:attributes')).toEqual({ kind: 'present', values: ['pk', 'sk'], multivalued: true });
+  });
+
+  it('states a section of keys on the first read of one of its keys or families, once, and never when none is read', () => {
+    const stated: string[] = [];
+    const keys = new RequestKeys()
+      .lazily(new KeySection(['aws:PrincipalArn'], ['aws:PrincipalTag/']), () => {
+        stated.push('principal');
+        keys.present('aws:PrincipalArn', 'arn:aws:iam::111122223333:role/app').completeFamily('aws:PrincipalTag/', { team: 'orders' });
+      })
+      .lazily(new KeySection(['aws:SourceIp']), () => {
+        stated.push('network');
+        keys.present('aws:SourceIp', '203.0.113.5');
+      })
+      .lazily(new KeySection([], ['dynamodb:']), () => {
+        throw new Error('never read');
+      })
+      .present('aws:RequestedRegion', 'eu-west-1');
+    expect(keys.get('aws:RequestedRegion')).toEqual({ kind: 'present', values: ['eu-west-1'], multivalued: false });
+    expect(stated).toEqual([]);
+    // A tag the complete family does not list is absent once the section is stated, as if stated up front.
+    expect(keys.get('AWS:PrincipalTag/cost-center')).toEqual({ kind: 'absent' });
+    expect(keys.get('aws:principaltag/team')).toEqual({ kind: 'present', values: ['orders'], multivalued: false });
+    expect(keys.get('aws:PrincipalArn')).toEqual({ kind: 'present', values: ['arn:aws:iam::111122223333:role/app'], multivalued: false });
+    expect(stated).toEqual(['principal']);
+    expect(keys.has('aws:SourceIp')).toBe(true);
+    expect(stated).toEqual(['principal', 'network']);
+  });
+
+  it('states every section when the keys are listed', () => {
+    const keys = new RequestKeys()
+      .lazily(new KeySection(['aws:SourceIp']), () => keys.present('aws:SourceIp', '203.0.113.5'))
+      .present('aws:RequestedRegion', 'eu-west-1');
+    expect(Object.fromEntries(keys)).toEqual({
+      'aws:sourceip': { kind: 'present', values: ['203.0.113.5'], multivalued: false },
+      'aws:requestedregion': { kind: 'present', values: ['eu-west-1'], multivalued: false },
+    });
   });
 });
