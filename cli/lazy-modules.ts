@@ -1,6 +1,6 @@
 /**
  * The CLI's modules that only some runs need, loaded only by those: the policy store's reader (zod is not in it: a
- * scan worker reads a store the main thread has validated) and the deep diagnosis's evidence, which brings zod. zod
+ * scan worker, or the main thread before its check is done, reads a store the main thread validates) and the deep diagnosis's evidence, which brings zod. zod
  * was most of the JavaScript a command or a scan worker compiled at start-up. The bundle loads each as a chunk of its own. From
  * source, a scan worker runs under tsx's require hook, which does not cover import(): there each is required (by a name
  * the bundler leaves alone, as the bundle never takes this way).

@@ -86,8 +86,9 @@ export async function scanInputs(
   // With a store, the workers leave the denials to this thread, which evaluates them all: one evaluator, warm, and one
   // cache of evaluations for the run, instead of each thread judging the same requests afresh with code of its own
   // that has not warmed up. Evaluating costs this thread time it does not scan, so the shared queue gives the workers
-  // more files. --deep evaluates in the workers (its evidence comes from this thread already).
-  const denialsHere = workers >= 1 && settings.policies !== undefined && settings.policies !== null && settings.deep !== true;
+  // more files. Only for one worker: more workers could outrun one evaluator, and their denials would queue up in
+  // memory, so each then evaluates its own. --deep evaluates in the workers (its evidence comes from this thread already).
+  const denialsHere = workers === 1 && settings.policies !== undefined && settings.policies !== null && settings.deep !== true;
   const workerSettings: ScanSettings = denialsHere ? { ...settings, policies: null, denialsToMainThread: true } : settings;
   // Results wait for the gate: a scan it stops reports nothing (and the store is not read before it says it is valid).
   let opened = false;

@@ -548,7 +548,7 @@ describe('the scan gate (scan --policies checks the store while the workers star
     });
   });
 
-  it('with --policies, the workers leave their denials to this thread, which evaluates them once the gate opens', async () => {
+  it('with --policies, one worker leaves its denials to this thread, which evaluates them once the gate opens; more workers evaluate their own', async () => {
     const source = readPolicySource(path.resolve(__dirname, '..', '..', 'cli', 'samples', 'policies.json'));
     const withStore = { ...settings, policies: source };
     const scan = async (jobs: number) => {
@@ -570,6 +570,8 @@ describe('the scan gate (scan --policies checks the store while the workers star
       ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => [`${name}.json`, 1, 1]),
     );
     expect(oneThread.every(({ evaluations }) => evaluations.length === 1 && evaluations[0] !== null)).toBe(true);
+    // One worker leaves its denials to this thread; two evaluate their own.
+    expect(await scan(2)).toEqual(oneThread);
     expect(await scan(3)).toEqual(oneThread);
   });
 
