@@ -13,17 +13,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope/core/contract';
 import type { StandingMuteInput } from '@denyscope/core/incidents/mutes';
-import { GSI_BY_CAUSE, MUTE_PK } from '@denyscope/core/incidents/schema';
+import { GSI_BY_CAUSE } from '@denyscope/core/incidents/schema';
 import { EncryptionKey, ServiceKey } from './encryption-key';
 import type { OwnSecret, RouteChannels } from './notifications';
 import {
+  channelStatements,
   incidentsTableKeyStatements,
   keyUseVia,
   logGroupArn,
   logStreamsArn,
-  ownSecretReads,
+  mutesQuery,
   routesEnvironment,
-  routeStatements,
 } from './processing';
 
 /** The digest Lambda (lambdas/digest-handler.ts) as scripts/build-lambda.mjs bundles it, beside the alert Lambda's asset. */
@@ -217,39 +217,9 @@ export class DigestSchedule extends Construct {
           actions: ['dynamodb:Query'],
           resources: [`${props.table.tableArn}/index/${GSI_BY_CAUSE.indexName}`],
         }),
-        // The mutes, all in one partition: no other partition of the table can be read in bulk.
-        new iam.PolicyStatement({
-          sid: 'IncidentsTableMutes',
-          actions: ['dynamodb:Query'],
-          resources: [props.table.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MUTE_PK] } },
-        }),
+        mutesQuery(props.table),
         ...incidentsTableKeyStatements(props.tableKey),
-        new iam.PolicyStatement({ sid: 'AlertTopic', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
-        keyUseVia('AlertTopicKey', props.topicKey, ['kms:Decrypt', 'kms:GenerateDataKey*']),
-        new iam.PolicyStatement({
-          sid: 'SlackWebhookSecret',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [props.slackWebhookSecret.secretArn],
-        }),
-        ...(props.slackWebhookSecretKey
-          ? [
-              keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], {
-                'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn,
-              }),
-            ]
-          : []),
-        ...ownSecretReads('SlackBotToken', props.slackBot?.tokenSecret),
-        ...(props.chatNotificationsTopic
-          ? [
-              new iam.PolicyStatement({
-                sid: 'ChatNotificationsTopic',
-                actions: ['sns:Publish'],
-                resources: [props.chatNotificationsTopic.topicArn],
-              }),
-            ]
-          : []),
-        ...routeStatements(props.routeChannels),
+        ...channelStatements(props),
         // Lambda sends a run that failed its retries to the on-failure destination with the function's role.
         ...deadLetterStatements(this.deadLetterQueue, props.queueKey),
         new iam.PolicyStatement({

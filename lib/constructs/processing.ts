@@ -316,39 +316,10 @@ export class Processing extends Construct {
     const statements = [
       // Item calls only, never through an index.
       new iam.PolicyStatement({ sid: 'IncidentsTable', actions: INCIDENTS_TABLE_ACTIONS, resources: [props.table.tableArn] }),
-      // The one Query: the mutes, all in one partition (core/incidents/schema.ts); no other partition can be read in bulk.
-      new iam.PolicyStatement({
-        sid: 'IncidentsTableMutes',
-        actions: ['dynamodb:Query'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MUTE_PK] } },
-      }),
+      mutesQuery(props.table),
       ...incidentsTableKeyStatements(props.tableKey),
-      new iam.PolicyStatement({ sid: 'AlertTopic', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
-      keyUseVia('AlertTopicKey', props.topicKey, ['kms:Decrypt', 'kms:GenerateDataKey*']),
-      new iam.PolicyStatement({
-        sid: 'SlackWebhookSecret',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.slackWebhookSecret.secretArn],
-      }),
-      ...(props.slackWebhookSecretKey
-        ? [
-            keyUseVia('SlackWebhookSecretKey', props.slackWebhookSecretKey, ['kms:Decrypt'], {
-              'kms:EncryptionContext:SecretARN': props.slackWebhookSecret.secretArn,
-            }),
-          ]
-        : []),
-      ...ownSecretReads('SlackBotToken', props.slackBot?.tokenSecret),
+      ...channelStatements(props),
       ...ownSecretReads('PagerDutyRoutingKey', props.pagerDutyRoutingKeySecret),
-      ...(props.chatNotificationsTopic
-        ? [
-            new iam.PolicyStatement({
-              sid: 'ChatNotificationsTopic',
-              actions: ['sns:Publish'],
-              resources: [props.chatNotificationsTopic.topicArn],
-            }),
-          ]
-        : []),
       // What Lambda's SQS event source needs of the function's role ("Using Lambda with Amazon SQS").
       new iam.PolicyStatement({
         sid: 'DenialQueue',
@@ -374,7 +345,6 @@ export class Processing extends Construct {
         resources: [logStreamsArn(stack, this.logGroup.logGroupName)],
       }),
     ];
-    statements.push(...routeStatements(props.routeChannels));
     const policy = new iam.Policy(this, 'Policy', { statements });
     this.role.attachInlinePolicy(policy);
     // Lambda checks the role's SQS permissions when it creates the event source mapping.
@@ -427,6 +397,58 @@ export class Processing extends Construct {
         'Node.js 22 is the runtime the handler is built and tested for (esbuild target node22); upgrade together with the Lambda code.',
     });
   }
+}
+
+/** What delivering to the stack's channels needs of a role: the alert Lambda's and the digest Lambda's alike. */
+export interface ChannelAccess {
+  readonly topic: sns.ITopic;
+  readonly topicKey: EncryptionKey;
+  readonly slackWebhookSecret: secretsmanager.ISecret;
+  readonly slackWebhookSecretKey?: EncryptionKey;
+  readonly slackBot?: { readonly tokenSecret: OwnSecret };
+  readonly chatNotificationsTopic?: sns.ITopic;
+  readonly routeChannels?: RouteChannels;
+}
+
+/** Publish to the alert topic (and the chat-notification and route topics), read the Slack secrets. */
+export function channelStatements(channels: ChannelAccess): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ sid: 'AlertTopic', actions: ['sns:Publish'], resources: [channels.topic.topicArn] }),
+    keyUseVia('AlertTopicKey', channels.topicKey, ['kms:Decrypt', 'kms:GenerateDataKey*']),
+    new iam.PolicyStatement({
+      sid: 'SlackWebhookSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [channels.slackWebhookSecret.secretArn],
+    }),
+    ...(channels.slackWebhookSecretKey
+      ? [
+          keyUseVia('SlackWebhookSecretKey', channels.slackWebhookSecretKey, ['kms:Decrypt'], {
+            'kms:EncryptionContext:SecretARN': channels.slackWebhookSecret.secretArn,
+          }),
+        ]
+      : []),
+    ...ownSecretReads('SlackBotToken', channels.slackBot?.tokenSecret),
+    ...(channels.chatNotificationsTopic
+      ? [
+          new iam.PolicyStatement({
+            sid: 'ChatNotificationsTopic',
+            actions: ['sns:Publish'],
+            resources: [channels.chatNotificationsTopic.topicArn],
+          }),
+        ]
+      : []),
+    ...routeStatements(channels.routeChannels),
+  ];
+}
+
+/** The mutes, all in one partition (core/incidents/schema.ts): no other partition of the table can be read in bulk. */
+export function mutesQuery(table: dynamodb.ITable): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'IncidentsTableMutes',
+    actions: ['dynamodb:Query'],
+    resources: [table.tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MUTE_PK] } },
+  });
 }
 
 /** What DynamoDB needs of a caller on the incidents table's key: its use through DynamoDB, and grants for DynamoDB. */

@@ -80,12 +80,12 @@ describe('Slack bot, PagerDuty and Amazon Q Developer channels in the stack', ()
               },
             },
           }),
-          Match.objectLike({ Sid: 'PagerDutyRoutingKeySecret', Action: 'secretsmanager:GetSecretValue' }),
           Match.objectLike({
             Sid: 'ChatNotificationsTopic',
             Action: 'sns:Publish',
             Resource: { Ref: Match.stringLikeRegexp('ChatNotificationsTopic') },
           }),
+          Match.objectLike({ Sid: 'PagerDutyRoutingKeySecret', Action: 'secretsmanager:GetSecretValue' }),
         ]),
       },
     });
