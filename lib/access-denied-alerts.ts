@@ -71,11 +71,8 @@ export class AccessDeniedAlerts extends Construct {
       removalPolicy,
       routes: config.routes,
     });
-    this.processing = new Processing(this, 'Processing', {
-      queue: this.ingestion.queue,
-      queueKey: this.ingestion.queueKey,
-      table: this.incidentStore.table,
-      tableKey: this.incidentStore.tableKey,
+    // Where alerts and digests go: both Lambdas deliver to the same channels.
+    const channels = {
       topic: this.notifications.topic,
       topicKey: this.notifications.topicKey,
       slackWebhookSecret: this.notifications.slackWebhookSecret,
@@ -85,8 +82,16 @@ export class AccessDeniedAlerts extends Construct {
         this.notifications.slackBotTokenSecret && config.slackChannel
           ? { tokenSecret: this.notifications.slackBotTokenSecret, channel: config.slackChannel }
           : undefined,
-      pagerDutyRoutingKeySecret: this.notifications.pagerDutyRoutingKeySecret,
       chatNotificationsTopic: this.notifications.chatNotificationsTopic,
+      routeChannels: this.notifications.routeChannels,
+    };
+    this.processing = new Processing(this, 'Processing', {
+      queue: this.ingestion.queue,
+      queueKey: this.ingestion.queueKey,
+      table: this.incidentStore.table,
+      tableKey: this.incidentStore.tableKey,
+      ...channels,
+      pagerDutyRoutingKeySecret: this.notifications.pagerDutyRoutingKeySecret,
       dataEventTables: config.dataEventTables,
       dedupWindowMinutes: config.dedupWindowMinutes,
       retentionDays: config.retentionDays,
@@ -106,7 +111,6 @@ export class AccessDeniedAlerts extends Construct {
         : {}),
       tracing: config.tracing,
       removalPolicy,
-      routeChannels: this.notifications.routeChannels,
     });
     const eventBus = organization
       ? new OrganizationEventBus(this, 'OrganizationBus', {
@@ -130,16 +134,7 @@ export class AccessDeniedAlerts extends Construct {
         digestTime: config.digestTime,
         table: this.incidentStore.table,
         tableKey: this.incidentStore.tableKey,
-        topic: this.notifications.topic,
-        topicKey: this.notifications.topicKey,
-        slackWebhookSecret: this.notifications.slackWebhookSecret,
-        slackWebhookSecretKey: config.existingSlackWebhookSecretArn ? undefined : this.notifications.slackWebhookSecretKey,
-        slackBot:
-          this.notifications.slackBotTokenSecret && config.slackChannel
-            ? { tokenSecret: this.notifications.slackBotTokenSecret, channel: config.slackChannel }
-            : undefined,
-        chatNotificationsTopic: this.notifications.chatNotificationsTopic,
-        routeChannels: this.notifications.routeChannels,
+        ...channels,
         retentionDays: config.retentionDays,
         autoResolveDays: config.autoResolveDays,
         mutes: config.mutes,
