@@ -15,6 +15,7 @@ import { HANDLER_ENV, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '@denyscope
 import type { StandingMuteInput } from '@denyscope/core/incidents/mutes';
 import { GSI_BY_CAUSE } from '@denyscope/core/incidents/schema';
 import { EncryptionKey, ServiceKey } from './encryption-key';
+import { alarmOnAtLeastOne } from './monitoring';
 import type { OwnSecret, RouteChannels } from './notifications';
 import {
   channelStatements,
@@ -174,14 +175,7 @@ export class DigestSchedule extends Construct {
     this.schedule.node.addDependency(schedulerPolicy);
 
     const atLeastOne = (alarmId: string, description: string, metric: cloudwatch.IMetric) =>
-      new cloudwatch.Alarm(this, alarmId, {
-        alarmDescription: description,
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      alarmOnAtLeastOne(this, alarmId, description, metric);
     const period = Duration.minutes(5);
     this.alarms = [
       atLeastOne(

@@ -20,6 +20,18 @@ export interface MonitoringProps {
 export const OLDEST_MESSAGE_AGE_THRESHOLD = Duration.minutes(15);
 const PERIOD = Duration.minutes(5);
 
+/** An alarm as soon as the metric reaches 1 in one period (no data: not breaching). */
+export function alarmOnAtLeastOne(scope: Construct, id: string, description: string, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription: description,
+    metric,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 /** Alarms on everything that loses or delays alerts, and a dashboard of what was denied and alerted. */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[];
@@ -28,14 +40,7 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const atLeastOne = (alarmId: string, description: string, metric: cloudwatch.IMetric) =>
-      new cloudwatch.Alarm(this, alarmId, {
-        alarmDescription: description,
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      alarmOnAtLeastOne(this, alarmId, description, metric);
     const pipelineMetric = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
