@@ -18,13 +18,14 @@ import { EncryptionKey, ServiceKey } from './encryption-key';
 import { alarmOnAtLeastOne } from './monitoring';
 import type { OwnSecret, RouteChannels } from './notifications';
 import {
+  channelEnvironment,
   channelStatements,
+  encryptedLogGroup,
   incidentsTableKeyStatements,
   keyUseVia,
-  logGroupArn,
   logStreamsArn,
   mutesQuery,
-  routesEnvironment,
+  runtimeEnvironment,
 } from './processing';
 
 /** The digest Lambda (lambdas/digest-handler.ts) as scripts/build-lambda.mjs bundles it, beside the alert Lambda's asset. */
@@ -92,7 +93,6 @@ export class DigestSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: DigestScheduleProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.queueKey.key,
@@ -106,18 +106,7 @@ export class DigestSchedule extends Construct {
 
     // Named like the alert Lambda's (the stack's id makes it unique per deployment), so the log key's policy can name it.
     const logGroupName = `/aws/lambda/${Aws.STACK_NAME}-digest-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`;
-    props.logKey.allowService(
-      'AllowCloudWatchLogsForDigest',
-      `logs.${Aws.REGION}.amazonaws.com`,
-      ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(stack, logGroupName) } },
-    );
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName,
-      encryptionKey: props.logKey.key,
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: props.removalPolicy,
-    });
+    this.logGroup = encryptedLogGroup(this, props.logKey, 'AllowCloudWatchLogsForDigest', logGroupName, props.removalPolicy);
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -140,23 +129,11 @@ export class DigestSchedule extends Construct {
       onFailure: new QueueDestinationWithoutGrant(this.deadLetterQueue),
       environment: {
         [HANDLER_ENV.incidentsTableName]: props.table.tableName,
-        [HANDLER_ENV.alertTopicArn]: props.topic.topicArn,
-        [HANDLER_ENV.slackWebhookSecretArn]: props.slackWebhookSecret.secretArn,
+        ...channelEnvironment(props),
+        ...runtimeEnvironment(props.logLevel),
         [HANDLER_ENV.retentionDays]: String(props.retentionDays),
         [HANDLER_ENV.autoResolveDays]: String(props.autoResolveDays),
         [HANDLER_ENV.mutes]: JSON.stringify(props.mutes),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
-        ...(props.slackBot
-          ? {
-              [HANDLER_ENV.slackBotTokenSecretArn]: props.slackBot.tokenSecret.secret.secretArn,
-              [HANDLER_ENV.slackChannel]: props.slackBot.channel,
-            }
-          : {}),
-        ...(props.chatNotificationsTopic ? { [HANDLER_ENV.chatNotificationsTopicArn]: props.chatNotificationsTopic.topicArn } : {}),
-        ...routesEnvironment(props.routeChannels),
       },
     });
     this.writeFunctionPolicy(props);

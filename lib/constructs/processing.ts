@@ -130,22 +130,7 @@ export class Processing extends Construct {
     // the name unique per deployment, so a log group kept by removalPolicy=retain never blocks the next one.
     const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     const logGroupName = `/aws/lambda/${Aws.STACK_NAME}-alert-handler-${stackUuid}`;
-    // CloudWatch Logs encrypts with its own service principal, for this log group only
-    // ("Encrypt log data in CloudWatch Logs using AWS Key Management Service").
-    this.logKey.allowService(
-      'AllowCloudWatchLogs',
-      `logs.${Aws.REGION}.amazonaws.com`,
-      ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      {
-        ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(Stack.of(this), logGroupName) },
-      },
-    );
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName,
-      encryptionKey: this.logKey.key,
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: props.removalPolicy,
-    });
+    this.logGroup = encryptedLogGroup(this, this.logKey, 'AllowCloudWatchLogs', logGroupName, props.removalPolicy);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'denyscope alert Lambda: reads the denial queue, writes incidents, notifies',
@@ -164,8 +149,8 @@ export class Processing extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         [HANDLER_ENV.incidentsTableName]: props.table.tableName,
-        [HANDLER_ENV.alertTopicArn]: props.topic.topicArn,
-        [HANDLER_ENV.slackWebhookSecretArn]: props.slackWebhookSecret.secretArn,
+        ...channelEnvironment(props),
+        ...runtimeEnvironment(props.logLevel),
         [HANDLER_ENV.dedupWindowMinutes]: String(props.dedupWindowMinutes),
         [HANDLER_ENV.retentionDays]: String(props.retentionDays),
         [HANDLER_ENV.deepDiagnosisTimeoutSeconds]: String(props.deepDiagnosis?.timeoutSeconds ?? 0),
@@ -177,21 +162,9 @@ export class Processing extends Construct {
         [HANDLER_ENV.autoResolveDays]: String(props.autoResolveDays),
         [HANDLER_ENV.alertOnConsoleReads]: String(props.alertOnConsoleReads),
         [HANDLER_ENV.mutes]: JSON.stringify(props.mutes),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
-        ...(props.slackBot
-          ? {
-              [HANDLER_ENV.slackBotTokenSecretArn]: props.slackBot.tokenSecret.secret.secretArn,
-              [HANDLER_ENV.slackChannel]: props.slackBot.channel,
-            }
-          : {}),
         ...(props.pagerDutyRoutingKeySecret
           ? { [HANDLER_ENV.pagerDutyRoutingKeySecretArn]: props.pagerDutyRoutingKeySecret.secret.secretArn }
           : {}),
-        ...(props.chatNotificationsTopic ? { [HANDLER_ENV.chatNotificationsTopicArn]: props.chatNotificationsTopic.topicArn } : {}),
-        ...routesEnvironment(props.routeChannels),
       },
     });
     // ReportBatchItemFailures: only the failed messages of a batch are retried. Maximum concurrency
@@ -399,13 +372,65 @@ export class Processing extends Construct {
   }
 }
 
+/**
+ * A Lambda's log group, encrypted with `logKey`: CloudWatch Logs may use the key with its own service principal, for
+ * this log group only ("Encrypt log data in CloudWatch Logs using AWS Key Management Service"; `sid` names that
+ * statement of the key policy).
+ */
+export function encryptedLogGroup(
+  scope: Construct,
+  logKey: EncryptionKey,
+  sid: string,
+  logGroupName: string,
+  removalPolicy: RemovalPolicy,
+): logs.LogGroup {
+  logKey.allowService(
+    sid,
+    `logs.${Aws.REGION}.amazonaws.com`,
+    ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(Stack.of(scope), logGroupName) } },
+  );
+  return new logs.LogGroup(scope, 'LogGroup', {
+    logGroupName,
+    encryptionKey: logKey.key,
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy,
+  });
+}
+
+/** What Powertools and Node read in both Lambdas. */
+export function runtimeEnvironment(logLevel: string): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: logLevel,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
+
+/** Where the channels are, as both Lambdas read them (lambdas/handler-config.ts). */
+export function channelEnvironment(channels: ChannelAccess): Record<string, string> {
+  return {
+    [HANDLER_ENV.alertTopicArn]: channels.topic.topicArn,
+    [HANDLER_ENV.slackWebhookSecretArn]: channels.slackWebhookSecret.secretArn,
+    ...(channels.slackBot
+      ? {
+          [HANDLER_ENV.slackBotTokenSecretArn]: channels.slackBot.tokenSecret.secret.secretArn,
+          [HANDLER_ENV.slackChannel]: channels.slackBot.channel,
+        }
+      : {}),
+    ...(channels.chatNotificationsTopic ? { [HANDLER_ENV.chatNotificationsTopicArn]: channels.chatNotificationsTopic.topicArn } : {}),
+    ...routesEnvironment(channels.routeChannels),
+  };
+}
+
 /** What delivering to the stack's channels needs of a role: the alert Lambda's and the digest Lambda's alike. */
 export interface ChannelAccess {
   readonly topic: sns.ITopic;
   readonly topicKey: EncryptionKey;
   readonly slackWebhookSecret: secretsmanager.ISecret;
   readonly slackWebhookSecretKey?: EncryptionKey;
-  readonly slackBot?: { readonly tokenSecret: OwnSecret };
+  readonly slackBot?: { readonly tokenSecret: OwnSecret; readonly channel: string };
   readonly chatNotificationsTopic?: sns.ITopic;
   readonly routeChannels?: RouteChannels;
 }
