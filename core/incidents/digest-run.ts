@@ -13,7 +13,7 @@ import {
   type MuteSource,
   type PipelineLog,
 } from './ports';
-import { UNROUTED_CHANNELS, type Route, type Router } from './routes';
+import { UNROUTED_CHANNELS, type Router } from './routes';
 
 /**
  * The scheduled digest run (README "The digest"): resolve the incidents idle for autoResolveDays, then send one digest
@@ -37,12 +37,12 @@ export interface DigestDelivery {
  */
 export function digestDeliveries(
   incidents: readonly Incident[],
-  routing: { readonly router: Router; readonly routes: readonly Route[] } | null,
+  router: Router | null,
   stackChannels: readonly AlertChannel[],
 ): DigestDelivery[] {
-  if (routing === null) return [{ route: null, incidents, channels: stackChannels }];
-  const routesOf = new Map(incidents.map((incident) => [incident.id, routing.router.decide(incident).routes]));
-  const deliveries: DigestDelivery[] = routing.routes.map((route) => ({
+  if (router === null) return [{ route: null, incidents, channels: stackChannels }];
+  const routesOf = new Map(incidents.map((incident) => [incident.id, router.decide(incident).routes]));
+  const deliveries: DigestDelivery[] = router.routes.map((route) => ({
     route: route.name,
     incidents: incidents.filter((incident) => routesOf.get(incident.id)?.includes(route.name)),
     channels: route.channels,
@@ -59,7 +59,8 @@ export interface DigestRunDeps {
   readonly mutes: MuteSource;
   /** One per channel that can take a digest; a channel without one (PagerDuty: it pages) is skipped and logged. */
   readonly senders: readonly DigestSender[];
-  readonly routing: { readonly router: Router; readonly routes: readonly Route[] } | null;
+  /** The alert routes; null without routes. */
+  readonly router: Router | null;
   /** The channels of the stack itself (its topic, Slack, the chat-notification topic), as the alert Lambda has them. */
   readonly stackChannels: readonly AlertChannel[];
   readonly autoResolveDays: number;
@@ -132,7 +133,7 @@ export async function runDigest(
 
   const senders = new Map(deps.senders.map((sender) => [sender.channel, sender]));
   const sent: DigestSent[] = [];
-  for (const delivery of digestDeliveries(incidents, deps.routing, deps.stackChannels)) {
+  for (const delivery of digestDeliveries(incidents, deps.router, deps.stackChannels)) {
     const digest: Digest = computeDigest(delivery.incidents, mutes, { now: until, since });
     for (const channel of delivery.channels) {
       const sender = senders.get(channel);

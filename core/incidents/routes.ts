@@ -87,6 +87,11 @@ export class Router {
       .map((route) => ({ route, tables: route.match?.tables?.map(tablePattern) ?? null }));
   }
 
+  /** The routes, in their declared order. */
+  get routes(): readonly Route[] {
+    return this.routing.routes;
+  }
+
   /** Every channel some route can name, the default route's included. */
   get channels(): readonly AlertChannel[] {
     return unique(this.routing.routes.flatMap((route) => route.channels));

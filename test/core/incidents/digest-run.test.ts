@@ -15,10 +15,7 @@ const ROUTES: Route[] = [
   { name: 'payments', match: { organizationalUnits: ['ou-ab12-payments1'] }, channels: ['payments'] },
   { name: 'rest', default: true, channels: ['sns', 'slack'] },
 ];
-const routing = (accountOrganizationalUnits: Record<string, string[]> = {}) => ({
-  router: new Router({ routes: ROUTES, accountOrganizationalUnits }),
-  routes: ROUTES,
-});
+const routing = (accountOrganizationalUnits: Record<string, string[]> = {}) => new Router({ routes: ROUTES, accountOrganizationalUnits });
 
 describe('digestDeliveries', () => {
   const ids = (incidents: readonly Incident[]) => incidents.map((incident) => incident.id);
@@ -72,7 +69,7 @@ function deps(overrides: Partial<DigestRunDeps> & { incidentsRead?: Incident[] }
     states: { resolveIdle: async () => null },
     mutes: { activeMutes: async () => [] },
     senders: [],
-    routing: null,
+    router: null,
     stackChannels: ['sns'],
     autoResolveDays: 14,
     clock: { now: () => NOW },
