@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,11 +13,10 @@ import {
   TABLE_ARN,
   WORLD,
 } from '../support/policy-world';
+import { runBuiltCli } from './run-cli';
 
 // `explain --deep` and `scan --deep` as a user runs them: the built CLI, pointed at the local AWS stand-in through
 // AWS_ENDPOINT_URL, which answers the real wire formats and logs every request.
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'cli', 'bin', 'denyscope.mjs');
 const AUTHORIZATION_ID = 'a1b2c3d4e5f60718';
 
 let standIn: AwsStandIn;
@@ -38,27 +36,22 @@ afterEach(async () => {
 });
 
 interface Run {
-  readonly code: number;
+  readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs the built CLI without blocking this process, which serves the stand-in. */
-function denyscope(args: readonly string[], environment: Record<string, string> = standInEnvironment(standIn.endpoint)): Promise<Run> {
+/** Runs the built CLI with the stand-in's endpoints and no AWS configuration of this machine. */
+function denyscope(args: readonly string[], environment: Record<string, string> = standInEnvironment(standIn.endpoint)) {
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: dir,
-    NO_COLOR: '1',
     AWS_CONFIG_FILE: path.join(dir, 'none'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
     AWS_EC2_METADATA_DISABLED: 'true',
     ...environment,
   };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runBuiltCli(args, { env, inheritEnv: false });
 }
 
 const DENIED_BY_IDENTITY_POLICY = `User: arn:aws:sts::${ACCOUNT}:assumed-role/app/s1 is not authorized to perform: dynamodb:DeleteItem on resource: ${TABLE_ARN} with an explicit deny in an identity-based policy: ${DENY_DELETES_ARN}.`;

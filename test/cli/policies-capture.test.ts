@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,10 +16,10 @@ import {
   WORLD,
 } from '../support/policy-world';
 import { runCli } from './run-cli';
+import { runBuiltCli } from './run-cli';
 
 // The built CLI as a user runs it, pointed at the local AWS stand-in through AWS_ENDPOINT_URL.
 const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'cli', 'bin', 'denyscope.mjs');
 
 let standIn: AwsStandIn;
 let dir: string;
@@ -34,21 +33,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the built CLI without blocking this process, which serves the stand-in. */
-function denyscope(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the built CLI with the stand-in's endpoints and no AWS configuration of this machine. */
+function denyscope(args: readonly string[]) {
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: dir,
-    NO_COLOR: '1',
     AWS_CONFIG_FILE: path.join(dir, 'none'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
     ...standInEnvironment(standIn.endpoint),
   };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runBuiltCli(args, { env, inheritEnv: false });
 }
 
 const denialEvent = {

@@ -1,4 +1,6 @@
 import { CommanderError } from 'commander';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { CliIo, OutputStream } from '../../cli/io';
 import { createProgram } from '../../cli/program';
@@ -67,4 +69,30 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     else throw error;
   }
   return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** The built CLI's launcher, as `npm i -g denyscope` installs it (jest's globalSetup builds cli/dist). */
+export const BUILT_CLI = path.resolve(__dirname, '..', '..', 'cli', 'bin', 'denyscope.mjs');
+
+/**
+ * Runs the built CLI in a child process, as a user would, without blocking this process (which may serve a stand-in):
+ * in `cwd` (default the repository), with NO_COLOR set and `env` over this process's environment (an undefined value
+ * removes a variable), or over nothing with `inheritEnv: false`.
+ */
+export function runBuiltCli(
+  args: readonly string[],
+  options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly inheritEnv?: boolean } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BUILT_CLI, ...args], {
+    cwd: options.cwd ?? path.resolve(__dirname, '..', '..'),
+    env: { ...(options.inheritEnv === false ? {} : process.env), NO_COLOR: '1', ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HANDLER_ENV } from '../../core/contract';
@@ -6,7 +5,8 @@ import { readHandlerConfig } from '../../lambdas/handler-config';
 import { denialEvent } from '../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { synthStack } from '../lib/stack-fixture';
-import { REPO_ROOT, runDenyscope, temporaryDir } from './local/harness';
+import { runDenyscope, temporaryDir } from './local/harness';
+import { runBuiltCli } from './run-cli';
 
 // Synthesizing the stack (the oracle for the mutes' ids) takes a while on a loaded machine.
 jest.setTimeout(120_000);
@@ -171,21 +171,10 @@ describe('standing mutes (cdk.json) in `mutes list` and `digest`', () => {
 });
 
 describe('standing mutes of the CDK app the CLI runs in (built binary)', () => {
-  const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'denyscope.mjs');
   const app = temporaryDir('standing-mutes-app');
   afterAll(() => app.remove());
 
-  function denyscopeIn(cwd: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const denyscopeIn = (cwd: string, args: readonly string[]) => runBuiltCli(args, { cwd });
 
   it('reads ./cdk.json when there is one, and lists the local store alone where there is none', async () => {
     const dataDir = path.join(app.dir, 'store');

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,10 +8,8 @@ import { DynamoDbIncidentStore } from '../../../lambdas/adapters/dynamodb-incide
 import { startAwsStandIn, type AwsStandIn } from '../../support/aws-standin';
 import { denialEvent, type DenialEventOptions } from '../../support/denial-events';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { runBuiltCli } from '../run-cli';
 
-// The real binary, built by the jest global setup from the current sources.
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'cli', 'bin', 'denyscope.mjs');
 const CALLER = 'arn:aws:sts::111122223333:assumed-role/oncall/alice';
 // Each step starts the binary (and the local store): on a loaded machine a dozen of them take longer than jest's default.
 jest.setTimeout(120_000);
@@ -24,16 +21,8 @@ interface Run {
 }
 
 function denyscope(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const { AWS_ENDPOINT_URL: _all, AWS_ENDPOINT_URL_STS: _sts, ...inherited } = process.env;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...inherited, NO_COLOR: '1', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // The STS stand-in is given per command (withSts), never inherited.
+  return runBuiltCli(args, { env: { AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_STS: undefined, ...env } });
 }
 
 const diagnosisOf = (options: DenialEventOptions): Diagnosis =>
